@@ -1,0 +1,1 @@
+#include "api/json_codec.h"

@@ -1,0 +1,9 @@
+#include "crypto/init.h"
+
+#include <sodium.h>
+
+namespace ipledger {
+
+bool InitCrypto() { return sodium_init() >= 0; }
+
+}  // namespace ipledger

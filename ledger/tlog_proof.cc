@@ -1,0 +1,1 @@
+#include "ledger/tlog_proof.h"
