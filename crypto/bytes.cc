@@ -11,6 +11,7 @@ ByteView AsBytes(std::string_view s) {
 std::string ToString(ByteView b) { return {b.begin(), b.end()}; }
 
 std::string HexEncode(ByteView b) {
+  if (b.empty()) return {};
   std::string out(b.size() * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), b.data(), b.size());
   out.pop_back();  // sodium writes a terminating NUL
@@ -19,6 +20,9 @@ std::string HexEncode(ByteView b) {
 
 std::optional<Bytes> HexDecode(std::string_view s) {
   if (s.size() % 2 != 0) return std::nullopt;
+  if (s.empty()) return Bytes{};  // libsodium's pointers are declared non-null
+  // libsodium declares its output pointer nonnull; an empty vector's data() may be null.
+  if (s.empty()) return Bytes{};
   Bytes out(s.size() / 2);
   size_t written = 0;
   const char* end = nullptr;
@@ -30,6 +34,7 @@ std::optional<Bytes> HexDecode(std::string_view s) {
 }
 
 std::string Base64Encode(ByteView b) {
+  if (b.empty()) return {};
   const size_t len = sodium_base64_ENCODED_LEN(b.size(), sodium_base64_VARIANT_ORIGINAL);
   std::string out(len, '\0');
   sodium_bin2base64(out.data(), out.size(), b.data(), b.size(), sodium_base64_VARIANT_ORIGINAL);
@@ -39,6 +44,8 @@ std::string Base64Encode(ByteView b) {
 
 std::optional<Bytes> Base64Decode(std::string_view s) {
   if (s.size() % 4 != 0) return std::nullopt;
+  if (s.empty()) return Bytes{};  // libsodium's pointers are declared non-null
+  if (s.empty()) return Bytes{};  // as in HexDecode: keep a null pointer away from libsodium
   Bytes out(s.size() / 4 * 3);
   size_t written = 0;
   const char* end = nullptr;
@@ -53,5 +60,9 @@ std::optional<Bytes> Base64Decode(std::string_view s) {
   if (Base64Encode(out) != s) return std::nullopt;
   return out;
 }
+
+void SecureWipe(std::span<std::uint8_t> b) { sodium_memzero(b.data(), b.size()); }
+
+void SecureWipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
 
 }  // namespace ipledger

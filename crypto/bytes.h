@@ -35,4 +35,8 @@ std::string Base64Encode(ByteView b);
 // padding bits (so every byte string has exactly one accepted encoding).
 std::optional<Bytes> Base64Decode(std::string_view s);
 
+// Overwrites `b` with zeros in a way the compiler cannot elide (for secrets).
+void SecureWipe(std::span<std::uint8_t> b);
+void SecureWipe(std::string& s);
+
 }  // namespace ipledger

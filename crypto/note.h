@@ -70,6 +70,28 @@ std::string SignNoteLine(std::string_view text, std::string_view name, const Sig
 // `text` + "\n" + the signature line by `key` under `name`.
 std::string SignNote(std::string_view text, std::string_view name, const SigningKey& key);
 
+// The exact bytes a cosignature/v1 (type 0x04) signs for `text` at `timestamp`:
+// "cosignature/v1\ntime <timestamp, decimal>\n" + text.
+std::string CosignatureV1Message(std::string_view text, std::uint64_t timestamp);
+
+// The cosignature/v1 signature line "— <name> <base64>\n" by `key` over `text` (a
+// checkpoint's note text, ending in '\n'), with blob = key_id (type 0x04) || u64
+// big-endian `timestamp` || Ed25519 signature of CosignatureV1Message(text, timestamp).
+// `timestamp` (POSIX seconds) must be at most 2^63 - 1.
+std::string SignCosignatureLine(std::string_view text, std::string_view name,
+                                std::uint64_t timestamp, const SigningKey& key);
+
+// The timestamp of a cosignature/v1 signature, or nullopt if `sig.blob` does not have
+// the cosignature/v1 shape (8-byte timestamp + 64-byte signature, timestamp at most
+// 2^63 - 1). Does not verify anything.
+std::optional<std::uint64_t> CosignatureTimestamp(const NoteSignature& sig);
+
+// Parses a golang.org/x/mod/sumdb/note private key
+// "PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || 32-byte seed)>" (the key name is
+// the third field). Returns nullopt if malformed, not Ed25519, or if the key id does
+// not match the derived public key. Intermediate copies of the seed are zeroed.
+std::optional<SigningKey> ParseGoPrivateKey(std::string_view skey);
+
 // Verifies a note against known verifiers: signatures whose (name, key id) matches
 // no verifier are ignored; a matching one that fails rejects the whole note; at
 // least one must verify. Returns the verified note (text and the signatures that

@@ -1,1 +1,455 @@
 #include "ledger/ledger.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "crypto/bytes.h"
+#include "ledger/encoding.h"
+#include "ledger/tlog_proof.h"
+
+namespace ipledger {
+namespace {
+
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kMetaOrigin = "origin";
+constexpr std::string_view kMetaVkey = "vkey";
+constexpr std::string_view kMetaSize = "size";
+constexpr std::string_view kMetaCheckpoint = "checkpoint";
+constexpr std::string_view kMetaTime = "time";
+
+std::int64_t SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string DigestString(const Digest& d) { return std::string(d.begin(), d.end()); }
+
+}  // namespace
+
+Ledger::Ledger(std::unique_ptr<Store> store, std::string origin, NoteVerifier verifier,
+               std::unique_ptr<SigningKey> log_key, LedgerOptions options)
+    : store_(std::move(store)),
+      origin_(std::move(origin)),
+      verifier_(std::move(verifier)),
+      log_key_(std::move(log_key)),
+      options_(std::move(options)) {}
+
+Ledger::~Ledger() = default;
+
+Status Ledger::Create(const std::string& dir, std::string_view origin, const SigningKey& log_key,
+                      const LedgerOptions& options) {
+  if (!IsValidNoteKeyName(origin)) {
+    return Status::InvalidArgument("origin '" + std::string(origin) +
+                                   "' is not a valid key name (non-empty, no spaces, no '+')");
+  }
+  StoreOptions so;
+  so.create = true;
+  so.env = options.env;
+  auto store = Store::Open(dir, so);
+  if (!store.ok()) return store.status();
+  Checkpoint cp{std::string(origin), 0, EmptyTreeRoot()};
+  WriteSet w;
+  w.Put(Column::kMeta, kMetaFormat, kFormatVersion);
+  w.Put(Column::kMeta, kMetaOrigin, origin);
+  w.Put(Column::kMeta, kMetaVkey, FormatVkey(MakeNoteVerifier(origin, log_key.public_key())));
+  w.Put(Column::kMeta, kMetaSize, EncodeFixed64BE(0));
+  w.Put(Column::kMeta, kMetaCheckpoint, SignCheckpoint(cp, log_key));
+  w.Put(Column::kMeta, kMetaTime, EncodeFixed64BE(0));
+  return (*store)->Write(w);
+}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, SigningKey log_key,
+                                               const LedgerOptions& options) {
+  return OpenImpl(dir, std::make_unique<SigningKey>(std::move(log_key)), options);
+}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::OpenReadOnly(const std::string& dir,
+                                                       const LedgerOptions& options) {
+  return OpenImpl(dir, nullptr, options);
+}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::OpenImpl(const std::string& dir,
+                                                   std::unique_ptr<SigningKey> log_key,
+                                                   const LedgerOptions& options) {
+  StoreOptions so;
+  so.read_only = log_key == nullptr;
+  so.env = options.env;
+  auto store = Store::Open(dir, so);
+  if (!store.ok()) return store.status();
+
+  auto format = (*store)->Get(Column::kMeta, kMetaFormat);
+  if (!format.ok()) return Status::Corruption("ledger metadata: no format version");
+  if (*format != kFormatVersion) {
+    return Status::FailedPrecondition("ledger format version " + *format +
+                                      " is not supported (this build reads " +
+                                      std::string(kFormatVersion) + ")");
+  }
+  auto origin = (*store)->Get(Column::kMeta, kMetaOrigin);
+  auto vkey = (*store)->Get(Column::kMeta, kMetaVkey);
+  if (!origin.ok() || !vkey.ok())
+    return Status::Corruption("ledger metadata: origin or vkey missing");
+  auto verifier = ParseVkey(*vkey);
+  if (!verifier || verifier->name != *origin) {
+    return Status::Corruption("ledger metadata: stored vkey is malformed or not for the origin");
+  }
+  if (log_key != nullptr && log_key->public_key() != verifier->key) {
+    return Status::FailedPrecondition("the log key does not match this ledger's verifier key " +
+                                      *vkey);
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(*store), std::move(*origin),
+                                            std::move(*verifier), std::move(log_key), options));
+  if (Status s = ledger->LoadAndCheckHead(); !s.ok()) return s;
+  return ledger;
+}
+
+Status Ledger::LoadAndCheckHead() {
+  auto size_bytes = store_->Get(Column::kMeta, kMetaSize);
+  auto note = store_->Get(Column::kMeta, kMetaCheckpoint);
+  auto time_bytes = store_->Get(Column::kMeta, kMetaTime);
+  if (!size_bytes.ok() || !note.ok() || !time_bytes.ok()) {
+    return Status::Corruption("ledger metadata: size, checkpoint or time missing");
+  }
+  auto size = DecodeFixed64BE(*size_bytes);
+  auto last_time = DecodeFixed64BE(*time_bytes);
+  if (!size || !last_time) return Status::Corruption("ledger metadata: size or time malformed");
+  auto cp = OpenCheckpoint(*note, verifier_);
+  if (!cp.ok()) {
+    return Status::Corruption("stored checkpoint does not verify with the log key: " +
+                              cp.status().message());
+  }
+  if (cp->origin != origin_ || cp->size != *size) {
+    return Status::Corruption("stored checkpoint is for size " + std::to_string(cp->size) +
+                              " but the stored tree size is " + std::to_string(*size));
+  }
+  auto root = TreeHash(*size, StoreHashReader());
+  if (!root.ok()) {
+    return Status::Corruption("cannot recompute the root of size " + std::to_string(*size) + ": " +
+                              root.status().message());
+  }
+  if (*root != cp->root) {
+    return Status::Corruption("stored tree hashes give root " + HexEncode(*root) + " at size " +
+                              std::to_string(*size) + " but the checkpoint says " +
+                              HexEncode(cp->root));
+  }
+  // The newest leaf must hash to its stored leaf hash, and nothing may lie beyond.
+  if (*size > 0) {
+    auto leaf = store_->Get(Column::kLeaves, EncodeFixed64BE(*size - 1));
+    if (!leaf.ok()) return Status::Corruption("leaf " + std::to_string(*size - 1) + " is missing");
+    std::vector<Digest> stored;
+    const std::uint64_t idx = StoredHashIndex(0, *size - 1);
+    if (Status s = StoreHashReader()({&idx, 1}, &stored); !s.ok()) return s;
+    if (LeafHash(AsBytes(*leaf)) != stored[0]) {
+      return Status::Corruption("leaf " + std::to_string(*size - 1) +
+                                " does not hash to its stored leaf hash");
+    }
+  }
+  if (store_->Get(Column::kLeaves, EncodeFixed64BE(*size)).ok()) {
+    return Status::Corruption("a leaf is stored at index " + std::to_string(*size) +
+                              ", beyond the tree size");
+  }
+  std::lock_guard<std::mutex> l(head_mu_);
+  head_.checkpoint = *cp;
+  head_.signed_checkpoint = std::move(*note);
+  head_.last_time_ms = static_cast<std::int64_t>(*last_time);
+  return Status::Ok();
+}
+
+HashReader Ledger::StoreHashReader() const {
+  return [this](std::span<const std::uint64_t> indexes, std::vector<Digest>* out) -> Status {
+    std::vector<std::string> keys;
+    keys.reserve(indexes.size());
+    for (std::uint64_t i : indexes) keys.push_back(EncodeFixed64BE(i));
+    std::vector<std::string> values;
+    if (Status s = store_->MultiGet(Column::kTree, keys, &values); !s.ok()) return s;
+    out->resize(indexes.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      auto d = DigestFromBytes(AsBytes(values[i]));
+      if (!d) {
+        return Status::Corruption("stored tree hash " + std::to_string(indexes[i]) +
+                                  " is not 32 bytes");
+      }
+      (*out)[i] = *d;
+    }
+    return Status::Ok();
+  };
+}
+
+std::int64_t Ledger::Now() const { return options_.clock ? options_.clock() : SystemClockMs(); }
+
+StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries) {
+  if (log_key_ == nullptr) return Status::FailedPrecondition("the ledger is open read-only");
+  if (entries.empty()) return Status::InvalidArgument("Append needs at least one entry");
+  std::lock_guard<std::mutex> append_lock(append_mu_);
+  Head head;
+  {
+    std::lock_guard<std::mutex> l(head_mu_);
+    if (failed_) {
+      return Status::Unavailable(
+          "the ledger is read-only after a failed write; restart to recover");
+    }
+    head = head_;
+  }
+
+  const std::int64_t time_ms = std::max(Now(), head.last_time_ms);
+  const std::uint64_t start = head.checkpoint.size;
+  // Hashes written earlier in this batch are not in the store yet: read them here.
+  std::map<std::uint64_t, Digest> pending;
+  const HashReader store_reader = StoreHashReader();
+  const HashReader reader = [&](std::span<const std::uint64_t> indexes,
+                                std::vector<Digest>* out) -> Status {
+    out->resize(indexes.size());
+    std::vector<std::uint64_t> missing;
+    for (std::uint64_t i : indexes) {
+      if (!pending.contains(i)) missing.push_back(i);
+    }
+    std::vector<Digest> loaded;
+    if (!missing.empty()) {
+      if (Status s = store_reader(missing, &loaded); !s.ok()) return s;
+    }
+    size_t next = 0;
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      auto it = pending.find(indexes[k]);
+      (*out)[k] = it != pending.end() ? it->second : loaded[next++];
+    }
+    return Status::Ok();
+  };
+
+  AppendResult result;
+  WriteSet w;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const EntryInput& in = entries[k];
+    if (in.envelope.empty()) return Status::InvalidArgument("entry has an empty envelope");
+    AppendedEntry out;
+    out.entry.index = start + k;
+    out.entry.time_ms = time_ms;
+    out.entry.type = in.type;
+    out.entry.envelope_sha256 = Sha256(AsBytes(in.envelope));
+    out.entry.parties = in.parties;
+    out.entry.signers = in.signers;
+    out.entry.subjects = in.subjects;
+    out.entry.codes = in.codes;
+    out.entry.refused = in.refused;
+    out.leaf = EncodeLeaf(out.entry);
+    out.leaf_hash = LeafHash(AsBytes(out.leaf));
+    auto hashes = StoredHashesForLeaf(out.entry.index, out.leaf_hash, reader);
+    if (!hashes.ok()) return hashes.status();
+    std::uint64_t at = StoredHashCount(out.entry.index);
+    for (const Digest& h : *hashes) {
+      pending[at] = h;
+      w.Put(Column::kTree, EncodeFixed64BE(at), DigestString(h));
+      ++at;
+    }
+    w.Put(Column::kLeaves, EncodeFixed64BE(out.entry.index), out.leaf);
+    w.Put(Column::kEnvelopes, DigestString(out.entry.envelope_sha256), in.envelope);
+    result.entries.push_back(std::move(out));
+  }
+  const std::uint64_t new_size = start + entries.size();
+  auto root = TreeHash(new_size, reader);
+  if (!root.ok()) return root.status();
+  result.checkpoint = Checkpoint{origin_, new_size, *root};
+  result.signed_checkpoint = SignCheckpoint(result.checkpoint, *log_key_);
+  w.Put(Column::kMeta, kMetaSize, EncodeFixed64BE(new_size));
+  w.Put(Column::kMeta, kMetaCheckpoint, result.signed_checkpoint);
+  w.Put(Column::kMeta, kMetaTime, EncodeFixed64BE(static_cast<std::uint64_t>(time_ms)));
+
+  if (Status s = store_->Write(w); !s.ok()) {
+    std::lock_guard<std::mutex> l(head_mu_);
+    failed_ = true;
+    return Status::Unavailable(s.message());
+  }
+  std::lock_guard<std::mutex> l(head_mu_);
+  head_.checkpoint = result.checkpoint;
+  head_.signed_checkpoint = result.signed_checkpoint;
+  head_.last_time_ms = time_ms;
+  return result;
+}
+
+Head Ledger::head() const {
+  std::lock_guard<std::mutex> l(head_mu_);
+  return head_;
+}
+
+std::uint64_t Ledger::size() const {
+  std::lock_guard<std::mutex> l(head_mu_);
+  return head_.checkpoint.size;
+}
+
+bool Ledger::read_only() const {
+  std::lock_guard<std::mutex> l(head_mu_);
+  return failed_ || log_key_ == nullptr;
+}
+
+StatusOr<std::string> Ledger::GetLeaf(std::uint64_t index) const {
+  if (index >= size()) {
+    return Status::NotFound("no entry " + std::to_string(index) + " (tree size " +
+                            std::to_string(size()) + ")");
+  }
+  return store_->Get(Column::kLeaves, EncodeFixed64BE(index));
+}
+
+StatusOr<std::string> Ledger::GetEnvelope(const Digest& digest) const {
+  return store_->Get(Column::kEnvelopes, DigestString(digest));
+}
+
+StatusOr<std::vector<Digest>> Ledger::ProveInclusion(std::uint64_t index,
+                                                     std::uint64_t tree_size) const {
+  if (index >= tree_size || tree_size > size()) {
+    return Status::InvalidArgument("no inclusion proof for index " + std::to_string(index) +
+                                   " in size " + std::to_string(tree_size) + " (tree size " +
+                                   std::to_string(size()) + ")");
+  }
+  return ipledger::ProveInclusion(tree_size, index, StoreHashReader());
+}
+
+StatusOr<std::vector<Digest>> Ledger::ProveConsistency(std::uint64_t old_size,
+                                                       std::uint64_t new_size) const {
+  if (old_size == 0 || old_size > new_size || new_size > size()) {
+    return Status::InvalidArgument("no consistency proof from size " + std::to_string(old_size) +
+                                   " to " + std::to_string(new_size) + " (tree size " +
+                                   std::to_string(size()) + ")");
+  }
+  return ipledger::ProveConsistency(old_size, new_size, StoreHashReader());
+}
+
+StatusOr<Digest> Ledger::RootAt(std::uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return Status::InvalidArgument("size " + std::to_string(tree_size) + " is beyond the tree");
+  }
+  return TreeHash(tree_size, StoreHashReader());
+}
+
+StatusOr<Bytes> Ledger::ReadTile(const TileRef& tile) const {
+  const std::uint64_t tree_size = size();
+  if (!tile.entries) return ReadHashTile(tile, tree_size, StoreHashReader());
+  if (tile.width > TileWidthAt(0, tile.index, tree_size)) {
+    return Status::NotFound("entry bundle " + TilePath(tile) + " does not exist at size " +
+                            std::to_string(tree_size));
+  }
+  const std::uint64_t first = tile.index * kTileWidth;
+  std::vector<Bytes> leaves;
+  Status s =
+      store_->Scan(Column::kLeaves, EncodeFixed64BE(first), EncodeFixed64BE(first + tile.width),
+                   [&](std::string_view, std::string_view v) {
+                     leaves.emplace_back(v.begin(), v.end());
+                     return true;
+                   });
+  if (!s.ok()) return s;
+  if (leaves.size() != tile.width) {
+    return Status::Corruption("entry bundle " + TilePath(tile) + ": " +
+                              std::to_string(leaves.size()) + " leaves stored");
+  }
+  return EncodeEntryBundle(leaves);
+}
+
+StatusOr<std::string> Ledger::TlogProof(std::uint64_t index) const {
+  Head h = head();
+  auto proof = ProveInclusion(index, h.checkpoint.size);
+  if (!proof.ok()) return proof.status();
+  ipledger::TlogProof p;
+  p.index = index;
+  p.inclusion_proof = std::move(*proof);
+  p.checkpoint = std::move(h.signed_checkpoint);
+  return FormatTlogProof(p);
+}
+
+Status Ledger::Verify() const {
+  const Head h = head();
+  const std::uint64_t tree_size = h.checkpoint.size;
+  auto cp = OpenCheckpoint(h.signed_checkpoint, verifier_);
+  if (!cp.ok()) return Status::Corruption("checkpoint signature: " + cp.status().message());
+
+  // Recompute every stored hash from the leaves with a compact range: the roots of the
+  // perfect subtrees along the right border, which is all an appender needs.
+  std::vector<Digest> border;
+  std::uint64_t next = 0;
+  Status failure;
+  const HashReader reader = StoreHashReader();
+  Status scan = store_->Scan(
+      Column::kLeaves, EncodeFixed64BE(0), "", [&](std::string_view key, std::string_view leaf) {
+        const std::string where = "leaf " + std::to_string(next);
+        auto index = DecodeFixed64BE(key);
+        if (!index || *index != next) {
+          failure = Status::Corruption(where + ": missing (found key " + HexEncode(AsBytes(key)) +
+                                       " instead)");
+          return false;
+        }
+        if (next >= tree_size) {
+          failure = Status::Corruption(where + ": stored beyond the tree size " +
+                                       std::to_string(tree_size));
+          return false;
+        }
+        auto entry = DecodeLeaf(leaf);
+        if (!entry.ok()) {
+          failure = Status::Corruption(where + ": " + entry.status().message());
+          return false;
+        }
+        if (entry->index != next) {
+          failure = Status::Corruption(where + ": leaf says index " + std::to_string(entry->index));
+          return false;
+        }
+        auto envelope = GetEnvelope(entry->envelope_sha256);
+        if (!envelope.ok() || Sha256(AsBytes(*envelope)) != entry->envelope_sha256) {
+          failure =
+              Status::Corruption(where + ": envelope " + HexEncode(entry->envelope_sha256) +
+                                 (envelope.ok() ? " does not match its hash" : " is missing"));
+          return false;
+        }
+        // The hashes appending this leaf stored: leaf hash, then completed subtrees.
+        std::vector<Digest> expected = {LeafHash(AsBytes(leaf))};
+        border.push_back(expected.back());
+        for (std::uint64_t n = next; (n & 1) == 1; n >>= 1) {
+          Digest right = border.back();
+          border.pop_back();
+          border.back() = NodeHash(border.back(), right);
+          expected.push_back(border.back());
+        }
+        std::vector<std::uint64_t> indexes;
+        for (size_t j = 0; j < expected.size(); ++j) indexes.push_back(StoredHashCount(next) + j);
+        std::vector<Digest> stored;
+        if (Status s = reader(indexes, &stored); !s.ok()) {
+          failure = Status::Corruption(where + ": " + s.message());
+          return false;
+        }
+        for (size_t j = 0; j < expected.size(); ++j) {
+          if (stored[j] != expected[j]) {
+            failure =
+                Status::Corruption(where + ": stored tree hash " + std::to_string(indexes[j]) +
+                                   " differs from the one recomputed from the leaves");
+            return false;
+          }
+        }
+        ++next;
+        return true;
+      });
+  if (!failure.ok()) return failure;
+  if (!scan.ok()) {
+    return Status::Corruption("reading leaves near index " + std::to_string(next) + ": " +
+                              scan.message());
+  }
+  if (next != tree_size) {
+    return Status::Corruption("leaf " + std::to_string(next) + ": missing (tree size " +
+                              std::to_string(tree_size) + ")");
+  }
+  bool extra_hash = false;
+  Status tree_scan = store_->Scan(Column::kTree, EncodeFixed64BE(StoredHashCount(tree_size)), "",
+                                  [&](std::string_view, std::string_view) {
+                                    extra_hash = true;
+                                    return false;
+                                  });
+  if (!tree_scan.ok()) return Status::Corruption("reading tree hashes: " + tree_scan.message());
+  if (extra_hash) return Status::Corruption("tree hashes are stored beyond the tree size");
+  Digest root = EmptyTreeRoot();
+  if (!border.empty()) {
+    root = border.back();
+    for (size_t j = border.size() - 1; j-- > 0;) root = NodeHash(border[j], root);
+  }
+  if (root != cp->root) {
+    return Status::Corruption("root recomputed from the leaves " + HexEncode(root) +
+                              " differs from the checkpoint's " + HexEncode(cp->root));
+  }
+  return Status::Ok();
+}
+
+}  // namespace ipledger

@@ -1,0 +1,164 @@
+// Ledger: the append-only verifiable log of one registry, stored in RocksDB.
+//
+// Append(entries) assigns consecutive indexes and one integrated time to a batch,
+// writes the leaves, the envelopes, the new stored tree hashes, the new tree size and
+// the checkpoint signed for it in ONE WriteBatch with sync=true, and returns only
+// after that is durable. The checkpoint is signed before the write so that size and
+// checkpoint are always stored together: a crash leaves either the whole batch or
+// nothing, and the stored checkpoint always matches the stored tree. A failed write
+// has an unknown outcome (style.md B.7): the Ledger then refuses every later Append
+// with kUnavailable until it is reopened, which re-derives the head from disk.
+//
+// Open checks that the stored tree matches the stored checkpoint (O(log n) reads);
+// Verify() checks everything (O(n)). Proofs and tiles cost O(log n) point reads.
+//
+// Thread-safety: all methods may be called concurrently; appends are serialized.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "crypto/note.h"
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/merkle.h"
+#include "ledger/status.h"
+#include "ledger/store.h"
+#include "ledger/tile.h"
+
+namespace ipledger {
+
+inline constexpr std::string_view kFormatVersion = "1";
+
+struct LedgerOptions {
+  // The RocksDB Env; not owned. Default: nullptr = the default Env.
+  rocksdb::Env* env = nullptr;
+  // Milliseconds since the Unix epoch, for integrated times. Default: the system clock.
+  std::function<std::int64_t()> clock;
+};
+
+// What the sequencer hands to Append for one entry.
+struct EntryInput {
+  std::string type;      // statement type or "refusal"
+  std::string envelope;  // the envelope bytes exactly as received
+  std::vector<std::string> parties;
+  std::vector<std::string> signers;
+  std::vector<std::string> subjects;
+  std::vector<std::string> codes;  // refusals only
+  std::string refused;             // refusals only
+};
+
+struct AppendedEntry {
+  Entry entry;
+  std::string leaf;  // canonical leaf bytes
+  Digest leaf_hash{};
+};
+
+struct AppendResult {
+  std::vector<AppendedEntry> entries;
+  Checkpoint checkpoint;          // the tree including this batch
+  std::string signed_checkpoint;  // its signed note
+};
+
+struct Head {
+  Checkpoint checkpoint;
+  std::string signed_checkpoint;
+  std::int64_t last_time_ms = 0;
+};
+
+class Ledger {
+ public:
+  // Creates an empty ledger (tree size 0, a signed checkpoint of the empty tree) in
+  // `dir`, whose checkpoints `log_key` signs under the name `origin`. Returns after
+  // fsync. kAlreadyExists if `dir` holds a database; kInvalidArgument on a bad origin.
+  static Status Create(const std::string& dir, std::string_view origin, const SigningKey& log_key,
+                       const LedgerOptions& options);
+
+  // Opens a ledger for appending; it takes ownership of `log_key`, which must match
+  // the ledger's verifier key (kFailedPrecondition otherwise). kCorruption if the
+  // stored tree does not match the stored checkpoint (the message says what differs);
+  // kNotFound if there is no ledger; kUnavailable if another process holds it.
+  static StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir, SigningKey log_key,
+                                                const LedgerOptions& options);
+
+  // Opens a ledger for reading only (also while another process appends to it; it then
+  // sees the state as of opening). Same checks as Open.
+  static StatusOr<std::unique_ptr<Ledger>> OpenReadOnly(const std::string& dir,
+                                                        const LedgerOptions& options);
+
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Appends `entries` (at least one) as one durable batch; see the file comment.
+  // kInvalidArgument if `entries` is empty or an envelope is empty;
+  // kFailedPrecondition if opened read-only; kUnavailable after a failed write.
+  StatusOr<AppendResult> Append(std::span<const EntryInput> entries);
+
+  // The latest durable head (a copy).
+  Head head() const;
+  std::uint64_t size() const;
+  const std::string& origin() const { return origin_; }
+  const NoteVerifier& verifier() const { return verifier_; }
+  // True if opened read-only or after a failed write.
+  bool read_only() const;
+
+  // Leaf bytes of entry `index`; kNotFound if index >= size().
+  StatusOr<std::string> GetLeaf(std::uint64_t index) const;
+  // The envelope with SHA-256 `digest`, bytes exactly as received; kNotFound if none.
+  StatusOr<std::string> GetEnvelope(const Digest& digest) const;
+
+  // Inclusion proof of `index` in the tree of `size` leaves. kInvalidArgument unless
+  // index < size <= size().
+  StatusOr<std::vector<Digest>> ProveInclusion(std::uint64_t index, std::uint64_t size) const;
+  // Consistency proof between two sizes. kInvalidArgument unless
+  // 0 < old_size <= new_size <= size().
+  StatusOr<std::vector<Digest>> ProveConsistency(std::uint64_t old_size,
+                                                 std::uint64_t new_size) const;
+  // Root of the tree of `size` leaves (size <= size()).
+  StatusOr<Digest> RootAt(std::uint64_t size) const;
+
+  // A hash tile or entry bundle (C2SP tlog-tiles) implied by the current size;
+  // kNotFound if the tile does not exist at this size.
+  StatusOr<Bytes> ReadTile(const TileRef& tile) const;
+
+  // C2SP tlog-proof of entry `index` against the latest checkpoint.
+  StatusOr<std::string> TlogProof(std::uint64_t index) const;
+
+  // Full check: every leaf decodes canonically with its own index and its envelope's
+  // hash, every stored tree hash equals the one recomputed from the leaves, nothing
+  // lies beyond the tree size, and the root equals the signed checkpoint's.
+  // kCorruption naming the first bad index (or key) otherwise.
+  Status Verify() const;
+
+ private:
+  Ledger(std::unique_ptr<Store> store, std::string origin, NoteVerifier verifier,
+         std::unique_ptr<SigningKey> log_key, LedgerOptions options);
+  static StatusOr<std::unique_ptr<Ledger>> OpenImpl(const std::string& dir,
+                                                    std::unique_ptr<SigningKey> log_key,
+                                                    const LedgerOptions& options);
+  Status LoadAndCheckHead();
+  HashReader StoreHashReader() const;
+  std::int64_t Now() const;
+
+  const std::unique_ptr<Store> store_;
+  const std::string origin_;
+  const NoteVerifier verifier_;
+  const std::unique_ptr<SigningKey> log_key_;  // null when read-only
+  const LedgerOptions options_;
+
+  std::mutex append_mu_;  // serializes Append
+  mutable std::mutex head_mu_;
+  Head head_;            // guarded by head_mu_
+  bool failed_ = false;  // guarded by head_mu_; a write failed, outcome unknown
+};
+
+}  // namespace ipledger

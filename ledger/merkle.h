@@ -33,6 +33,10 @@ Digest EmptyTreeRoot();
 using HashReader =
     std::function<Status(std::span<const std::uint64_t> indexes, std::vector<Digest>* out)>;
 
+// Largest tree size (and leaf index) the functions below that read stored hashes accept;
+// larger ones are kInvalidArgument. Keeps every stored-hash index (< 2·size) in uint64.
+inline constexpr std::uint64_t kMaxTreeSize = std::uint64_t{1} << 62;
+
 // Index of the stored hash of the perfect subtree at `level` numbered `n`.
 std::uint64_t StoredHashIndex(int level, std::uint64_t n);
 // Number of stored hashes for a tree of `n` leaves.

@@ -10,8 +10,8 @@ namespace ipledger::testing {
 
 TempDir::TempDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                      "/ipledger-test-XXXXXX";
+  std::string templ =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-test-XXXXXX";
   char* made = mkdtemp(templ.data());
   if (made == nullptr) {
     ADD_FAILURE() << "mkdtemp failed for " << templ;

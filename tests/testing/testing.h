@@ -13,23 +13,23 @@
 #include "crypto/keys.h"
 #include "ledger/status.h"
 
-#define EXPECT_OK(expr)                                             \
-  do {                                                              \
-    const ::ipledger::Status _s = ::ipledger::testing::AsStatus(expr); \
-    EXPECT_TRUE(_s.ok()) << _s.ToString();                          \
-  } while (0)
-#define ASSERT_OK(expr)                                             \
-  do {                                                              \
-    const ::ipledger::Status _s = ::ipledger::testing::AsStatus(expr); \
-    ASSERT_TRUE(_s.ok()) << _s.ToString();                          \
-  } while (0)
+// EXPECT_OK(status_or_statusor) << "context"; ASSERT_OK likewise.
+#define EXPECT_OK(expr) EXPECT_PRED_FORMAT1(::ipledger::testing::IsOk, expr)
+#define ASSERT_OK(expr) ASSERT_PRED_FORMAT1(::ipledger::testing::IsOk, expr)
 
 namespace ipledger::testing {
 
-inline Status AsStatus(const Status& s) { return s; }
+inline const Status& AsStatus(const Status& s) { return s; }
 template <typename T>
-Status AsStatus(const StatusOr<T>& s) {
+const Status& AsStatus(const StatusOr<T>& s) {
   return s.status();
+}
+
+template <typename T>
+::testing::AssertionResult IsOk(const char* expr, const T& value) {
+  const Status& s = AsStatus(value);
+  if (s.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << expr << " is " << s.ToString();
 }
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.

@@ -1,0 +1,209 @@
+// The ipledger CLI as scripts use it (api.md §10): keygen, init, verify, checkpoint,
+// including verify's answer to a tampered data directory.
+#include <rocksdb/db.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "crypto/bytes.h"
+#include "crypto/note.h"
+#include "ledger/checkpoint.h"
+#include "ledger/encoding.h"
+#include "ledger/entry.h"
+#include "ledger/store.h"
+#include "tests/testing/testing.h"
+
+namespace ipledger {
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result Cli(const std::string& args) {
+  Result r;
+  FILE* p = popen((std::string(IPLEDGER_CLI) + " " + args + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  while (std::fgets(buf, sizeof(buf), p) != nullptr) r.out += buf;
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+// Flips one bit of the value at `key` in column family `cf`, through RocksDB.
+void FlipStoredByte(const std::string& db_dir, const std::string& cf, const std::string& key,
+                    size_t offset) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int c = 0; c < kColumnCount; ++c) {
+    cfs.emplace_back(std::string(ColumnName(static_cast<Column>(c))),
+                     rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db_dir, cfs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* h = nullptr;
+  for (auto* x : handles) {
+    if (x->GetName() == cf) h = x;
+  }
+  ASSERT_NE(h, nullptr);
+  std::string v;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h, key, &v).ok());
+  ASSERT_LT(offset, v.size());
+  v[offset] = static_cast<char>(v[offset] ^ 0x01);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, key, v).ok());
+  for (auto* x : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(x).ok());
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(CliTest, KeygenWritesPrivateKeyFileAndPrintsPublicKey) {
+  testing::TempDir dir;
+  const std::string path = dir.str() + "/bank.key";
+  Result r = Cli("keygen --out " + path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(ModeOf(path), 0600u);
+  std::string pub = r.out;
+  ASSERT_FALSE(pub.empty());
+  pub.pop_back();
+  auto decoded = Base64Decode(pub);
+  ASSERT_TRUE(decoded.has_value()) << r.out;
+  EXPECT_EQ(decoded->size(), 32u);
+  Result again = Cli("keygen --out " + path);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
+}
+
+TEST(CliTest, BadUsageExitsTwoWithUsage) {
+  for (const char* args : {"", "frobnicate", "keygen", "init --data-dir /tmp/x", "verify",
+                           "verify --data-dir", "verify --nope x"}) {
+    Result r = Cli(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+    EXPECT_NE(r.out.find("usage:"), std::string::npos) << args;
+  }
+}
+
+TEST(CliTest, InitCreatesKeysAndGenesisThenVerifyPasses) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  Result init = Cli("init --data-dir " + d + " --origin registry.example/ipledger");
+  ASSERT_EQ(init.code, 0) << init.out;
+  EXPECT_EQ(ModeOf(d + "/log.key"), 0600u);
+  EXPECT_EQ(ModeOf(d + "/registry.key"), 0600u);
+  const std::string vkey_line = testing::ReadFileOrDie(d + "/log.vkey");
+  auto verifier = ParseVkey(vkey_line.substr(0, vkey_line.size() - 1));
+  ASSERT_TRUE(verifier.has_value()) << vkey_line;
+  EXPECT_EQ(verifier->name, "registry.example/ipledger");
+
+  Result cp = Cli("checkpoint --data-dir " + d);
+  ASSERT_EQ(cp.code, 0) << cp.out;
+  auto opened = OpenCheckpoint(cp.out, *verifier);
+  ASSERT_OK(opened);
+  EXPECT_EQ(opened->size, 1u);  // the genesis entry
+
+  Result v = Cli("verify --data-dir " + d);
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_NE(v.out.find("OK: 1 entries"), std::string::npos) << v.out;
+
+  // Re-running init on the same directory is refused and changes nothing.
+  Result again = Cli("init --data-dir " + d + " --origin other.example/log");
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.out.find("not empty"), std::string::npos) << again.out;
+  EXPECT_EQ(testing::ReadFileOrDie(d + "/log.vkey"), vkey_line);
+}
+
+TEST(CliTest, InitRefusesAnInvalidOrigin) {
+  testing::TempDir tmp;
+  Result r = Cli("init --data-dir " + tmp.str() + "/reg --origin 'has space'");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(std::filesystem::exists(tmp.str() + "/reg/log.key"));
+}
+
+TEST(CliTest, VerifyNamesTheIndexOfAFlippedLeafByte) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  FlipStoredByte(d + "/db", "leaves", EncodeFixed64BE(0), 25);
+  Result v = Cli("verify --data-dir " + d);
+  EXPECT_EQ(v.code, 1) << v.out;
+  EXPECT_NE(v.out.find("leaf 0"), std::string::npos) << v.out;
+}
+
+TEST(CliTest, VerifyNamesTheIndexOfAFlippedTreeHash) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  FlipStoredByte(d + "/db", "tree", EncodeFixed64BE(0), 3);
+  Result v = Cli("verify --data-dir " + d);
+  EXPECT_EQ(v.code, 1) << v.out;
+  // The root no longer matches the signed checkpoint: even opening refuses.
+  EXPECT_NE(v.out.find("Corruption"), std::string::npos) << v.out;
+}
+
+TEST(CliTest, VerifyRefusesAVkeyFileThatIsNotTheLedgers) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  std::filesystem::remove(d + "/log.vkey");
+  const std::string other =
+      FormatVkey(MakeNoteVerifier("registry.example/ipledger", testing::TestKey(9).public_key()));
+  FILE* f = std::fopen((d + "/log.vkey").c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fprintf(f, "%s\n", other.c_str());
+  std::fclose(f);
+  Result v = Cli("verify --data-dir " + d);
+  EXPECT_EQ(v.code, 1) << v.out;
+  EXPECT_NE(v.out.find("log.vkey"), std::string::npos) << v.out;
+}
+
+}  // namespace
+}  // namespace ipledger
+
+namespace ipledger {
+namespace {
+
+// Flips one bit in the middle of the largest file of `db_dir` whose name ends in
+// `suffix`: damage below RocksDB, as a failing disk would do it.
+void FlipFileByte(const std::string& db_dir, const std::string& suffix) {
+  std::filesystem::path target;
+  std::uintmax_t best = 0;
+  for (const auto& e : std::filesystem::directory_iterator(db_dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        e.file_size() > best) {
+      best = e.file_size();
+      target = e.path();
+    }
+  }
+  ASSERT_GT(best, 0u) << "no *" << suffix << " file in " << db_dir;
+  std::string bytes = testing::ReadFileOrDie(target);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+  FILE* f = std::fopen(target.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
+  std::fclose(f);
+}
+
+TEST(CliTest, VerifyFailsOnAFlippedByteInATableFile) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  FlipFileByte(d + "/db", ".sst");
+  Result v = Cli("verify --data-dir " + d);
+  EXPECT_EQ(v.code, 1) << v.out;
+  EXPECT_NE(v.out.find("Corruption"), std::string::npos) << v.out;
+}
+
+}  // namespace
+}  // namespace ipledger

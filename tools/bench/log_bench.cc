@@ -1,0 +1,221 @@
+// Benchmarks of the verifiable log on real RocksDB: proof generation and verification
+// at several log sizes, batched append, and the full offline verification.
+//
+//   build/release/tools/bench/ipledger_log_bench                  sizes 1e3 and 1e6
+//   IPLEDGER_BENCH_SIZES=1000,1000000,10000000 ipledger_log_bench  adds 1e7
+//   IPLEDGER_BENCH_DIR=/path  where the ledgers are built (default: $TMPDIR)
+//
+// Building a ledger of n leaves is done once per size, before the measurements, in
+// batches of 10,000 (one fsync each), and its time is printed to stderr.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
+#include "crypto/init.h"
+#include "ledger/encoding.h"
+#include "ledger/ledger.h"
+
+namespace ipledger {
+namespace {
+
+SigningKey BenchKey() { return *SigningKey::FromSeed(Sha256(AsBytes("bench log key"))); }
+
+std::vector<EntryInput> MakeBatch(std::uint64_t first, std::uint64_t count) {
+  std::vector<EntryInput> v(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    v[i].type = "pledge.register";
+    v[i].envelope = "{\"bench envelope\":" + std::to_string(first + i) + ",\"padding\":\"" +
+                    std::string(400, 'x') + "\"}";
+    v[i].parties = {"ccb-quzhou", "lanyu-materials"};
+    v[i].signers = {"ccb-quzhou/k1", "lanyu-materials/k1"};
+    v[i].subjects = {"patent:20141036" + std::to_string(first + i),
+                     "PL-" + std::to_string(first + i)};
+  }
+  return v;
+}
+
+std::string BenchDir() {
+  const char* d = std::getenv("IPLEDGER_BENCH_DIR");
+  if (d == nullptr || *d == '\0') d = std::getenv("TMPDIR");
+  if (d == nullptr || *d == '\0') d = "/tmp";
+  return d;
+}
+
+// One ledger per size, built on first use and removed at exit.
+struct BenchLedger {
+  std::string dir;
+  std::unique_ptr<Ledger> ledger;
+  ~BenchLedger() {
+    ledger.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+// Cleared explicitly at the end of main: RocksDB must close before its own static
+// objects are destroyed at exit.
+std::map<std::uint64_t, std::unique_ptr<BenchLedger>>& Ledgers() {
+  static auto* ledgers = new std::map<std::uint64_t, std::unique_ptr<BenchLedger>>();
+  return *ledgers;
+}
+
+Ledger& LedgerOfSize(std::uint64_t n) {
+  auto& slot = Ledgers()[n];
+  if (slot) return *slot->ledger;
+  slot = std::make_unique<BenchLedger>();
+  slot->dir =
+      BenchDir() + "/ipledger-bench-" + std::to_string(n) + "-" + std::to_string(::getpid());
+  if (Status s = Ledger::Create(slot->dir, "bench.ipledger/log", BenchKey(), {}); !s.ok()) {
+    std::fprintf(stderr, "create: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  auto opened = Ledger::Open(slot->dir, BenchKey(), {});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open: %s\n", opened.status().ToString().c_str());
+    std::exit(1);
+  }
+  slot->ledger = std::move(*opened);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint64_t done = 0; done < n;) {
+    const std::uint64_t k = std::min<std::uint64_t>(10000, n - done);
+    auto batch = MakeBatch(done, k);
+    if (auto r = slot->ledger->Append(batch); !r.ok()) {
+      std::fprintf(stderr, "append: %s\n", r.status().ToString().c_str());
+      std::exit(1);
+    }
+    done += k;
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "built a ledger of %llu leaves in %.1f s (%.0f leaves/s)\n",
+               static_cast<unsigned long long>(n), secs, static_cast<double>(n) / secs);
+  return *slot->ledger;
+}
+
+void BM_ProveInclusion(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  Ledger& ledger = LedgerOfSize(n);
+  std::mt19937_64 rng(1);
+  for (auto _ : state) {
+    auto proof = ledger.ProveInclusion(rng() % n, n);
+    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
+    benchmark::DoNotOptimize(proof);
+  }
+  state.SetLabel("leaves=" + std::to_string(n));
+}
+
+void BM_ProveConsistency(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  Ledger& ledger = LedgerOfSize(n);
+  std::mt19937_64 rng(2);
+  for (auto _ : state) {
+    auto proof = ledger.ProveConsistency(1 + rng() % (n - 1), n);
+    if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
+    benchmark::DoNotOptimize(proof);
+  }
+  state.SetLabel("leaves=" + std::to_string(n));
+}
+
+void BM_VerifyInclusion(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  Ledger& ledger = LedgerOfSize(n);
+  const std::uint64_t index = n / 3;
+  auto proof = ledger.ProveInclusion(index, n);
+  auto leaf = ledger.GetLeaf(index);
+  const Digest root = ledger.head().checkpoint.root;
+  const Digest leaf_hash = LeafHash(AsBytes(*leaf));
+  for (auto _ : state) {
+    Status s = VerifyInclusion(index, n, leaf_hash, *proof, root);
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetLabel("leaves=" + std::to_string(n));
+}
+
+void BM_AppendBatch(benchmark::State& state) {
+  // Appends batches of `range(0)` entries (one fsync each) to a fresh ledger.
+  const auto k = static_cast<std::uint64_t>(state.range(0));
+  BenchLedger fresh;
+  fresh.dir = BenchDir() + "/ipledger-bench-append-" + std::to_string(::getpid());
+  if (!Ledger::Create(fresh.dir, "bench.ipledger/log", BenchKey(), {}).ok()) {
+    state.SkipWithError("create failed");
+    return;
+  }
+  fresh.ledger = std::move(*Ledger::Open(fresh.dir, BenchKey(), {}));
+  std::uint64_t done = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto batch = MakeBatch(done, k);
+    state.ResumeTiming();
+    auto r = fresh.ledger->Append(batch);
+    if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
+    done += k;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(done));
+}
+
+void BM_VerifyWholeLog(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  Ledger& ledger = LedgerOfSize(n);
+  for (auto _ : state) {
+    Status s = ledger.Verify();
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n) * state.iterations());
+}
+
+std::vector<std::int64_t> Sizes() {
+  const char* env = std::getenv("IPLEDGER_BENCH_SIZES");
+  std::string spec = env != nullptr && *env != '\0' ? env : "1000,1000000";
+  std::vector<std::int64_t> sizes;
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto n = ParseDecimalU64(item);
+    if (!n || *n < 2) {
+      std::fprintf(stderr, "IPLEDGER_BENCH_SIZES: '%s' is not a size of at least 2\n",
+                   item.c_str());
+      std::exit(2);
+    }
+    sizes.push_back(static_cast<std::int64_t>(*n));
+  }
+  return sizes;
+}
+
+}  // namespace
+}  // namespace ipledger
+
+int main(int argc, char** argv) {
+  using namespace ipledger;
+  if (!InitCrypto()) return 1;
+  for (std::int64_t n : Sizes()) {
+    benchmark::RegisterBenchmark("ProveInclusion", BM_ProveInclusion)->Arg(n);
+    benchmark::RegisterBenchmark("ProveConsistency", BM_ProveConsistency)->Arg(n);
+    benchmark::RegisterBenchmark("VerifyInclusion", BM_VerifyInclusion)->Arg(n);
+    benchmark::RegisterBenchmark("VerifyWholeLog", BM_VerifyWholeLog)
+        ->Arg(n)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1);
+  }
+  benchmark::RegisterBenchmark("AppendBatch", BM_AppendBatch)
+      ->Arg(1)
+      ->Arg(100)
+      ->Arg(1000)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  Ledgers().clear();
+  return 0;
+}

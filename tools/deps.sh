@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ipledger needs to build, test and run, if any is
+# missing. Safe to run again: it only calls apt-get when something is absent.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
+  libgtest-dev libbenchmark-dev
+  clang-format
+  golang-go golang-golang-x-mod-dev   # the independent verifier in ../shared/conformance
+  curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "deps.sh: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" >&2
+fi

@@ -1,0 +1,234 @@
+// ipledger: the command-line tool (api.md §10).
+//
+//   ipledger keygen --out FILE
+//   ipledger init --data-dir D --origin ORIGIN [--registry-id ID]
+//   ipledger verify --data-dir D
+//   ipledger checkpoint --data-dir D
+//
+// Exit status: 0 success, 1 failure (verification failed, I/O error), 2 bad usage.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/json_codec.h"
+#include "crypto/dsse.h"
+#include "crypto/init.h"
+#include "ledger/entry.h"
+#include "ledger/ledger.h"
+#include "tools/key_file.h"
+
+namespace ipledger {
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  ipledger keygen --out FILE\n"
+    "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID]\n"
+    "  ipledger verify --data-dir D\n"
+    "  ipledger checkpoint --data-dir D\n";
+
+struct Flags {
+  std::map<std::string, std::string> values;
+  std::string error;
+};
+
+// Parses "--name value" pairs; every name must be in `allowed`.
+Flags ParseFlags(int argc, char** argv, int first, const std::vector<std::string>& allowed) {
+  Flags f;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string name;
+    std::string value;
+    if (arg.rfind("--", 0) != 0) {
+      f.error = "unexpected argument '" + arg + "'";
+      return f;
+    }
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(2, eq - 2);
+      value = arg.substr(eq + 1);
+    } else {
+      name = arg.substr(2);
+      if (i + 1 >= argc) {
+        f.error = "flag --" + name + " needs a value";
+        return f;
+      }
+      value = argv[++i];
+    }
+    bool known = false;
+    for (const auto& a : allowed) known = known || a == name;
+    if (!known) {
+      f.error = "unknown flag --" + name;
+      return f;
+    }
+    f.values[name] = value;
+  }
+  return f;
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "ipledger: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+int Usage(const std::string& why) {
+  std::fprintf(stderr, "ipledger: %s\n%s", why.c_str(), kUsage);
+  return 2;
+}
+
+std::string DbDir(const std::string& data_dir) { return data_dir + "/db"; }
+
+int Keygen(const Flags& f) {
+  auto out = f.values.find("out");
+  if (out == f.values.end()) return Usage("keygen needs --out FILE");
+  SigningKey key = SigningKey::Generate();
+  if (Status s = WriteKeyFile(out->second, key); !s.ok()) return Fail(s);
+  std::printf("%s\n", Base64Encode(key.public_key()).c_str());
+  return 0;
+}
+
+int Init(const Flags& f) {
+  auto dir_it = f.values.find("data-dir");
+  auto origin_it = f.values.find("origin");
+  if (dir_it == f.values.end() || origin_it == f.values.end()) {
+    return Usage("init needs --data-dir D and --origin ORIGIN");
+  }
+  const std::string dir = dir_it->second;
+  const std::string origin = origin_it->second;
+  const std::string registry_id =
+      f.values.contains("registry-id") ? f.values.at("registry-id") : "registry";
+  if (!IsValidNoteKeyName(origin)) {
+    return Fail(Status::InvalidArgument("origin '" + origin +
+                                        "' must be non-empty with no spaces and no '+'"));
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+    return Fail(Status::AlreadyExists(dir + " is not empty; init refuses to touch it"));
+  }
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Fail(Status::Unavailable("cannot create " + dir + ": " + ec.message()));
+  ::chmod(dir.c_str(), 0700);
+
+  SigningKey log_key = SigningKey::Generate();
+  SigningKey registry_key = SigningKey::Generate();
+  const NoteVerifier verifier = MakeNoteVerifier(origin, log_key.public_key());
+  if (Status s = WriteKeyFile(dir + "/log.key", log_key); !s.ok()) return Fail(s);
+  if (Status s = WriteNewFile(dir + "/log.vkey", FormatVkey(verifier) + "\n"); !s.ok()) {
+    return Fail(s);
+  }
+  if (Status s = WriteKeyFile(dir + "/registry.key", registry_key); !s.ok()) return Fail(s);
+  if (Status s = Ledger::Create(DbDir(dir), origin, log_key, {}); !s.ok()) return Fail(s);
+  auto ledger = Ledger::Open(DbDir(dir), std::move(log_key), {});
+  if (!ledger.ok()) return Fail(ledger.status());
+
+  // Genesis (api.md §10): index 0 registers the registry office with registry/k1.
+  DsseEnvelope env;
+  env.payload_type = std::string(api::kStatementPayloadType);
+  const std::string statement = api::GenesisStatementJson(
+      registry_id, registry_key.public_key(),
+      FormatInstant(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count()));
+  env.payload.assign(statement.begin(), statement.end());
+  AddDsseSignature(env, registry_id + "/k1", registry_key);
+  EntryInput genesis;
+  genesis.type = "participant.register";
+  genesis.envelope = api::EncodeEnvelopeJson(env);
+  genesis.parties = {registry_id};
+  genesis.signers = {registry_id + "/k1"};
+  genesis.subjects = {registry_id};
+  auto appended = (*ledger)->Append({&genesis, 1});
+  if (!appended.ok()) return Fail(appended.status());
+  std::printf("initialized %s\n  origin: %s\n  vkey:   %s\n\n%s", dir.c_str(), origin.c_str(),
+              FormatVkey(verifier).c_str(), appended->signed_checkpoint.c_str());
+  return 0;
+}
+
+StatusOr<std::unique_ptr<Ledger>> OpenForReading(const Flags& f) {
+  auto dir_it = f.values.find("data-dir");
+  if (dir_it == f.values.end()) return Status::InvalidArgument("--data-dir D is required");
+  auto ledger = Ledger::OpenReadOnly(DbDir(dir_it->second), {});
+  if (!ledger.ok()) return ledger.status();
+  // The published vkey file must name the key the ledger itself was created with.
+  auto vkey_file = ReadWholeFile(dir_it->second + "/log.vkey");
+  if (vkey_file.ok()) {
+    std::string line = *vkey_file;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (line != FormatVkey((*ledger)->verifier())) {
+      return Status::Corruption(dir_it->second + "/log.vkey (" + line +
+                                ") is not the ledger's verifier key " +
+                                FormatVkey((*ledger)->verifier()));
+    }
+  }
+  return ledger;
+}
+
+int Verify(const Flags& f) {
+  if (!f.values.contains("data-dir")) return Usage("verify needs --data-dir D");
+  auto ledger = OpenForReading(f);
+  if (!ledger.ok()) return Fail(ledger.status());
+  if (Status s = (*ledger)->Verify(); !s.ok()) {
+    std::fprintf(stderr, "ipledger verify: FAILED: %s\n", s.message().c_str());
+    return 1;
+  }
+  const Head h = (*ledger)->head();
+  std::printf("ipledger verify: OK: %llu entries, root %s, checkpoint signature verified\n",
+              static_cast<unsigned long long>(h.checkpoint.size),
+              Base64Encode(h.checkpoint.root).c_str());
+  return 0;
+}
+
+int PrintCheckpoint(const Flags& f) {
+  if (!f.values.contains("data-dir")) return Usage("checkpoint needs --data-dir D");
+  auto ledger = OpenForReading(f);
+  if (!ledger.ok()) return Fail(ledger.status());
+  std::printf("%s", (*ledger)->head().signed_checkpoint.c_str());
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  if (!InitCrypto()) {
+    std::fprintf(stderr, "ipledger: libsodium initialization failed\n");
+    return 1;
+  }
+  if (argc < 2) return Usage("no command given");
+  const std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  if (cmd == "keygen") {
+    Flags f = ParseFlags(argc, argv, 2, {"out"});
+    return f.error.empty() ? Keygen(f) : Usage(f.error);
+  }
+  if (cmd == "init") {
+    Flags f = ParseFlags(argc, argv, 2, {"data-dir", "origin", "registry-id"});
+    return f.error.empty() ? Init(f) : Usage(f.error);
+  }
+  if (cmd == "verify") {
+    Flags f = ParseFlags(argc, argv, 2, {"data-dir"});
+    return f.error.empty() ? Verify(f) : Usage(f.error);
+  }
+  if (cmd == "checkpoint") {
+    Flags f = ParseFlags(argc, argv, 2, {"data-dir"});
+    return f.error.empty() ? PrintCheckpoint(f) : Usage(f.error);
+  }
+  return Usage("unknown command '" + cmd + "'");
+}
+
+}  // namespace
+}  // namespace ipledger
+
+int main(int argc, char** argv) {
+  try {
+    return ipledger::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ipledger: internal error: %s\n", e.what());
+    return 1;
+  }
+}
