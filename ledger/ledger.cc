@@ -178,7 +178,13 @@ HashReader Ledger::StoreHashReader() const {
 
 std::int64_t Ledger::Now() const { return options_.clock ? options_.clock() : SystemClockMs(); }
 
-StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries) {
+std::int64_t Ledger::NextTime() const {
+  std::lock_guard<std::mutex> l(head_mu_);
+  return std::max(Now(), head_.last_time_ms);
+}
+
+StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
+                                      const AppendOptions& options) {
   if (log_key_ == nullptr) return Status::FailedPrecondition("the ledger is open read-only");
   if (entries.empty()) return Status::InvalidArgument("Append needs at least one entry");
   std::lock_guard<std::mutex> append_lock(append_mu_);
@@ -192,8 +198,19 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries) {
     head = head_;
   }
 
-  const std::int64_t time_ms = std::max(Now(), head.last_time_ms);
+  if (options.time_ms && *options.time_ms < head.last_time_ms) {
+    return Status::InvalidArgument("batch time " + FormatInstant(*options.time_ms) +
+                                   " is before the last integrated time " +
+                                   FormatInstant(head.last_time_ms));
+  }
+  const std::int64_t time_ms =
+      options.time_ms ? *options.time_ms : std::max(Now(), head.last_time_ms);
   const std::uint64_t start = head.checkpoint.size;
+  if (options.first_index && *options.first_index != start) {
+    return Status::FailedPrecondition("batch prepared for index " +
+                                      std::to_string(*options.first_index) + " but the log is at " +
+                                      std::to_string(start));
+  }
   // Hashes written earlier in this batch are not in the store yet: read them here.
   std::map<std::uint64_t, Digest> pending;
   const HashReader store_reader = StoreHashReader();
@@ -253,6 +270,7 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries) {
   w.Put(Column::kMeta, kMetaSize, EncodeFixed64BE(new_size));
   w.Put(Column::kMeta, kMetaCheckpoint, result.signed_checkpoint);
   w.Put(Column::kMeta, kMetaTime, EncodeFixed64BE(static_cast<std::uint64_t>(time_ms)));
+  if (options.extra != nullptr) w.Merge(*options.extra);
 
   if (Status s = store_->Write(w); !s.ok()) {
     std::lock_guard<std::mutex> l(head_mu_);

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,6 +69,18 @@ struct AppendResult {
   std::string signed_checkpoint;  // its signed note
 };
 
+struct AppendOptions {
+  // The batch's integrated time; must not be before the last one (kInvalidArgument).
+  // Default: max(clock, last time).
+  std::optional<std::int64_t> time_ms;
+  // If set, Append fails with kFailedPrecondition unless the batch starts at this
+  // index (a caller that derived state for these indexes must not append elsewhere).
+  std::optional<std::uint64_t> first_index;
+  // Derived-state writes (registry records, indexes) committed in the same WriteBatch.
+  // Not owned; may be null. Default: none.
+  const WriteSet* extra = nullptr;
+};
+
 struct Head {
   Checkpoint checkpoint;
   std::string signed_checkpoint;
@@ -101,7 +114,13 @@ class Ledger {
   // Appends `entries` (at least one) as one durable batch; see the file comment.
   // kInvalidArgument if `entries` is empty or an envelope is empty;
   // kFailedPrecondition if opened read-only; kUnavailable after a failed write.
-  StatusOr<AppendResult> Append(std::span<const EntryInput> entries);
+  StatusOr<AppendResult> Append(std::span<const EntryInput> entries,
+                                const AppendOptions& options = {});
+
+  // The store, for derived-state reads by the registry (same database, same batches).
+  const Store& store() const { return *store_; }
+  // The time the next Append would stamp by default: max(clock, last time).
+  std::int64_t NextTime() const;
 
   // The latest durable head (a copy).
   Head head() const;

@@ -1,6 +1,8 @@
 #include "ledger/store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -59,6 +61,11 @@ void WriteSet::Delete(Column c, std::string_view key) {
   rep_->ops.push_back({c, true, std::string(key), {}});
 }
 
+void WriteSet::Merge(const WriteSet& other) {
+  rep_->ops.insert(rep_->ops.end(), other.rep_->ops.begin(), other.rep_->ops.end());
+  rep_->bytes += other.rep_->bytes;
+}
+
 size_t WriteSet::ByteSize() const { return rep_->bytes; }
 
 struct Store::Rep {
@@ -104,8 +111,13 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
   if (options.env != nullptr) db_options.env = options.env;
 
   rocksdb::ColumnFamilyOptions cf_options;
+  // Index and filter blocks stay with the table readers (not in the block cache, where
+  // data blocks would evict them and every point read would re-read and re-checksum
+  // its index block); Bloom filters make point reads of absent keys cheap.
   rocksdb::BlockBasedTableOptions table;
-  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks = false;
+  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -202,6 +214,20 @@ Status Store::Scan(Column c, std::string_view start, std::string_view end,
     return FromRocks(it->status(), std::string("scanning ") + std::string(ColumnName(c)));
   }
   return Status::Ok();
+}
+
+StatusOr<std::optional<std::pair<std::string, std::string>>> Store::LastInRange(
+    Column c, std::string_view lower, std::string_view upper) const {
+  std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->cf(c)));
+  it->SeekForPrev(ToSlice(upper));
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), std::string("seeking in ") + std::string(ColumnName(c)));
+  }
+  std::optional<std::pair<std::string, std::string>> result;
+  if (it->Valid() && it->key().compare(ToSlice(lower)) >= 0) {
+    result.emplace(it->key().ToString(), it->value().ToString());
+  }
+  return result;
 }
 
 bool Store::read_only() const { return rep_->read_only; }

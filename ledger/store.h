@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ledger/status.h"
@@ -54,6 +56,8 @@ class WriteSet {
 
   void Put(Column c, std::string_view key, std::string_view value);
   void Delete(Column c, std::string_view key);
+  // Appends every operation of `other`, in order.
+  void Merge(const WriteSet& other);
   // Approximate size in bytes.
   size_t ByteSize() const;
 
@@ -90,6 +94,10 @@ class Store {
   // until it returns false. kCorruption if iteration fails.
   Status Scan(Column c, std::string_view start, std::string_view end,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  // The last key/value in [lower, upper] (bytewise), or nullopt if none.
+  StatusOr<std::optional<std::pair<std::string, std::string>>> LastInRange(
+      Column c, std::string_view lower, std::string_view upper) const;
 
   bool read_only() const;
 

@@ -2,7 +2,7 @@
 //
 //   ipledger keygen --out FILE
 //   ipledger init --data-dir D --origin ORIGIN [--registry-id ID]
-//   ipledger verify --data-dir D
+//   ipledger verify --data-dir D [--replay]
 //   ipledger checkpoint --data-dir D
 //
 // Exit status: 0 success, 1 failure (verification failed, I/O error), 2 bad usage.
@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -17,10 +18,13 @@
 #include <vector>
 
 #include "api/json_codec.h"
+#include "api/replay.h"
+#include "api/statement_codec.h"
 #include "crypto/dsse.h"
 #include "crypto/init.h"
 #include "ledger/entry.h"
 #include "ledger/ledger.h"
+#include "ledger/registry.h"
 #include "tools/key_file.h"
 
 namespace ipledger {
@@ -30,7 +34,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  ipledger keygen --out FILE\n"
     "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID]\n"
-    "  ipledger verify --data-dir D\n"
+    "  ipledger verify --data-dir D [--replay]\n"
     "  ipledger checkpoint --data-dir D\n";
 
 struct Flags {
@@ -83,6 +87,31 @@ int Usage(const std::string& why) {
 
 std::string DbDir(const std::string& data_dir) { return data_dir + "/db"; }
 
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The envelope a client would send for `statement`, signed by each (key id, key), and
+// decoded back as the server would.
+StatusOr<Submission> MakeSubmission(
+    const Statement& statement,
+    const std::vector<std::pair<std::string, const SigningKey*>>& keys) {
+  const std::string json = api::EncodeStatement(statement);
+  DsseEnvelope env;
+  env.payload_type = std::string(api::kStatementPayloadType);
+  env.payload.assign(json.begin(), json.end());
+  for (const auto& [keyid, key] : keys) AddDsseSignature(env, keyid, *key);
+  Submission s;
+  s.envelope_bytes = api::EncodeEnvelopeJson(env);
+  auto decoded = api::DecodeStatement(json);
+  if (!decoded.ok()) return decoded.status();
+  s.statement = std::move(*decoded);
+  s.envelope = std::move(env);
+  return s;
+}
+
 int Keygen(const Flags& f) {
   auto out = f.values.find("out");
   if (out == f.values.end()) return Usage("keygen needs --out FILE");
@@ -122,30 +151,28 @@ int Init(const Flags& f) {
     return Fail(s);
   }
   if (Status s = WriteKeyFile(dir + "/registry.key", registry_key); !s.ok()) return Fail(s);
-  if (Status s = Ledger::Create(DbDir(dir), origin, log_key, {}); !s.ok()) return Fail(s);
-  auto ledger = Ledger::Open(DbDir(dir), std::move(log_key), {});
+  // Genesis (api.md §10): index 0 registers the registry office with registry/k1,
+  // signed by that key, through the same codec and rules as every later statement.
+  ParticipantRegister body;
+  body.id = registry_id;
+  body.name = "Registry office";
+  body.role = Role::kRegistry;
+  body.keys = {{"k1", registry_key.public_key()}};
+  Statement statement;
+  statement.type = "participant.register";
+  statement.submitter = registry_id;
+  statement.idempotency_key = "genesis";
+  statement.created_ms = NowMs();
+  statement.body = body;
+  auto genesis = MakeSubmission(statement, {{registry_id + "/k1", &registry_key}});
+  if (!genesis.ok()) return Fail(genesis.status());
+  if (Status s = Registry::Create(DbDir(dir), origin, log_key, *genesis, {}); !s.ok()) {
+    return Fail(s);
+  }
+  auto ledger = Ledger::OpenReadOnly(DbDir(dir), {});
   if (!ledger.ok()) return Fail(ledger.status());
-
-  // Genesis (api.md §10): index 0 registers the registry office with registry/k1.
-  DsseEnvelope env;
-  env.payload_type = std::string(api::kStatementPayloadType);
-  const std::string statement = api::GenesisStatementJson(
-      registry_id, registry_key.public_key(),
-      FormatInstant(std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count()));
-  env.payload.assign(statement.begin(), statement.end());
-  AddDsseSignature(env, registry_id + "/k1", registry_key);
-  EntryInput genesis;
-  genesis.type = "participant.register";
-  genesis.envelope = api::EncodeEnvelopeJson(env);
-  genesis.parties = {registry_id};
-  genesis.signers = {registry_id + "/k1"};
-  genesis.subjects = {registry_id};
-  auto appended = (*ledger)->Append({&genesis, 1});
-  if (!appended.ok()) return Fail(appended.status());
   std::printf("initialized %s\n  origin: %s\n  vkey:   %s\n\n%s", dir.c_str(), origin.c_str(),
-              FormatVkey(verifier).c_str(), appended->signed_checkpoint.c_str());
+              FormatVkey(verifier).c_str(), (*ledger)->head().signed_checkpoint.c_str());
   return 0;
 }
 
@@ -180,6 +207,29 @@ int Verify(const Flags& f) {
   std::printf("ipledger verify: OK: %llu entries, root %s, checkpoint signature verified\n",
               static_cast<unsigned long long>(h.checkpoint.size),
               Base64Encode(h.checkpoint.root).c_str());
+  if (!f.values.contains("replay")) return 0;
+  ledger->reset();
+  auto registry = Registry::OpenReadOnly(DbDir(f.values.at("data-dir")), {});
+  if (!registry.ok()) return Fail(registry.status());
+  const char* tmp = std::getenv("TMPDIR");
+  std::string scratch =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-replay-XXXXXX";
+  if (mkdtemp(scratch.data()) == nullptr) {
+    return Fail(Status::Unavailable("cannot create a scratch directory under $TMPDIR"));
+  }
+  auto report = api::ReplayAndCompare(**registry, scratch + "/db");
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  if (!report.ok()) {
+    std::fprintf(stderr, "ipledger verify --replay: FAILED: %s\n",
+                 report.status().message().c_str());
+    return 1;
+  }
+  std::printf(
+      "ipledger verify --replay: OK: %llu entries re-verified and re-sequenced in %llu "
+      "batches; derived state matches key by key\n",
+      static_cast<unsigned long long>(report->entries),
+      static_cast<unsigned long long>(report->batches));
   return 0;
 }
 
@@ -211,7 +261,16 @@ int Main(int argc, char** argv) {
     return f.error.empty() ? Init(f) : Usage(f.error);
   }
   if (cmd == "verify") {
-    Flags f = ParseFlags(argc, argv, 2, {"data-dir"});
+    // --replay takes no value.
+    std::vector<char*> args(argv, argv + argc);
+    bool replay = false;
+    std::erase_if(args, [&replay](char* a) {
+      if (std::string(a) != "--replay") return false;
+      replay = true;
+      return true;
+    });
+    Flags f = ParseFlags(static_cast<int>(args.size()), args.data(), 2, {"data-dir"});
+    if (replay) f.values["replay"] = "1";
     return f.error.empty() ? Verify(f) : Usage(f.error);
   }
   if (cmd == "checkpoint") {

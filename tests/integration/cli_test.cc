@@ -207,3 +207,29 @@ TEST(CliTest, VerifyFailsOnAFlippedByteInATableFile) {
 
 }  // namespace
 }  // namespace ipledger
+
+namespace ipledger {
+namespace {
+
+TEST(CliTest, VerifyReplayPassesOnAFreshRegistryAndFailsOnAChangedStateRecord) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  Result ok = Cli("verify --data-dir " + d + " --replay");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("derived state matches"), std::string::npos) << ok.out;
+  // Change the registry participant's stored record: the log still verifies, the
+  // replay does not, and it names the key.
+  const std::string key = testing::MutateStored(
+      d + "/db", "state", [](std::string_view k) { return k.substr(0, 10) == "P/registry"; },
+      [](std::string* v) { v->back() = static_cast<char>(v->back() ^ 1); });
+  ASSERT_FALSE(key.empty());
+  Result plain = Cli("verify --data-dir " + d);
+  EXPECT_EQ(plain.code, 0) << plain.out;
+  Result replay = Cli("verify --data-dir " + d + " --replay");
+  EXPECT_EQ(replay.code, 1) << replay.out;
+  EXPECT_NE(replay.out.find("P/registry"), std::string::npos) << replay.out;
+}
+
+}  // namespace
+}  // namespace ipledger

@@ -1,10 +1,13 @@
 #include "tests/testing/testing.h"
 
+#include <rocksdb/db.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "crypto/hash.h"
+#include "ledger/store.h"
 
 namespace ipledger::testing {
 
@@ -40,6 +43,50 @@ std::string ReadFileOrDie(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string MutateStored(const std::string& db_dir, const std::string& cf,
+                         const std::function<bool(std::string_view key)>& pick,
+                         const std::function<void(std::string* value)>& mutate) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int c = 0; c < kColumnCount; ++c) {
+    cfs.emplace_back(std::string(ColumnName(static_cast<Column>(c))),
+                     rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), db_dir, cfs, &handles, &raw);
+  if (!s.ok()) {
+    ADD_FAILURE() << "opening " << db_dir << ": " << s.ToString();
+    return {};
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* h = nullptr;
+  for (auto* x : handles) {
+    if (x->GetName() == cf) h = x;
+  }
+  std::string found;
+  std::string value;
+  if (h != nullptr) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (pick(std::string_view(it->key().data(), it->key().size()))) {
+        found = it->key().ToString();
+        value = it->value().ToString();
+        break;
+      }
+    }
+  }
+  if (!found.empty()) {
+    mutate(&value);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    EXPECT_TRUE(db->Put(wo, h, found, value).ok());
+  }
+  for (auto* x : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(x).ok());
+  EXPECT_TRUE(db->Close().ok());
+  return found;
 }
 
 SigningKey TestKey(int n) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "crypto/keys.h"
@@ -52,6 +53,14 @@ std::filesystem::path SharedDir();
 
 // Reads a whole file; fails the current test if it cannot.
 std::string ReadFileOrDie(const std::filesystem::path& p);
+
+// Opens the RocksDB database in `db_dir` directly (bypassing ipledger, as a failing disk
+// or a tampering operator would), applies `mutate` to the value of the first key of
+// column family `cf` for which `pick` is true, and writes it back. Returns the key (empty
+// if none matched).
+std::string MutateStored(const std::string& db_dir, const std::string& cf,
+                         const std::function<bool(std::string_view key)>& pick,
+                         const std::function<void(std::string* value)>& mutate);
 
 // A deterministic signing key derived from `n` (seed = SHA-256("test key <n>")).
 SigningKey TestKey(int n);
