@@ -77,11 +77,6 @@ std::string Quoted(std::string_view s) {
 // ---------------------------------------------------------------------------------
 // Strict parsing
 
-struct Parsed {
-  json value;
-  std::string error;  // non-empty: refused, a message starting with the field path
-};
-
 // Where the parser is, so that every refusal (a duplicate key, excess depth, even a
 // syntax error or invalid UTF-8) can name the field it happened in.
 struct Frame {
@@ -98,16 +93,17 @@ std::string ChildPath(const std::vector<Frame>& frames) {
   return f.is_array ? At(f.path, f.next_index) : Join(f.path, f.key);
 }
 
-// Parses without exceptions. Duplicate keys are refused because nlohmann would merge
-// them silently (the last one wins), and two readers of the same signed bytes could
-// then see two different statements.
-Parsed ParseStrict(std::string_view text) {
-  Parsed result;
+// Parses without exceptions. On refusal sets `*error` to a message starting with the
+// field path (and the result is to be ignored). Duplicate keys are refused because
+// nlohmann would merge them silently (the last one wins), and two readers of the same
+// signed bytes could then see two different statements.
+json ParseStrict(std::string_view text, std::string* error) {
+  error->clear();
   std::vector<Frame> frames;
   json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
     // Once refused, build nothing more: hostile input (say 10^5 nested arrays) then
     // costs no memory beyond the point of refusal.
-    if (!result.error.empty()) return false;
+    if (!error->empty()) return false;
     switch (event) {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start: {
@@ -115,8 +111,8 @@ Parsed ParseStrict(std::string_view text) {
         f.path = ChildPath(frames);
         f.is_array = event == json::parse_event_t::array_start;
         if (!frames.empty() && frames.back().is_array) ++frames.back().next_index;
-        if (depth >= kMaxDepth && result.error.empty()) {
-          result.error = Error(f.path, "JSON nested deeper than 32 levels").message();
+        if (depth >= kMaxDepth) {
+          *error = Error(f.path, "JSON nested deeper than 32 levels").message();
         }
         frames.push_back(std::move(f));
         break;
@@ -129,8 +125,8 @@ Parsed ParseStrict(std::string_view text) {
         if (!frames.empty() && parsed.is_string()) {
           Frame& f = frames.back();
           f.key = SafeKey(parsed.get_ref<const std::string&>());
-          if (!f.keys.insert(parsed.get_ref<const std::string&>()).second && result.error.empty()) {
-            result.error = Error(Join(f.path, f.key), "duplicate key").message();
+          if (!f.keys.insert(parsed.get_ref<const std::string&>()).second) {
+            *error = Error(Join(f.path, f.key), "duplicate key").message();
           }
         }
         break;
@@ -142,12 +138,11 @@ Parsed ParseStrict(std::string_view text) {
     // events the frames rely on.
     return true;
   };
-  result.value = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-  if (result.error.empty() && result.value.is_discarded()) {
-    result.error =
-        Error(ChildPath(frames), "not valid JSON (syntax error or invalid UTF-8)").message();
+  json value = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+  if (error->empty() && value.is_discarded()) {
+    *error = Error(ChildPath(frames), "not valid JSON (syntax error or invalid UTF-8)").message();
   }
-  return result;
+  return value;
 }
 
 // ---------------------------------------------------------------------------------
@@ -1124,9 +1119,12 @@ json BodyJson(const PolicyClaim& b) {
 }  // namespace
 
 StatusOr<Statement> DecodeStatement(std::string_view text) {
-  Parsed parsed = ParseStrict(text);
-  if (!parsed.error.empty()) return Status::InvalidArgument(std::move(parsed.error));
-  const json& j = parsed.value;
+  // nlohmann skips a UTF-8 byte order mark; RFC 8259 §8.1 forbids sending one, and
+  // refusing it keeps one spelling per statement.
+  if (text.starts_with("\xEF\xBB\xBF")) return Error("", "byte order mark not allowed");
+  std::string error;
+  const json j = ParseStrict(text, &error);
+  if (!error.empty()) return Status::InvalidArgument(std::move(error));
 
   Statement st;
   Fields f(j, "", {"v", "type", "submitter", "idempotency_key", "created", "body"});

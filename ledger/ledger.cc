@@ -361,6 +361,14 @@ StatusOr<Bytes> Ledger::ReadTile(const TileRef& tile) const {
   return EncodeEntryBundle(leaves);
 }
 
+StatusOr<std::string> Ledger::SignNote(std::string_view text) const {
+  if (log_key_ == nullptr) return Status::FailedPrecondition("the ledger is open read-only");
+  if (text.empty() || text.back() != '\n') {
+    return Status::InvalidArgument("note text must end in a newline");
+  }
+  return ipledger::SignNote(text, origin_, *log_key_);
+}
+
 StatusOr<std::string> Ledger::TlogProof(std::uint64_t index) const {
   Head h = head();
   auto proof = ProveInclusion(index, h.checkpoint.size);

@@ -149,6 +149,11 @@ class Ledger {
   // kNotFound if the tile does not exist at this size.
   StatusOr<Bytes> ReadTile(const TileRef& tile) const;
 
+  // A C2SP signed note of `text` (ending in '\n') by the log key, under the origin's
+  // name: statements the log itself makes, such as search certificates.
+  // kFailedPrecondition if opened read-only.
+  StatusOr<std::string> SignNote(std::string_view text) const;
+
   // C2SP tlog-proof of entry `index` against the latest checkpoint.
   StatusOr<std::string> TlogProof(std::uint64_t index) const;
 

@@ -70,6 +70,8 @@ TEST(CivilTimeTest, AddDaysCrossesMonthAndYear) {
 
 // 2026-11-25T16:00:00.000Z is midnight of 2026-11-26 in Asia/Shanghai (UTC+8).
 constexpr std::int64_t kShanghaiMidnight = 1795622400000;
+// 1970-01-01T00:00:00.000 in Asia/Shanghai, as an instant.
+constexpr std::int64_t kEpochDayStart = -8 * std::int64_t{3'600'000};
 
 TEST(CivilTimeTest, DateOfInstantUsesShanghaiDate) {
   EXPECT_EQ(DateOfInstant(kShanghaiMidnight - 1), D(2026, 11, 25));
@@ -78,8 +80,8 @@ TEST(CivilTimeTest, DateOfInstantUsesShanghaiDate) {
   // Epoch: 1970-01-01T00:00Z is 08:00 in Shanghai; before 16:00Z of the previous day
   // it is still 1969-12-31 there (instants before the epoch round down, not to zero).
   EXPECT_EQ(DateOfInstant(0), D(1970, 1, 1));
-  EXPECT_EQ(DateOfInstant(-8 * 3'600'000), D(1970, 1, 1));
-  EXPECT_EQ(DateOfInstant(-8 * 3'600'000 - 1), D(1969, 12, 31));
+  EXPECT_EQ(DateOfInstant(kEpochDayStart), D(1970, 1, 1));
+  EXPECT_EQ(DateOfInstant(kEpochDayStart - 1), D(1969, 12, 31));
 }
 
 TEST(CivilTimeTest, EndOfDateInstantIsLastMillisecondInShanghai) {
@@ -87,7 +89,7 @@ TEST(CivilTimeTest, EndOfDateInstantIsLastMillisecondInShanghai) {
   EXPECT_EQ(EndOfDateInstant(d), kShanghaiMidnight - 1);
   EXPECT_EQ(DateOfInstant(EndOfDateInstant(d)), d);
   EXPECT_EQ(DateOfInstant(EndOfDateInstant(d) + 1), AddDays(d, 1));
-  EXPECT_EQ(EndOfDateInstant(D(1969, 12, 31)), -8 * 3'600'000 - 1);
+  EXPECT_EQ(EndOfDateInstant(D(1969, 12, 31)), kEpochDayStart - 1);
 }
 
 }  // namespace

@@ -7,10 +7,11 @@
 
 namespace ipledger::testing {
 
-RegistryFixture::RegistryFixture(Date today) {
+RegistryFixture::RegistryFixture(Date today, rocksdb::Env* env) : env_(env) {
   SetToday(today);
   RegistryOptions options;
   options.ledger.clock = [this] { return now_ms_; };
+  options.ledger.env = env_;
   ParticipantRegister genesis;
   genesis.id = "registry";
   genesis.name = "Registry office";
@@ -28,6 +29,7 @@ RegistryFixture::~RegistryFixture() = default;
 void RegistryFixture::Reopen() {
   RegistryOptions options;
   options.ledger.clock = [this] { return now_ms_; };
+  options.ledger.env = env_;
   auto opened = Registry::Open(dir_.str() + "/db", TestKey(1000), options);
   EXPECT_OK(opened);
   if (opened.ok()) registry_ = std::move(*opened);

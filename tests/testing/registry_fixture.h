@@ -13,13 +13,17 @@
 #include "ledger/registry.h"
 #include "tests/testing/testing.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ipledger::testing {
 
 class RegistryFixture {
  public:
   // A registry whose clock reads noon (Asia/Shanghai) of `today`, with the genesis
   // entry registering "registry".
-  explicit RegistryFixture(Date today = DateFromCivil(2026, 6, 1));
+  explicit RegistryFixture(Date today = DateFromCivil(2026, 6, 1), rocksdb::Env* env = nullptr);
   ~RegistryFixture();
 
   Registry& registry() { return *registry_; }
@@ -62,6 +66,7 @@ class RegistryFixture {
 
  private:
   TempDir dir_;
+  rocksdb::Env* env_ = nullptr;
   Date today_;
   std::int64_t now_ms_ = 0;
   int idem_ = 0;

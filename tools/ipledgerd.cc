@@ -1,0 +1,153 @@
+// ipledgerd: the registry server (api.md §10).
+//
+//   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
+//
+// Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
+// HTTP API and logs one JSON line per start, request and committed batch to stderr.
+// SIGINT or SIGTERM stops it gracefully: no new connections, the batch in flight and
+// everything queued are committed, then the database is closed.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "api/metrics.h"
+#include "api/router.h"
+#include "api/server.h"
+#include "crypto/bytes.h"
+#include "crypto/init.h"
+#include "ledger/encoding.h"
+#include "ledger/group_commit.h"
+#include "ledger/registry.h"
+#include "tools/key_file.h"
+
+namespace ipledger {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]\n";
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "ipledgerd: %s\n", what.c_str());
+  return 1;
+}
+
+int Main(int argc, char** argv) {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 4;
+  bool skip_verify = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= argc) return false;
+      *out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--data-dir" && value(&data_dir)) continue;
+    if (a == "--listen" && value(&listen)) continue;
+    if (a == "--io-threads" && value(&v)) {
+      auto n = ParseDecimalU64(v);
+      if (!n || *n == 0 || *n > 64)
+        return Fail("--io-threads must be 1..64\n" + std::string(kUsage));
+      io_threads = static_cast<int>(*n);
+      continue;
+    }
+    if (a == "--skip-verify") {
+      skip_verify = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      std::printf("%s", kUsage);
+      return 0;
+    }
+    std::fprintf(stderr, "ipledgerd: unexpected argument '%s'\n%s", a.c_str(), kUsage);
+    return 2;
+  }
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "ipledgerd: --data-dir is required\n%s", kUsage);
+    return 2;
+  }
+  const size_t colon = listen.rfind(':');
+  auto port = colon == std::string::npos ? std::nullopt : ParseDecimalU64(listen.substr(colon + 1));
+  if (!port || *port > 65535) return Fail("--listen must be HOST:PORT, got '" + listen + "'");
+  if (!InitCrypto()) return Fail("libsodium initialization failed");
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto key = ReadKeyFile(data_dir + "/log.key");
+  if (!key.ok()) return Fail(key.status().ToString());
+  auto registry = Registry::Open(data_dir + "/db", std::move(*key), {});
+  if (!registry.ok())
+    return Fail("cannot open " + data_dir + "/db: " + registry.status().ToString());
+  if (!skip_verify) {
+    const auto start = std::chrono::steady_clock::now();
+    if (Status s = (*registry)->ledger().Verify(); !s.ok()) {
+      return Fail("refusing to serve a ledger that does not verify: " + s.ToString());
+    }
+    std::fprintf(stderr, "{\"event\":\"verified\",\"tree_size\":%llu,\"seconds\":%.3f}\n",
+                 static_cast<unsigned long long>((*registry)->ledger().size()),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+
+  api::Metrics metrics;
+  metrics.SetTreeSize((*registry)->ledger().size());
+  GroupCommitOptions gco;
+  gco.on_batch = [&metrics](std::size_t batch, std::uint64_t tree_size, double seconds) {
+    metrics.ObserveBatch(batch, tree_size, seconds);
+    std::fprintf(stderr,
+                 "{\"event\":\"batch\",\"size\":%zu,\"tree_size\":%llu,\"append_ms\":%.3f}\n",
+                 batch, static_cast<unsigned long long>(tree_size), seconds * 1000);
+  };
+  GroupCommitter committer(**registry, gco);
+  api::Router router(**registry, committer, metrics, {});
+  api::ServerOptions so;
+  so.host = listen.substr(0, colon);
+  so.port = static_cast<std::uint16_t>(*port);
+  so.io_threads = io_threads;
+  auto server = api::Server::Start(so, [&router](api::Request r, api::Respond done) {
+    router.Handle(std::move(r), std::move(done));
+  });
+  if (!server.ok()) return Fail(server.status().ToString());
+  const Head head = (*registry)->ledger().head();
+  std::fprintf(stderr,
+               "{\"event\":\"start\",\"origin\":\"%s\",\"tree_size\":%llu,\"root\":\"%s\","
+               "\"listen\":\"%s:%u\"}\n",
+               (*registry)->ledger().origin().c_str(),
+               static_cast<unsigned long long>(head.checkpoint.size),
+               Base64Encode(head.checkpoint.root).c_str(), so.host.c_str(), (*server)->port());
+  std::printf("ipledgerd: listening on http://%s:%u\n", so.host.c_str(), (*server)->port());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "{\"event\":\"stopping\",\"signal\":%d}\n", signal_number);
+  (*server)->Stop();  // no new requests; responses in flight finish
+  committer.Stop();   // the batch in flight and everything queued are committed
+  const std::uint64_t final_size = (*registry)->ledger().size();
+  registry->reset();  // closes the database (flushes memtables)
+  std::fprintf(stderr, "{\"event\":\"stopped\",\"tree_size\":%llu}\n",
+               static_cast<unsigned long long>(final_size));
+  return 0;
+}
+
+}  // namespace
+}  // namespace ipledger
+
+int main(int argc, char** argv) {
+  try {
+    return ipledger::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ipledgerd: internal error: %s\n", e.what());
+    return 1;
+  }
+}
