@@ -47,6 +47,7 @@ Status Ledger::Create(const std::string& dir, std::string_view origin, const Sig
   StoreOptions so;
   so.create = true;
   so.env = options.env;
+  so.sync = options.sync;
   auto store = Store::Open(dir, so);
   if (!store.ok()) return store.status();
   Checkpoint cp{std::string(origin), 0, EmptyTreeRoot()};
@@ -76,6 +77,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::OpenImpl(const std::string& dir,
   StoreOptions so;
   so.read_only = log_key == nullptr;
   so.env = options.env;
+  so.sync = options.sync;
   auto store = Store::Open(dir, so);
   if (!store.ok()) return store.status();
 
@@ -367,6 +369,13 @@ StatusOr<std::string> Ledger::SignNote(std::string_view text) const {
     return Status::InvalidArgument("note text must end in a newline");
   }
   return ipledger::SignNote(text, origin_, *log_key_);
+}
+
+StatusOr<std::string> Ledger::SignedCheckpointAt(std::uint64_t tree_size) const {
+  if (log_key_ == nullptr) return Status::FailedPrecondition("the ledger is open read-only");
+  auto root = RootAt(tree_size);
+  if (!root.ok()) return root.status();
+  return SignCheckpoint(Checkpoint{origin_, tree_size, *root}, *log_key_);
 }
 
 StatusOr<std::string> Ledger::TlogProof(std::uint64_t index) const {

@@ -44,6 +44,9 @@ struct LedgerOptions {
   rocksdb::Env* env = nullptr;
   // Milliseconds since the Unix epoch, for integrated times. Default: the system clock.
   std::function<std::int64_t()> clock;
+  // Fsync every Append before it returns (StoreOptions.sync). Default: true. false is for
+  // the crash test that proves the fsync matters; never use it in production.
+  bool sync = true;
 };
 
 // What the sequencer hands to Append for one entry.
@@ -153,6 +156,12 @@ class Ledger {
   // name: statements the log itself makes, such as search certificates.
   // kFailedPrecondition if opened read-only.
   StatusOr<std::string> SignNote(std::string_view text) const;
+
+  // The checkpoint of the tree of `size` leaves (size <= size()), signed by the log key.
+  // Ed25519 is deterministic, so the same size always gives the same bytes: answers
+  // "as of" an index can cite it and be reproduced byte for byte later.
+  // kFailedPrecondition if opened read-only; kInvalidArgument beyond the tree.
+  StatusOr<std::string> SignedCheckpointAt(std::uint64_t size) const;
 
   // C2SP tlog-proof of entry `index` against the latest checkpoint.
   StatusOr<std::string> TlogProof(std::uint64_t index) const;

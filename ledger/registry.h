@@ -16,7 +16,8 @@
 // Column `index`: "I/<submitter>\0<idempotency key>" -> index || envelope SHA-256;
 // "O/<index>" -> outcome; "H/<asset>\0<index>" asset history; "W/<participant>\0<index>"
 // participant history; "T/<type>\0<index>"; "D/<time ms>||<index>" time index;
-// "G/<similarity group>\0<asset>"; "AV/<asset>\0<valuation>"; "AY/<asset>\0<policy>".
+// "G/<similarity group>\0<asset>"; "AV/<asset>\0<valuation>"; "AY/<asset>\0<policy>";
+// "F/<index>" -> statistics fact of an accepted pledge registration (ledger/stats.h).
 //
 // Thread-safety: Submit and Precheck serialize on one sequencer mutex; queries may run
 // concurrently with them and see committed state only.
@@ -35,6 +36,7 @@
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 #include "ledger/statement.h"
+#include "ledger/stats.h"
 #include "ledger/status.h"
 
 namespace ipledger {
@@ -44,6 +46,10 @@ struct Submission {
   DsseEnvelope envelope;
   std::string envelope_bytes;  // exactly as received; the log keeps these
   Statement statement;         // decoded from envelope.payload
+  // Signatures already checked before queueing (PreverifySignatures): key id and the
+  // key it verified with. The sequencer skips the Ed25519 check for a signature whose
+  // key id still maps to that same key, and checks every other one itself.
+  std::vector<std::pair<std::string, PublicKey>> preverified;
 };
 
 enum class OutcomeKind {
@@ -109,6 +115,12 @@ class Registry {
   StatusOr<std::vector<SubmitOutcome>> Submit(std::span<const Submission> batch,
                                               std::optional<std::int64_t> time_ms = {});
 
+  // Verifies the Ed25519 signatures of `s` against the committed participant keys and
+  // records the ones that verify in s->preverified, so that this expensive part runs on
+  // the caller's thread, in parallel, instead of in the sequencer. Never decides
+  // anything: the sequencer still checks every key against the state it sequences in.
+  void PreverifySignatures(Submission* s) const;
+
   // Runs every check Submit would run, against current state, writing nothing.
   SubmitOutcome Precheck(const Submission& submission);
 
@@ -147,6 +159,17 @@ class Registry {
   // Indexes of every entry about `asset_id`, in log order.
   StatusOr<std::vector<std::uint64_t>> AssetHistory(std::string_view asset_id) const;
 
+  // Indexes of the entries about asset `id` (kind "asset") or involving participant
+  // `id` (kind "participant"), from `from_index` on, at most `max`, in log order.
+  StatusOr<std::vector<std::uint64_t>> EntriesAbout(std::string_view kind, std::string_view id,
+                                                    std::uint64_t from_index,
+                                                    std::size_t max) const;
+  // The first entry integrated at or after `time_ms`; the log size if none.
+  StatusOr<std::uint64_t> FirstIndexAtOrAfter(std::int64_t time_ms) const;
+
+  // Regulator statistics (ledger/stats.h) over the committed pledge registrations.
+  StatsResult Stats(const StatsQuery& q) const;
+
   // Compares the derived state (columns `state` and `index`) with `other`'s key by key.
   // kCorruption naming the first differing key.
   Status CompareDerivedState(const Registry& other) const;
@@ -160,8 +183,11 @@ class Registry {
   Registry(std::unique_ptr<Ledger> ledger, RegistryOptions options);
   SubmitOutcome Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int64_t time_ms);
 
+  Status LoadStats();
+
   std::unique_ptr<Ledger> ledger_;
   RegistryOptions options_;
+  StatsIndex stats_;
   std::mutex sequencer_mu_;
   EntryInput pending_input_;  // guarded by sequencer_mu_; the entry Sequence just built
 };

@@ -72,6 +72,7 @@ struct Store::Rep {
   std::unique_ptr<rocksdb::DB> db;
   std::array<rocksdb::ColumnFamilyHandle*, kColumnCount> handles{};
   bool read_only = false;
+  bool sync = true;
 
   rocksdb::ColumnFamilyHandle* cf(Column c) const { return handles[static_cast<size_t>(c)]; }
 
@@ -143,6 +144,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
   }
   auto rep = std::make_unique<Rep>();
   rep->read_only = options.read_only;
+  rep->sync = options.sync;
   // handles[0] is the default column family, which ipledger does not use.
   if (!handles.empty()) {
     rocksdb::Status ds = db->DestroyColumnFamilyHandle(handles[0]);
@@ -163,7 +165,7 @@ Status Store::Write(WriteSet& writes) {
     if (!s.ok()) return FromRocks(s, "building write batch");
   }
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = rep_->sync;
   rocksdb::Status s = rep_->db->Write(wo, &batch);
   if (!s.ok()) {
     // Outcome unknown: the batch may or may not be on disk (style.md B.7).

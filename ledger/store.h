@@ -8,8 +8,8 @@
 //   index      secondary keys (issue 3)
 //   meta       "format", "origin", "vkey", "size", "checkpoint", "time"
 // Every Write is one WriteBatch with sync=true: it returns only after the batch is
-// durable (fsync of the WAL). Thread-safe: RocksDB serializes writes; the Ledger
-// above keeps one writer.
+// durable (fsync of the WAL; only the crash test turns this off, StoreOptions.sync).
+// Thread-safe: RocksDB serializes writes; the Ledger above keeps one writer.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,9 @@ struct StoreOptions {
   // The RocksDB Env (e.g. an in-memory or fault-injecting one); not owned, must outlive
   // the Store. Default: nullptr = rocksdb::Env::Default().
   rocksdb::Env* env = nullptr;
+  // Write with sync=true (fsync of the WAL before Write returns). Default: true. false is
+  // for the crash test that proves the fsync matters; never use it in production.
+  bool sync = true;
 };
 
 // A set of puts applied atomically by Store::Write.

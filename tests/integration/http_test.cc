@@ -480,6 +480,97 @@ TEST_F(HttpTest, OneLogLinePerRequestWithCaller) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(HttpTest, AuditIsForRegulatorsAndPagesWithAStableCursor) {
+  ASSERT_EQ(PostPledge("PL-1").status, 201);
+  ASSERT_EQ(PostPledge("PL-2").status, 409);  // a refusal, audited too
+  ExpectProblem(Get("/v1/audit/entries"), 401);
+  ExpectProblem(Get("/v1/audit/entries", "ccb-quzhou"), 403, "E_FORBIDDEN");
+  const std::uint64_t size = s_.f().registry().ledger().size();
+  // Page through everything two at a time: every index exactly once, in order.
+  std::vector<std::uint64_t> seen;
+  std::string cursor = "0";
+  for (int page = 0; page < 100; ++page) {
+    auto r = Get("/v1/audit/entries?limit=2&cursor=" + cursor, "cnipa-zj");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = Body(r);
+    for (const auto& e : j["entries"]) {
+      seen.push_back(e["index"]);
+      EXPECT_TRUE(e.contains("envelope"));
+    }
+    if (j["entries"].empty()) break;
+    cursor = j["next_cursor"];
+    // The log grows while we page: a new entry must not disturb the pages.
+    if (page == 1) {
+      ParticipantRegister p;
+      p.id = "late-firm";
+      p.name = "late";
+      p.role = Role::kEnterprise;
+      p.keys = {{"k1", testing::TestKey(31).public_key()}};
+      ASSERT_EQ(s_.Post(s_.f().Make("registry", p)).status, 201);
+    }
+  }
+  ASSERT_EQ(seen.size(), size + 1);
+  for (std::uint64_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
+  // Filters: the refused pledge shows under its type, with its codes.
+  json by_type = Body(Get("/v1/audit/entries?type=pledge.register", "cnipa-zj"));
+  ASSERT_EQ(by_type["entries"].size(), 2u);
+  EXPECT_EQ(by_type["entries"][1]["type"], "refusal");
+  EXPECT_EQ(by_type["entries"][1]["codes"][0], "E_ALREADY_PLEDGED");
+  json by_asset = Body(Get("/v1/audit/entries?asset=patent:2014103620773", "cnipa-zj"));
+  EXPECT_EQ(by_asset["entries"].size(), 3u);  // registration, pledge, refusal
+  json by_party = Body(Get("/v1/audit/entries?participant=lanyu-materials", "registry"));
+  EXPECT_GE(by_party["entries"].size(), 3u);
+  json by_day = Body(Get("/v1/audit/entries?from=2026-06-02&to=2026-06-30", "cnipa-zj"));
+  EXPECT_EQ(by_day["entries"].size(), 0u);
+  ExpectProblem(Get("/v1/audit/entries?limit=0", "cnipa-zj"), 400);
+  ExpectProblem(Get("/v1/audit/entries?from=june", "cnipa-zj"), 400);
+  // Spreadsheets: CSV with the same rows.
+  auto c = s_.ClientFor("cnipa-zj");
+  auto csv = c->Request("GET", "/v1/audit/entries?type=pledge.register", "", "application/json",
+                        {{"Accept", "text/csv"}});
+  ASSERT_OK(csv);
+  EXPECT_EQ(csv->content_type, "text/csv; charset=utf-8");
+  EXPECT_EQ(csv->body.rfind("index,time,type,refused,codes,", 0), 0u) << csv->body;
+  EXPECT_NE(csv->body.find(",refusal,pledge.register,E_ALREADY_PLEDGED,"), std::string::npos)
+      << csv->body;
+}
+
+TEST_F(HttpTest, StatsAreForRegulatorsAndReproducibleAsOfAnIndex) {
+  ASSERT_EQ(PostPledge("PL-1").status, 201);
+  ExpectProblem(Get("/v1/stats/pledges?from=2026-01-01&to=2026-12-31"), 401);
+  ExpectProblem(Get("/v1/stats/pledges?from=2026-01-01&to=2026-12-31", "ccb-quzhou"), 403,
+                "E_FORBIDDEN");
+  const std::uint64_t as_of = s_.f().registry().ledger().size() - 1;
+  const std::string q =
+      "/v1/stats/pledges?from=2026-01-01&to=2026-12-31&region=3308&as_of=" + std::to_string(as_of);
+  auto first = Get(q, "cnipa-zj");
+  ASSERT_EQ(first.status, 200) << first.body;
+  json j = Body(first);
+  EXPECT_EQ(j["totals"]["registrations"], 1);
+  EXPECT_EQ(j["totals"]["amount"]["amount_fen"], 100'000'000);
+  EXPECT_EQ(j["totals"]["enterprises"], 1);
+  EXPECT_EQ(j["previous_year"]["registrations"], 0);
+  EXPECT_TRUE(j["yoy_bps"]["amount"].is_null());
+  auto cp = OpenCheckpoint(j["as_of"]["checkpoint"].get<std::string>(), LogVerifier());
+  ASSERT_OK(cp);
+  EXPECT_EQ(cp->size, as_of + 1);
+  // More registrations later: the answer as of the same index is the same, byte for byte.
+  s_.f().AddPatent("2015100000001", {"hengtai-valve"});
+  PledgeRegister more = s_.f().PledgeBody("PL-9", {"hengtai-valve"}, {"patent:2015100000001"},
+                                          DateFromCivil(2028, 1, 1));
+  ASSERT_EQ(s_.Post(s_.f().Make("ccb-quzhou", more), {"ccb-quzhou", "hengtai-valve"}).status, 201);
+  EXPECT_EQ(Get(q, "cnipa-zj").body, first.body);
+  EXPECT_EQ(Body(Get("/v1/stats/pledges?from=2026-01-01&to=2026-12-31&group_by=bank",
+                     "registry"))["totals"]["registrations"],
+            2);
+  ExpectProblem(Get("/v1/stats/pledges?from=2026-12-31&to=2026-01-01", "cnipa-zj"), 400);
+  ExpectProblem(Get("/v1/stats/pledges?from=2026-01-01&to=2026-12-31&group_by=color", "cnipa-zj"),
+                400);
+  ExpectProblem(Get("/v1/stats/pledges?from=2026-01-01&to=2026-12-31&region=33a", "cnipa-zj"), 400);
+  ExpectProblem(Get("/v1/stats/pledges?from=2026-01-01&to=2026-12-31&as_of=999999", "cnipa-zj"),
+                400);
+}
+
 TEST(HttpOverloadTest, FullQueueIs429) {
   testing::ServerFixtureOptions o;
   o.max_queue = 0;

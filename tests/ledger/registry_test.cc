@@ -103,6 +103,30 @@ TEST_F(RegistryTest, RevokedKeySignsNothingAfterRevocationButNewKeyDoes) {
   ExpectRefused(f_.Submit(f_.Make("registry", again)), "E_UNKNOWN_REFERENCE");
 }
 
+TEST_F(RegistryTest, PreverifiedSignaturesAreSkippedOnlyForTheSameCurrentKey) {
+  // Pre-verification on the io threads is an optimisation, never a decision.
+  Statement st = f_.Make("ccb-quzhou", Body("PL-1"));
+  Submission s = f_.Sign(st, {"ccb-quzhou", "lanyu-materials"});
+  f_.registry().PreverifySignatures(&s);
+  EXPECT_EQ(s.preverified.size(), 2u);
+  // The bank's key is rotated after the pre-verification: the sequencer must refuse.
+  ParticipantKeys keys;
+  keys.id = "ccb-quzhou";
+  keys.add = {{"k2", testing::TestKey(78).public_key()}};
+  keys.revoke = {"k1"};
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys)));
+  auto out = f_.registry().Submit({&s, 1});
+  ASSERT_OK(out);
+  ExpectRejected((*out)[0], "E_SIGNATURE");
+  // A forged pre-verification entry (a key that is not the participant's) changes nothing.
+  Submission forged = f_.Sign(f_.Make("lanyu-materials", Body("PL-2")), {"lanyu-materials"});
+  forged.envelope.signatures[0].sig[0] ^= 1;
+  forged.preverified.emplace_back("lanyu-materials/k1", testing::TestKey(79).public_key());
+  out = f_.registry().Submit({&forged, 1});
+  ASSERT_OK(out);
+  ExpectRejected((*out)[0], "E_SIGNATURE");
+}
+
 TEST_F(RegistryTest, EnterpriseMayNotRegisterAPledge) {
   Statement st = f_.Make("lanyu-materials", Body("PL-1"));
   ExpectRejected(f_.Submit(st, {"lanyu-materials"}), "E_FORBIDDEN");

@@ -25,6 +25,7 @@
 #include "crypto/init.h"
 #include "ledger/encoding.h"
 #include "ledger/ledger.h"
+#include "ledger/stats.h"
 
 namespace ipledger {
 namespace {
@@ -175,6 +176,52 @@ void BM_VerifyWholeLog(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(n) * state.iterations());
 }
 
+// Statistics: a yearly query over an index of `n` pledge facts spread over two years
+// (n/2 per year), 20,000 enterprises in 60 regions, 12 banks, one in ten pledges part
+// of a two-pledge combination case. Facts are what the registry writes per accepted
+// pledge.register; the query scans the window's run of them in memory.
+StatsIndex& StatsOfSize(std::uint64_t n) {
+  static auto* indexes = new std::map<std::uint64_t, std::unique_ptr<StatsIndex>>();
+  auto& slot = (*indexes)[n];
+  if (slot) return *slot;
+  slot = std::make_unique<StatsIndex>();
+  std::mt19937_64 rng(7);
+  const Date start = DateFromCivil(2023, 1, 1);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    PledgeFact f;
+    f.index = 1000 + i;
+    f.date = AddDays(start, static_cast<std::int32_t>(i * 730 / n));
+    f.pledge_id = "P" + std::to_string(i);
+    f.bank = "bank-" + std::to_string(rng() % 12);
+    const std::uint64_t debtor = rng() % 20000;
+    f.debtor = "firm-" + std::to_string(debtor);
+    f.region = "33" + std::to_string(10 + debtor % 60) + "0" + std::to_string(debtor % 10);
+    f.case_key = (i % 10 == 1) ? "case:" + std::to_string(i - 1) : "pledge:" + f.pledge_id;
+    f.amount = static_cast<std::int64_t>(100'000'000 + rng() % 5'000'000'000);
+    f.currency = "CNY";
+    f.patents = 1 + static_cast<std::uint32_t>(rng() % 3);
+    if (!slot->Add(f).ok()) std::exit(1);
+  }
+  return *slot;
+}
+
+void BM_StatsYearQuery(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  StatsIndex& index = StatsOfSize(n);
+  StatsQuery q;
+  q.from = DateFromCivil(2024, 1, 1);
+  q.to = DateFromCivil(2024, 12, 31);
+  q.region_prefix = state.range(1) == 1 ? "3310" : "";
+  q.group_by = state.range(2) == 1 ? StatsGroupBy::kBank : StatsGroupBy::kNone;
+  std::uint64_t regs = 0;
+  for (auto _ : state) {
+    StatsResult r = index.Query(q);
+    regs = r.totals.registrations;
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel("facts=" + std::to_string(n) + " in_window=" + std::to_string(regs));
+}
+
 std::vector<std::int64_t> Sizes() {
   const char* env = std::getenv("IPLEDGER_BENCH_SIZES");
   std::string spec = env != nullptr && *env != '\0' ? env : "1000,1000000";
@@ -207,6 +254,14 @@ int main(int argc, char** argv) {
         ->Arg(n)
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
+  }
+  for (std::int64_t n : Sizes()) {
+    // (facts, region filter on/off, group by bank on/off)
+    benchmark::RegisterBenchmark("StatsYearQuery", BM_StatsYearQuery)
+        ->Args({n, 0, 0})
+        ->Args({n, 1, 0})
+        ->Args({n, 0, 1})
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("AppendBatch", BM_AppendBatch)
       ->Arg(1)
