@@ -555,11 +555,14 @@ void Handle(Ctx& c, const AssetStatus& b) {
       a->invalidation_pending = false;
       break;
     case AssetEvent::kInvalidated:
-      a->legal = LegalStatus::kInvalidated;
+      // Termination is final in v1 (there is no restoration event): a later decision
+      // on validity does not bring a terminated right back.
+      if (a->legal != LegalStatus::kTerminated) a->legal = LegalStatus::kInvalidated;
       a->invalidation_pending = false;
       break;
     case AssetEvent::kPartiallyInvalidated:
-      a->legal = LegalStatus::kPartiallyInvalidated;
+      // A later decision may narrow a full invalidation (on appeal) but not a termination.
+      if (a->legal != LegalStatus::kTerminated) a->legal = LegalStatus::kPartiallyInvalidated;
       a->invalidation_pending = false;
       break;
     case AssetEvent::kTerminated:
