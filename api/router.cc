@@ -854,6 +854,9 @@ Response GetAudit(Call& c) {
       break;
     }
   }
+  // Never past the window's end, never behind the request's cursor: a client that
+  // pages until an empty page returns its own cursor always terminates.
+  next = std::max(first, std::min(next, end));
   const std::string cursor = std::to_string(next);
   if (c.req.Header("accept").find("text/csv") != std::string::npos) {
     Response r = Text(csv, "text/csv; charset=utf-8");

@@ -522,6 +522,10 @@ TEST_F(HttpTest, AuditIsForRegulatorsAndPagesWithAStableCursor) {
   EXPECT_GE(by_party["entries"].size(), 3u);
   json by_day = Body(Get("/v1/audit/entries?from=2026-06-02&to=2026-06-30", "cnipa-zj"));
   EXPECT_EQ(by_day["entries"].size(), 0u);
+  // A cursor beyond the window (or the log) comes back unchanged with an empty page.
+  json beyond = Body(Get("/v1/audit/entries?asset=patent:2014103620773&to=2026-05-01&cursor=50", "cnipa-zj"));
+  EXPECT_EQ(beyond["entries"].size(), 0u);
+  EXPECT_EQ(beyond["next_cursor"], "50");
   ExpectProblem(Get("/v1/audit/entries?limit=0", "cnipa-zj"), 400);
   ExpectProblem(Get("/v1/audit/entries?from=june", "cnipa-zj"), 400);
   // Spreadsheets: CSV with the same rows.
