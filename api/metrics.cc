@@ -32,8 +32,16 @@ Metrics::Metrics() {
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
                              double seconds) {
+  // Label values must stay a small fixed set: any method token a client invents is
+  // "other", or a client could grow the series (and this process) without bound.
+  static const char* const kMethods[] = {"GET",    "POST",    "HEAD", "PUT",
+                                         "DELETE", "OPTIONS", "PATCH"};
+  std::string m = "other";
+  for (const char* known : kMethods) {
+    if (method == known) m = known;
+  }
   const std::string labels =
-      "route=\"" + route + "\",method=\"" + method + "\",code=\"" + std::to_string(status) + "\"";
+      "route=\"" + route + "\",method=\"" + m + "\",code=\"" + std::to_string(status) + "\"";
   std::lock_guard<std::mutex> l(mu_);
   ++requests_[labels];
   request_seconds_.Observe(seconds);

@@ -1079,7 +1079,8 @@ void Router::Handle(Request request, Respond respond) {
                             : Problem(404, "not-found", "Not found", "no route for " + path);
     return finish(std::move(r));
   }
-  auto tag = [&pattern](Response r, const Caller& caller) {
+  // By value: the write path calls it after Handle has returned.
+  auto tag = [pattern](Response r, const Caller& caller) {
     r.route = pattern;
     r.caller = caller.keyid;
     return r;

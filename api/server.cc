@@ -119,6 +119,17 @@ class Session : public std::enable_shared_from_this<Session> {
           TransportProblem(400, "bad-request", "Malformed HTTP request", "unparseable request"));
     }
     auto& msg = parser_->get();
+    // A Transfer-Encoding that does not end in chunked leaves the length unknowable, and
+    // one beside Content-Length is ambiguous framing (RFC 9112 §6.1, §6.3: answer 400
+    // and close). Beast 1.74 reads the first as a request without a body and frames
+    // "gzip" followed by Content-Length by the length, so the bytes after it would be
+    // taken as another request: request smuggling behind a proxy that reads otherwise.
+    if (msg.count(http::field::transfer_encoding) != 0 &&
+        (!msg.chunked() || msg.count(http::field::content_length) != 0)) {
+      return Write(TransportProblem(
+          400, "bad-request", "Malformed HTTP request",
+          "Transfer-Encoding must end in chunked and cannot come with Content-Length"));
+    }
     keep_alive_ = msg.keep_alive();
     Request req;
     req.method = std::string(msg.method_string());

@@ -10,25 +10,28 @@ GroupCommitter::GroupCommitter(Registry& registry, GroupCommitOptions options)
 GroupCommitter::~GroupCommitter() { Stop(); }
 
 void GroupCommitter::Enqueue(Submission s, Done done) {
+  bool stopping = false;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (!stopping_ && queue_.size() < options_.max_queue) {
+    stopping = stopping_;
+    if (!stopping && queue_.size() < options_.max_queue) {
       queue_.push_back({std::move(s), std::move(done)});
       cv_.notify_one();
       return;
     }
   }
-  done(Status::Unavailable(stopping_ ? "the registry is shutting down"
-                                     : "overloaded: too many submissions queued"));
+  done(Status::Unavailable(stopping ? "the registry is shutting down"
+                                    : "overloaded: too many submissions queued"));
 }
 
 void GroupCommitter::Stop() {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
     cv_.notify_all();
   }
+  // Several threads may call Stop at once: exactly one of them joins.
+  std::lock_guard<std::mutex> j(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 

@@ -74,6 +74,7 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
+  std::mutex join_mu_;      // serializes the join in Stop
   std::thread thread_;
 };
 

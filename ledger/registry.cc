@@ -1125,6 +1125,12 @@ SubmitOutcome Registry::Sequence(Txn& txn, const Submission& s, std::uint64_t in
     c.signer_participants.insert(participant);
   }
 
+  // Only the submitter's own envelopes may claim its idempotency keys (and learn of
+  // earlier entries through them): authorization of the submitter comes first.
+  if (!c.Signed(st.submitter)) {
+    return reject("E_FORBIDDEN", "the submitter " + st.submitter + " has not signed");
+  }
+
   // Idempotency before staleness: a client retrying an old envelope gets its receipt.
   const Digest envelope_hash = Sha256(AsBytes(s.envelope_bytes));
   const std::string idem_key = IdempotencyKey(st.submitter, st.idempotency_key);
@@ -1158,9 +1164,6 @@ SubmitOutcome Registry::Sequence(Txn& txn, const Submission& s, std::uint64_t in
     return reject("E_STALE_STATEMENT", "created " + FormatInstant(st.created_ms) +
                                            " is more than 10 minutes from the registry's time " +
                                            FormatInstant(time_ms));
-  }
-  if (!c.Signed(st.submitter)) {
-    return reject("E_FORBIDDEN", "the submitter " + st.submitter + " has not signed");
   }
   if (index == 0) {
     const auto* reg = std::get_if<ParticipantRegister>(&st.body);
