@@ -4,6 +4,8 @@
 //   ipledger init --data-dir D --origin ORIGIN [--registry-id ID]
 //   ipledger verify --data-dir D [--replay]
 //   ipledger checkpoint --data-dir D
+// and the client commands of tools/ipledger_client.h (sign, submit, get, verify-receipt,
+// verify-certificate, status, coverage, and the regulators' stats and audit).
 //
 // Exit status: 0 success, 1 failure (verification failed, I/O error), 2 bad usage.
 #include <sys/stat.h>
@@ -25,6 +27,7 @@
 #include "ledger/entry.h"
 #include "ledger/ledger.h"
 #include "ledger/registry.h"
+#include "tools/ipledger_client.h"
 #include "tools/key_file.h"
 
 namespace ipledger {
@@ -36,6 +39,8 @@ constexpr const char* kUsage =
     "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID]\n"
     "  ipledger verify --data-dir D [--replay]\n"
     "  ipledger checkpoint --data-dir D\n";
+
+void PrintUsage(FILE* out) { std::fprintf(out, "%s%s", kUsage, kClientUsage); }
 
 struct Flags {
   std::map<std::string, std::string> values;
@@ -81,7 +86,8 @@ int Fail(const Status& s) {
 }
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr, "ipledger: %s\n%s", why.c_str(), kUsage);
+  std::fprintf(stderr, "ipledger: %s\n", why.c_str());
+  PrintUsage(stderr);
   return 2;
 }
 
@@ -249,9 +255,10 @@ int Main(int argc, char** argv) {
   if (argc < 2) return Usage("no command given");
   const std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    std::printf("%s", kUsage);
+    PrintUsage(stdout);
     return 0;
   }
+  if (IsClientCommand(cmd)) return RunClientCommand(argc, argv);
   if (cmd == "keygen") {
     Flags f = ParseFlags(argc, argv, 2, {"out"});
     return f.error.empty() ? Keygen(f) : Usage(f.error);

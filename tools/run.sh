@@ -1,23 +1,108 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Release, initializes a registry under ./var/ if there
-# is none, verifies it, and prints its signed checkpoint and where to look.
-# (The HTTP server arrives with the API issue; until then this is what "run" means.)
+# Starts the registry with demo data and prints where to look: installs what is missing,
+# builds Release, initializes ./var/ the first time, starts ipledgerd in the background
+# (or reuses the one already serving ./var/), loads the demo stories once
+# (tools/demo.sh), and prints commands to try.
+#
+#   tools/run.sh             start (and load the demo the first time)
+#   tools/run.sh --no-demo   start without loading the demo
+#
+# IPLEDGER_LISTEN (default 127.0.0.1:8080) and IPLEDGER_ORIGIN (default
+# localhost/ipledger, used only by the first init) change the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+demo=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-demo) demo=0 ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
 tools/deps.sh
 cmake --preset release -G Ninja >/dev/null
-cmake --build build/release -j"$(nproc)" --target ipledger
+cmake --build build/release -j"$(nproc)" --target ipledger ipledgerd
 
 cli=build/release/tools/ipledger
+daemon=build/release/tools/ipledgerd
 data=var
+listen=${IPLEDGER_LISTEN:-127.0.0.1:8080}
+url=http://$listen
+pidfile=$data/ipledgerd.pid
+log=$data/ipledgerd.log
+
 if [ ! -e "$data/db" ]; then
   "$cli" init --data-dir "$data" --origin "${IPLEDGER_ORIGIN:-localhost/ipledger}"
+  echo
 fi
-"$cli" verify --data-dir "$data"
+
+# Reuse a server already running from this data directory (RocksDB allows one writer).
+running=""
+if [ -s "$pidfile" ]; then
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+      grep -q "ipledgerd --data-dir $data "; then
+    running=$pid
+    url=http://$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^--listen$/{n;p}')
+  fi
+fi
+
+if [ -n "$running" ]; then
+  echo "ipledgerd is already running from ./$data (pid $running) on $url"
+else
+  # setsid: the server outlives this script and the terminal's job control.
+  setsid "$daemon" --data-dir "$data" --listen "$listen" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  echo "started ipledgerd (pid $(cat "$pidfile")) on $url; log in $log"
+fi
+
+# Wait until it answers (it verifies the whole log before it listens).
+for _ in $(seq 1 300); do
+  if curl -sf "$url/healthz" >/dev/null 2>&1; then break; fi
+  if [ -z "$running" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "run.sh: ipledgerd exited; the end of $log:" >&2
+    tail -n 5 "$log" >&2
+    rm -f "$pidfile"
+    exit 1
+  fi
+  sleep 0.1
+done
+if ! curl -sf "$url/healthz" >/dev/null 2>&1; then
+  echo "run.sh: $url/healthz does not answer after 30 s; see $log" >&2
+  exit 1
+fi
+
+if [ "$demo" = 1 ] && [ ! -e "$data/demo-loaded" ]; then
+  echo
+  echo "Loading the demo (tools/demo.sh):"
+  tools/demo.sh --data-dir "$data" --server "$url" --cli "$cli"
+  date -u +%FT%TZ >"$data/demo-loaded"
+fi
+
 echo
-echo "Latest checkpoint of the registry in ./$data:"
-"$cli" checkpoint --data-dir "$data"
+echo "The registry at $url, log size $(curl -sf "$url/healthz" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p'):"
+echo "  verifier key ($data/log.vkey; publish it): $(cat "$data/log.vkey")"
 echo
-echo "Verifier key (publish it; anyone checks checkpoints with it): $(cat "$data/log.vkey")"
-echo "Try:  $cli verify --data-dir $data"
+echo "Try:"
+echo "  curl -s $url/log/checkpoint"
+if [ -e "$data/demo-loaded" ]; then
+  patent=$(sed -n 's/.*"asset_id": "\(patent:[^"]*\)".*/\1/p' "$data"/demo-statements/*-patent-*.json | head -n 1)
+  green=$(sed -n 's/.*"asset_id": "\(data:[^"]*\)".*/\1/p' "$data"/demo-statements/*-data-register-greenhouse.json)
+  pledge_receipt=$(ls "$data"/demo-receipts/*-pledge-greenhouse-*.receipt.json)
+  refusal_receipt=$(ls "$data"/demo-receipts/*-pledge-double-financing-attempt.receipt.json)
+  echo "  $cli status $patent --server $url --key $data/demo-keys/ccb-quzhou.key:ccb-quzhou/k1"
+  echo "  $cli coverage $green --server $url --key $data/demo-keys/abc-jiangshan.key:abc-jiangshan/k1"
+  echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey"
+  echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
+  echo "  $cli get --server $url /v1/assets/$patent"
+  echo "  $cli get --server $url /v1/pledges/$(sed -n 's/.*"pledge_id": "\([^"]*\)".*/\1/p' "$data"/demo-statements/*-pledge-agrochem-18-patents.json) --key $data/demo-keys/kecheng-agrochem.key:kecheng-agrochem/k1"
+  echo "  (keys of every demo participant are in $data/demo-keys/, the statements in $data/demo-statements/)"
+else
+  echo "  $cli get --server $url /v1/participants"
+fi
+echo "  $cli verify --data-dir $data        (offline, read-only; safe while the server runs)"
+echo
+echo "Stop the server:  kill \$(cat $pidfile)"
+echo "(docs/getting-started.md walks through keygen, signing, submitting and verifying.)"
