@@ -8,12 +8,17 @@ packages=(
   librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   clang-format
+  clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)
   golang-go golang-golang-x-mod-dev   # the independent verifier in ../shared/conformance
+  nodejs npm                          # Redocly CLI lints api/openapi.yaml (tests/openapi)
   curl ca-certificates
 )
 
 missing=()
 for p in "${packages[@]}"; do
+  # NodeSource's nodejs package bundles npm (and conflicts with Debian's npm package):
+  # an npm on the PATH is enough.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi

@@ -107,6 +107,18 @@ TEST_F(HttpTest, HealthCheckpointVkeyAndMetrics) {
   EXPECT_NE(m.body.find("ipledger_append_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
 }
 
+TEST_F(HttpTest, InventedMethodsShareOneMetricsSeries) {
+  auto c = s_.ClientFor();
+  for (const char* m : {"FROBNICATE", "XYZZY"}) {
+    auto r = c->Request(m, "/healthz");
+    ASSERT_OK(r);
+    EXPECT_EQ(r->status, 405);
+  }
+  auto m = Get("/metrics");
+  EXPECT_EQ(m.body.find("FROBNICATE"), std::string::npos);
+  EXPECT_NE(m.body.find("method=\"other\",code=\"405\"} 2"), std::string::npos) << m.body;
+}
+
 TEST_F(HttpTest, SubmitAnswersWithAReceiptThatVerifiesOffline) {
   auto r = PostPledge("PL-1");
   ASSERT_EQ(r.status, 201) << r.body;
@@ -523,7 +535,8 @@ TEST_F(HttpTest, AuditIsForRegulatorsAndPagesWithAStableCursor) {
   json by_day = Body(Get("/v1/audit/entries?from=2026-06-02&to=2026-06-30", "cnipa-zj"));
   EXPECT_EQ(by_day["entries"].size(), 0u);
   // A cursor beyond the window (or the log) comes back unchanged with an empty page.
-  json beyond = Body(Get("/v1/audit/entries?asset=patent:2014103620773&to=2026-05-01&cursor=50", "cnipa-zj"));
+  json beyond =
+      Body(Get("/v1/audit/entries?asset=patent:2014103620773&to=2026-05-01&cursor=50", "cnipa-zj"));
   EXPECT_EQ(beyond["entries"].size(), 0u);
   EXPECT_EQ(beyond["next_cursor"], "50");
   ExpectProblem(Get("/v1/audit/entries?limit=0", "cnipa-zj"), 400);
