@@ -157,6 +157,11 @@ class Ledger {
   // kFailedPrecondition if opened read-only.
   StatusOr<std::string> SignNote(std::string_view text) const;
 
+  // A consistent copy of the whole ledger database in `dir` (Store::Checkpoint), also
+  // from a read-only instance while another process appends. The copy verifies on its
+  // own and holds the head this instance had when opened.
+  Status Backup(const std::string& dir) const { return store_->Checkpoint(dir); }
+
   // The checkpoint of the tree of `size` leaves (size <= size()), signed by the log key.
   // Ed25519 is deterministic, so the same size always gives the same bytes: answers
   // "as of" an index can cite it and be reproduced byte for byte later.

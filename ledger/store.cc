@@ -5,10 +5,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <array>
 #include <cstdio>
+#include <limits>
 
 #include "crypto/bytes.h"
 
@@ -230,6 +232,23 @@ StatusOr<std::optional<std::pair<std::string, std::string>>> Store::LastInRange(
     result.emplace(it->key().ToString(), it->value().ToString());
   }
   return result;
+}
+
+Status Store::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(rep_->db.get(), &raw);
+  if (!s.ok()) return FromRocks(s, "preparing a checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // No flush: a read-only instance cannot flush (and would wait forever for one), so the
+  // write-ahead log is copied instead (log_size_for_flush = max).
+  s = checkpoint->CreateCheckpoint(dir, std::numeric_limits<std::uint64_t>::max());
+  if (!s.ok()) {
+    if (s.IsInvalidArgument() && s.ToString().find("exists") != std::string::npos) {
+      return Status::AlreadyExists(dir + " already exists");
+    }
+    return FromRocks(s, "writing a checkpoint to " + dir);
+  }
+  return Status::Ok();
 }
 
 bool Store::read_only() const { return rep_->read_only; }

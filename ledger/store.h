@@ -102,6 +102,13 @@ class Store {
   StatusOr<std::optional<std::pair<std::string, std::string>>> LastInRange(
       Column c, std::string_view lower, std::string_view upper) const;
 
+  // Writes a consistent copy of the database to `dir` (which must not exist) with
+  // RocksDB's Checkpoint: hard links to the immutable table files plus copies of the
+  // rest. Works on a read-only store, so a backup can be taken while a server writes;
+  // the copy then holds the state as of this store's opening. kAlreadyExists if `dir`
+  // exists; kUnavailable on an I/O error.
+  Status Checkpoint(const std::string& dir) const;
+
   bool read_only() const;
 
  private:

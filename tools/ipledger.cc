@@ -4,6 +4,7 @@
 //   ipledger init --data-dir D --origin ORIGIN [--registry-id ID]
 //   ipledger verify --data-dir D [--replay]
 //   ipledger checkpoint --data-dir D
+//   ipledger backup --data-dir D --out B
 // and the client commands of tools/ipledger_client.h (sign, submit, get, verify-receipt,
 // verify-certificate, status, coverage, and the regulators' stats and audit).
 //
@@ -38,7 +39,8 @@ constexpr const char* kUsage =
     "  ipledger keygen --out FILE\n"
     "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID]\n"
     "  ipledger verify --data-dir D [--replay]\n"
-    "  ipledger checkpoint --data-dir D\n";
+    "  ipledger checkpoint --data-dir D\n"
+    "  ipledger backup --data-dir D --out B\n";
 
 void PrintUsage(FILE* out) { std::fprintf(out, "%s%s", kUsage, kClientUsage); }
 
@@ -247,6 +249,51 @@ int PrintCheckpoint(const Flags& f) {
   return 0;
 }
 
+// A consistent online copy of D in B (RocksDB Checkpoint of a read-only instance, so a
+// running server is not disturbed), with the key files, verified before it is declared
+// good. B must not exist or be empty.
+int Backup(const Flags& f) {
+  auto dir_it = f.values.find("data-dir");
+  auto out_it = f.values.find("out");
+  if (dir_it == f.values.end() || out_it == f.values.end()) {
+    return Usage("backup needs --data-dir D and --out B");
+  }
+  const std::string& out = out_it->second;
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) && !std::filesystem::is_empty(out, ec)) {
+    return Fail(
+        Status::AlreadyExists(out + " is not empty; backup writes only to a new directory"));
+  }
+  std::filesystem::create_directories(out, ec);
+  if (ec) return Fail(Status::Unavailable("cannot create " + out + ": " + ec.message()));
+  ::chmod(out.c_str(), 0700);
+  auto ledger = OpenForReading(f);
+  if (!ledger.ok()) return Fail(ledger.status());
+  if (Status s = (*ledger)->Backup(DbDir(out)); !s.ok()) return Fail(s);
+  const Head head = (*ledger)->head();
+  ledger->reset();
+  // The keys travel with the copy (a restore must be able to serve); modes are kept.
+  for (const char* name : {"log.key", "registry.key", "log.vkey"}) {
+    const std::string from = dir_it->second + "/" + name;
+    const std::string to = out + "/" + name;
+    if (!std::filesystem::exists(from, ec)) continue;
+    std::filesystem::copy_file(from, to, ec);
+    if (ec) return Fail(Status::Unavailable("cannot copy " + from + ": " + ec.message()));
+    std::filesystem::permissions(to, std::filesystem::status(from, ec).permissions(),
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  auto copy = Ledger::OpenReadOnly(DbDir(out), {});
+  if (!copy.ok()) return Fail(copy.status());
+  if (Status s = (*copy)->Verify(); !s.ok()) {
+    std::fprintf(stderr, "ipledger backup: the copy does not verify: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::printf("ipledger backup: %s holds %llu entries (root %s), verified\n", out.c_str(),
+              static_cast<unsigned long long>(head.checkpoint.size),
+              Base64Encode(head.checkpoint.root).c_str());
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   if (!InitCrypto()) {
     std::fprintf(stderr, "ipledger: libsodium initialization failed\n");
@@ -283,6 +330,10 @@ int Main(int argc, char** argv) {
   if (cmd == "checkpoint") {
     Flags f = ParseFlags(argc, argv, 2, {"data-dir"});
     return f.error.empty() ? PrintCheckpoint(f) : Usage(f.error);
+  }
+  if (cmd == "backup") {
+    Flags f = ParseFlags(argc, argv, 2, {"data-dir", "out"});
+    return f.error.empty() ? Backup(f) : Usage(f.error);
   }
   return Usage("unknown command '" + cmd + "'");
 }

@@ -233,3 +233,28 @@ TEST(CliTest, VerifyReplayPassesOnAFreshRegistryAndFailsOnAChangedStateRecord) {
 
 }  // namespace
 }  // namespace ipledger
+
+namespace ipledger {
+namespace {
+
+TEST(CliTest, BackupMakesAVerifiedCopyWithTheKeys) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  const std::string b = tmp.str() + "/backup";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  Result r = Cli("backup --data-dir " + d + " --out " + b);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("verified"), std::string::npos) << r.out;
+  EXPECT_EQ(ModeOf(b + "/log.key"), 0600u);
+  EXPECT_EQ(testing::ReadFileOrDie(b + "/log.vkey"), testing::ReadFileOrDie(d + "/log.vkey"));
+  EXPECT_EQ(Cli("verify --data-dir " + b + " --replay").code, 0);
+  EXPECT_EQ(Cli("checkpoint --data-dir " + b).out, Cli("checkpoint --data-dir " + d).out);
+  // Never into a directory that holds something.
+  Result again = Cli("backup --data-dir " + d + " --out " + b);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.out.find("not empty"), std::string::npos) << again.out;
+  EXPECT_EQ(Cli("backup --data-dir " + d).code, 2);
+}
+
+}  // namespace
+}  // namespace ipledger

@@ -324,6 +324,32 @@ TEST_F(LedgerTest, ConcurrentAppendsAndReadsStayConsistent) {
   EXPECT_OK(ledger->Verify());
 }
 
+TEST_F(LedgerTest, OnlineBackupFromAReadOnlyInstanceWhileTheWriterAppends) {
+  auto writer = CreateAndOpen();
+  ASSERT_NE(writer, nullptr);
+  auto inputs = Inputs(0, 30);
+  ASSERT_OK(writer->Append(inputs));
+  const Head at_backup = writer->head();
+  auto reader = Ledger::OpenReadOnly(Dir(), {});
+  ASSERT_OK(reader);
+  const std::string copy = dir_.str() + "/backup";
+  ASSERT_OK((*reader)->Backup(copy));
+  EXPECT_EQ((*reader)->Backup(copy).code(), ErrorCode::kAlreadyExists);
+  // The writer goes on; the copy keeps the state as of the backup.
+  auto more = Inputs(30, 5);
+  ASSERT_OK(writer->Append(more));
+  reader->reset();
+  // A server started on the copy serves the same checkpoint, and the copy verifies.
+  auto restored = Ledger::Open(copy, TestKey(1), {});
+  ASSERT_OK(restored);
+  EXPECT_EQ((*restored)->head().signed_checkpoint, at_backup.signed_checkpoint);
+  EXPECT_OK((*restored)->Verify());
+  auto next = Inputs(100, 1);
+  auto appended = (*restored)->Append(next);
+  ASSERT_OK(appended);
+  EXPECT_EQ(appended->entries[0].entry.index, 30u);
+}
+
 // --- Corruption: every stored byte that matters is checked by Verify or Open. ---
 
 class LedgerCorruptionTest : public LedgerTest {
