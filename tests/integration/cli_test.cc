@@ -1,6 +1,5 @@
 // The ipledger CLI as scripts use it (api.md §10): keygen, init, verify, checkpoint,
 // including verify's answer to a tampered data directory.
-#include <rocksdb/db.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -43,28 +42,13 @@ mode_t ModeOf(const std::string& path) {
 // Flips one bit of the value at `key` in column family `cf`, through RocksDB.
 void FlipStoredByte(const std::string& db_dir, const std::string& cf, const std::string& key,
                     size_t offset) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (int c = 0; c < kColumnCount; ++c) {
-    cfs.emplace_back(std::string(ColumnName(static_cast<Column>(c))),
-                     rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db_dir, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* h = nullptr;
-  for (auto* x : handles) {
-    if (x->GetName() == cf) h = x;
-  }
-  ASSERT_NE(h, nullptr);
-  std::string v;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h, key, &v).ok());
-  ASSERT_LT(offset, v.size());
-  v[offset] = static_cast<char>(v[offset] ^ 0x01);
-  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, key, v).ok());
-  for (auto* x : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(x).ok());
-  ASSERT_TRUE(db->Close().ok());
+  const std::string changed = testing::MutateStored(
+      db_dir, cf, [&key](std::string_view k) { return k == key; },
+      [offset](std::string* v) {
+        ASSERT_LT(offset, v->size());
+        (*v)[offset] = static_cast<char>((*v)[offset] ^ 0x01);
+      });
+  ASSERT_EQ(changed, key);
 }
 
 TEST(CliTest, KeygenWritesPrivateKeyFileAndPrintsPublicKey) {

@@ -41,6 +41,22 @@ Child Spawn(const std::string& dir, unsigned seed) {
   return {pid, fdopen(fds[0], "r")};
 }
 
+// Records one line of append_loop's output; true if it acknowledged a batch.
+bool Record(const char* line, std::set<std::uint64_t>* attempted,
+            std::map<std::uint64_t, std::string>* acked_roots, std::uint64_t* max_acked) {
+  std::istringstream in(line);
+  std::string word;
+  std::uint64_t size = 0;
+  in >> word >> size;
+  if (word == "attempt") attempted->insert(size);
+  if (word != "acked") return false;
+  std::string root;
+  in >> root;
+  (*acked_roots)[size] = root;
+  *max_acked = std::max(*max_acked, size);
+  return true;
+}
+
 TEST(CrashTest, SigkillDuringAppendsNeverLosesAcknowledgedCheckpoints) {
   testing::TempDir tmp;
   const std::string dir = tmp.str() + "/db";
@@ -59,49 +75,18 @@ TEST(CrashTest, SigkillDuringAppendsNeverLosesAcknowledgedCheckpoints) {
     int acks = 0;
     char line[256];
     while (acks < acks_before_kill && std::fgets(line, sizeof(line), c.out) != nullptr) {
-      std::istringstream in(line);
-      std::string word;
-      std::uint64_t size = 0;
-      in >> word >> size;
-      if (word == "attempt") attempted.insert(size);
-      if (word == "acked") {
-        std::string root;
-        in >> root;
-        acked_roots[size] = root;
-        max_acked = std::max(max_acked, size);
-        ++acks;
-      }
+      if (Record(line, &attempted, &acked_roots, &max_acked)) ++acks;
     }
     // Wait for the next attempt line so the kill lands during a write.
     if (std::fgets(line, sizeof(line), c.out) != nullptr) {
-      std::istringstream in(line);
-      std::string word;
-      std::uint64_t size = 0;
-      in >> word >> size;
-      if (word == "attempt") attempted.insert(size);
-      if (word == "acked") {
-        std::string root;
-        in >> root;
-        acked_roots[size] = root;
-        max_acked = std::max(max_acked, size);
-      }
+      Record(line, &attempted, &acked_roots, &max_acked);
     }
     ASSERT_EQ(kill(c.pid, SIGKILL), 0);
     int wstatus = 0;
     ASSERT_EQ(waitpid(c.pid, &wstatus, 0), c.pid);
     // Lines written before the kill still count as acknowledged.
     while (std::fgets(line, sizeof(line), c.out) != nullptr) {
-      std::istringstream in(line);
-      std::string word;
-      std::uint64_t size = 0;
-      in >> word >> size;
-      if (word == "attempt") attempted.insert(size);
-      if (word == "acked") {
-        std::string root;
-        in >> root;
-        acked_roots[size] = root;
-        max_acked = std::max(max_acked, size);
-      }
+      Record(line, &attempted, &acked_roots, &max_acked);
     }
     std::fclose(c.out);
     ASSERT_TRUE(WIFSIGNALED(wstatus) || WIFEXITED(wstatus));

@@ -1,6 +1,5 @@
 #include "ledger/ledger.h"
 
-#include <rocksdb/db.h>
 #include <rocksdb/env.h>
 
 #include <atomic>
@@ -35,29 +34,10 @@ EntryInput MakeInput(int n) {
 // ledger, as a disk fault or a tampering operator would.
 void TamperWith(const std::string& dir, const std::string& cf, const std::string& key,
                 const std::function<void(std::string*)>& mutate) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (int c = 0; c < kColumnCount; ++c) {
-    cfs.emplace_back(std::string(ColumnName(static_cast<Column>(c))),
-                     rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* h = nullptr;
-  for (auto* x : handles) {
-    if (x->GetName() == cf) h = x;
-  }
-  ASSERT_NE(h, nullptr);
-  std::string value;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), h, key, &value).ok()) << cf << " key missing";
-  mutate(&value);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  ASSERT_TRUE(db->Put(wo, h, key, value).ok());
-  for (auto* x : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(x).ok());
-  ASSERT_TRUE(db->Close().ok());
+  ASSERT_EQ(testing::MutateStored(
+                dir, cf, [&key](std::string_view k) { return k == key; }, mutate),
+            key)
+      << cf << " key missing";
 }
 
 class LedgerTest : public ::testing::Test {
