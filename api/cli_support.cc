@@ -261,27 +261,25 @@ StatusOr<EnvelopeSummary> SummarizeEnvelope(std::string_view envelope_json) {
 
 StatusOr<ServerAddress> ParseServerUrl(std::string_view url) {
   const std::string what = "server URL '" + std::string(url) + "'";
-  if (url.starts_with("https://")) {
-    return Status::InvalidArgument(what + ": https is not supported yet; use http://HOST:PORT");
+  const bool tls = url.starts_with("https://");
+  if (!tls && !url.starts_with("http://")) {
+    return Status::InvalidArgument(what + " must be http://HOST:PORT or https://HOST:PORT");
   }
-  if (!url.starts_with("http://")) {
-    return Status::InvalidArgument(what + " must be http://HOST:PORT");
-  }
-  std::string_view rest = url.substr(7);
+  std::string_view rest = url.substr(tls ? 8 : 7);
   if (rest.ends_with("/")) rest.remove_suffix(1);
   std::string_view host;
   std::string_view port;
   if (rest.starts_with("[")) {
     const size_t close = rest.find(']');
     if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
-      return Status::InvalidArgument(what + " must be http://[IPv6]:PORT");
+      return Status::InvalidArgument(what + " must be http(s)://[IPv6]:PORT");
     }
     host = rest.substr(1, close - 1);
     port = rest.substr(close + 2);
   } else {
     const size_t colon = rest.rfind(':');
     if (colon == std::string_view::npos) {
-      return Status::InvalidArgument(what + " needs a port: http://HOST:PORT");
+      return Status::InvalidArgument(what + " needs a port: http(s)://HOST:PORT");
     }
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
@@ -289,9 +287,9 @@ StatusOr<ServerAddress> ParseServerUrl(std::string_view url) {
   auto p = ParseDecimalU64(port);
   if (host.empty() || host.find_first_of("/?#@ ") != std::string_view::npos || !p || *p == 0 ||
       *p > 65535) {
-    return Status::InvalidArgument(what + " must be http://HOST:PORT with a port 1-65535");
+    return Status::InvalidArgument(what + " must be http(s)://HOST:PORT with a port 1-65535");
   }
-  return ServerAddress{std::string(host), static_cast<std::uint16_t>(*p)};
+  return ServerAddress{std::string(host), static_cast<std::uint16_t>(*p), tls};
 }
 
 std::string EscapePathSegment(std::string_view segment) {

@@ -75,10 +75,11 @@ StatusOr<EnvelopeSummary> SummarizeEnvelope(std::string_view envelope_json);
 struct ServerAddress {
   std::string host;
   std::uint16_t port = 0;
+  bool tls = false;  // https://
 };
 
-// Parses "http://HOST:PORT" (an optional trailing '/'; HOST a name, IPv4 or [IPv6]).
-// kInvalidArgument otherwise, saying that https is not supported yet.
+// Parses "http://HOST:PORT" or "https://HOST:PORT" (an optional trailing '/'; HOST a
+// name, IPv4 or [IPv6]). kInvalidArgument otherwise.
 StatusOr<ServerAddress> ParseServerUrl(std::string_view url);
 
 // `path` with every byte outside [A-Za-z0-9._~:@-] percent-encoded: one path segment.

@@ -1,13 +1,19 @@
 #include "api/http_client.h"
 
+#include <utility>
+// (utility before Asio in C++20 mode, see style.md)
+#include <openssl/ssl.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstddef>
 #include <optional>
-#include <utility>
 
 #include "api/http_signature.h"
 
@@ -17,7 +23,9 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr std::chrono::seconds kTimeout{30};
 constexpr std::uint64_t kBodyLimit = 64ull * 1024 * 1024;
@@ -59,7 +67,7 @@ char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' +
 bool IsClosedConnection(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof ||
          ec == net::error::broken_pipe || ec == net::error::connection_reset ||
-         ec == net::error::connection_aborted;
+         ec == net::error::connection_aborted || ec == ssl::error::stream_truncated;
 }
 
 }  // namespace
@@ -70,63 +78,148 @@ bool IsClosedConnection(const beast::error_code& ec) {
 struct Client::Rep {
   std::string host;
   std::string port;
+  TlsOptions tls_options;
+  std::unique_ptr<ssl::context> tls;  // built on the first HTTPS connect
   net::io_context ioc;
-  std::optional<beast::tcp_stream> stream;  // engaged while a connection is open
+  // At most one is engaged, while a connection is open.
+  std::optional<beast::tcp_stream> stream;
+  std::optional<TlsStream> tls_stream;
   beast::flat_buffer buffer;
+
+  bool connected() const { return stream.has_value() || tls_stream.has_value(); }
+  // The TCP layer of the open connection.
+  beast::tcp_stream& lowest() {
+    return tls_stream ? beast::get_lowest_layer(*tls_stream) : *stream;
+  }
 
   void RunUntilDone() {
     ioc.restart();
     ioc.run();
   }
 
+  // No TLS close_notify is sent: responses are length-delimited, so a truncation cannot
+  // pass for a whole response, and waiting for the server's reply would only add a delay.
   void Close() {
-    if (!stream) return;
+    if (!connected()) return;
     beast::error_code ignored;
-    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream->socket().close(ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().close(ignored);
     stream.reset();
+    tls_stream.reset();
     buffer.clear();
+  }
+
+  Status MakeTlsContext() {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    beast::error_code ec;
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                     ec);
+    if (!ec) ctx->set_verify_mode(ssl::verify_peer, ec);
+    if (ec) return Status::Internal("TLS client options: " + ec.message());
+    if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1) {
+      return Status::Internal("TLS: cannot require TLS 1.2");
+    }
+    if (tls_options.ca_file.empty()) {
+      ctx->set_default_verify_paths(ec);
+      if (ec) return Status::Internal("TLS: the system trust store: " + ec.message());
+    } else {
+      ctx->load_verify_file(tls_options.ca_file, ec);
+      if (ec) {
+        return Status::InvalidArgument("CA file '" + tls_options.ca_file + "': " + ec.message());
+      }
+    }
+    tls = std::move(ctx);
+    return Status::Ok();
+  }
+
+  // Host name checks for the handshake: SNI for a DNS name (never for an IP literal,
+  // RFC 6066 §3), and the name or address the certificate must carry.
+  Status PrepareTls(TlsStream& s) {
+    beast::error_code ec;
+    net::ip::make_address(host, ec);
+    const bool is_ip = !ec;
+    if (!is_ip && SSL_set_tlsext_host_name(s.native_handle(), host.c_str()) != 1) {
+      return Status::Internal("TLS: cannot set the server name " + host);
+    }
+    // SSL_set1_host takes an IP literal as an address to match against IP SANs.
+    if (SSL_set1_host(s.native_handle(), host.c_str()) != 1) {
+      return Status::Internal("TLS: cannot set the expected host " + host);
+    }
+    return Status::Ok();
   }
 
   Status Connect() {
     Close();
+    if (tls_options.enabled && !tls) {
+      if (Status s = MakeTlsContext(); !s.ok()) return s;
+    }
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     const tcp::resolver::results_type endpoints = resolver.resolve(host, port, ec);
     if (ec) return Status::Unavailable("resolve " + host + ":" + port + ": " + ec.message());
-    stream.emplace(ioc);
-    stream->expires_after(kTimeout);
-    stream->async_connect(endpoints,
-                          [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
+    if (tls) {
+      tls_stream.emplace(ioc, *tls);
+      if (Status s = PrepareTls(*tls_stream); !s.ok()) {
+        tls_stream.reset();
+        return s;
+      }
+    } else {
+      stream.emplace(ioc);
+    }
+    lowest().expires_after(kTimeout);
+    lowest().async_connect(endpoints,
+                           [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
     RunUntilDone();
     if (ec) {
       Close();
       return Status::Unavailable("connect to " + host + ":" + port + ": " + ec.message());
+    }
+    if (tls_stream) {
+      lowest().expires_after(kTimeout);
+      tls_stream->async_handshake(ssl::stream_base::client,
+                                  [&ec](const beast::error_code& e) { ec = e; });
+      RunUntilDone();
+      if (ec) {
+        Close();
+        return Status::Unavailable("TLS handshake with " + host + ":" + port + ": " + ec.message());
+      }
     }
     return Status::Ok();
   }
 
   beast::error_code Write(http::request<http::string_body>& req) {
     beast::error_code ec;
-    stream->expires_after(kTimeout);
-    http::async_write(*stream, req, [&ec](const beast::error_code& e, std::size_t) { ec = e; });
+    lowest().expires_after(kTimeout);
+    auto done = [&ec](const beast::error_code& e, std::size_t) { ec = e; };
+    if (tls_stream) {
+      http::async_write(*tls_stream, req, done);
+    } else {
+      http::async_write(*stream, req, done);
+    }
     RunUntilDone();
     return ec;
   }
 
   beast::error_code Read(http::response_parser<http::string_body>& parser) {
     beast::error_code ec;
-    stream->expires_after(kTimeout);
-    http::async_read(*stream, buffer, parser,
-                     [&ec](const beast::error_code& e, std::size_t) { ec = e; });
+    lowest().expires_after(kTimeout);
+    auto done = [&ec](const beast::error_code& e, std::size_t) { ec = e; };
+    if (tls_stream) {
+      http::async_read(*tls_stream, buffer, parser, done);
+    } else {
+      http::async_read(*stream, buffer, parser, done);
+    }
     RunUntilDone();
     return ec;
   }
 };
 
-Client::Client(std::string host, std::uint16_t port) : rep_(std::make_unique<Rep>()) {
+Client::Client(std::string host, std::uint16_t port, TlsOptions tls)
+    : rep_(std::make_unique<Rep>()) {
   rep_->host = std::move(host);
   rep_->port = std::to_string(port);
+  rep_->tls_options = std::move(tls);
 }
 
 Client::~Client() { rep_->Close(); }
@@ -188,7 +281,7 @@ StatusOr<HttpResponse> Client::Request(std::string_view method, std::string_view
   const std::string where =
       std::string(method) + " " + std::string(target) + " to " + rep_->host + ":" + rep_->port;
   for (int attempt = 0;; ++attempt) {
-    const bool reused = rep_->stream.has_value();
+    const bool reused = rep_->connected();
     if (!reused) {
       if (Status s = rep_->Connect(); !s.ok()) return s;
     }

@@ -4,6 +4,11 @@
 // server closes it. Requests may be signed with RFC 9421 (api/http_signature.h).
 // Errors never throw: transport failures are kUnavailable. A Client is used by one
 // thread at a time.
+//
+// With TlsOptions::enabled it speaks HTTPS (TLS 1.2 or later, as Beast 1.74's
+// example/http/client/sync-ssl): the server's certificate must chain to the CA file
+// (or, without one, to the system's trusted roots) and name the host, as a DNS name or
+// for an IP literal as an IP address subjectAltName.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +30,19 @@ struct HttpResponse {
   std::string body;
 };
 
+struct TlsOptions {
+  // Speak HTTPS. Default: false.
+  bool enabled = false;
+  // PEM file of the CA certificates to trust; empty means the system's default trust
+  // store. Default: empty.
+  std::string ca_file;
+};
+
 class Client {
  public:
-  // `host` and `port` of the server (e.g. "127.0.0.1", 8080). No connection is made yet.
-  Client(std::string host, std::uint16_t port);
+  // `host` and `port` of the server (e.g. "127.0.0.1", 8080), over HTTPS if
+  // `tls.enabled`. No connection is made yet (the CA file is read on the first request).
+  Client(std::string host, std::uint16_t port, TlsOptions tls = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -36,8 +50,9 @@ class Client {
   // Sends one request. `target` is the path plus optional "?query". With `keyid` and
   // `key` set the request carries an RFC 9421 signature created now (or at
   // `created_override` seconds, for tests). kUnavailable if the server cannot be
-  // reached or the connection fails mid-request; the status of any HTTP answer,
-  // including 4xx/5xx, is in the response.
+  // reached, the TLS handshake fails (including an untrusted certificate) or the
+  // connection fails mid-request; kInvalidArgument if the CA file cannot be loaded. The
+  // status of any HTTP answer, including 4xx/5xx, is in the response.
   StatusOr<HttpResponse> Request(std::string_view method, std::string_view target,
                                  std::string_view body = {},
                                  std::string_view content_type = "application/json",

@@ -2,19 +2,24 @@
 
 #include <utility>
 // (utility before Asio in C++20 mode, see style.md)
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <cctype>
 #include <memory>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace ipledger::api {
@@ -23,6 +28,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 std::string ProblemBody(int status, std::string_view code, std::string_view title,
@@ -53,6 +59,9 @@ const std::string& Request::Header(const std::string& name) const {
 struct Server::Rep {
   ServerOptions options;
   Handler handler;
+  // Set for HTTPS. Declared before `ioc` so that it outlives the sessions still
+  // queued in it.
+  std::unique_ptr<ssl::context> tls;
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
@@ -66,42 +75,76 @@ struct Server::Rep {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. `Stream` is beast::tcp_stream for HTTP or
+// beast::ssl_stream<beast::tcp_stream> for HTTPS; the latter adds a handshake before the
+// first read and a TLS shutdown before closing.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, Server::Rep* rep) : stream_(std::move(socket)), rep_(rep) {
+  Session(tcp::socket&& socket, Server::Rep* rep)
+      : stream_(MakeStream(std::move(socket), rep)), rep_(rep) {
     rep_->connections.fetch_add(1);
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
   ~Session() { rep_->connections.fetch_sub(1); }
 
   void Run(bool over_capacity) {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this(), over_capacity] {
-      if (over_capacity) {
-        self->keep_alive_ = false;
-        self->Write(TransportProblem(503, "overloaded", "Too many connections",
-                                     "the connection limit is reached; retry later"));
-        return;
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), over_capacity] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(self->rep_->options.read_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self, over_capacity](beast::error_code ec) {
+                                        // Not TLS, an old protocol version, a timeout:
+                                        // nothing can be said over this connection.
+                                        if (ec) return self->CloseSocket();
+                                        self->Begin(over_capacity);
+                                      });
+      } else {
+        self->Begin(over_capacity);
       }
-      self->DoRead();
     });
   }
 
  private:
+  static Stream MakeStream(tcp::socket&& socket, Server::Rep* rep) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *rep->tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  void Begin(bool over_capacity) {
+    if (over_capacity) {
+      keep_alive_ = false;
+      return Write(TransportProblem(503, "overloaded", "Too many connections",
+                                    "the connection limit is reached; retry later"));
+    }
+    DoRead();
+  }
+
   void DoRead() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(rep_->options.max_header_bytes));
     parser_->body_limit(rep_->options.max_body_bytes);
-    stream_.expires_after(rep_->options.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(rep_->options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
-      return DoClose();
+    if (ec == http::error::end_of_stream) return DoClose();
+    // A timeout has closed the socket already; a TLS failure (including a peer that
+    // closed without close_notify) leaves no channel to answer on.
+    if (ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec.category() == net::error::get_ssl_category() ||
+        ec == ssl::error::stream_truncated) {
+      return CloseSocket();
     }
     keep_alive_ = false;  // after any error below, answer and close
     if (ec == http::error::body_limit) {
@@ -145,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!inserted) it->second += ", " + std::string(field.value());
     }
     // The handler may answer from another thread: come back to this strand to write.
-    rep_->handler(std::move(req), [self = shared_from_this()](Response r) {
+    rep_->handler(std::move(req), [self = this->shared_from_this()](Response r) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
@@ -162,25 +205,37 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_ && !rep_->stopping.load());
     res->prepare_payload();
     response_ = res;
-    stream_.expires_after(rep_->options.write_timeout);
+    beast::get_lowest_layer(stream_).expires_after(rep_->options.write_timeout);
     http::async_write(
         stream_, *res,
-        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), !res->keep_alive()));
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), !res->keep_alive()));
   }
 
   void OnWrite(bool close, beast::error_code ec, std::size_t) {
     response_.reset();
-    if (ec || close) return DoClose();
+    if (ec) return CloseSocket();
+    if (close) return DoClose();
     DoRead();
   }
 
+  // An orderly close: for HTTPS a TLS close_notify (bounded by the write timeout) first.
   void DoClose() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(rep_->options.write_timeout);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
+    } else {
+      CloseSocket();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void CloseSocket() {
+    beast::error_code ec;
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
+    Socket().close(ec);
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<void> response_;
@@ -197,7 +252,12 @@ void Server::Rep::Accept() {
       if (ec == net::error::operation_aborted || stopping.load()) return;
     } else {
       const bool over = connections.load() >= options.max_connections;
-      std::make_shared<Session>(std::move(socket), this)->Run(over);
+      if (tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), this)
+            ->Run(over);
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this)->Run(over);
+      }
     }
     if (!stopping.load()) Accept();
   });
@@ -207,10 +267,46 @@ Server::Server(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
 Server::~Server() { Stop(); }
 
+namespace {
+
+// The HTTPS context: TLS 1.2 or later, the certificate chain and key from PEM files.
+StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use,
+                   ec);
+  if (ec) return Status::Internal("TLS options: " + ec.message());
+  if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1) {
+    return Status::Internal("TLS: cannot require TLS 1.2");
+  }
+  ctx->use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    return Status::InvalidArgument("TLS certificate file '" + options.tls_cert_file +
+                                   "': " + ec.message());
+  }
+  ctx->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    return Status::InvalidArgument("TLS key file '" + options.tls_key_file + "': " + ec.message());
+  }
+  return ctx;
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {
   auto rep = std::make_unique<Rep>(options.io_threads);
   rep->options = options;
   rep->handler = std::move(handler);
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::InvalidArgument("TLS needs both a certificate file and a key file");
+  }
+  if (!options.tls_cert_file.empty()) {
+    auto ctx = MakeTlsContext(options);
+    if (!ctx.ok()) return ctx.status();
+    rep->tls = std::move(*ctx);
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(options.host, ec);
   if (ec)

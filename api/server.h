@@ -9,6 +9,11 @@
 // connections get 503 and are closed. Stop() stops accepting, lets in-flight responses
 // finish, and joins the threads.
 //
+// With a certificate and key (ServerOptions::tls_cert_file / tls_key_file) it serves
+// HTTPS instead, as Beast 1.74's example/http/server/async-ssl: TLS 1.2 or later only,
+// a handshake (bounded by the read timeout) before the same request loop, and a TLS
+// close_notify when the server closes.
+//
 // Thread-safety: Start/Stop from one controlling thread; the handler runs on io threads.
 #pragma once
 
@@ -40,12 +45,17 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{15000};
   // Time allowed to write a response. Default: 15 s.
   std::chrono::milliseconds write_timeout{15000};
+  // PEM certificate chain and private key files for HTTPS; both or neither. Read once
+  // by Start. Default: empty (plain HTTP).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {
  public:
   // Binds, listens and starts the io threads. kUnavailable if the address cannot be
-  // bound (e.g. the port is in use); kInvalidArgument on a bad host.
+  // bound (e.g. the port is in use); kInvalidArgument on a bad host, on only one of
+  // tls_cert_file / tls_key_file, or on a TLS file that cannot be loaded (naming it).
   static StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
 
   ~Server();  // Stop()

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
+  libssl-dev openssl                  # HTTPS (api/server.cc, api/http_client.cc; tls_test)
   libgtest-dev libbenchmark-dev
   clang-format
   clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)

@@ -45,7 +45,9 @@ const char* const kClientUsage =
     "      [--inclusive-threshold-fen N] [--json]           (regulators and the registry)\n"
     "  ipledger audit --server URL --key KEYFILE:KEYID [--from DATE] [--to DATE] [--type T]\n"
     "      [--participant P] [--asset A] [--limit N] [--cursor C] [--all] [--csv]   (same)\n"
-    "  (URL is http://HOST:PORT; KEYID is <participant>/<label>, e.g. ccb-quzhou/k1)\n";
+    "  (URL is http://HOST:PORT or https://HOST:PORT; with https, --ca-file FILE trusts the\n"
+    "  CA certificates in FILE instead of the system's; KEYID is <participant>/<label>, e.g.\n"
+    "  ccb-quzhou/k1)\n";
 
 namespace {
 
@@ -239,7 +241,7 @@ struct Connection {
 std::optional<Connection> Connect(const std::string& command, const Args& a, bool key_required,
                                   int* exit_code) {
   if (!a.Has("server")) {
-    *exit_code = Usage(command, "--server http://HOST:PORT is required");
+    *exit_code = Usage(command, "--server http(s)://HOST:PORT is required");
     return std::nullopt;
   }
   auto addr = api::ParseServerUrl(a.Get("server"));
@@ -247,8 +249,15 @@ std::optional<Connection> Connect(const std::string& command, const Args& a, boo
     *exit_code = Usage(command, addr.status().message());
     return std::nullopt;
   }
+  if (a.Has("ca-file") && !addr->tls) {
+    *exit_code = Usage(command, "--ca-file needs an https:// server");
+    return std::nullopt;
+  }
   Connection c;
-  c.client = std::make_unique<api::Client>(addr->host, addr->port);
+  api::TlsOptions tls;
+  tls.enabled = addr->tls;
+  if (a.Has("ca-file")) tls.ca_file = a.Get("ca-file");
+  c.client = std::make_unique<api::Client>(addr->host, addr->port, std::move(tls));
   if (!a.Has("key")) {
     if (key_required) {
       *exit_code = Usage(command, "--key KEYFILE:KEYID is required (reads are signed, RFC 9421)");
@@ -351,7 +360,7 @@ int Sign(int argc, char** argv) {
 
 int Submit(int argc, char** argv) {
   const std::string cmd = "submit";
-  Args a = ParseArgs(argc, argv, 2, {"server", "envelope", "receipt-out"}, {}, 0);
+  Args a = ParseArgs(argc, argv, 2, {"server", "ca-file", "envelope", "receipt-out"}, {}, 0);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (!a.Has("envelope")) return Usage(cmd, "--envelope FILE is required");
   int code = 0;
@@ -422,7 +431,7 @@ int Submit(int argc, char** argv) {
 
 int Get(int argc, char** argv) {
   const std::string cmd = "get";
-  Args a = ParseArgs(argc, argv, 2, {"server", "key"}, {}, 1);
+  Args a = ParseArgs(argc, argv, 2, {"server", "ca-file", "key"}, {}, 1);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (a.positional.empty() || !a.positional[0].starts_with("/")) {
     return Usage(cmd, "give the PATH to read, e.g. /v1/assets/patent:2014103620773");
@@ -548,7 +557,7 @@ std::string AssetPath(const std::string& asset, const std::string& what) {
 
 int StatusCommand(int argc, char** argv) {
   const std::string cmd = "status";
-  Args a = ParseArgs(argc, argv, 2, {"server", "key", "at", "vkey"}, {"json"}, 1);
+  Args a = ParseArgs(argc, argv, 2, {"server", "ca-file", "key", "at", "vkey"}, {"json"}, 1);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (a.positional.empty()) return Usage(cmd, "give the ASSET, e.g. patent:2014103620773");
   int code = 0;
@@ -614,7 +623,7 @@ int StatusCommand(int argc, char** argv) {
 
 int CoverageCommand(int argc, char** argv) {
   const std::string cmd = "coverage";
-  Args a = ParseArgs(argc, argv, 2, {"server", "key", "date", "vkey"}, {"json"}, 1);
+  Args a = ParseArgs(argc, argv, 2, {"server", "ca-file", "key", "date", "vkey"}, {"json"}, 1);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (a.positional.empty()) return Usage(cmd, "give the ASSET, e.g. data:greenhouse-2026");
   int code = 0;
@@ -708,10 +717,10 @@ std::string Yoy(const std::optional<std::int64_t>& bps) {
 
 int StatsCommand(int argc, char** argv) {
   const std::string cmd = "stats";
-  Args a = ParseArgs(
-      argc, argv, 2,
-      {"server", "key", "from", "to", "region", "group-by", "as-of", "inclusive-threshold-fen"},
-      {"json"}, 0);
+  Args a = ParseArgs(argc, argv, 2,
+                     {"server", "ca-file", "key", "from", "to", "region", "group-by", "as-of",
+                      "inclusive-threshold-fen"},
+                     {"json"}, 0);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (!a.Has("from") || !a.Has("to")) {
     return Usage(cmd, "--from DATE and --to DATE (YYYY-MM-DD, inclusive) are required");
@@ -830,10 +839,10 @@ void PrintAuditEntry(const api::AuditEntryView& e, int index_width) {
 
 int AuditCommand(int argc, char** argv) {
   const std::string cmd = "audit";
-  Args a =
-      ParseArgs(argc, argv, 2,
-                {"server", "key", "from", "to", "type", "participant", "asset", "limit", "cursor"},
-                {"all", "csv"}, 0);
+  Args a = ParseArgs(
+      argc, argv, 2,
+      {"server", "ca-file", "key", "from", "to", "type", "participant", "asset", "limit", "cursor"},
+      {"all", "csv"}, 0);
   if (!a.error.empty()) return Usage(cmd, a.error);
   for (const char* flag : {"from", "to"}) {
     if (auto why = BadDate(a, flag)) return Usage(cmd, *why);

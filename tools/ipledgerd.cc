@@ -1,9 +1,11 @@
 // ipledgerd: the registry server (api.md §10).
 //
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
+//             [--tls-cert FILE --tls-key FILE]
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
-// HTTP API and logs one JSON line per start, request and committed batch to stderr.
+// HTTP API (HTTPS, TLS 1.2 or later, with --tls-cert and --tls-key, PEM files) and
+// logs one JSON line per start, request and committed batch to stderr.
 // SIGINT or SIGTERM stops it gracefully: no new connections, the batch in flight and
 // everything queued are committed, then the database is closed.
 #include <pthread.h>
@@ -28,7 +30,8 @@ namespace ipledger {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]\n";
+    "usage: ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]\n"
+    "                 [--tls-cert FILE --tls-key FILE]   (HTTPS; PEM files)\n";
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "ipledgerd: %s\n", what.c_str());
@@ -40,6 +43,8 @@ int Main(int argc, char** argv) {
   std::string listen = "127.0.0.1:8080";
   int io_threads = 4;
   bool skip_verify = false;
+  std::string tls_cert;
+  std::string tls_key;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](std::string* out) {
@@ -50,6 +55,8 @@ int Main(int argc, char** argv) {
     std::string v;
     if (a == "--data-dir" && value(&data_dir)) continue;
     if (a == "--listen" && value(&listen)) continue;
+    if (a == "--tls-cert" && value(&tls_cert)) continue;
+    if (a == "--tls-key" && value(&tls_key)) continue;
     if (a == "--io-threads" && value(&v)) {
       auto n = ParseDecimalU64(v);
       if (!n || *n == 0 || *n > 64)
@@ -70,6 +77,10 @@ int Main(int argc, char** argv) {
   }
   if (data_dir.empty()) {
     std::fprintf(stderr, "ipledgerd: --data-dir is required\n%s", kUsage);
+    return 2;
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    std::fprintf(stderr, "ipledgerd: --tls-cert and --tls-key go together\n%s", kUsage);
     return 2;
   }
   const size_t colon = listen.rfind(':');
@@ -114,6 +125,8 @@ int Main(int argc, char** argv) {
   so.host = listen.substr(0, colon);
   so.port = static_cast<std::uint16_t>(*port);
   so.io_threads = io_threads;
+  so.tls_cert_file = tls_cert;
+  so.tls_key_file = tls_key;
   auto server = api::Server::Start(so, [&router](api::Request r, api::Respond done) {
     router.Handle(std::move(r), std::move(done));
   });
@@ -125,7 +138,8 @@ int Main(int argc, char** argv) {
                (*registry)->ledger().origin().c_str(),
                static_cast<unsigned long long>(head.checkpoint.size),
                Base64Encode(head.checkpoint.root).c_str(), so.host.c_str(), (*server)->port());
-  std::printf("ipledgerd: listening on http://%s:%u\n", so.host.c_str(), (*server)->port());
+  std::printf("ipledgerd: listening on %s://%s:%u\n", tls_cert.empty() ? "http" : "https",
+              so.host.c_str(), (*server)->port());
   std::fflush(stdout);
 
   int signal_number = 0;

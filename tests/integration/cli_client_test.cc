@@ -206,8 +206,13 @@ TEST(CliSupportTest, ServerUrls) {
   auto v6 = api::ParseServerUrl("http://[::1]:9000");
   ASSERT_OK(v6);
   EXPECT_EQ(v6->host, "::1");
-  for (const char* bad : {"127.0.0.1:8080", "https://x:443", "http://x", "http://:80", "http://x:0",
-                          "http://x:70000", "http://x:80/path"}) {
+  EXPECT_FALSE(v6->tls);
+  auto tls = api::ParseServerUrl("https://127.0.0.1:8443");
+  ASSERT_OK(tls);
+  EXPECT_EQ(tls->port, 8443);
+  EXPECT_TRUE(tls->tls);
+  for (const char* bad : {"127.0.0.1:8080", "http://x", "http://:80", "http://x:0",
+                          "http://x:70000", "http://x:80/path", "https://x", "ftp://x:21"}) {
     EXPECT_FALSE(api::ParseServerUrl(bad).ok()) << bad;
   }
 }

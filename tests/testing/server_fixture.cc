@@ -4,7 +4,7 @@
 
 namespace ipledger::testing {
 
-ServerFixture::ServerFixture(ServerFixtureOptions options) {
+ServerFixture::ServerFixture(ServerFixtureOptions options) : client_tls_(options.client_tls) {
   registry_ = std::make_unique<RegistryFixture>(DateFromCivil(2026, 6, 1), options.env);
   GroupCommitOptions gco;
   gco.max_queue = options.max_queue;
@@ -29,7 +29,7 @@ ServerFixture::~ServerFixture() {
 }
 
 std::unique_ptr<api::Client> ServerFixture::ClientFor(const std::string& participant) {
-  auto c = std::make_unique<api::Client>("127.0.0.1", port());
+  auto c = std::make_unique<api::Client>("127.0.0.1", port(), client_tls_);
   if (!participant.empty()) {
     c->SetSigner(participant + "/k1", &registry_->KeyOf(participant));
     c->SetCreatedOverride(registry_->now_ms() / 1000);

@@ -20,7 +20,8 @@ namespace ipledger::testing {
 struct ServerFixtureOptions {
   rocksdb::Env* env = nullptr;
   std::size_t max_queue = 16384;
-  api::ServerOptions server;
+  api::ServerOptions server;   // with tls_cert_file / tls_key_file the server speaks HTTPS
+  api::TlsOptions client_tls;  // how ClientFor() and Post() connect
 };
 
 class ServerFixture {
@@ -32,7 +33,8 @@ class ServerFixture {
   std::uint16_t port() const { return server_->port(); }
   api::Server& server() { return *server_; }
 
-  // A client signing as `<participant>/k1` (anonymous if empty).
+  // A client signing as `<participant>/k1` (anonymous if empty), with the fixture's
+  // client_tls options.
   std::unique_ptr<api::Client> ClientFor(const std::string& participant = "");
 
   // POSTs `st` signed by `signers` (default: the submitter) to /v1/entries.
@@ -47,6 +49,7 @@ class ServerFixture {
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::Server> server_;
+  api::TlsOptions client_tls_;
   mutable std::mutex log_mu_;
   std::vector<std::string> log_;
 };
