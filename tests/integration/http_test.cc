@@ -626,5 +626,62 @@ TEST(HttpStorageFaultTest, FailedWriteIs503AndReadsGoOn) {
   EXPECT_EQ(s.f().registry().ledger().size(), size);
 }
 
+// Each storage fault point: the write answers 503, the server turns read-only and
+// keeps serving reads, and after a restart the log verifies, holds every acknowledged
+// entry, and takes writes again.
+class HttpFaultPointTest : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(HttpFaultPointTest, FaultIs503ReadOnlyAndTheLogVerifiesAfterRestart) {
+  testing::FaultFileSystem faults;
+  testing::ServerFixtureOptions o;
+  o.env = faults.env();
+  ServerFixture s(o);
+  auto firm = [&s](const std::string& id) {
+    ParticipantRegister p;
+    p.id = id;
+    p.name = id;
+    p.role = Role::kEnterprise;
+    p.keys = {{"k1", s.f().KeyOf(id).public_key()}};
+    return s.f().Make("registry", p);
+  };
+  ASSERT_EQ(s.Post(firm("firm-before")).status, 201);
+  const std::uint64_t acknowledged = s.f().registry().ledger().size();
+  faults.Fail(GetParam());
+  ExpectProblem(s.Post(firm("firm-during")), 503);
+  EXPECT_GT(faults.injected(), 0);
+  faults.Heal();
+  ExpectProblem(s.Post(firm("firm-healed")), 503);  // read-only until restarted
+  auto c = s.ClientFor();
+  EXPECT_EQ(json::parse(c->Request("GET", "/healthz")->body)["status"], "read-only");
+  EXPECT_EQ(c->Request("GET", "/v1/participants/firm-before")->status, 200);
+  // Restart: the registry reopens from disk.
+  s.f().Close();
+  s.f().Reopen();
+  Registry& r = s.f().registry();
+  EXPECT_OK(r.ledger().Verify());
+  EXPECT_GE(r.ledger().size(), acknowledged);
+  EXPECT_LE(r.ledger().size(), acknowledged + 1);  // the failed batch: all or nothing
+  EXPECT_OK(r.GetParticipant("firm-before"));
+  Submission again = s.f().Sign(firm("firm-after"), {"registry"});
+  auto out = r.Submit({&again, 1});
+  ASSERT_OK(out);
+  EXPECT_EQ((*out)[0].kind, OutcomeKind::kAccepted);
+}
+
+INSTANTIATE_TEST_SUITE_P(SyncAppendAndDiskFull, HttpFaultPointTest,
+                         ::testing::Values(testing::FaultFileSystem::kSync,
+                                           testing::FaultFileSystem::kAppend,
+                                           testing::FaultFileSystem::kNoSpace),
+                         [](const ::testing::TestParamInfo<unsigned>& param_info) {
+                           switch (param_info.param) {
+                             case testing::FaultFileSystem::kSync:
+                               return std::string("Sync");
+                             case testing::FaultFileSystem::kAppend:
+                               return std::string("Append");
+                             default:
+                               return std::string("DiskFull");
+                           }
+                         });
+
 }  // namespace
 }  // namespace ipledger

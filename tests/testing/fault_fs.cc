@@ -14,12 +14,14 @@ class FaultWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                            rocksdb::IODebugContext* dbg) override {
     if (owner_->failing(FaultFileSystem::kAppend)) return Inject("append");
+    if (owner_->failing(FaultFileSystem::kNoSpace)) return NoSpace();
     return FSWritableFileOwnerWrapper::Append(data, o, dbg);
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                            const rocksdb::DataVerificationInfo& v,
                            rocksdb::IODebugContext* dbg) override {
     if (owner_->failing(FaultFileSystem::kAppend)) return Inject("append");
+    if (owner_->failing(FaultFileSystem::kNoSpace)) return NoSpace();
     return FSWritableFileOwnerWrapper::Append(data, o, v, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
@@ -37,6 +39,10 @@ class FaultWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
 
  private:
+  rocksdb::IOStatus NoSpace() {
+    owner_->CountInjection();
+    return rocksdb::IOStatus::NoSpace("injected fault: no space left on device");
+  }
   rocksdb::IOStatus Inject(const char* what) {
     owner_->CountInjection();
     return rocksdb::IOStatus::IOError(std::string("injected fault: ") + what);

@@ -16,7 +16,8 @@ namespace ipledger::testing {
 
 class FaultFileSystem {
  public:
-  enum Op : unsigned { kSync = 1, kAppend = 2, kRename = 4 };
+  // kNoSpace fails appends the way a full disk does (IOStatus::NoSpace).
+  enum Op : unsigned { kSync = 1, kAppend = 2, kRename = 4, kNoSpace = 8 };
 
   FaultFileSystem();
   ~FaultFileSystem();
