@@ -480,6 +480,31 @@ TEST_F(LedgerTest, FailedSyncTurnsLedgerReadOnlyAndReopenRecovers) {
   EXPECT_OK((*reopened)->Append(inputs));
 }
 
+// RocksDB renames files when it opens a database (a new MANIFEST becomes CURRENT), not
+// while it appends; a failing rename makes the open fail, clearly and without damage.
+TEST_F(LedgerTest, FailedRenameAtOpenFailsTheOpenAndLosesNothing) {
+  testing::FaultFileSystem faults;
+  LedgerOptions options;
+  options.env = faults.env();
+  Head before;
+  {
+    auto ledger = CreateAndOpen(options);
+    ASSERT_NE(ledger, nullptr);
+    auto inputs = Inputs(0, 7);
+    ASSERT_OK(ledger->Append(inputs));
+    before = ledger->head();
+  }
+  faults.Fail(testing::FaultFileSystem::kRename);
+  auto failed = Ledger::Open(Dir(), TestKey(1), options);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_GT(faults.injected(), 0);
+  faults.Heal();
+  auto reopened = Ledger::Open(Dir(), TestKey(1), options);
+  ASSERT_OK(reopened);
+  EXPECT_EQ((*reopened)->head().signed_checkpoint, before.signed_checkpoint);
+  EXPECT_OK((*reopened)->Verify());
+}
+
 TEST_F(LedgerTest, FailedAppendWriteTurnsLedgerReadOnly) {
   testing::FaultFileSystem faults;
   LedgerOptions options;
