@@ -26,6 +26,7 @@
 #include "ledger/civil_time.h"
 #include "ledger/entry.h"
 #include "ledger/merkle.h"
+#include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
 
 extern char** environ;
@@ -67,80 +68,6 @@ void WriteFile(const std::string& path, const std::string& text) {
   out << text;
   ASSERT_TRUE(out.good()) << path;
 }
-
-// The real server as a child process; killed if a test ends without stopping it.
-class ServerProcess {
- public:
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (out_ != nullptr) std::fclose(out_);
-  }
-
-  // Starts `ipledgerd --data-dir data --listen 127.0.0.1:0` and reads its URL from the
-  // line it prints on stdout. stderr goes to `log`.
-  bool Start(const std::string& data, const std::string& log) {
-    int fds[2];
-    if (::pipe(fds) != 0) return false;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addclose(&actions, fds[1]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::string bin = IPLEDGERD;
-    std::vector<std::string> args = {bin, "--data-dir", data, "--listen", "127.0.0.1:0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (rc != 0) {
-      ::close(fds[0]);
-      pid_ = -1;
-      return false;
-    }
-    out_ = ::fdopen(fds[0], "r");
-    char line[512];
-    const std::string prefix = "ipledgerd: listening on ";
-    while (out_ != nullptr && std::fgets(line, sizeof(line), out_) != nullptr) {
-      std::string s = line;
-      if (s.starts_with(prefix)) {
-        url_ = s.substr(prefix.size());
-        while (!url_.empty() && (url_.back() == '\n' || url_.back() == '\r')) url_.pop_back();
-        return true;
-      }
-    }
-    return false;  // it exited (or closed stdout) without listening
-  }
-
-  // Sends `sig` and waits up to 60 s; the exit status, or -1 if it did not exit normally.
-  int Stop(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    for (int i = 0; i < 6000; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-
-  const std::string& url() const { return url_; }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  std::string url_;
-};
 
 std::string Today(std::int32_t plus_days = 0) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -286,7 +213,8 @@ class CliClientTest : public ::testing::Test {
     w_ = tmp_.str();
     Result init = Run("init --data-dir " + d_ + " --origin test.example/ipledger");
     ASSERT_EQ(init.code, 0) << init.all();
-    ASSERT_TRUE(server_.Start(d_, w_ + "/ipledgerd.log"))
+    ASSERT_TRUE(server_.Start(IPLEDGERD, {"--data-dir", d_, "--listen", "127.0.0.1:0"},
+                              w_ + "/ipledgerd.log"))
         << testing::ReadFileOrDie(w_ + "/ipledgerd.log");
     url_ = server_.url();
     ASSERT_TRUE(url_.starts_with("http://127.0.0.1:")) << url_;
@@ -355,7 +283,7 @@ class CliClientTest : public ::testing::Test {
   std::string d_;  // the data directory
   std::string w_;  // scratch files
   std::string url_;
-  ServerProcess server_;
+  testing::ServerProcess server_;
 };
 
 std::string PledgeJson(const std::string& id, const std::string& debtor = "lanyu-materials",

@@ -19,6 +19,7 @@
 #include "api/http_client.h"
 #include "api/server.h"
 #include "tests/testing/server_fixture.h"
+#include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
 
 extern char** environ;
@@ -245,78 +246,6 @@ TEST(TlsStartTest, BadTlsFilesAreInvalidArgumentNamingTheFile) {
 
 // --- ipledgerd and the CLI ----------------------------------------------------------------
 
-// ipledgerd as a child process; killed when the test ends.
-class ServerProcess {
- public:
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (out_ != nullptr) std::fclose(out_);
-  }
-
-  // Starts IPLEDGERD with `args` and reads its URL from the line it prints on stdout.
-  // stderr goes to `log`.
-  bool Start(std::vector<std::string> args, const std::string& log) {
-    int fds[2];
-    if (::pipe(fds) != 0) return false;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addclose(&actions, fds[1]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::string bin = IPLEDGERD;
-    args.insert(args.begin(), bin);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (rc != 0) {
-      ::close(fds[0]);
-      pid_ = -1;
-      return false;
-    }
-    out_ = ::fdopen(fds[0], "r");
-    char line[512];
-    const std::string prefix = "ipledgerd: listening on ";
-    while (out_ != nullptr && std::fgets(line, sizeof(line), out_) != nullptr) {
-      std::string s = line;
-      if (s.starts_with(prefix)) {
-        url_ = s.substr(prefix.size());
-        while (!url_.empty() && (url_.back() == '\n' || url_.back() == '\r')) url_.pop_back();
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // Waits up to 60 s for the process to exit by itself; its exit status, or -1.
-  int Wait() {
-    int status = 0;
-    for (int i = 0; i < 6000 && pid_ > 0; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-
-  const std::string& url() const { return url_; }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  std::string url_;
-};
-
 TEST(TlsCliTest, IpledgerGetSpeaksHttpsToIpledgerdWithTheCaFile) {
   testing::TempDir tmp;
   Certs certs;
@@ -326,9 +255,10 @@ TEST(TlsCliTest, IpledgerGetSpeaksHttpsToIpledgerdWithTheCaFile) {
   Output init = Shell(cli + " init --data-dir " + data + " --origin test.example/ipledger");
   ASSERT_EQ(init.code, 0) << init.text;
 
-  ServerProcess server;
+  testing::ServerProcess server;
   const std::string log = tmp.str() + "/ipledgerd.log";
-  ASSERT_TRUE(server.Start({"--data-dir", data, "--listen", "127.0.0.1:0", "--tls-cert",
+  ASSERT_TRUE(server.Start(IPLEDGERD,
+                           {"--data-dir", data, "--listen", "127.0.0.1:0", "--tls-cert",
                             certs.server_cert, "--tls-key", certs.server_key},
                            log))
       << testing::ReadFileOrDie(log);
@@ -344,9 +274,10 @@ TEST(TlsCliTest, IpledgerGetSpeaksHttpsToIpledgerdWithTheCaFile) {
   EXPECT_EQ(plain_ca.code, 2) << plain_ca.text;
 
   // Half a TLS configuration is a usage error.
-  ServerProcess half;
+  testing::ServerProcess half;
   EXPECT_FALSE(half.Start(
-      {"--data-dir", data, "--listen", "127.0.0.1:0", "--tls-cert", certs.server_cert}, log));
+      IPLEDGERD, {"--data-dir", data, "--listen", "127.0.0.1:0", "--tls-cert", certs.server_cert},
+      log));
   EXPECT_EQ(half.Wait(), 2) << testing::ReadFileOrDie(log);
 }
 
