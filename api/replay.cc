@@ -23,7 +23,7 @@ StatusOr<LoggedEntry> Load(const Registry& source, std::uint64_t i) {
   auto entry = DecodeLeaf(e.leaf);
   if (!entry.ok()) return Status::Corruption(where + entry.status().message());
   e.entry = std::move(*entry);
-  auto bytes = source.ledger().GetEnvelope(e.entry.envelope_sha256);
+  auto bytes = source.ledger().GetEnvelope(e.entry);
   if (!bytes.ok())
     return Status::Corruption(where + "envelope missing: " + bytes.status().message());
   auto envelope = DecodeEnvelopeJson(*bytes);

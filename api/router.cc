@@ -399,7 +399,7 @@ StatusOr<json> EntryJson(Registry& registry, const Caller& c, std::uint64_t inde
     j["codes"] = e->codes;
   }
   if (CanSeeEntry(c, *e)) {
-    auto envelope = registry.ledger().GetEnvelope(e->envelope_sha256);
+    auto envelope = registry.ledger().GetEnvelope(*e);
     if (!envelope.ok()) return envelope.status();
     j["envelope"] = json::parse(*envelope, nullptr, false);
     j["envelope_b64"] = Base64Encode(AsBytes(*envelope));
@@ -826,7 +826,7 @@ Response GetAudit(Call& c) {
     const bool asset_ok = asset.empty() || std::find(e->subjects.begin(), e->subjects.end(),
                                                      asset) != e->subjects.end();
     if (!type_ok || !participant_ok || !asset_ok) continue;
-    auto envelope = c.registry.ledger().GetEnvelope(e->envelope_sha256);
+    auto envelope = c.registry.ledger().GetEnvelope(*e);
     if (!envelope.ok()) return StatusProblem(envelope.status());
     json j = {{"index", i},
               {"time", FormatInstant(e->time_ms)},

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <thread>
+#include <tuple>
 
 #include "crypto/bytes.h"
 #include "ledger/encoding.h"
@@ -261,7 +263,7 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
       ++at;
     }
     w.Put(Column::kLeaves, EncodeFixed64BE(out.entry.index), out.leaf);
-    w.Put(Column::kEnvelopes, DigestString(out.entry.envelope_sha256), in.envelope);
+    w.Put(Column::kEnvelopes, EncodeFixed64BE(out.entry.index), in.envelope);
     result.entries.push_back(std::move(out));
   }
   const std::uint64_t new_size = start + entries.size();
@@ -309,8 +311,14 @@ StatusOr<std::string> Ledger::GetLeaf(std::uint64_t index) const {
   return store_->Get(Column::kLeaves, EncodeFixed64BE(index));
 }
 
-StatusOr<std::string> Ledger::GetEnvelope(const Digest& digest) const {
-  return store_->Get(Column::kEnvelopes, DigestString(digest));
+StatusOr<std::string> Ledger::GetEnvelope(const Entry& entry) const {
+  auto envelope = store_->Get(Column::kEnvelopes, EncodeFixed64BE(entry.index));
+  if (!envelope.ok()) return envelope.status();
+  if (Sha256(AsBytes(*envelope)) != entry.envelope_sha256) {
+    return Status::Corruption("the envelope of entry " + std::to_string(entry.index) +
+                              " does not hash to its leaf's envelope_sha256");
+  }
+  return envelope;
 }
 
 StatusOr<std::vector<Digest>> Ledger::ProveInclusion(std::uint64_t index,
@@ -389,92 +397,157 @@ StatusOr<std::string> Ledger::TlogProof(std::uint64_t index) const {
   return FormatTlogProof(p);
 }
 
+namespace {
+
+// Reads the values of keys [first, last) of a column whose keys are 64-bit big-endian
+// integers, in one sequential scan; kCorruption naming `what` and the first missing
+// key. Values are appended to `out`.
+Status ReadRun(const Store& store, Column c, std::string_view what, std::uint64_t first,
+               std::uint64_t last, std::vector<std::string>* out) {
+  std::uint64_t next = first;
+  Status failure;
+  Status scan = store.Scan(c, EncodeFixed64BE(first), EncodeFixed64BE(last),
+                           [&](std::string_view key, std::string_view value) {
+                             auto k = DecodeFixed64BE(key);
+                             if (!k || *k != next) return false;
+                             out->emplace_back(value);
+                             ++next;
+                             return true;
+                           });
+  if (!scan.ok()) {
+    return Status::Corruption("reading " + std::string(what) + " near " + std::to_string(next) +
+                              ": " + scan.message());
+  }
+  if (next != last)
+    return Status::Corruption(std::string(what) + " " + std::to_string(next) + ": missing");
+  return Status::Ok();
+}
+
+// The checks of leaf `index` that need no other leaf: it decodes canonically, names
+// its own index, and its envelope hashes to the leaf's envelope_sha256. Sets the leaf
+// hash.
+Status CheckLeaf(std::uint64_t index, const std::string& leaf, const std::string& envelope,
+                 Digest* leaf_hash) {
+  auto entry = DecodeLeaf(leaf);
+  auto where = [index] { return "leaf " + std::to_string(index); };
+  if (!entry.ok()) return Status::Corruption(where() + ": " + entry.status().message());
+  if (entry->index != index) {
+    return Status::Corruption(where() + ": leaf says index " + std::to_string(entry->index));
+  }
+  if (Sha256(AsBytes(envelope)) != entry->envelope_sha256) {
+    return Status::Corruption(where() + ": envelope " + HexEncode(entry->envelope_sha256) +
+                              " does not match its hash");
+  }
+  *leaf_hash = LeafHash(AsBytes(leaf));
+  return Status::Ok();
+}
+
+// True if column `c` holds a key at or after `from` (big-endian integer keys).
+StatusOr<bool> AnyKeyFrom(const Store& store, Column c, std::uint64_t from) {
+  bool found = false;
+  Status scan = store.Scan(c, EncodeFixed64BE(from), "", [&](std::string_view, std::string_view) {
+    found = true;
+    return false;
+  });
+  if (!scan.ok()) return scan;
+  return found;
+}
+
+}  // namespace
+
 Status Ledger::Verify() const {
   const Head h = head();
   const std::uint64_t tree_size = h.checkpoint.size;
   auto cp = OpenCheckpoint(h.signed_checkpoint, verifier_);
   if (!cp.ok()) return Status::Corruption("checkpoint signature: " + cp.status().message());
 
-  // Recompute every stored hash from the leaves with a compact range: the roots of the
-  // perfect subtrees along the right border, which is all an appender needs.
+  // One sequential pass over leaves, envelopes and tree hashes, in runs of kRun
+  // entries (point reads of each would cost a block lookup apiece). The stored hashes
+  // are recomputed with a compact range: the roots of the perfect subtrees along the
+  // right border, which is all an appender needs.
+  constexpr std::uint64_t kRun = 4096;
+  const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   std::vector<Digest> border;
-  std::uint64_t next = 0;
-  Status failure;
-  const HashReader reader = StoreHashReader();
-  Status scan = store_->Scan(
-      Column::kLeaves, EncodeFixed64BE(0), "", [&](std::string_view key, std::string_view leaf) {
-        const std::string where = "leaf " + std::to_string(next);
-        auto index = DecodeFixed64BE(key);
-        if (!index || *index != next) {
-          failure = Status::Corruption(where + ": missing (found key " + HexEncode(AsBytes(key)) +
-                                       " instead)");
-          return false;
+  std::vector<std::string> leaves, envelopes, hashes;
+  for (std::uint64_t first = 0; first < tree_size; first += kRun) {
+    const std::uint64_t last = std::min(tree_size, first + kRun);
+    leaves.clear();
+    envelopes.clear();
+    hashes.clear();
+    if (Status s = ReadRun(*store_, Column::kLeaves, "leaf", first, last, &leaves); !s.ok()) {
+      return s;
+    }
+    if (Status s =
+            ReadRun(*store_, Column::kEnvelopes, "the envelope of leaf", first, last, &envelopes);
+        !s.ok()) {
+      return s;
+    }
+    const std::uint64_t first_hash = StoredHashCount(first);
+    if (Status s = ReadRun(*store_, Column::kTree, "stored tree hash", first_hash,
+                           StoredHashCount(last), &hashes);
+        !s.ok()) {
+      return s;
+    }
+    // The checks of one leaf alone (canonical form, index, envelope hash) and its leaf
+    // hash run on every core, each thread over a contiguous slice; the first failing
+    // slice holds the first failing leaf.
+    std::vector<Digest> leaf_hashes(last - first);
+    std::vector<Status> slice_status(workers);
+    auto check_slice = [&](unsigned w) {
+      const std::size_t n = last - first;
+      for (std::size_t k = n * w / workers; k < n * (w + 1) / workers; ++k) {
+        Status s = CheckLeaf(first + k, leaves[k], envelopes[k], &leaf_hashes[k]);
+        if (!s.ok()) {
+          slice_status[w] = std::move(s);
+          return;
         }
-        if (next >= tree_size) {
-          failure = Status::Corruption(where + ": stored beyond the tree size " +
-                                       std::to_string(tree_size));
-          return false;
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(check_slice, w);
+    check_slice(0);
+    for (std::thread& t : threads) t.join();
+    for (const Status& s : slice_status) {
+      if (!s.ok()) return s;
+    }
+    // The hashes appending each leaf stored: leaf hash, then completed subtrees.
+    std::uint64_t at = 0;  // into hashes
+    for (std::uint64_t i = first; i < last; ++i) {
+      auto check = [&](const Digest& expected) -> Status {
+        const std::string& stored = hashes[at];
+        if (stored.size() != expected.size() ||
+            !std::equal(expected.begin(), expected.end(),
+                        reinterpret_cast<const std::uint8_t*>(stored.data()))) {
+          return Status::Corruption("leaf " + std::to_string(i) + ": stored tree hash " +
+                                    std::to_string(first_hash + at) +
+                                    " differs from the one recomputed from the leaves");
         }
-        auto entry = DecodeLeaf(leaf);
-        if (!entry.ok()) {
-          failure = Status::Corruption(where + ": " + entry.status().message());
-          return false;
-        }
-        if (entry->index != next) {
-          failure = Status::Corruption(where + ": leaf says index " + std::to_string(entry->index));
-          return false;
-        }
-        auto envelope = GetEnvelope(entry->envelope_sha256);
-        if (!envelope.ok() || Sha256(AsBytes(*envelope)) != entry->envelope_sha256) {
-          failure =
-              Status::Corruption(where + ": envelope " + HexEncode(entry->envelope_sha256) +
-                                 (envelope.ok() ? " does not match its hash" : " is missing"));
-          return false;
-        }
-        // The hashes appending this leaf stored: leaf hash, then completed subtrees.
-        std::vector<Digest> expected = {LeafHash(AsBytes(leaf))};
-        border.push_back(expected.back());
-        for (std::uint64_t n = next; (n & 1) == 1; n >>= 1) {
-          Digest right = border.back();
-          border.pop_back();
-          border.back() = NodeHash(border.back(), right);
-          expected.push_back(border.back());
-        }
-        std::vector<std::uint64_t> indexes;
-        for (size_t j = 0; j < expected.size(); ++j) indexes.push_back(StoredHashCount(next) + j);
-        std::vector<Digest> stored;
-        if (Status s = reader(indexes, &stored); !s.ok()) {
-          failure = Status::Corruption(where + ": " + s.message());
-          return false;
-        }
-        for (size_t j = 0; j < expected.size(); ++j) {
-          if (stored[j] != expected[j]) {
-            failure =
-                Status::Corruption(where + ": stored tree hash " + std::to_string(indexes[j]) +
-                                   " differs from the one recomputed from the leaves");
-            return false;
-          }
-        }
-        ++next;
-        return true;
-      });
-  if (!failure.ok()) return failure;
-  if (!scan.ok()) {
-    return Status::Corruption("reading leaves near index " + std::to_string(next) + ": " +
-                              scan.message());
+        ++at;
+        return Status::Ok();
+      };
+      border.push_back(leaf_hashes[i - first]);
+      if (Status s = check(border.back()); !s.ok()) return s;
+      for (std::uint64_t n = i; (n & 1) == 1; n >>= 1) {
+        Digest right = border.back();
+        border.pop_back();
+        border.back() = NodeHash(border.back(), right);
+        if (Status s = check(border.back()); !s.ok()) return s;
+      }
+    }
   }
-  if (next != tree_size) {
-    return Status::Corruption("leaf " + std::to_string(next) + ": missing (tree size " +
-                              std::to_string(tree_size) + ")");
+  // Nothing may lie beyond the tree size.
+  for (auto [c, what, from] :
+       {std::tuple{Column::kLeaves, "leaf", tree_size},
+        std::tuple{Column::kEnvelopes, "envelope", tree_size},
+        std::tuple{Column::kTree, "tree hash", StoredHashCount(tree_size)}}) {
+    auto beyond = AnyKeyFrom(*store_, c, from);
+    if (!beyond.ok())
+      return Status::Corruption(std::string("reading ") + what + "s: " + beyond.status().message());
+    if (*beyond) {
+      return Status::Corruption(std::string("a ") + what + " is stored beyond the tree size " +
+                                std::to_string(tree_size));
+    }
   }
-  bool extra_hash = false;
-  Status tree_scan = store_->Scan(Column::kTree, EncodeFixed64BE(StoredHashCount(tree_size)), "",
-                                  [&](std::string_view, std::string_view) {
-                                    extra_hash = true;
-                                    return false;
-                                  });
-  if (!tree_scan.ok()) return Status::Corruption("reading tree hashes: " + tree_scan.message());
-  if (extra_hash) return Status::Corruption("tree hashes are stored beyond the tree size");
   Digest root = EmptyTreeRoot();
   if (!border.empty()) {
     root = border.back();

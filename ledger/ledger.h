@@ -37,7 +37,8 @@
 
 namespace ipledger {
 
-inline constexpr std::string_view kFormatVersion = "1";
+// "2": envelopes keyed by index (was: by SHA-256 in "1").
+inline constexpr std::string_view kFormatVersion = "2";
 
 struct LedgerOptions {
   // The RocksDB Env; not owned. Default: nullptr = the default Env.
@@ -135,8 +136,11 @@ class Ledger {
 
   // Leaf bytes of entry `index`; kNotFound if index >= size().
   StatusOr<std::string> GetLeaf(std::uint64_t index) const;
-  // The envelope with SHA-256 `digest`, bytes exactly as received; kNotFound if none.
-  StatusOr<std::string> GetEnvelope(const Digest& digest) const;
+  // The envelope of `entry` (a decoded leaf of this ledger), bytes exactly as received;
+  // kNotFound if none, kCorruption if the stored bytes do not hash to
+  // entry.envelope_sha256. Envelopes are keyed by index, like leaves, so that a full
+  // check reads both in one sequential pass.
+  StatusOr<std::string> GetEnvelope(const Entry& entry) const;
 
   // Inclusion proof of `index` in the tree of `size` leaves. kInvalidArgument unless
   // index < size <= size().

@@ -230,7 +230,7 @@ TEST_F(RegistryTest, RefusedPledgeLeavesARefusalLeafWithItsCodes) {
   EXPECT_EQ(entry->codes, std::vector<std::string>{"E_PLEDGOR_NOT_HOLDER"});
   EXPECT_EQ(entry->index, o.index);
   // The envelope is kept as evidence.
-  auto envelope = f_.registry().ledger().GetEnvelope(entry->envelope_sha256);
+  auto envelope = f_.registry().ledger().GetEnvelope(*entry);
   ASSERT_OK(envelope);
   // Nothing was pledged.
   auto status = f_.registry().PledgeStatus("patent:2014103620773");

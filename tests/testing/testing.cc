@@ -45,9 +45,12 @@ std::string ReadFileOrDie(const std::filesystem::path& p) {
   return ss.str();
 }
 
-std::string MutateStored(const std::string& db_dir, const std::string& cf,
-                         const std::function<bool(std::string_view key)>& pick,
-                         const std::function<void(std::string* value)>& mutate) {
+namespace {
+
+// Opens the database in `db_dir` directly (all of the ledger's column families), calls
+// `fn(db, handle of cf or nullptr)`, and closes it.
+void WithRawDb(const std::string& db_dir, const std::string& cf,
+               const std::function<void(rocksdb::DB&, rocksdb::ColumnFamilyHandle*)>& fn) {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int c = 0; c < kColumnCount; ++c) {
@@ -59,17 +62,28 @@ std::string MutateStored(const std::string& db_dir, const std::string& cf,
   rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), db_dir, cfs, &handles, &raw);
   if (!s.ok()) {
     ADD_FAILURE() << "opening " << db_dir << ": " << s.ToString();
-    return {};
+    return;
   }
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::ColumnFamilyHandle* h = nullptr;
   for (auto* x : handles) {
     if (x->GetName() == cf) h = x;
   }
+  fn(*db, h);
+  for (auto* x : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(x).ok());
+  EXPECT_TRUE(db->Close().ok());
+}
+
+}  // namespace
+
+std::string MutateStored(const std::string& db_dir, const std::string& cf,
+                         const std::function<bool(std::string_view key)>& pick,
+                         const std::function<void(std::string* value)>& mutate) {
   std::string found;
-  std::string value;
-  if (h != nullptr) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h));
+  WithRawDb(db_dir, cf, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    if (h == nullptr) return;
+    std::string value;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), h));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (pick(std::string_view(it->key().data(), it->key().size()))) {
         found = it->key().ToString();
@@ -77,16 +91,23 @@ std::string MutateStored(const std::string& db_dir, const std::string& cf,
         break;
       }
     }
-  }
-  if (!found.empty()) {
+    if (found.empty()) return;
     mutate(&value);
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    EXPECT_TRUE(db->Put(wo, h, found, value).ok());
-  }
-  for (auto* x : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(x).ok());
-  EXPECT_TRUE(db->Close().ok());
+    EXPECT_TRUE(db.Put(wo, h, found, value).ok());
+  });
   return found;
+}
+
+void OverwriteStored(const std::string& db_dir, const std::string& cf, const std::string& key,
+                     const std::optional<std::string>& value) {
+  WithRawDb(db_dir, cf, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    ASSERT_NE(h, nullptr) << "no column family " << cf;
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    EXPECT_TRUE((value ? db.Put(wo, h, key, *value) : db.Delete(wo, h, key)).ok());
+  });
 }
 
 SigningKey TestKey(int n) {

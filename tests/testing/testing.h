@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "crypto/keys.h"
@@ -61,6 +62,11 @@ std::string ReadFileOrDie(const std::filesystem::path& p);
 std::string MutateStored(const std::string& db_dir, const std::string& cf,
                          const std::function<bool(std::string_view key)>& pick,
                          const std::function<void(std::string* value)>& mutate);
+
+// Opens the RocksDB database in `db_dir` directly and sets `key` of column family `cf`
+// to `value`, or deletes it if `value` is nullopt (a lost or planted record).
+void OverwriteStored(const std::string& db_dir, const std::string& cf, const std::string& key,
+                     const std::optional<std::string>& value);
 
 // A deterministic signing key derived from `n` (seed = SHA-256("test key <n>")).
 SigningKey TestKey(int n);
