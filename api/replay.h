@@ -4,7 +4,10 @@
 // and with its original integrated time, into a fresh registry: every signature and
 // every rule runs again, each entry must come out as the same leaf bytes (same type,
 // codes, parties, subjects, time), and at the end the `state` and `index` columns must
-// equal the original key by key. Thread-compatible.
+// equal the original key by key. Loading, decoding and the Ed25519 checks run on all
+// cores, a run of entries ahead of the sequencer (which checks each signature's key
+// against its own state and verifies any signature not already verified). Thread-
+// compatible.
 #pragma once
 
 #include <cstdint>

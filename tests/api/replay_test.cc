@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ledger/encoding.h"
 #include "tests/testing/registry_fixture.h"
 
 namespace ipledger {
@@ -63,6 +64,72 @@ TEST(ReplayTest, RebuiltStateEqualsStoredState) {
   ASSERT_OK(report);
   EXPECT_EQ(report->entries, size);
   EXPECT_GT(report->batches, 1u);
+}
+
+// Replay prepares runs of 2,048 entries on all cores ahead of the sequencer: batches
+// that straddle runs replay as one batch, and a fault deep in a later run is named.
+class ReplayLongHistoryTest : public ::testing::Test {
+ protected:
+  // 2,401 entries: the genesis, then 3 days of 800 participant registrations each,
+  // submitted as batches of 400 (the batch of entries 2,001-2,400 straddles the runs).
+  void SetUp() override {
+    int n = 0;
+    for (int day = 0; day < 3; ++day) {
+      f_.SetToday(AddDays(f_.today(), 1));
+      for (int half = 0; half < 2; ++half) {
+        std::vector<Submission> batch;
+        for (int k = 0; k < 400; ++k, ++n) {
+          ParticipantRegister b;
+          b.id = "firm-" + std::to_string(n);
+          b.name = "Firm " + std::to_string(n);
+          b.role = Role::kEnterprise;
+          b.region_code = "330802";
+          b.keys = {{"k1", f_.KeyOf(b.id).public_key()}};
+          batch.push_back(f_.Sign(f_.Make("registry", b), {"registry"}));
+        }
+        auto outcomes = f_.registry().Submit(batch);
+        ASSERT_OK(outcomes);
+        for (const SubmitOutcome& o : *outcomes) ASSERT_EQ(o.kind, OutcomeKind::kAccepted);
+      }
+    }
+    ASSERT_EQ(f_.registry().ledger().size(), 2401u);
+  }
+
+  RegistryFixture f_;
+};
+
+TEST_F(ReplayLongHistoryTest, ReplaysEveryEntryInItsOriginalDays) {
+  testing::TempDir scratch;
+  auto report = api::ReplayAndCompare(f_.registry(), scratch.str() + "/db");
+  ASSERT_OK(report);
+  EXPECT_EQ(report->entries, 2401u);
+  // The genesis, then one batch per day: the two submissions of a day share its time.
+  EXPECT_EQ(report->batches, 4u);
+}
+
+TEST_F(ReplayLongHistoryTest, ABrokenSignatureInALaterRunIsNamed) {
+  f_.Close();
+  const std::string db = f_.dir() + "/db";
+  // A changed signature byte in entry 2,200's envelope (in the second run) breaks its
+  // hash: the log check names leaf 2200, and replay, which reads the same envelope on
+  // a worker thread, must name entry 2200.
+  const std::string key = testing::MutateStored(
+      db, "envelopes", [](std::string_view k) { return k == EncodeFixed64BE(2200); },
+      [](std::string* v) {
+        const size_t at = v->find("\"sig\":\"") + 7;
+        (*v)[at] = (*v)[at] == 'A' ? 'B' : 'A';
+      });
+  ASSERT_EQ(key, EncodeFixed64BE(2200));
+  auto source = Registry::OpenReadOnly(db, {});
+  ASSERT_OK(source);
+  Status verify = (*source)->ledger().Verify();
+  EXPECT_NE(verify.message().find("leaf 2200"), std::string::npos) << verify.message();
+  testing::TempDir scratch;
+  auto report = api::ReplayAndCompare(**source, scratch.str() + "/db");
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(report.status().message().find("entry 2200"), std::string::npos)
+      << report.status().message();
 }
 
 struct Tamper {
