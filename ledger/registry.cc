@@ -83,7 +83,9 @@ std::string MoneyText(const Money& m) { return std::to_string(m.amount) + " " + 
 // Reads see the committed store plus this batch's earlier writes; writes go to both the
 // overlay and the WriteSet that Ledger::Append commits with the leaves.
 struct Registry::Txn {
-  explicit Txn(const Store& s) : store(s) {}
+  // `latest` (may be null): the registry's cache of latest committed records.
+  Txn(const Store& s, std::unordered_map<std::string, std::optional<std::string>>* latest)
+      : store(s), latest_cache(latest) {}
 
   std::map<std::string, std::string>& Overlay(Column c) {
     return c == Column::kState ? state_overlay : index_overlay;
@@ -142,7 +144,12 @@ struct Registry::Txn {
   template <typename R>
   std::optional<R> Load(char tag, std::string_view id, std::uint64_t as_of = kLatest) {
     const std::string prefix = RecordPrefix(tag, id);
-    auto found = Last(Column::kState, prefix + EncodeFixed64BE(0), prefix + EncodeFixed64BE(as_of));
+    std::optional<std::pair<std::string, std::string>> found;
+    if (as_of == kLatest && latest_cache != nullptr) {
+      found = LatestCached(prefix);
+    } else {
+      found = Last(Column::kState, prefix + EncodeFixed64BE(0), prefix + EncodeFixed64BE(as_of));
+    }
     if (!found) return std::nullopt;
     R r;
     if (Status s = DecodeRecord(found->second, &r); !s.ok()) {
@@ -153,12 +160,47 @@ struct Registry::Txn {
     return r;
   }
 
+  // The latest version of the record with `prefix`: this batch's own write if any (it
+  // is newer than anything committed), else the cache, else the store (then cached).
+  std::optional<std::pair<std::string, std::string>> LatestCached(const std::string& prefix) {
+    auto it = state_overlay.lower_bound(prefix);
+    std::optional<std::pair<std::string, std::string>> own;
+    for (; it != state_overlay.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      own.emplace(it->first, it->second);
+    }
+    if (own) return own;
+    if (auto c = latest_cache->find(prefix); c != latest_cache->end()) {
+      if (!c->second) return std::nullopt;
+      return std::make_pair(prefix, *c->second);
+    }
+    auto stored = store.LastInRange(Column::kState, prefix + EncodeFixed64BE(0),
+                                    prefix + EncodeFixed64BE(kLatest));
+    if (!stored.ok()) {
+      if (error.ok()) error = stored.status();
+      return std::nullopt;
+    }
+    std::optional<std::string> value;
+    if (*stored) value = (*stored)->second;
+    latest_cache->emplace(prefix, std::move(value));
+    return std::move(*stored);
+  }
+
+  // After the batch is durable: its state writes are the latest versions now.
+  void PublishToCache(std::size_t limit) {
+    if (latest_cache == nullptr) return;
+    if (latest_cache->size() + state_overlay.size() > limit) latest_cache->clear();
+    for (const auto& [key, value] : state_overlay) {
+      (*latest_cache)[key.substr(0, key.size() - 8)] = value;  // drop the index suffix
+    }
+  }
+
   template <typename R>
   void Save(char tag, std::string_view id, std::uint64_t index, const R& r) {
     Put(Column::kState, RecordPrefix(tag, id) + EncodeFixed64BE(index), EncodeRecord(r));
   }
 
   const Store& store;
+  std::unordered_map<std::string, std::optional<std::string>>* const latest_cache;
   std::map<std::string, std::string> state_overlay;
   std::map<std::string, std::string> index_overlay;
   WriteSet writes;
@@ -1218,7 +1260,7 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
   }
   const std::int64_t t = time_ms ? *time_ms : ledger_->NextTime();
   const std::uint64_t first = ledger_->size();
-  Txn txn(ledger_->store());
+  Txn txn(ledger_->store(), &latest_);
   std::vector<SubmitOutcome> outcomes;
   std::vector<EntryInput> inputs;
   for (const Submission& s : batch) {
@@ -1247,7 +1289,11 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
   ao.first_index = first;
   ao.extra = &txn.writes;
   auto appended = ledger_->Append(inputs, ao);
-  if (!appended.ok()) return appended.status();
+  if (!appended.ok()) {
+    latest_.clear();
+    return appended.status();
+  }
+  txn.PublishToCache(kLatestCacheLimit);
   for (const PledgeFact& f : txn.facts) {
     if (Status s = stats_.Add(f); !s.ok()) return s;
   }
@@ -1285,7 +1331,7 @@ void Registry::PreverifySignatures(Submission* s) const {
 
 SubmitOutcome Registry::Precheck(const Submission& submission) {
   std::lock_guard<std::mutex> l(sequencer_mu_);
-  Txn txn(ledger_->store());
+  Txn txn(ledger_->store(), &latest_);
   SubmitOutcome o = Sequence(txn, submission, ledger_->size(), ledger_->NextTime());
   pending_input_ = EntryInput{};
   return o;

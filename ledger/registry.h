@@ -30,6 +30,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/dsse.h"
@@ -190,6 +191,12 @@ class Registry {
   StatsIndex stats_;
   std::mutex sequencer_mu_;
   EntryInput pending_input_;  // guarded by sequencer_mu_; the entry Sequence just built
+  // Guarded by sequencer_mu_: the latest committed version of records the sequencer
+  // read or wrote, by record prefix ("<tag>/<id>\0"); nullopt = no such record. The
+  // sequencer is the only writer, so this is exact; it saves a RocksDB iterator (a
+  // SeekForPrev) per lookup. Cleared when it grows past kLatestCacheLimit.
+  std::unordered_map<std::string, std::optional<std::string>> latest_;
+  static constexpr std::size_t kLatestCacheLimit = 1 << 16;
 };
 
 }  // namespace ipledger
