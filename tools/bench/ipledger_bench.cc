@@ -928,7 +928,13 @@ int RunVerifyRate(const Flags& f) {
 // One libpq connection, closed on destruction.
 struct PgConn {
   PGconn* conn = nullptr;
-  explicit PgConn(const std::string& conninfo) : conn(PQconnectdb(conninfo.c_str())) {}
+  explicit PgConn(const std::string& conninfo) : conn(PQconnectdb(conninfo.c_str())) {
+    // Notices ("table entries does not exist, skipping") are not results; keep stderr
+    // for progress.
+    if (conn != nullptr)
+      PQsetNoticeProcessor(
+          conn, [](void*, const char*) {}, nullptr);
+  }
   ~PgConn() { PQfinish(conn); }
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;
