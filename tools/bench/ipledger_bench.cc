@@ -2,12 +2,15 @@
 // read against (issue #5): one core's Ed25519 verify rate and a PostgreSQL table.
 //
 //   ipledger-bench append --server URL --data-dir DIR [--connections C] [--count N]
-//                         [--kind single|pledge2] [--registry-id ID]
+//                         [--kind single|pledge2] [--registry-id ID] [--server-pid PID]
 //   ipledger-bench read --server URL --data-dir DIR [--connections C] [--seconds S]
+//                       [--registry-id ID] [--server-pid PID]
 //   ipledger-bench verify-rate [--seconds S]
 //   ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]
 //
-// Each prints one JSON object with its figures on stdout; progress goes to stderr.
+// Each prints one JSON object with its figures on stdout; progress goes to stderr. With
+// --server-pid (a server on this machine) the server's CPU time over each measurement is
+// reported too, from /proc: CPU per entry is what the throughput is bound by on 2 cores.
 //
 // append: registers (over HTTP, signed with DIR/registry.key as the registry office
 // would) the participants and patents the run needs, pre-signs N envelopes, then posts
@@ -32,12 +35,14 @@
 // into entries(id bigserial, idempotency_key text unique, envelope bytea). Only when
 // built with libpq; otherwise it says so and exits 1.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <latch>
 #include <map>
 #include <memory>
@@ -76,13 +81,13 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kUsage =
     "usage:\n"
     "  ipledger-bench append --server URL --data-dir DIR [--connections C] [--count N]\n"
-    "                        [--kind single|pledge2] [--registry-id ID]\n"
+    "                        [--kind single|pledge2] [--registry-id ID] [--server-pid PID]\n"
     "  ipledger-bench read --server URL --data-dir DIR [--connections C] [--seconds S]\n"
-    "                      [--registry-id ID]\n"
+    "                      [--registry-id ID] [--server-pid PID]\n"
     "  ipledger-bench verify-rate [--seconds S]\n"
     "  ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]\n"
     "defaults: --connections 64, --count 20000, --kind single, --seconds 5 (read: per query\n"
-    "kind), --registry-id registry\n";
+    "kind), --registry-id registry; --server-pid (a local server) adds its CPU time\n";
 
 // --- Flags, output, time --------------------------------------------------------------------
 
@@ -188,6 +193,43 @@ double ProcessCpuSeconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+// User plus system CPU seconds process `pid` has used (from /proc/PID/stat), or nullopt
+// if unknown (pid 0, another machine, no /proc).
+std::optional<double> CpuSecondsOf(std::uint64_t pid) {
+  if (pid == 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start with field 3, state;
+  // utime and stime are fields 14 and 15.
+  const size_t close = stat.rfind(") ");
+  if (close == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(stat).substr(close + 2);
+  std::uint64_t ticks = 0;
+  for (int field = 3; field <= 15; ++field) {
+    const size_t sp = rest.find(' ');
+    if (field >= 14) {
+      auto v = ParseDecimalU64(rest.substr(0, sp));
+      if (!v) return std::nullopt;
+      ticks += *v;
+    }
+    if (sp == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(sp + 1);
+  }
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The server's CPU seconds over a measurement, as JSON members ("" when unknown).
+std::string ServerCpuJson(std::optional<double> before, std::optional<double> after,
+                          std::uint64_t operations, const std::string& prefix) {
+  if (!before || !after) return "";
+  const double cpu = *after - *before;
+  JsonObject o;
+  o.Real(prefix + "server_cpu_seconds", cpu)
+      .Real(prefix + "server_cpu_us_per_op", cpu * 1e6 / static_cast<double>(operations));
+  const std::string r = o.Render();
+  return "," + r.substr(1, r.size() - 2);
 }
 
 // p50 / p99 / max / mean of latencies in milliseconds (sorted in place).
@@ -618,12 +660,15 @@ int RunAppend(const Flags& f) {
   auto count = f.Number("count", 20000, 1, 100'000'000);
   if (!connections.ok()) return Fail(connections.status().message());
   if (!count.ok()) return Fail(count.status().message());
+  auto pid = f.Number("server-pid", 0, 0, 1u << 30);
+  if (!pid.ok()) return Fail(pid.status().message());
   const std::string kind = f.Get("kind", "single");
   if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
   const std::uint64_t n = *count;
+  const std::uint64_t server_pid = *pid;
 
   // Setup: the run's participants (and patents), registered as the registry would.
   World world("t" + std::to_string(setup->tree_size), setup->tree_size);
@@ -691,11 +736,13 @@ int RunAppend(const Flags& f) {
   }
   ready.arrive_and_wait();
   const double cpu0 = ProcessCpuSeconds();
+  const auto server_cpu0 = CpuSecondsOf(server_pid);
   const auto start = Clock::now();
   go.count_down();
   for (auto& th : pool) th.join();
   const double seconds = SecondsSince(start);
   const double cpu = ProcessCpuSeconds() - cpu0;
+  const auto server_cpu1 = CpuSecondsOf(server_pid);
   if (failed) return Fail("append " + kind + " failed (every answer must be 201): " + failure);
 
   // Every receipt's checkpoint was read cheaply above; check a sample in full, offline
@@ -739,7 +786,9 @@ int RunAppend(const Flags& f) {
       .Raw("batch_size_metrics_delta", HistogramDelta(*hist_before, *hist_after))
       .Int("receipts_verified_offline", verified)
       .Real("client_cpu_seconds", cpu);
-  std::printf("%s\n", o.Render().c_str());
+  std::string out = o.Render();
+  out.insert(out.size() - 1, ServerCpuJson(server_cpu0, server_cpu1, n, ""));
+  std::printf("%s\n", out.c_str());
   return 0;
 }
 
@@ -754,7 +803,7 @@ struct ReadTarget {
 // must be 200. Returns the JSON members of the phase, prefixed with `name`.
 StatusOr<std::string> ReadPhase(const Server& server, const std::string& name,
                                 const std::vector<ReadTarget>& targets, std::uint64_t connections,
-                                double seconds) {
+                                double seconds, std::uint64_t server_pid) {
   std::vector<std::vector<double>> per(connections);
   std::atomic<bool> stop{false};
   std::mutex mu;
@@ -794,6 +843,7 @@ StatusOr<std::string> ReadPhase(const Server& server, const std::string& name,
   }
   ready.arrive_and_wait();
   const double cpu0 = ProcessCpuSeconds();
+  const auto server_cpu0 = CpuSecondsOf(server_pid);
   const auto start = Clock::now();
   go.count_down();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -801,6 +851,7 @@ StatusOr<std::string> ReadPhase(const Server& server, const std::string& name,
   for (auto& th : pool) th.join();
   const double elapsed = SecondsSince(start);
   const double cpu = ProcessCpuSeconds() - cpu0;
+  const auto server_cpu1 = CpuSecondsOf(server_pid);
   if (!failure.ok()) return failure;
   std::vector<double> all;
   for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
@@ -809,7 +860,8 @@ StatusOr<std::string> ReadPhase(const Server& server, const std::string& name,
       .Real(name + "_per_s", static_cast<double>(all.size()) / elapsed)
       .Real(name + "_client_cpu_seconds", cpu);
   std::string members = o.Render();
-  members = members.substr(1, members.size() - 2) + "," + LatencyJson(all, name + "_ms_");
+  members = members.substr(1, members.size() - 2) + "," + LatencyJson(all, name + "_ms_") +
+            ServerCpuJson(server_cpu0, server_cpu1, all.size(), name + "_");
   std::fprintf(stderr, "ipledger-bench: read %s: %.0f requests/s\n", name.c_str(),
                static_cast<double>(all.size()) / elapsed);
   return members;
@@ -826,8 +878,10 @@ double NumberIn(const std::string& members, const std::string& key) {
 int RunRead(const Flags& f) {
   auto connections = f.Number("connections", 64, 1, 4096);
   auto secs = f.Number("seconds", 5, 1, 240);  // the signatures are valid for 300 s
+  auto pid = f.Number("server-pid", 0, 0, 1u << 30);
   if (!connections.ok()) return Fail(connections.status().message());
   if (!secs.ok()) return Fail(secs.status().message());
+  if (!pid.ok()) return Fail(pid.status().message());
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
@@ -865,12 +919,12 @@ int RunRead(const Flags& f) {
   };
   const double s = static_cast<double>(*secs);
   auto status =
-      ReadPhase(setup->server, "status", sign_targets("/pledge-status?at=" + today), c, s);
+      ReadPhase(setup->server, "status", sign_targets("/pledge-status?at=" + today), c, s, *pid);
   if (!status.ok()) return Fail("pledge-status: " + status.status().ToString());
   auto coverage =
-      ReadPhase(setup->server, "coverage", sign_targets("/coverage?date=" + today), c, s);
+      ReadPhase(setup->server, "coverage", sign_targets("/coverage?date=" + today), c, s, *pid);
   if (!coverage.ok()) return Fail("coverage: " + coverage.status().ToString());
-  auto healthz = ReadPhase(setup->server, "healthz", {ReadTarget{"/healthz", {}}}, c, s);
+  auto healthz = ReadPhase(setup->server, "healthz", {ReadTarget{"/healthz", {}}}, c, s, *pid);
   if (!healthz.ok()) return Fail("healthz: " + healthz.status().ToString());
 
   const double h = NumberIn(*healthz, "healthz_per_s");
@@ -1088,10 +1142,10 @@ int Main(int argc, char** argv) {
   std::vector<std::string> allowed;
   int (*run)(const Flags&) = nullptr;
   if (cmd == "append") {
-    allowed = {"server", "data-dir", "connections", "count", "kind", "registry-id"};
+    allowed = {"server", "data-dir", "connections", "count", "kind", "registry-id", "server-pid"};
     run = RunAppend;
   } else if (cmd == "read") {
-    allowed = {"server", "data-dir", "connections", "seconds", "registry-id"};
+    allowed = {"server", "data-dir", "connections", "seconds", "registry-id", "server-pid"};
     run = RunRead;
   } else if (cmd == "verify-rate") {
     allowed = {"seconds"};
