@@ -8,6 +8,7 @@ packages=(
   librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
   libssl-dev openssl                  # HTTPS (api/server.cc, api/http_client.cc; tls_test)
   libgtest-dev libbenchmark-dev
+  libpq-dev                           # ipledger-bench pg: the PostgreSQL baseline (optional in CMake)
   clang-format
   clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)
   golang-go golang-golang-x-mod-dev   # the independent verifier in ../shared/conformance
