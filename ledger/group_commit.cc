@@ -5,7 +5,10 @@
 namespace ipledger {
 
 GroupCommitter::GroupCommitter(Registry& registry, GroupCommitOptions options)
-    : registry_(registry), options_(std::move(options)), thread_([this] { Run(); }) {}
+    : registry_(registry),
+      options_(std::move(options)),
+      completer_([this] { Complete(); }),
+      thread_([this] { Run(); }) {}
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
@@ -30,9 +33,16 @@ void GroupCommitter::Stop() {
     stopping_ = true;
     cv_.notify_all();
   }
-  // Several threads may call Stop at once: exactly one of them joins.
+  // Several threads may call Stop at once: exactly one of them joins. The writer
+  // first (it finishes what is queued), then the completer (it drains what is left).
   std::lock_guard<std::mutex> j(join_mu_);
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> l(done_mu_);
+    writer_done_ = true;
+    done_cv_.notify_all();
+  }
+  if (completer_.joinable()) completer_.join();
 }
 
 void GroupCommitter::Run() {
@@ -53,32 +63,57 @@ void GroupCommitter::Run() {
     }
     std::vector<Submission> submissions;
     submissions.reserve(batch.size());
-    for (Item& item : batch) submissions.push_back(std::move(item.submission));
+    Committed c;
+    c.done.reserve(batch.size());
+    for (Item& item : batch) {
+      submissions.push_back(std::move(item.submission));
+      c.done.push_back(std::move(item.done));
+    }
     const auto start = std::chrono::steady_clock::now();
-    auto outcomes = registry_.Submit(submissions);
+    c.outcomes = registry_.Submit(submissions);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!outcomes.ok()) {
-      for (Item& item : batch) item.done(outcomes.status());
+    if (c.outcomes.ok()) {
+      // The writer is the only appender, so the head now is this batch's checkpoint.
+      c.head = registry_.ledger().head();
+      if (options_.on_batch) options_.on_batch(batch.size(), c.head.checkpoint.size, seconds);
+    }
+    std::unique_lock<std::mutex> l(done_mu_);
+    done_cv_.wait(l, [this] { return committed_.size() < kMaxCommittedBatches; });
+    committed_.push_back(std::move(c));
+    done_cv_.notify_all();
+  }
+}
+
+void GroupCommitter::Complete() {
+  for (;;) {
+    Committed c;
+    {
+      std::unique_lock<std::mutex> l(done_mu_);
+      done_cv_.wait(l, [this] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // the writer stopped and everything is completed
+      c = std::move(committed_.front());
+      committed_.pop_front();
+      done_cv_.notify_all();
+    }
+    if (!c.outcomes.ok()) {
+      for (Done& done : c.done) done(c.outcomes.status());
       continue;
     }
-    // The writer is the only appender, so the head now is this batch's checkpoint.
-    const Head head = registry_.ledger().head();
-    if (options_.on_batch) options_.on_batch(batch.size(), head.checkpoint.size, seconds);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t i = 0; i < c.done.size(); ++i) {
       CommitResult r;
-      r.outcome = std::move((*outcomes)[i]);
-      r.tree_size = head.checkpoint.size;
-      r.signed_checkpoint = head.signed_checkpoint;
+      r.outcome = std::move((*c.outcomes)[i]);
+      r.tree_size = c.head.checkpoint.size;
+      r.signed_checkpoint = c.head.signed_checkpoint;
       if (r.outcome.kind != OutcomeKind::kRejected) {
         auto proof = registry_.ledger().ProveInclusion(r.outcome.index, r.tree_size);
         if (!proof.ok()) {
-          batch[i].done(proof.status());
+          c.done[i](proof.status());
           continue;
         }
         r.inclusion_proof = std::move(*proof);
       }
-      batch[i].done(std::move(r));
+      c.done[i](std::move(r));
     }
   }
 }

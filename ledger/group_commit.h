@@ -2,11 +2,12 @@
 //
 // Callers enqueue submissions from any thread; the writer drains everything queued
 // (bounded by count and bytes) into one Registry::Submit — one WriteBatch, one fsync,
-// one signed checkpoint — and then completes every waiting caller with its outcome, the
-// checkpoint covering the batch and, for logged entries, the inclusion proof against it
-// (group commit, design.md principle 5). Completions run on the writer thread and must
-// be quick (post work elsewhere). After a failed write every later submission completes
-// with kUnavailable (the registry is read-only until restart).
+// one signed checkpoint — and hands the batch to the completion thread, which completes
+// every waiting caller with its outcome, the checkpoint covering the batch and, for
+// logged entries, the inclusion proof against it (group commit, design.md principle 5),
+// while the writer already sequences the next batch. Completions run on the completion
+// thread, in batch order, and should be quick. After a failed write every later
+// submission completes with kUnavailable (the registry is read-only until restart).
 //
 // Thread-safety: Enqueue may be called from any thread; Stop is idempotent.
 #pragma once
@@ -66,7 +67,14 @@ class GroupCommitter {
     Submission submission;
     Done done;
   };
+  // A durable batch (or a failed one) whose callers are still to be completed.
+  struct Committed {
+    std::vector<Done> done;
+    StatusOr<std::vector<SubmitOutcome>> outcomes;
+    Head head;
+  };
   void Run();
+  void Complete();
 
   Registry& registry_;
   const GroupCommitOptions options_;
@@ -74,7 +82,15 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<Item> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
-  std::mutex join_mu_;      // serializes the join in Stop
+  std::mutex join_mu_;      // serializes the joins in Stop
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Committed> committed_;                       // guarded by done_mu_
+  bool writer_done_ = false;                              // guarded by done_mu_
+  static constexpr std::size_t kMaxCommittedBatches = 8;  // then the writer waits
+
+  std::thread completer_;
   std::thread thread_;
 };
 
