@@ -5,6 +5,7 @@
 //   IPLEDGER_BENCH_SIZES=1000,1000000,10000000 ipledger_log_bench  adds 1e7
 //   IPLEDGER_BENCH_DIR=/path  keep the ledgers in /path/ipledger-bench-<n> and reuse them
 //                             on later runs (default: build in $TMPDIR, remove at exit)
+//   IPLEDGER_BENCH_CACHE_LEVEL=L  LedgerOptions::hash_cache_min_level (63 = no cache)
 //
 // Building a ledger of n leaves is done once per size, before the measurements, in
 // batches of 10,000 (one fsync each), and its time is printed to stderr; a kept ledger
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -60,6 +62,30 @@ std::string KeptDir() {
 std::string TempBase() {
   const char* d = std::getenv("TMPDIR");
   return d != nullptr && *d != '\0' ? d : "/tmp";
+}
+
+LedgerOptions BenchOptions() {
+  LedgerOptions options;
+  const char* level = std::getenv("IPLEDGER_BENCH_CACHE_LEVEL");
+  if (level != nullptr && *level != '\0') {
+    auto l = ParseDecimalU64(level);
+    if (!l || *l > static_cast<std::uint64_t>(kHashCacheOff)) {
+      std::fprintf(stderr, "IPLEDGER_BENCH_CACHE_LEVEL: '%s' is not in 0..63\n", level);
+      std::exit(2);
+    }
+    options.hash_cache_min_level = static_cast<int>(*l);
+  }
+  return options;
+}
+
+// The resident set size of this process in MiB (Linux), or -1.
+double RssMiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  }
+  return -1;
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -107,13 +133,15 @@ Ledger& LedgerOfSize(std::uint64_t n) {
     }
   }
   auto open_start = std::chrono::steady_clock::now();
-  auto opened = Ledger::Open(slot->dir, BenchKey(), {});
+  auto opened = Ledger::Open(slot->dir, BenchKey(), BenchOptions());
   if (!opened.ok()) Die("open", opened.status());
   slot->ledger = std::move(*opened);
   std::uint64_t done = slot->ledger->size();
   if (reuse) {
-    std::fprintf(stderr, "opened %s (%llu leaves) in %.3f s\n", slot->dir.c_str(),
-                 static_cast<unsigned long long>(done), SecondsSince(open_start));
+    std::fprintf(stderr,
+                 "opened %s (%llu leaves) in %.3f s; hash cache %.2f MiB, process RSS %.0f MiB\n",
+                 slot->dir.c_str(), static_cast<unsigned long long>(done), SecondsSince(open_start),
+                 static_cast<double>(slot->ledger->hash_cache_bytes()) / (1 << 20), RssMiB());
   }
   if (done > n) {
     std::fprintf(stderr, "%s holds %llu leaves, more than %llu; remove it\n", slot->dir.c_str(),
@@ -227,7 +255,7 @@ void BM_AppendBatch(benchmark::State& state) {
     state.SkipWithError("create failed");
     return;
   }
-  fresh.ledger = std::move(*Ledger::Open(fresh.dir, BenchKey(), {}));
+  fresh.ledger = std::move(*Ledger::Open(fresh.dir, BenchKey(), BenchOptions()));
   std::uint64_t done = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -248,11 +276,17 @@ void BM_OpenReadOnly(benchmark::State& state) {
     LedgerOfSize(n);
     return Ledgers()[n]->dir;
   }();
+  std::size_t cache_bytes = 0;
   for (auto _ : state) {
-    auto reader = Ledger::OpenReadOnly(dir, {});
-    if (!reader.ok()) state.SkipWithError(reader.status().ToString().c_str());
+    auto reader = Ledger::OpenReadOnly(dir, BenchOptions());
+    if (!reader.ok()) {
+      state.SkipWithError(reader.status().ToString().c_str());
+      break;
+    }
+    cache_bytes = (*reader)->hash_cache_bytes();
     benchmark::DoNotOptimize(reader);
   }
+  state.counters["cache_MiB"] = static_cast<double>(cache_bytes) / (1 << 20);
   state.SetLabel("leaves=" + std::to_string(n));
 }
 
