@@ -13,7 +13,8 @@
 // loads the upper levels of the tree into memory (ledger/hash_cache.h: about n/32
 // stored hashes, read in index order, checked against each other and the root);
 // Verify() checks everything (O(n)). Proofs then read from RocksDB only the few
-// lower-level hashes that lie inside one 64-leaf block; tiles read the same way.
+// lower-level hashes, which lie inside one block of 2^hash_cache_min_level leaves (64
+// by default); roots and tiles read the same way.
 //
 // Thread-safety: all methods may be called concurrently; appends are serialized.
 #pragma once
