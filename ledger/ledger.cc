@@ -36,7 +36,8 @@ Ledger::Ledger(std::unique_ptr<Store> store, std::string origin, NoteVerifier ve
       origin_(std::move(origin)),
       verifier_(std::move(verifier)),
       log_key_(std::move(log_key)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      hash_cache_(options_.hash_cache_min_level) {}
 
 Ledger::~Ledger() = default;
 
@@ -76,6 +77,11 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::OpenReadOnly(const std::string& dir,
 StatusOr<std::unique_ptr<Ledger>> Ledger::OpenImpl(const std::string& dir,
                                                    std::unique_ptr<SigningKey> log_key,
                                                    const LedgerOptions& options) {
+  if (options.hash_cache_min_level < 0 || options.hash_cache_min_level > kHashCacheOff) {
+    return Status::InvalidArgument("hash_cache_min_level " +
+                                   std::to_string(options.hash_cache_min_level) +
+                                   " is not in [0, " + std::to_string(kHashCacheOff) + "]");
+  }
   StoreOptions so;
   so.read_only = log_key == nullptr;
   so.env = options.env;
@@ -127,7 +133,14 @@ Status Ledger::LoadAndCheckHead() {
     return Status::Corruption("stored checkpoint is for size " + std::to_string(cp->size) +
                               " but the stored tree size is " + std::to_string(*size));
   }
-  auto root = TreeHash(*size, StoreHashReader());
+  // The cache is loaded before the root check, which then reads the border's upper
+  // subtrees from it: together with Load's parent-child check this authenticates every
+  // cached hash against the signed checkpoint before any proof is served from it.
+  if (Status s = hash_cache_.Load(*size, StoreHashReader()); !s.ok()) {
+    if (s.code() == ErrorCode::kNotFound) return Status::Corruption(s.message());
+    return s;
+  }
+  auto root = TreeHash(*size, CachedHashReader());
   if (!root.ok()) {
     return Status::Corruption("cannot recompute the root of size " + std::to_string(*size) + ": " +
                               root.status().message());
@@ -160,22 +173,42 @@ Status Ledger::LoadAndCheckHead() {
   return Status::Ok();
 }
 
-HashReader Ledger::StoreHashReader() const {
-  return [this](std::span<const std::uint64_t> indexes, std::vector<Digest>* out) -> Status {
-    std::vector<std::string> keys;
-    keys.reserve(indexes.size());
-    for (std::uint64_t i : indexes) keys.push_back(EncodeFixed64BE(i));
-    std::vector<std::string> values;
-    if (Status s = store_->MultiGet(Column::kTree, keys, &values); !s.ok()) return s;
-    out->resize(indexes.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-      auto d = DigestFromBytes(AsBytes(values[i]));
-      if (!d) {
-        return Status::Corruption("stored tree hash " + std::to_string(indexes[i]) +
-                                  " is not 32 bytes");
-      }
-      (*out)[i] = *d;
+Status Ledger::ReadStoredHashes(std::span<const std::uint64_t> indexes,
+                                std::vector<Digest>* out) const {
+  std::vector<std::string> keys;
+  keys.reserve(indexes.size());
+  for (std::uint64_t i : indexes) keys.push_back(EncodeFixed64BE(i));
+  std::vector<std::string> values;
+  if (Status s = store_->MultiGet(Column::kTree, keys, &values); !s.ok()) return s;
+  out->resize(indexes.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto d = DigestFromBytes(AsBytes(values[i]));
+    if (!d) {
+      return Status::Corruption("stored tree hash " + std::to_string(indexes[i]) +
+                                " is not 32 bytes");
     }
+    (*out)[i] = *d;
+  }
+  return Status::Ok();
+}
+
+HashReader Ledger::StoreHashReader() const {
+  return [this](std::span<const std::uint64_t> indexes, std::vector<Digest>* out) {
+    return ReadStoredHashes(indexes, out);
+  };
+}
+
+HashReader Ledger::CachedHashReader() const {
+  return [this](std::span<const std::uint64_t> indexes, std::vector<Digest>* out) -> Status {
+    out->resize(indexes.size());
+    std::vector<std::size_t> missing;
+    hash_cache_.Lookup(indexes, out, &missing);
+    if (missing.empty()) return Status::Ok();
+    std::vector<std::uint64_t> rest(missing.size());
+    for (std::size_t k = 0; k < missing.size(); ++k) rest[k] = indexes[missing[k]];
+    std::vector<Digest> loaded;
+    if (Status s = ReadStoredHashes(rest, &loaded); !s.ok()) return s;
+    for (std::size_t k = 0; k < missing.size(); ++k) (*out)[missing[k]] = loaded[k];
     return Status::Ok();
   };
 }
@@ -217,7 +250,7 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
   }
   // Hashes written earlier in this batch are not in the store yet: read them here.
   std::map<std::uint64_t, Digest> pending;
-  const HashReader store_reader = StoreHashReader();
+  const HashReader store_reader = CachedHashReader();
   const HashReader reader = [&](std::span<const std::uint64_t> indexes,
                                 std::vector<Digest>* out) -> Status {
     out->resize(indexes.size());
@@ -239,6 +272,7 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
 
   AppendResult result;
   WriteSet w;
+  std::vector<HashCache::Node> upper;  // for hash_cache_, once the batch is durable
   for (size_t k = 0; k < entries.size(); ++k) {
     const EntryInput& in = entries[k];
     if (in.envelope.empty()) return Status::InvalidArgument("entry has an empty envelope");
@@ -257,10 +291,14 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
     auto hashes = StoredHashesForLeaf(out.entry.index, out.leaf_hash, reader);
     if (!hashes.ok()) return hashes.status();
     std::uint64_t at = StoredHashCount(out.entry.index);
-    for (const Digest& h : *hashes) {
+    for (size_t level = 0; level < hashes->size(); ++level) {
+      const Digest& h = (*hashes)[level];
       pending[at] = h;
       w.Put(Column::kTree, EncodeFixed64BE(at), DigestString(h));
       ++at;
+      if (static_cast<int>(level) >= hash_cache_.min_level()) {
+        upper.push_back({static_cast<int>(level), out.entry.index >> level, h});
+      }
     }
     w.Put(Column::kLeaves, EncodeFixed64BE(out.entry.index), out.leaf);
     w.Put(Column::kEnvelopes, EncodeFixed64BE(out.entry.index), in.envelope);
@@ -281,6 +319,8 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
     failed_ = true;
     return Status::Unavailable(s.message());
   }
+  // Readers can ask for these hashes only once the head below includes them.
+  hash_cache_.Publish(upper);
   std::lock_guard<std::mutex> l(head_mu_);
   head_.checkpoint = result.checkpoint;
   head_.signed_checkpoint = result.signed_checkpoint;
@@ -328,7 +368,7 @@ StatusOr<std::vector<Digest>> Ledger::ProveInclusion(std::uint64_t index,
                                    " in size " + std::to_string(tree_size) + " (tree size " +
                                    std::to_string(size()) + ")");
   }
-  return ipledger::ProveInclusion(tree_size, index, StoreHashReader());
+  return ipledger::ProveInclusion(tree_size, index, CachedHashReader());
 }
 
 StatusOr<std::vector<Digest>> Ledger::ProveConsistency(std::uint64_t old_size,
@@ -338,19 +378,19 @@ StatusOr<std::vector<Digest>> Ledger::ProveConsistency(std::uint64_t old_size,
                                    " to " + std::to_string(new_size) + " (tree size " +
                                    std::to_string(size()) + ")");
   }
-  return ipledger::ProveConsistency(old_size, new_size, StoreHashReader());
+  return ipledger::ProveConsistency(old_size, new_size, CachedHashReader());
 }
 
 StatusOr<Digest> Ledger::RootAt(std::uint64_t tree_size) const {
   if (tree_size > size()) {
     return Status::InvalidArgument("size " + std::to_string(tree_size) + " is beyond the tree");
   }
-  return TreeHash(tree_size, StoreHashReader());
+  return TreeHash(tree_size, CachedHashReader());
 }
 
 StatusOr<Bytes> Ledger::ReadTile(const TileRef& tile) const {
   const std::uint64_t tree_size = size();
-  if (!tile.entries) return ReadHashTile(tile, tree_size, StoreHashReader());
+  if (!tile.entries) return ReadHashTile(tile, tree_size, CachedHashReader());
   if (tile.width > TileWidthAt(0, tile.index, tree_size)) {
     return Status::NotFound("entry bundle " + TilePath(tile) + " does not exist at size " +
                             std::to_string(tree_size));

@@ -9,8 +9,12 @@
 // has an unknown outcome (style.md B.7): the Ledger then refuses every later Append
 // with kUnavailable until it is reopened, which re-derives the head from disk.
 //
-// Open checks that the stored tree matches the stored checkpoint (O(log n) reads);
-// Verify() checks everything (O(n)). Proofs and tiles cost O(log n) point reads.
+// Open checks that the stored tree matches the stored checkpoint (O(log n) reads) and
+// loads the upper levels of the tree into memory (ledger/hash_cache.h: about n/32
+// stored hashes, read in index order, checked against each other and the root);
+// Verify() checks everything (O(n)). Proofs then read from RocksDB only the few
+// lower-level hashes, which lie inside one block of 2^hash_cache_min_level leaves (64
+// by default); roots and tiles read the same way.
 //
 // Thread-safety: all methods may be called concurrently; appends are serialized.
 #pragma once
@@ -30,6 +34,7 @@
 #include "crypto/note.h"
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
+#include "ledger/hash_cache.h"
 #include "ledger/merkle.h"
 #include "ledger/status.h"
 #include "ledger/store.h"
@@ -48,6 +53,11 @@ struct LedgerOptions {
   // Fsync every Append before it returns (StoreOptions.sync). Default: true. false is for
   // the crash test that proves the fsync matters; never use it in production.
   bool sync = true;
+  // Stored tree hashes at this level and above (roots of subtrees of 2^level leaves or
+  // more) are kept in memory: about 2·size / 2^level hashes of 32 bytes, loaded at Open.
+  // 0..63 (kHashCacheOff keeps nothing; another value is kInvalidArgument at Open).
+  // Default: 6 (kDefaultHashCacheMinLevel), one byte per leaf, 10 MB at 1e7 leaves.
+  int hash_cache_min_level = kDefaultHashCacheMinLevel;
 };
 
 // What the sequencer hands to Append for one entry.
@@ -133,6 +143,8 @@ class Ledger {
   const NoteVerifier& verifier() const { return verifier_; }
   // True if opened read-only or after a failed write.
   bool read_only() const;
+  // Bytes of memory held by the in-memory upper levels of the tree.
+  std::size_t hash_cache_bytes() const { return hash_cache_.memory_bytes(); }
 
   // Leaf bytes of entry `index`; kNotFound if index >= size().
   StatusOr<std::string> GetLeaf(std::uint64_t index) const;
@@ -188,7 +200,11 @@ class Ledger {
                                                     std::unique_ptr<SigningKey> log_key,
                                                     const LedgerOptions& options);
   Status LoadAndCheckHead();
+  // Reads stored hashes from RocksDB only (what Verify must check) ...
+  Status ReadStoredHashes(std::span<const std::uint64_t> indexes, std::vector<Digest>* out) const;
   HashReader StoreHashReader() const;
+  // ... and from hash_cache_ first, RocksDB for the rest (what proofs use).
+  HashReader CachedHashReader() const;
   std::int64_t Now() const;
 
   const std::unique_ptr<Store> store_;
@@ -197,6 +213,7 @@ class Ledger {
   const std::unique_ptr<SigningKey> log_key_;  // null when read-only
   const LedgerOptions options_;
 
+  HashCache hash_cache_;  // published by Append after each durable write
   std::mutex append_mu_;  // serializes Append
   mutable std::mutex head_mu_;
   Head head_;            // guarded by head_mu_

@@ -202,6 +202,25 @@ std::uint64_t StoredHashIndex(int level, std::uint64_t n) {
   return i + static_cast<std::uint64_t>(level);
 }
 
+StoredHashPosition SplitStoredHashIndex(std::uint64_t index) {
+  // Leaf n's hash is stored at 2n - popcount(n), followed by one hash per subtree that
+  // leaf completes; so the leaf that stored `index` is within ~64 above index / 2.
+  auto leaf_index = [](std::uint64_t n) {
+    return 2 * n - static_cast<std::uint64_t>(std::popcount(n));
+  };
+  std::uint64_t n = index / 2;
+  std::uint64_t at = leaf_index(n);
+  assert(at <= index);
+  for (;;) {
+    const std::uint64_t next = at + 1 + static_cast<std::uint64_t>(std::countr_one(n));
+    if (next > index) break;
+    ++n;
+    at = next;
+  }
+  const auto level = static_cast<int>(index - at);
+  return {level, n >> level};
+}
+
 std::uint64_t StoredHashCount(std::uint64_t n) {
   if (n == 0) return 0;
   // Hashes up to the last leaf hash, plus one per subtree completed by that leaf.

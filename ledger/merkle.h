@@ -39,6 +39,13 @@ inline constexpr std::uint64_t kMaxTreeSize = std::uint64_t{1} << 62;
 
 // Index of the stored hash of the perfect subtree at `level` numbered `n`.
 std::uint64_t StoredHashIndex(int level, std::uint64_t n);
+// Inverse of StoredHashIndex: the (level, n) whose stored hash is at `index`.
+// Precondition: index < StoredHashCount(kMaxTreeSize).
+struct StoredHashPosition {
+  int level = 0;
+  std::uint64_t n = 0;
+};
+StoredHashPosition SplitStoredHashIndex(std::uint64_t index);
 // Number of stored hashes for a tree of `n` leaves.
 std::uint64_t StoredHashCount(std::uint64_t n);
 

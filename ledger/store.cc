@@ -188,17 +188,23 @@ StatusOr<std::string> Store::Get(Column c, std::string_view key) const {
 
 Status Store::MultiGet(Column c, std::span<const std::string> keys,
                        std::vector<std::string>* values) const {
+  // The batched form: keys that fall in one table file share its index and filter
+  // lookups, and keys in one data block share its read (a proof's lower tree levels
+  // are neighbouring keys).
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
   for (const auto& k : keys) slices.emplace_back(k);
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), rep_->cf(c));
-  std::vector<rocksdb::Status> statuses =
-      rep_->db->MultiGet(rocksdb::ReadOptions(), cfs, slices, values);
+  std::vector<rocksdb::PinnableSlice> pinned(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rep_->db->MultiGet(rocksdb::ReadOptions(), rep_->cf(c), keys.size(), slices.data(), pinned.data(),
+                     statuses.data());
+  values->resize(keys.size());
   for (size_t i = 0; i < statuses.size(); ++i) {
     if (!statuses[i].ok()) {
       return FromRocks(statuses[i], std::string("reading ") + std::string(ColumnName(c)) + " key " +
                                         HexEncode(AsBytes(keys[i])));
     }
+    (*values)[i].assign(pinned[i].data(), pinned[i].size());
   }
   return Status::Ok();
 }

@@ -3,7 +3,9 @@
 #include <rocksdb/env.h>
 
 #include <atomic>
+#include <bit>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "crypto/bytes.h"
@@ -328,6 +330,132 @@ TEST_F(LedgerTest, OnlineBackupFromAReadOnlyInstanceWhileTheWriterAppends) {
   auto appended = (*restored)->Append(next);
   ASSERT_OK(appended);
   EXPECT_EQ(appended->entries[0].entry.index, 30u);
+}
+
+// --- The in-memory upper levels of the tree (ledger/hash_cache.h). ---
+
+// Proofs and roots of `ledger` at `size` equal RFC 6962's, computed in memory from
+// `leaf_hashes`, and those of `plain` (the same ledger read with no cache), for a
+// spread of indexes and old sizes.
+void ExpectProofsMatchReference(const Ledger& ledger, const Ledger& plain,
+                                const std::vector<Digest>& leaf_hashes, std::uint64_t size,
+                                std::mt19937_64& rng) {
+  const std::span<const Digest> leaves = std::span<const Digest>(leaf_hashes).first(size);
+  auto root = ledger.RootAt(size);
+  ASSERT_OK(root);
+  EXPECT_EQ(*root, ReferenceRoot(leaves)) << "size " << size;
+  std::vector<std::uint64_t> picks = {0, size - 1, size / 2, size & ~std::uint64_t{63}};
+  for (int k = 0; k < 3; ++k) picks.push_back(rng() % size);
+  for (std::uint64_t m : picks) {
+    if (m >= size) continue;
+    auto proof = ledger.ProveInclusion(m, size);
+    ASSERT_OK(proof);
+    EXPECT_EQ(*proof, ReferenceInclusionProof(leaves, m)) << "leaf " << m << " size " << size;
+    auto other = plain.ProveInclusion(m, size);
+    ASSERT_OK(other);
+    EXPECT_EQ(*proof, *other) << "leaf " << m << " size " << size;
+    const std::uint64_t old_size = m + 1;
+    auto consistency = ledger.ProveConsistency(old_size, size);
+    ASSERT_OK(consistency);
+    EXPECT_EQ(*consistency, ReferenceConsistencyProof(leaves, old_size))
+        << "from " << old_size << " to " << size;
+    auto other_consistency = plain.ProveConsistency(old_size, size);
+    ASSERT_OK(other_consistency);
+    EXPECT_EQ(*consistency, *other_consistency) << "from " << old_size << " to " << size;
+  }
+}
+
+class LedgerHashCacheTest : public LedgerTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(LedgerHashCacheTest, ProofsEqualTheReferenceAcrossBatchesAndReopens) {
+  LedgerOptions options;
+  options.hash_cache_min_level = GetParam();
+  LedgerOptions no_cache;
+  no_cache.hash_cache_min_level = kHashCacheOff;
+  ASSERT_OK(Ledger::Create(Dir(), kOrigin, TestKey(1), options));
+  std::vector<Digest> leaf_hashes;
+  std::mt19937_64 rng(static_cast<std::uint64_t>(GetParam()) + 5);
+  // Uneven batches whose ends fall on, just before and just after block boundaries.
+  const std::vector<int> batches = {1, 2, 61, 1, 64, 127, 1, 3, 250, 1, 300, 13, 200};
+  std::size_t b = 0;
+  for (int round = 0; round < 4; ++round) {  // reopen between rounds
+    auto ledger = Ledger::Open(Dir(), TestKey(1), options);
+    ASSERT_OK(ledger);
+    for (std::size_t k = 0; k < 4 && b < batches.size(); ++k, ++b) {
+      const auto first = static_cast<int>(leaf_hashes.size());
+      auto inputs = Inputs(first, batches[b]);
+      auto appended = (*ledger)->Append(inputs);
+      ASSERT_OK(appended);
+      for (const AppendedEntry& e : appended->entries) leaf_hashes.push_back(e.leaf_hash);
+      EXPECT_EQ(appended->checkpoint.root, ReferenceRoot(leaf_hashes));
+      auto plain = Ledger::OpenReadOnly(Dir(), no_cache);  // sees the durable head
+      ASSERT_OK(plain);
+      const std::uint64_t size = leaf_hashes.size();
+      for (std::uint64_t at : {size, size - 1, std::bit_floor(size)}) {
+        if (at == 0) continue;
+        ExpectProofsMatchReference(**ledger, **plain, leaf_hashes, at, rng);
+      }
+      // A tile whose hashes come from the cache (level 1 tiles are tree level 8).
+      if (size >= 256) {
+        auto tile = (*ledger)->ReadTile(TileRef{false, 1, 0, 1});
+        auto plain_tile = (*plain)->ReadTile(TileRef{false, 1, 0, 1});
+        ASSERT_OK(tile);
+        ASSERT_OK(plain_tile);
+        EXPECT_EQ(*tile, *plain_tile);
+      }
+    }
+    if (GetParam() != kHashCacheOff && leaf_hashes.size() >= (std::uint64_t{2} << GetParam())) {
+      EXPECT_GT((*ledger)->hash_cache_bytes(), 0u);
+    }
+    EXPECT_OK((*ledger)->Verify());
+  }
+  ASSERT_EQ(b, batches.size());
+  auto reopened = Ledger::OpenReadOnly(Dir(), options);
+  ASSERT_OK(reopened);
+  auto plain = Ledger::OpenReadOnly(Dir(), no_cache);
+  ASSERT_OK(plain);
+  for (std::uint64_t at = 1; at <= leaf_hashes.size(); at += 97) {
+    ExpectProofsMatchReference(**reopened, **plain, leaf_hashes, at, rng);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MinLevels, LedgerHashCacheTest, ::testing::Values(0, 1, 3, 6));
+
+TEST_F(LedgerTest, HashCacheMinLevelOutsideZeroTo63IsInvalid) {
+  ASSERT_OK(Ledger::Create(Dir(), kOrigin, TestKey(1), {}));
+  for (int level : {-1, 64}) {
+    LedgerOptions options;
+    options.hash_cache_min_level = level;
+    EXPECT_EQ(Ledger::Open(Dir(), TestKey(1), options).status().code(),
+              ErrorCode::kInvalidArgument);
+    EXPECT_EQ(Ledger::OpenReadOnly(Dir(), options).status().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_F(LedgerTest, FlippedInteriorUpperHashMakesOpenFail) {
+  // Subtree (6, 0) is inside [0, 256): the root check alone never reads it, but the
+  // cache is checked parent against children before any proof is served from it.
+  {
+    auto ledger = CreateAndOpen();
+    ASSERT_NE(ledger, nullptr);
+    auto inputs = Inputs(0, 300);
+    ASSERT_OK(ledger->Append(inputs));
+  }
+  const std::uint64_t idx = StoredHashIndex(6, 0);
+  TamperWith(Dir(), "tree", EncodeFixed64BE(idx), [](std::string* v) { (*v)[9] ^= 0x02; });
+  auto ledger = Ledger::Open(Dir(), TestKey(1), {});
+  EXPECT_EQ(ledger.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(ledger.status().message().find(std::to_string(StoredHashIndex(7, 0))),
+            std::string::npos)
+      << ledger.status().message();
+  // Without the cache the ledger opens, and Verify names the leaf that stored it.
+  LedgerOptions no_cache;
+  no_cache.hash_cache_min_level = kHashCacheOff;
+  auto plain = Ledger::OpenReadOnly(Dir(), no_cache);
+  ASSERT_OK(plain);
+  Status s = (*plain)->Verify();
+  EXPECT_EQ(s.code(), ErrorCode::kCorruption);
+  EXPECT_NE(s.message().find("leaf 63"), std::string::npos) << s.message();
 }
 
 // --- Corruption: every stored byte that matters is checked by Verify or Open. ---

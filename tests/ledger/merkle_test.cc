@@ -165,6 +165,27 @@ TEST(MerkleTest, StoredHashIndexIsDensePostOrder) {
   EXPECT_EQ(StoredHashIndex(3, 0), 14u);
 }
 
+TEST(MerkleTest, SplitStoredHashIndexInvertsStoredHashIndex) {
+  // Every index of a 5000-leaf tree, in storage order.
+  std::uint64_t index = 0;
+  for (std::uint64_t leaf = 0; leaf < 5000; ++leaf) {
+    for (int level = 0; level <= std::countr_one(leaf); ++level, ++index) {
+      const StoredHashPosition p = SplitStoredHashIndex(index);
+      ASSERT_EQ(p.level, level) << index;
+      ASSERT_EQ(p.n, leaf >> level) << index;
+    }
+  }
+  // Sampled positions up to the largest tree.
+  std::mt19937_64 rng(4);
+  for (int i = 0; i < 20000; ++i) {
+    const int level = static_cast<int>(rng() % 62);
+    const std::uint64_t n = (rng() % kMaxTreeSize) >> level;
+    const StoredHashPosition p = SplitStoredHashIndex(StoredHashIndex(level, n));
+    ASSERT_EQ(p.level, level) << n;
+    ASSERT_EQ(p.n, n) << level;
+  }
+}
+
 TEST(MerkleTest, StoredHashCountMatchesHashesAppended) {
   EXPECT_EQ(StoredHashCount(0), 0u);
   EXPECT_EQ(StoredHashCount(1), 1u);

@@ -3,17 +3,24 @@
 //
 //   build/release/tools/bench/ipledger_log_bench                  sizes 1e3 and 1e6
 //   IPLEDGER_BENCH_SIZES=1000,1000000,10000000 ipledger_log_bench  adds 1e7
-//   IPLEDGER_BENCH_DIR=/path  where the ledgers are built (default: $TMPDIR)
+//   IPLEDGER_BENCH_DIR=/path  keep the ledgers in /path/ipledger-bench-<n> and reuse them
+//                             on later runs (default: build in $TMPDIR, remove at exit)
+//   IPLEDGER_BENCH_CACHE_LEVEL=L  LedgerOptions::hash_cache_min_level (63 = no cache)
 //
 // Building a ledger of n leaves is done once per size, before the measurements, in
-// batches of 10,000 (one fsync each), and its time is printed to stderr.
+// batches of 10,000 (one fsync each), and its time is printed to stderr; a kept ledger
+// that a run left unfinished is completed. Proof benchmarks report the mean (Google
+// Benchmark's time) and, as counters, the p50 and p99 of the per-call latencies of the
+// last run, in microseconds.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -46,19 +53,53 @@ std::vector<EntryInput> MakeBatch(std::uint64_t first, std::uint64_t count) {
   return v;
 }
 
-std::string BenchDir() {
+// The directory given by IPLEDGER_BENCH_DIR, if any: ledgers there are kept.
+std::string KeptDir() {
   const char* d = std::getenv("IPLEDGER_BENCH_DIR");
-  if (d == nullptr || *d == '\0') d = std::getenv("TMPDIR");
-  if (d == nullptr || *d == '\0') d = "/tmp";
-  return d;
+  return d != nullptr ? d : "";
 }
 
-// One ledger per size, built on first use and removed at exit.
+std::string TempBase() {
+  const char* d = std::getenv("TMPDIR");
+  return d != nullptr && *d != '\0' ? d : "/tmp";
+}
+
+LedgerOptions BenchOptions() {
+  LedgerOptions options;
+  const char* level = std::getenv("IPLEDGER_BENCH_CACHE_LEVEL");
+  if (level != nullptr && *level != '\0') {
+    auto l = ParseDecimalU64(level);
+    if (!l || *l > static_cast<std::uint64_t>(kHashCacheOff)) {
+      std::fprintf(stderr, "IPLEDGER_BENCH_CACHE_LEVEL: '%s' is not in 0..63\n", level);
+      std::exit(2);
+    }
+    options.hash_cache_min_level = static_cast<int>(*l);
+  }
+  return options;
+}
+
+// The resident set size of this process in MiB (Linux), or -1.
+double RssMiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  }
+  return -1;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// One ledger per size, built (or reopened) on first use; removed at exit unless kept.
 struct BenchLedger {
   std::string dir;
+  bool keep = false;
   std::unique_ptr<Ledger> ledger;
   ~BenchLedger() {
     ledger.reset();
+    if (keep) return;
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
@@ -71,45 +112,98 @@ std::map<std::uint64_t, std::unique_ptr<BenchLedger>>& Ledgers() {
   return *ledgers;
 }
 
+[[noreturn]] void Die(const char* what, const Status& s) {
+  std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
 Ledger& LedgerOfSize(std::uint64_t n) {
   auto& slot = Ledgers()[n];
   if (slot) return *slot->ledger;
   slot = std::make_unique<BenchLedger>();
-  slot->dir =
-      BenchDir() + "/ipledger-bench-" + std::to_string(n) + "-" + std::to_string(::getpid());
-  if (Status s = Ledger::Create(slot->dir, "bench.ipledger/log", BenchKey(), {}); !s.ok()) {
-    std::fprintf(stderr, "create: %s\n", s.ToString().c_str());
-    std::exit(1);
+  const std::string kept = KeptDir();
+  slot->keep = !kept.empty();
+  slot->dir = slot->keep ? kept + "/ipledger-bench-" + std::to_string(n)
+                         : TempBase() + "/ipledger-bench-" + std::to_string(n) + "-" +
+                               std::to_string(::getpid());
+  const bool reuse = slot->keep && std::filesystem::exists(slot->dir);
+  if (!reuse) {
+    if (Status s = Ledger::Create(slot->dir, "bench.ipledger/log", BenchKey(), {}); !s.ok()) {
+      Die("create", s);
+    }
   }
-  auto opened = Ledger::Open(slot->dir, BenchKey(), {});
-  if (!opened.ok()) {
-    std::fprintf(stderr, "open: %s\n", opened.status().ToString().c_str());
-    std::exit(1);
-  }
+  auto open_start = std::chrono::steady_clock::now();
+  auto opened = Ledger::Open(slot->dir, BenchKey(), BenchOptions());
+  if (!opened.ok()) Die("open", opened.status());
   slot->ledger = std::move(*opened);
+  std::uint64_t done = slot->ledger->size();
+  if (reuse) {
+    std::fprintf(stderr,
+                 "opened %s (%llu leaves) in %.3f s; hash cache %.2f MiB, process RSS %.0f MiB\n",
+                 slot->dir.c_str(), static_cast<unsigned long long>(done), SecondsSince(open_start),
+                 static_cast<double>(slot->ledger->hash_cache_bytes()) / (1 << 20), RssMiB());
+  }
+  if (done > n) {
+    std::fprintf(stderr, "%s holds %llu leaves, more than %llu; remove it\n", slot->dir.c_str(),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(n));
+    std::exit(1);
+  }
+  if (done == n) return *slot->ledger;
+  const std::uint64_t first = done;
   const auto start = std::chrono::steady_clock::now();
-  for (std::uint64_t done = 0; done < n;) {
+  while (done < n) {
     const std::uint64_t k = std::min<std::uint64_t>(10000, n - done);
     auto batch = MakeBatch(done, k);
-    if (auto r = slot->ledger->Append(batch); !r.ok()) {
-      std::fprintf(stderr, "append: %s\n", r.status().ToString().c_str());
-      std::exit(1);
-    }
+    if (auto r = slot->ledger->Append(batch); !r.ok()) Die("append", r.status());
     done += k;
   }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "built a ledger of %llu leaves in %.1f s (%.0f leaves/s)\n",
-               static_cast<unsigned long long>(n), secs, static_cast<double>(n) / secs);
+  const double secs = SecondsSince(start);
+  std::fprintf(stderr, "built a ledger of %llu leaves (%llu new) in %.1f s (%.0f leaves/s)\n",
+               static_cast<unsigned long long>(n), static_cast<unsigned long long>(n - first), secs,
+               static_cast<double>(n - first) / secs);
   return *slot->ledger;
 }
+
+// Per-call latencies of one benchmark run; reports their p50 and p99 as counters (µs).
+class Latencies {
+ public:
+  explicit Latencies(benchmark::State& state) : state_(state) {}
+  ~Latencies() {
+    if (ns_.empty()) return;
+    std::sort(ns_.begin(), ns_.end());
+    auto at = [&](double q) {
+      const auto i = static_cast<std::size_t>(q * static_cast<double>(ns_.size() - 1));
+      return static_cast<double>(ns_[i]) / 1000.0;
+    };
+    state_.counters["p50_us"] = at(0.50);
+    state_.counters["p99_us"] = at(0.99);
+  }
+  Latencies(const Latencies&) = delete;
+  Latencies& operator=(const Latencies&) = delete;
+
+  void Start() { start_ = std::chrono::steady_clock::now(); }
+  void Stop() {
+    ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now() - start_)
+                      .count());
+  }
+
+ private:
+  benchmark::State& state_;
+  std::vector<std::int64_t> ns_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 void BM_ProveInclusion(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   Ledger& ledger = LedgerOfSize(n);
   std::mt19937_64 rng(1);
+  Latencies lat(state);
   for (auto _ : state) {
-    auto proof = ledger.ProveInclusion(rng() % n, n);
+    const std::uint64_t index = rng() % n;
+    lat.Start();
+    auto proof = ledger.ProveInclusion(index, n);
+    lat.Stop();
     if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
     benchmark::DoNotOptimize(proof);
   }
@@ -120,8 +214,12 @@ void BM_ProveConsistency(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   Ledger& ledger = LedgerOfSize(n);
   std::mt19937_64 rng(2);
+  Latencies lat(state);
   for (auto _ : state) {
-    auto proof = ledger.ProveConsistency(1 + rng() % (n - 1), n);
+    const std::uint64_t old_size = 1 + rng() % (n - 1);
+    lat.Start();
+    auto proof = ledger.ProveConsistency(old_size, n);
+    lat.Stop();
     if (!proof.ok()) state.SkipWithError(proof.status().ToString().c_str());
     benchmark::DoNotOptimize(proof);
   }
@@ -136,8 +234,11 @@ void BM_VerifyInclusion(benchmark::State& state) {
   auto leaf = ledger.GetLeaf(index);
   const Digest root = ledger.head().checkpoint.root;
   const Digest leaf_hash = LeafHash(AsBytes(*leaf));
+  Latencies lat(state);
   for (auto _ : state) {
+    lat.Start();
     Status s = VerifyInclusion(index, n, leaf_hash, *proof, root);
+    lat.Stop();
     if (!s.ok()) state.SkipWithError(s.ToString().c_str());
     benchmark::DoNotOptimize(s);
   }
@@ -148,12 +249,13 @@ void BM_AppendBatch(benchmark::State& state) {
   // Appends batches of `range(0)` entries (one fsync each) to a fresh ledger.
   const auto k = static_cast<std::uint64_t>(state.range(0));
   BenchLedger fresh;
-  fresh.dir = BenchDir() + "/ipledger-bench-append-" + std::to_string(::getpid());
+  fresh.dir = (KeptDir().empty() ? TempBase() : KeptDir()) + "/ipledger-bench-append-" +
+              std::to_string(::getpid());
   if (!Ledger::Create(fresh.dir, "bench.ipledger/log", BenchKey(), {}).ok()) {
     state.SkipWithError("create failed");
     return;
   }
-  fresh.ledger = std::move(*Ledger::Open(fresh.dir, BenchKey(), {}));
+  fresh.ledger = std::move(*Ledger::Open(fresh.dir, BenchKey(), BenchOptions()));
   std::uint64_t done = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -164,6 +266,28 @@ void BM_AppendBatch(benchmark::State& state) {
     done += k;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(done));
+}
+
+void BM_OpenReadOnly(benchmark::State& state) {
+  // Opening (all of Open's checks) a second, read-only instance of the ledger of
+  // `range(0)` leaves, whose files the first instance has warmed in the page cache.
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  const std::string dir = [&] {
+    LedgerOfSize(n);
+    return Ledgers()[n]->dir;
+  }();
+  std::size_t cache_bytes = 0;
+  for (auto _ : state) {
+    auto reader = Ledger::OpenReadOnly(dir, BenchOptions());
+    if (!reader.ok()) {
+      state.SkipWithError(reader.status().ToString().c_str());
+      break;
+    }
+    cache_bytes = (*reader)->hash_cache_bytes();
+    benchmark::DoNotOptimize(reader);
+  }
+  state.counters["cache_MiB"] = static_cast<double>(cache_bytes) / (1 << 20);
+  state.SetLabel("leaves=" + std::to_string(n));
 }
 
 void BM_VerifyWholeLog(benchmark::State& state) {
@@ -250,6 +374,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("ProveInclusion", BM_ProveInclusion)->Arg(n);
     benchmark::RegisterBenchmark("ProveConsistency", BM_ProveConsistency)->Arg(n);
     benchmark::RegisterBenchmark("VerifyInclusion", BM_VerifyInclusion)->Arg(n);
+    benchmark::RegisterBenchmark("OpenReadOnly", BM_OpenReadOnly)
+        ->Arg(n)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(3);
     benchmark::RegisterBenchmark("VerifyWholeLog", BM_VerifyWholeLog)
         ->Arg(n)
         ->Unit(benchmark::kMillisecond)
