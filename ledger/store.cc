@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -123,10 +124,27 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
+  // leaves, envelopes and tree are keyed by dense u64 indexes and only ever read at keys
+  // that exist: a Bloom filter would be consulted and never help. Tree hashes are
+  // random bytes, which no compressor shrinks. Sequential keys insert into the memtable
+  // with a hint (the last position for the same 1-byte prefix) instead of a full search.
+  rocksdb::ColumnFamilyOptions dense_options = cf_options;
+  rocksdb::BlockBasedTableOptions dense_table = table;
+  dense_table.filter_policy.reset();
+  dense_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table));
+  dense_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
+  rocksdb::ColumnFamilyOptions tree_options = dense_options;
+  tree_options.compression = rocksdb::kNoCompression;
+
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (std::string_view name : kColumnNames)
-    descriptors.emplace_back(std::string(name), cf_options);
+  for (std::string_view name : kColumnNames) {
+    const bool dense = name == "leaves" || name == "envelopes" || name == "tree";
+    descriptors.emplace_back(std::string(name), name == "tree" ? tree_options
+                                                : dense        ? dense_options
+                                                               : cf_options);
+  }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
