@@ -108,6 +108,9 @@ StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::strin
   std::int64_t clock_ms = genesis->entry.time_ms;
   RegistryOptions options;
   options.ledger.clock = [&clock_ms] { return clock_ms; };
+  // The scratch registry is thrown away afterwards: waiting for its fsyncs would only
+  // slow the sequencer, which is replay's critical path.
+  options.ledger.sync = false;
   SigningKey scratch_key = SigningKey::Generate();
   if (Status s = Registry::Create(scratch_dir, source.ledger().origin(), scratch_key,
                                   genesis->submission, options);

@@ -51,7 +51,8 @@ struct LedgerOptions {
   // Milliseconds since the Unix epoch, for integrated times. Default: the system clock.
   std::function<std::int64_t()> clock;
   // Fsync every Append before it returns (StoreOptions.sync). Default: true. false is for
-  // the crash test that proves the fsync matters; never use it in production.
+  // the crash test that proves the fsync matters and for replay's throwaway scratch
+  // registry; never for a ledger whose acknowledgements matter.
   bool sync = true;
   // Stored tree hashes at this level and above (roots of subtrees of 2^level leaves or
   // more) are kept in memory: about 2·size / 2^level hashes of 32 bytes, loaded at Open.
