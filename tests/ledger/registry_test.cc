@@ -794,6 +794,47 @@ TEST_F(RegistryTest, PrecheckRunsEveryRuleAndWritesNothing) {
   ExpectRefused((*out)[0], "E_ALREADY_PLEDGED");
 }
 
+// The sequencer caches the latest committed records it reads and writes: what a
+// precheck would have written, or a batch refused as a whole, must not be seen later.
+TEST_F(RegistryTest, APrecheckedRegistrationIsNotSeenByLaterStatements) {
+  ParticipantRegister b;
+  b.id = "new-firm";
+  b.name = "New firm";
+  b.role = Role::kEnterprise;
+  b.region_code = "330802";
+  b.keys = {{"k1", f_.KeyOf("new-firm").public_key()}};
+  Submission reg = f_.Sign(f_.Make("registry", b), {"registry"});
+  EXPECT_EQ(f_.registry().Precheck(reg).kind, OutcomeKind::kAccepted);
+  // Not registered: its own statement does not authenticate...
+  PledgeRelease r{"PL-none", ReleaseReason::kRepaid, {}};
+  EXPECT_EQ(f_.Submit(f_.Make("new-firm", r), {"new-firm"}).codes,
+            std::vector<std::string>{"E_SIGNATURE"});
+  // ...until the registration is sequenced; then, within one batch, a later statement
+  // sees an earlier one's write, and after the batch the cache holds it.
+  Submission again = f_.Sign(f_.Make("registry", b), {"registry"});
+  PolicyIssue pol;
+  pol.policy_id = "POL-NEW";
+  pol.product = "infringement_loss";
+  pol.insured = "new-firm";
+  pol.covered_assets = {"patent:2014103620773"};
+  pol.period = {f_.today(), AddYears(f_.today(), 1)};
+  pol.limit_per_claim = {50'000'000, "CNY"};
+  pol.aggregate_limit = {100'000'000, "CNY"};
+  pol.deductible = {0, "CNY"};
+  Submission cover = f_.Sign(f_.Make("picc-zhejiang", pol), {"picc-zhejiang"});
+  std::vector<Submission> batch = {again, cover};
+  auto out = f_.registry().Submit(batch);
+  ASSERT_OK(out);
+  EXPECT_EQ((*out)[0].kind, OutcomeKind::kAccepted) << CodesOf((*out)[0]);
+  // The policy's insured must be a registered participant: found in the same batch.
+  EXPECT_EQ((*out)[1].kind, OutcomeKind::kAccepted) << CodesOf((*out)[1]) << (*out)[1].detail;
+  auto p = f_.registry().GetParticipant("new-firm");
+  ASSERT_OK(p);
+  // Now it authenticates (an enterprise may not release a pledge: a role refusal).
+  EXPECT_EQ(f_.Submit(f_.Make("new-firm", r), {"new-firm"}).codes,
+            std::vector<std::string>{"E_FORBIDDEN"});
+}
+
 TEST_F(RegistryTest, StateSurvivesReopen) {
   ExpectAccepted(Pledge(Body("PL-1")));
   const std::string dir = f_.dir() + "/db";
