@@ -1294,6 +1294,7 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
     return appended.status();
   }
   txn.PublishToCache(kLatestCacheLimit);
+  DropPreverifyKeys(txn.state_overlay);
   for (const PledgeFact& f : txn.facts) {
     if (Status s = stats_.Add(f); !s.ok()) return s;
   }
@@ -1314,13 +1315,43 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
   return outcomes;
 }
 
+void Registry::DropPreverifyKeys(const std::map<std::string, std::string>& state_writes) {
+  const std::string prefix(1, kParticipantTag);
+  std::unique_lock<std::shared_mutex> l(preverify_mu_);
+  for (auto it = state_writes.lower_bound(prefix + "/");
+       it != state_writes.end() && it->first.compare(0, 2, prefix + "/") == 0; ++it) {
+    ++preverify_generation_;
+    preverify_keys_.erase(it->first.substr(2, it->first.find('\0') - 2));
+  }
+}
+
 void Registry::PreverifySignatures(Submission* s) const {
   for (const DsseSignature& sig : s->envelope.signatures) {
     const size_t slash = sig.keyid.find('/');
     if (slash == std::string::npos || sig.sig.size() != 64) continue;
-    auto p = GetParticipant(sig.keyid.substr(0, slash));
-    if (!p.ok()) continue;
-    for (const KeyRecord& k : p->keys) {
+    const std::string id = sig.keyid.substr(0, slash);
+    std::vector<KeyRecord> keys;
+    bool cached = false;
+    std::uint64_t generation = 0;
+    {
+      std::shared_lock<std::shared_mutex> l(preverify_mu_);
+      if (auto it = preverify_keys_.find(id); it != preverify_keys_.end()) {
+        keys = it->second;
+        cached = true;
+      }
+      generation = preverify_generation_;
+    }
+    if (!cached) {
+      auto p = GetParticipant(id);
+      if (!p.ok()) continue;
+      keys = p->keys;
+      std::unique_lock<std::shared_mutex> l(preverify_mu_);
+      if (preverify_generation_ == generation) {
+        if (preverify_keys_.size() >= kLatestCacheLimit) preverify_keys_.clear();
+        preverify_keys_.emplace(id, keys);
+      }
+    }
+    for (const KeyRecord& k : keys) {
       if (k.label == sig.keyid.substr(slash + 1) && !k.revoked_index &&
           VerifyDsseSignature(s->envelope, sig, k.key)) {
         s->preverified.emplace_back(sig.keyid, k.key);

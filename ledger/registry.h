@@ -24,9 +24,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -185,6 +187,8 @@ class Registry {
   SubmitOutcome Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int64_t time_ms);
 
   Status LoadStats();
+  // After a durable batch: forgets the cached keys of the participants it wrote.
+  void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes);
 
   std::unique_ptr<Ledger> ledger_;
   RegistryOptions options_;
@@ -197,6 +201,16 @@ class Registry {
   // SeekForPrev) per lookup. Cleared when it grows past kLatestCacheLimit.
   std::unordered_map<std::string, std::optional<std::string>> latest_;
   static constexpr std::size_t kLatestCacheLimit = 1 << 16;
+
+  // Participant keys for PreverifySignatures on the io threads, by participant id.
+  // Advisory only: the sequencer checks every key id against its own state and verifies
+  // any signature not pre-verified with the current key, so a stale entry costs at most
+  // one extra verification there. Entries of participants a batch changes are dropped
+  // after the batch is durable; an entry read before such a drop is not inserted
+  // (preverify_generation_).
+  mutable std::shared_mutex preverify_mu_;
+  mutable std::unordered_map<std::string, std::vector<KeyRecord>> preverify_keys_;
+  std::uint64_t preverify_generation_ = 0;  // guarded by preverify_mu_
 };
 
 }  // namespace ipledger

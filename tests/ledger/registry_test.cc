@@ -127,6 +127,29 @@ TEST_F(RegistryTest, PreverifiedSignaturesAreSkippedOnlyForTheSameCurrentKey) {
   ExpectRejected((*out)[0], "E_SIGNATURE");
 }
 
+// PreverifySignatures caches participant keys for the io threads; a batch that changes
+// a participant's keys drops its entry, so the new key pre-verifies at once and the
+// revoked one no longer does.
+TEST_F(RegistryTest, PreverificationFollowsAKeyRotation) {
+  Submission before = f_.Sign(f_.Make("ccb-quzhou", Body("PL-1")), {"ccb-quzhou"});
+  f_.registry().PreverifySignatures(&before);  // caches the bank's keys
+  ASSERT_EQ(before.preverified.size(), 1u);
+  ParticipantKeys keys;
+  keys.id = "ccb-quzhou";
+  keys.add = {{"k2", testing::TestKey(80).public_key()}};
+  keys.revoke = {"k1"};
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys)));
+
+  Submission old_key = f_.Sign(f_.Make("ccb-quzhou", Body("PL-2")), {"ccb-quzhou"});
+  f_.registry().PreverifySignatures(&old_key);
+  EXPECT_TRUE(old_key.preverified.empty());
+  Submission new_key = f_.Sign(f_.Make("ccb-quzhou", Body("PL-3")), {});
+  AddDsseSignature(new_key.envelope, "ccb-quzhou/k2", testing::TestKey(80));
+  f_.registry().PreverifySignatures(&new_key);
+  ASSERT_EQ(new_key.preverified.size(), 1u);
+  EXPECT_EQ(new_key.preverified[0].first, "ccb-quzhou/k2");
+}
+
 TEST_F(RegistryTest, EnterpriseMayNotRegisterAPledge) {
   Statement st = f_.Make("lanyu-materials", Body("PL-1"));
   ExpectRejected(f_.Submit(st, {"lanyu-materials"}), "E_FORBIDDEN");
