@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -446,14 +447,16 @@ Status ReadRun(const Store& store, Column c, std::string_view what, std::uint64_
                std::uint64_t last, std::vector<std::string>* out) {
   std::uint64_t next = first;
   Status failure;
-  Status scan = store.Scan(c, EncodeFixed64BE(first), EncodeFixed64BE(last),
-                           [&](std::string_view key, std::string_view value) {
-                             auto k = DecodeFixed64BE(key);
-                             if (!k || *k != next) return false;
-                             out->emplace_back(value);
-                             ++next;
-                             return true;
-                           });
+  Status scan = store.Scan(
+      c, EncodeFixed64BE(first), EncodeFixed64BE(last),
+      [&](std::string_view key, std::string_view value) {
+        auto k = DecodeFixed64BE(key);
+        if (!k || *k != next) return false;
+        out->emplace_back(value);
+        ++next;
+        return true;
+      },
+      Store::ScanMode::kBulk);
   if (!scan.ok()) {
     return Status::Corruption("reading " + std::string(what) + " near " + std::to_string(next) +
                               ": " + scan.message());
@@ -508,26 +511,36 @@ Status Ledger::Verify() const {
   constexpr std::uint64_t kRun = 4096;
   const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   std::vector<Digest> border;
-  std::vector<std::string> leaves, envelopes, hashes;
+  // Run k+1 is read on another thread while run k is checked.
+  struct Run {
+    std::vector<std::string> leaves, envelopes, hashes;
+    Status status;
+  };
+  auto read_run = [this, tree_size](std::uint64_t first) {
+    const std::uint64_t last = std::min(tree_size, first + kRun);
+    Run r;
+    r.status = ReadRun(*store_, Column::kLeaves, "leaf", first, last, &r.leaves);
+    if (r.status.ok()) {
+      r.status =
+          ReadRun(*store_, Column::kEnvelopes, "the envelope of leaf", first, last, &r.envelopes);
+    }
+    if (r.status.ok()) {
+      r.status = ReadRun(*store_, Column::kTree, "stored tree hash", StoredHashCount(first),
+                         StoredHashCount(last), &r.hashes);
+    }
+    return r;
+  };
+  std::future<Run> next;
+  if (tree_size > 0) next = std::async(std::launch::async, read_run, 0);
   for (std::uint64_t first = 0; first < tree_size; first += kRun) {
     const std::uint64_t last = std::min(tree_size, first + kRun);
-    leaves.clear();
-    envelopes.clear();
-    hashes.clear();
-    if (Status s = ReadRun(*store_, Column::kLeaves, "leaf", first, last, &leaves); !s.ok()) {
-      return s;
-    }
-    if (Status s =
-            ReadRun(*store_, Column::kEnvelopes, "the envelope of leaf", first, last, &envelopes);
-        !s.ok()) {
-      return s;
-    }
+    Run run = next.get();
+    if (!run.status.ok()) return run.status;
+    if (last < tree_size) next = std::async(std::launch::async, read_run, last);
+    const std::vector<std::string>& leaves = run.leaves;
+    const std::vector<std::string>& envelopes = run.envelopes;
+    const std::vector<std::string>& hashes = run.hashes;
     const std::uint64_t first_hash = StoredHashCount(first);
-    if (Status s = ReadRun(*store_, Column::kTree, "stored tree hash", first_hash,
-                           StoredHashCount(last), &hashes);
-        !s.ok()) {
-      return s;
-    }
     // The checks of one leaf alone (canonical form, index, envelope hash) and its leaf
     // hash run on every core, each thread over a contiguous slice; the first failing
     // slice holds the first failing leaf.

@@ -233,8 +233,13 @@ Status Store::MultiGet(Column c, std::span<const std::string> keys,
 }
 
 Status Store::Scan(Column c, std::string_view start, std::string_view end,
-                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+                   const std::function<bool(std::string_view, std::string_view)>& fn,
+                   ScanMode mode) const {
   rocksdb::ReadOptions ro;
+  if (mode == ScanMode::kBulk) {
+    ro.fill_cache = false;
+    ro.readahead_size = 2 << 20;
+  }
   rocksdb::Slice upper(end.data(), end.size());
   if (!end.empty()) ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(ro, rep_->cf(c)));

@@ -94,9 +94,12 @@ class Store {
                   std::vector<std::string>* values) const;
 
   // Calls `fn(key, value)` for keys in [start, end) in order (end empty = to the end)
-  // until it returns false. kCorruption if iteration fails.
+  // until it returns false. kCorruption if iteration fails. A bulk scan (a full check
+  // of the log) reads ahead and leaves the block cache to the server's working set.
+  enum class ScanMode { kNormal, kBulk };
   Status Scan(Column c, std::string_view start, std::string_view end,
-              const std::function<bool(std::string_view, std::string_view)>& fn) const;
+              const std::function<bool(std::string_view, std::string_view)>& fn,
+              ScanMode mode = ScanMode::kNormal) const;
 
   // The last key/value in [lower, upper] (bytewise), or nullopt if none.
   StatusOr<std::optional<std::pair<std::string, std::string>>> LastInRange(
