@@ -158,7 +158,10 @@ TEST_F(HttpTest, ReceiptTlogProofIsAcceptedByTlogcheck) {
   ASSERT_OK(tp);
   std::ofstream(dir.str() + "/cp") << tp->checkpoint;
   std::string csv;
-  for (const Digest& d : tp->inclusion_proof) csv += (csv.empty() ? "" : ",") + HexEncode(d);
+  for (const Digest& d : tp->inclusion_proof) {
+    if (!csv.empty()) csv += ',';
+    csv += HexEncode(d);
+  }
   const std::string vkey = FormatVkey(LogVerifier());
   const std::string cmd = std::string(tool) + " inclusion --checkpoint " + dir.str() +
                           "/cp --vkey '" + vkey + "' --index " + std::to_string(tp->index) +
