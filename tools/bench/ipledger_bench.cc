@@ -50,6 +50,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <latch>
 #include <map>
 #include <memory>
@@ -618,6 +619,68 @@ std::string HistogramDelta(const std::vector<std::pair<std::string, std::uint64_
   return o.Render();
 }
 
+// --- Client threads ---------------------------------------------------------------------
+
+// One client thread's work: performs operation `i` (an index into pre-made inputs).
+using Worker = std::function<Status(std::uint64_t i)>;
+
+// What RunClients measured: wall and CPU time of the measured part, every operation's
+// latency, and the first failure (then the figures mean nothing).
+struct Load {
+  double seconds = 0;
+  double client_cpu = 0;
+  std::optional<double> server_cpu0, server_cpu1;
+  std::vector<double> latency_ms;
+  Status status;
+};
+
+// Runs `c` client threads. Each first calls connect(t) (not measured; the worker it
+// returns keeps the connection); once every thread is ready the clock starts and the
+// workers take operations 0..n-1 in order until all are done or one fails. With a
+// `server_pid` on this machine the server's CPU time over the measurement is read too.
+Load RunClients(std::uint64_t c, std::uint64_t n, std::uint64_t server_pid,
+                const std::function<StatusOr<Worker>(std::uint64_t t)>& connect) {
+  std::vector<std::vector<double>> per(c);
+  std::atomic<std::uint64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Load load;
+  auto fail = [&](Status s) {
+    failed = true;
+    std::lock_guard<std::mutex> l(mu);
+    if (load.status.ok()) load.status = std::move(s);
+  };
+  std::latch ready(static_cast<std::ptrdiff_t>(c) + 1);
+  std::latch go(1);
+  std::vector<std::thread> pool;
+  for (std::uint64_t t = 0; t < c; ++t) {
+    pool.emplace_back([&, t] {
+      StatusOr<Worker> worker = connect(t);
+      per[t].reserve(n / c + 1);
+      ready.count_down();
+      go.wait();
+      if (!worker.ok()) return fail(worker.status());
+      for (std::uint64_t i; !failed && (i = next.fetch_add(1)) < n;) {
+        const auto t0 = Clock::now();
+        Status s = (*worker)(i);
+        per[t].push_back(SecondsSince(t0) * 1e3);
+        if (!s.ok()) return fail(std::move(s));
+      }
+    });
+  }
+  ready.arrive_and_wait();
+  const double cpu0 = ProcessCpuSeconds();
+  load.server_cpu0 = CpuSecondsOf(server_pid);
+  const auto start = Clock::now();
+  go.count_down();
+  for (auto& th : pool) th.join();
+  load.seconds = SecondsSince(start);
+  load.client_cpu = ProcessCpuSeconds() - cpu0;
+  load.server_cpu1 = CpuSecondsOf(server_pid);
+  for (auto& v : per) load.latency_ms.insert(load.latency_ms.end(), v.begin(), v.end());
+  return load;
+}
+
 // --- append --------------------------------------------------------------------------------
 
 struct Setup {
@@ -695,74 +758,42 @@ int RunAppend(const Flags& f) {
 
   // Measurement: C threads, one keep-alive connection each, taking envelopes in order.
   struct PerThread {
-    std::vector<double> latency_ms;
     std::vector<std::uint64_t> tree_sizes;
     std::string first_receipt;
   };
   std::vector<PerThread> per(c);
-  std::atomic<std::uint64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  std::string failure;
-  std::latch ready(static_cast<std::ptrdiff_t>(c) + 1);
-  std::latch go(1);
-  std::vector<std::thread> pool;
-  for (std::uint64_t t = 0; t < c; ++t) {
-    pool.emplace_back([&, t] {
-      auto client = setup->server.NewClient();
-      auto warm = client->Request("GET", "/healthz");  // connect before the clock starts
-      PerThread& me = per[t];
-      me.latency_ms.reserve(n / c + 1);
-      me.tree_sizes.reserve(n / c + 1);
-      ready.count_down();
-      go.wait();
-      if (!warm.ok()) {
-        failed = true;
-        std::lock_guard<std::mutex> l(mu);
-        failure = "connect: " + warm.status().ToString();
-        return;
+  Load load = RunClients(c, n, server_pid, [&](std::uint64_t t) -> StatusOr<Worker> {
+    std::shared_ptr<api::Client> client = setup->server.NewClient();
+    auto warm = client->Request("GET", "/healthz");  // connect before the clock starts
+    if (!warm.ok()) return Status::Unavailable("connect: " + warm.status().ToString());
+    PerThread& me = per[t];
+    me.tree_sizes.reserve(n / c + 1);
+    return Worker([client, &me, &envelopes](std::uint64_t i) -> Status {
+      auto r = client->Request("POST", "/v1/entries", envelopes[i].bytes);
+      std::optional<std::uint64_t> size;
+      if (r.ok() && r->status == 201) size = ReceiptTreeSize(r->body);
+      if (!size) {
+        return Status::FailedPrecondition(
+            "envelope " + std::to_string(i) + ": " +
+            (r.ok() ? "HTTP " + std::to_string(r->status) + ": " + r->body
+                    : r.status().ToString()));
       }
-      for (std::uint64_t i; !failed && (i = next.fetch_add(1)) < n;) {
-        const auto t0 = Clock::now();
-        auto r = client->Request("POST", "/v1/entries", envelopes[i].bytes);
-        me.latency_ms.push_back(SecondsSince(t0) * 1e3);
-        std::optional<std::uint64_t> size;
-        if (r.ok() && r->status == 201) size = ReceiptTreeSize(r->body);
-        if (!size) {
-          failed = true;
-          std::lock_guard<std::mutex> l(mu);
-          if (failure.empty()) {
-            failure = "envelope " + std::to_string(i) + ": " +
-                      (r.ok() ? "HTTP " + std::to_string(r->status) + ": " + r->body
-                              : r.status().ToString());
-          }
-          return;
-        }
-        me.tree_sizes.push_back(*size);
-        if (me.first_receipt.empty()) me.first_receipt = std::move(r->body);
-      }
+      me.tree_sizes.push_back(*size);
+      if (me.first_receipt.empty()) me.first_receipt = std::move(r->body);
+      return Status::Ok();
     });
+  });
+  if (!load.status.ok()) {
+    return Fail("append " + kind + " failed (every answer must be 201): " + load.status.message());
   }
-  ready.arrive_and_wait();
-  const double cpu0 = ProcessCpuSeconds();
-  const auto server_cpu0 = CpuSecondsOf(server_pid);
-  const auto start = Clock::now();
-  go.count_down();
-  for (auto& th : pool) th.join();
-  const double seconds = SecondsSince(start);
-  const double cpu = ProcessCpuSeconds() - cpu0;
-  const auto server_cpu1 = CpuSecondsOf(server_pid);
-  if (failed) return Fail("append " + kind + " failed (every answer must be 201): " + failure);
 
   // Every receipt's checkpoint was read cheaply above; check a sample in full, offline
   // with the log key: the receipts are real.
   auto vkey = api::FetchVkey(*setup->server.NewClient());
   if (!vkey.ok()) return Fail(vkey.status().ToString());
   std::uint64_t verified = 0;
-  std::vector<double> latency;
   std::vector<std::uint64_t> tree_sizes;
   for (PerThread& p : per) {
-    latency.insert(latency.end(), p.latency_ms.begin(), p.latency_ms.end());
     tree_sizes.insert(tree_sizes.end(), p.tree_sizes.begin(), p.tree_sizes.end());
     if (p.first_receipt.empty()) continue;
     auto receipt = api::ParseReceiptJson(p.first_receipt);
@@ -788,15 +819,15 @@ int RunAppend(const Flags& f) {
              for (const Envelope& e : envelopes) b += e.bytes.size();
              return b / n;
            }())
-      .Real("seconds", seconds)
-      .Real("entries_per_s", static_cast<double>(n) / seconds)
-      .Raw("latency", "{" + LatencyJson(latency, "ms_") + "}")
+      .Real("seconds", load.seconds)
+      .Real("entries_per_s", static_cast<double>(n) / load.seconds)
+      .Raw("latency", "{" + LatencyJson(load.latency_ms, "ms_") + "}")
       .Raw("batch_size_from_receipts", BatchesFromReceipts(tree_sizes))
       .Raw("batch_size_metrics_delta", HistogramDelta(*hist_before, *hist_after))
       .Int("receipts_verified_offline", verified)
-      .Real("client_cpu_seconds", cpu);
+      .Real("client_cpu_seconds", load.client_cpu);
   std::string out = o.Render();
-  out.insert(out.size() - 1, ServerCpuJson(server_cpu0, server_cpu1, n, ""));
+  out.insert(out.size() - 1, ServerCpuJson(load.server_cpu0, load.server_cpu1, n, ""));
   std::printf("%s\n", out.c_str());
   return 0;
 }
@@ -1058,63 +1089,36 @@ int RunPg(const Flags& f) {
   std::fprintf(stderr, "ipledger-bench: pre-signed %llu %s envelopes in %.1f s\n",
                static_cast<unsigned long long>(n), kind.c_str(), SecondsSince(start_sign));
 
-  std::vector<std::vector<double>> per(c);
-  std::atomic<std::uint64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  std::string failure;
-  std::latch ready(static_cast<std::ptrdiff_t>(c) + 1);
-  std::latch go(1);
-  std::vector<std::thread> pool;
-  for (std::uint64_t t = 0; t < c; ++t) {
-    pool.emplace_back([&, t] {
-      PgConn pg(conninfo);
-      Status prepared = pg.ok() ? pg.Exec("SET synchronous_commit = on")
-                                : Status::Unavailable("connect: " + pg.error());
-      if (prepared.ok()) {
-        PGresult* r =
-            PQprepare(pg.conn, "ins",
-                      "INSERT INTO entries(idempotency_key, envelope) VALUES ($1, $2)", 2, nullptr);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) prepared = Status::Unavailable(pg.error());
-        PQclear(r);
+  Load load = RunClients(c, n, 0, [&](std::uint64_t) -> StatusOr<Worker> {
+    auto pg = std::make_shared<PgConn>(conninfo);
+    if (!pg->ok()) return Status::Unavailable("connect: " + pg->error());
+    if (Status st = pg->Exec("SET synchronous_commit = on"); !st.ok()) return st;
+    PGresult* r =
+        PQprepare(pg->conn, "ins", "INSERT INTO entries(idempotency_key, envelope) VALUES ($1, $2)",
+                  2, nullptr);
+    const bool prepared = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!prepared) return Status::Unavailable(pg->error());
+    return Worker([pg, &envelopes](std::uint64_t i) -> Status {
+      const Envelope& e = envelopes[i];
+      const char* values[2] = {e.idempotency_key.c_str(), e.bytes.data()};
+      const int lengths[2] = {0, static_cast<int>(e.bytes.size())};
+      const int formats[2] = {0, 1};  // text key, binary bytea
+      PGresult* res = PQexecPrepared(pg->conn, "ins", 2, values, lengths, formats, 0);
+      const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+      PQclear(res);
+      if (!ok) {
+        return Status::Unavailable("INSERT of envelope " + std::to_string(i) + ": " + pg->error());
       }
-      ready.count_down();
-      go.wait();
-      auto fail = [&](const std::string& what) {
-        failed = true;
-        std::lock_guard<std::mutex> l(mu);
-        if (failure.empty()) failure = what;
-      };
-      if (!prepared.ok()) return fail(prepared.ToString());
-      for (std::uint64_t i; !failed && (i = next.fetch_add(1)) < n;) {
-        const Envelope& e = envelopes[i];
-        const char* values[2] = {e.idempotency_key.c_str(), e.bytes.data()};
-        const int lengths[2] = {0, static_cast<int>(e.bytes.size())};
-        const int formats[2] = {0, 1};  // text key, binary bytea
-        const auto t0 = Clock::now();
-        PGresult* r = PQexecPrepared(pg.conn, "ins", 2, values, lengths, formats, 0);
-        per[t].push_back(SecondsSince(t0) * 1e3);
-        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        PQclear(r);
-        if (!ok) return fail("INSERT of envelope " + std::to_string(i) + ": " + pg.error());
-      }
+      return Status::Ok();
     });
-  }
-  ready.arrive_and_wait();
-  const double cpu0 = ProcessCpuSeconds();
-  const auto start = Clock::now();
-  go.count_down();
-  for (auto& th : pool) th.join();
-  const double seconds = SecondsSince(start);
-  const double cpu = ProcessCpuSeconds() - cpu0;
-  if (failed) return Fail("pg " + kind + " failed: " + failure);
+  });
+  if (!load.status.ok()) return Fail("pg " + kind + " failed: " + load.status.message());
   auto rows = admin.Value("SELECT count(*) FROM entries");
   if (!rows.ok() || *rows != std::to_string(n)) {
     return Fail("the table holds " + (rows.ok() ? *rows : rows.status().ToString()) +
                 " rows, not " + std::to_string(n));
   }
-  std::vector<double> all;
-  for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
   JsonObject o;
   o.Str("mode", "pg")
       .Str("kind", kind)
@@ -1123,10 +1127,10 @@ int RunPg(const Flags& f) {
       .Str("synchronous_commit", "on")
       .Int("connections", c)
       .Int("count", n)
-      .Real("seconds", seconds)
-      .Real("entries_per_s", static_cast<double>(n) / seconds)
-      .Raw("latency", "{" + LatencyJson(all, "ms_") + "}")
-      .Real("client_cpu_seconds", cpu);
+      .Real("seconds", load.seconds)
+      .Real("entries_per_s", static_cast<double>(n) / load.seconds)
+      .Raw("latency", "{" + LatencyJson(load.latency_ms, "ms_") + "}")
+      .Real("client_cpu_seconds", load.client_cpu);
   std::printf("%s\n", o.Render().c_str());
   return 0;
 }
