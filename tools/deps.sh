@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
-  libssl-dev openssl                  # HTTPS (api/server.cc, api/http_client.cc; tls_test)
+  libssl-dev openssl                  # HTTPS (api/server/server.cc, api/client/http_client.cc; tls_test)
   libgtest-dev libbenchmark-dev
   libpq-dev                           # ipledger-bench pg: the PostgreSQL baseline (optional in CMake)
   clang-format

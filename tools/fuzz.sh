@@ -4,7 +4,7 @@
 # repository is never modified). Exits non-zero if any target crashes, leaks, times out
 # or breaks an invariant; the input that did it is kept under build/fuzz/artifacts/ and
 # its path is printed. A finding becomes a regression test: copy the file into
-# tests/fuzz/regressions/<target>/ (tests/api/fuzz_regressions_test.cc runs them all).
+# tests/fuzz/regressions/<target>/ (tests/api/codec/fuzz_regressions_test.cc runs them all).
 #
 #   tools/fuzz.sh                    every target, 30 s each
 #   tools/fuzz.sh 60                 every target, 60 s each

@@ -20,14 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "api/json_codec.h"
-#include "api/replay.h"
-#include "api/statement_codec.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
+#include "api/codec/submission_codec.h"
 #include "crypto/dsse.h"
 #include "crypto/init.h"
-#include "ledger/entry.h"
-#include "ledger/ledger.h"
-#include "ledger/registry.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/ledger.h"
+#include "ledger/registry/registry.h"
+#include "ledger/registry/replay.h"
 #include "tools/ipledger_client.h"
 #include "tools/key_file.h"
 
@@ -225,7 +226,7 @@ int Verify(const Flags& f) {
   if (mkdtemp(scratch.data()) == nullptr) {
     return Fail(Status::Unavailable("cannot create a scratch directory under $TMPDIR"));
   }
-  auto report = api::ReplayAndCompare(**registry, scratch + "/db");
+  auto report = ReplayAndCompare(**registry, scratch + "/db", api::DecodeSubmission);
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   if (!report.ok()) {

@@ -16,15 +16,15 @@
 #include <string>
 #include <vector>
 
-#include "api/cli_support.h"
-#include "api/http_client.h"
+#include "api/client/cli_support.h"
+#include "api/client/http_client.h"
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/civil_time.h"
-#include "ledger/encoding.h"
-#include "ledger/entry.h"
+#include "ledger/base/civil_time.h"
+#include "ledger/base/encoding.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
 #include "tools/key_file.h"
 
 namespace ipledger {

@@ -3,7 +3,7 @@
 // verify-certificate, status, coverage, and for regulators stats and audit.
 //
 // They talk to a server through api::Client and do their JSON through
-// api/cli_support.h, so that nlohmann and Beast stay inside api/. Single-threaded.
+// api/client/cli_support.h, so that nlohmann and Beast stay inside api/. Single-threaded.
 #pragma once
 
 #include <string_view>

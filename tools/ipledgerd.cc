@@ -16,14 +16,14 @@
 #include <cstdlib>
 #include <string>
 
-#include "api/metrics.h"
-#include "api/router.h"
-#include "api/server.h"
+#include "api/server/metrics.h"
+#include "api/server/router.h"
+#include "api/server/server.h"
 #include "crypto/bytes.h"
 #include "crypto/init.h"
-#include "ledger/encoding.h"
-#include "ledger/group_commit.h"
-#include "ledger/registry.h"
+#include "ledger/base/encoding.h"
+#include "ledger/registry/group_commit.h"
+#include "ledger/registry/registry.h"
 #include "tools/key_file.h"
 
 namespace ipledger {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "crypto/keys.h"
-#include "ledger/status.h"
+#include "ledger/base/status.h"
 
 namespace ipledger {
 

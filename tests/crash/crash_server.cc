@@ -15,12 +15,12 @@
 #include <cstdio>
 #include <string>
 
-#include "api/metrics.h"
-#include "api/router.h"
-#include "api/server.h"
+#include "api/server/metrics.h"
+#include "api/server/router.h"
+#include "api/server/server.h"
 #include "crypto/init.h"
-#include "ledger/group_commit.h"
-#include "ledger/registry.h"
+#include "ledger/registry/group_commit.h"
+#include "ledger/registry/registry.h"
 #include "tests/crash/losing_fs.h"
 #include "tools/key_file.h"
 

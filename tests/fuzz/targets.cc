@@ -18,27 +18,27 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "api/http_signature.h"
-#include "api/http_types.h"
-#include "api/json_codec.h"
-#include "api/metrics.h"
-#include "api/router.h"
-#include "api/server.h"
-#include "api/statement_codec.h"
+#include "api/codec/http_signature.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
+#include "api/server/http_types.h"
+#include "api/server/metrics.h"
+#include "api/server/router.h"
+#include "api/server/server.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/hash.h"
 #include "crypto/init.h"
 #include "crypto/keys.h"
 #include "crypto/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/civil_time.h"
-#include "ledger/entry.h"
-#include "ledger/group_commit.h"
-#include "ledger/registry.h"
-#include "ledger/statement.h"
-#include "ledger/tile.h"
-#include "ledger/tlog_proof.h"
+#include "ledger/base/civil_time.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/tile.h"
+#include "ledger/log/tlog_proof.h"
+#include "ledger/registry/group_commit.h"
+#include "ledger/registry/registry.h"
+#include "ledger/registry/statement.h"
 
 namespace ipledger::fuzz {
 namespace {
@@ -521,7 +521,7 @@ bool Verbose() {
   return verbose;
 }
 
-// The server's conversion of a parsed Beast request (api/server.cc).
+// The server's conversion of a parsed Beast request (api/server/server.cc).
 api::Request ToRequest(http::request<http::string_body>& msg) {
   api::Request req;
   req.method = std::string(msg.method_string());

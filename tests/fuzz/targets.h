@@ -1,5 +1,5 @@
 // The bodies of the libFuzzer targets (tests/fuzz/fuzz_*.cc) and of their regression test
-// (tests/api/fuzz_regressions_test.cc): each takes one input, runs it through a parser
+// (tests/api/codec/fuzz_regressions_test.cc): each takes one input, runs it through a parser
 // (and, where one exists, its inverse) and checks the invariants that must hold for every
 // input. A memory or UB error is caught by the sanitizers; a broken invariant is returned
 // as kInternal naming it.
@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "ledger/status.h"
+#include "ledger/base/status.h"
 
 namespace ipledger::fuzz {
 

@@ -11,7 +11,7 @@
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/init.h"
-#include "ledger/ledger.h"
+#include "ledger/log/ledger.h"
 
 int main(int argc, char** argv) {
   using namespace ipledger;

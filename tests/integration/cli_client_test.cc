@@ -3,7 +3,7 @@
 // through the `ipledger` binary: keygen, sign, submit, verify-receipt, status,
 // coverage, verify-certificate, get; then SIGTERM and an offline `verify --replay`;
 // and a regulator's `stats` and `audit` (issue #7 item 4).
-// Plus the pure helpers of api/cli_support.h that the commands rest on.
+// Plus the pure helpers of api/client/cli_support.h that the commands rest on.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -20,12 +20,12 @@
 #include <string>
 #include <thread>
 
-#include "api/cli_support.h"
+#include "api/client/cli_support.h"
 #include "crypto/bytes.h"
 #include "crypto/note.h"
-#include "ledger/civil_time.h"
-#include "ledger/entry.h"
-#include "ledger/merkle.h"
+#include "ledger/base/civil_time.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
 

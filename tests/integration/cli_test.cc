@@ -8,10 +8,10 @@
 
 #include "crypto/bytes.h"
 #include "crypto/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/encoding.h"
-#include "ledger/entry.h"
-#include "ledger/store.h"
+#include "ledger/base/encoding.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/store.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {

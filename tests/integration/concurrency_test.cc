@@ -13,13 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include "api/json_codec.h"
+#include "api/codec/json_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/group_commit.h"
-#include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/ledger.h"
+#include "ledger/log/merkle.h"
+#include "ledger/registry/group_commit.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {

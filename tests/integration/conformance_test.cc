@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "crypto/bytes.h"
-#include "ledger/ledger.h"
+#include "ledger/log/ledger.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "crypto/bytes.h"
-#include "ledger/ledger.h"
+#include "ledger/log/ledger.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {

@@ -25,12 +25,12 @@
 #include <thread>
 #include <vector>
 
-#include "api/http_signature.h"
-#include "api/json_codec.h"
-#include "api/statement_codec.h"
+#include "api/codec/http_signature.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
-#include "ledger/record.h"
+#include "ledger/registry/record.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {

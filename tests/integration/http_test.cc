@@ -10,13 +10,13 @@
 #include <set>
 #include <thread>
 
-#include "api/http_signature.h"
-#include "api/json_codec.h"
+#include "api/codec/http_signature.h"
+#include "api/codec/json_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/note.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
-#include "ledger/tlog_proof.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/merkle.h"
+#include "ledger/log/tlog_proof.h"
 #include "tests/testing/fault_fs.h"
 #include "tests/testing/server_fixture.h"
 

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/http_client.h"
-#include "api/server.h"
+#include "api/client/http_client.h"
+#include "api/server/server.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"

@@ -2,7 +2,7 @@
 # OpenAPI check (CTest label lint), run from the project root:
 #   tests/openapi/check_openapi.sh BUILD_DIR
 #
-# 1. routes: api/openapi.yaml describes exactly the routes of api/router.cc's kRoutes
+# 1. routes: api/openapi.yaml describes exactly the routes of api/server/router.cc's kRoutes
 #    (same methods and path patterns: none missing, none invented), and the operations
 #    that require an RFC 9421 signature (no `- {}` alternative in `security`) are exactly
 #    those router.cc's NeedsAuthentication lists.
@@ -26,7 +26,7 @@ fi
 mkdir -p "$build_dir" && build_dir=$(cd "$build_dir" && pwd)
 
 spec=api/openapi.yaml
-router=api/router.cc
+router=api/server/router.cc
 passed=0
 failed=0
 

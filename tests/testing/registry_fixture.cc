@@ -1,7 +1,7 @@
 #include "tests/testing/registry_fixture.h"
 
-#include "api/json_codec.h"
-#include "api/statement_codec.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/registry.h"
+#include "ledger/registry/registry.h"
 #include "tests/testing/testing.h"
 
 namespace rocksdb {

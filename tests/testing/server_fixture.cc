@@ -1,6 +1,6 @@
 #include "tests/testing/server_fixture.h"
 
-#include "api/json_codec.h"
+#include "api/codec/json_codec.h"
 
 namespace ipledger::testing {
 

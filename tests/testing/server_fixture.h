@@ -8,11 +8,11 @@
 #include <memory>
 #include <string>
 
-#include "api/http_client.h"
-#include "api/metrics.h"
-#include "api/router.h"
-#include "api/server.h"
-#include "ledger/group_commit.h"
+#include "api/client/http_client.h"
+#include "api/server/metrics.h"
+#include "api/server/router.h"
+#include "api/server/server.h"
+#include "ledger/registry/group_commit.h"
 #include "tests/testing/registry_fixture.h"
 
 namespace ipledger::testing {

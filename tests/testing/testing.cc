@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "crypto/hash.h"
-#include "ledger/store.h"
+#include "ledger/log/store.h"
 
 namespace ipledger::testing {
 

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "crypto/keys.h"
-#include "ledger/status.h"
+#include "ledger/base/status.h"
 
 // EXPECT_OK(status_or_statusor) << "context"; ASSERT_OK likewise.
 #define EXPECT_OK(expr) EXPECT_PRED_FORMAT1(::ipledger::testing::IsOk, expr)

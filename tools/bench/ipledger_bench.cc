@@ -65,21 +65,21 @@
 #include <libpq-fe.h>
 #endif
 
-#include "api/cli_support.h"
-#include "api/http_client.h"
-#include "api/http_signature.h"
-#include "api/json_codec.h"
-#include "api/statement_codec.h"
+#include "api/client/cli_support.h"
+#include "api/client/http_client.h"
+#include "api/codec/http_signature.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/hash.h"
 #include "crypto/init.h"
 #include "crypto/keys.h"
-#include "ledger/civil_time.h"
-#include "ledger/encoding.h"
-#include "ledger/registry.h"
-#include "ledger/statement.h"
-#include "ledger/status.h"
+#include "ledger/base/civil_time.h"
+#include "ledger/base/encoding.h"
+#include "ledger/base/status.h"
+#include "ledger/registry/registry.h"
+#include "ledger/registry/statement.h"
 #include "tools/key_file.h"
 
 namespace ipledger {

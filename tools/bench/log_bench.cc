@@ -30,9 +30,9 @@
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/init.h"
-#include "ledger/encoding.h"
-#include "ledger/ledger.h"
-#include "ledger/stats.h"
+#include "ledger/base/encoding.h"
+#include "ledger/log/ledger.h"
+#include "ledger/registry/stats.h"
 
 namespace ipledger {
 namespace {

@@ -15,16 +15,16 @@
 #include <string>
 #include <vector>
 
-#include "api/json_codec.h"
-#include "api/statement_codec.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/hash.h"
 #include "crypto/init.h"
 #include "crypto/keys.h"
-#include "ledger/entry.h"
-#include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/ledger.h"
+#include "ledger/log/merkle.h"
 
 namespace ipledger {
 namespace {

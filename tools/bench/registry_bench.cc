@@ -25,14 +25,15 @@
 #include <thread>
 #include <vector>
 
-#include "api/json_codec.h"
-#include "api/replay.h"
-#include "api/statement_codec.h"
+#include "api/codec/json_codec.h"
+#include "api/codec/statement_codec.h"
+#include "api/codec/submission_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/hash.h"
 #include "crypto/init.h"
-#include "ledger/registry.h"
+#include "ledger/registry/registry.h"
+#include "ledger/registry/replay.h"
 
 namespace ipledger {
 namespace {
@@ -190,7 +191,7 @@ void BM_ReplayRegistry(benchmark::State& state) {
   int round = 0;
   for (auto _ : state) {
     const std::string scratch = r.dir + "/replay-" + std::to_string(round++);
-    auto report = api::ReplayAndCompare(*r.registry, scratch);
+    auto report = ReplayAndCompare(*r.registry, scratch, api::DecodeSubmission);
     if (!report.ok()) state.SkipWithError(report.status().ToString().c_str());
     state.PauseTiming();
     std::error_code ec;

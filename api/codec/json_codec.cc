@@ -1,0 +1,113 @@
+#include "api/codec/json_codec.h"
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/bytes.h"
+
+namespace ipledger::api {
+namespace {
+
+using nlohmann::json;
+
+// Parses without exceptions (discarded on error) and reports duplicate object keys,
+// which nlohmann would otherwise merge silently (the last one wins): refusing them
+// means two readers can never see two different statements in the same bytes.
+json ParseStrict(std::string_view text, bool* duplicate_key) {
+  bool& duplicate = *duplicate_key;
+  duplicate = false;
+  std::vector<std::vector<std::string>> seen;
+  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      seen.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!seen.empty()) seen.pop_back();
+    } else if (event == json::parse_event_t::key && !seen.empty()) {
+      const std::string& k = parsed.get_ref<const std::string&>();
+      for (const auto& s : seen.back()) {
+        if (s == k) duplicate = true;
+      }
+      seen.back().push_back(k);
+    }
+    return true;
+  };
+  return json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+}
+
+}  // namespace
+
+std::string EncodeEnvelopeJson(const DsseEnvelope& envelope) {
+  json sigs = json::array();
+  for (const auto& s : envelope.signatures) {
+    sigs.push_back({{"keyid", s.keyid}, {"sig", Base64Encode(s.sig)}});
+  }
+  json j = {{"payloadType", envelope.payload_type},
+            {"payload", Base64Encode(envelope.payload)},
+            {"signatures", sigs}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+StatusOr<DsseEnvelope> DecodeEnvelopeJson(std::string_view text) {
+  bool duplicate = false;
+  json j = ParseStrict(text, &duplicate);
+  if (j.is_discarded()) return Status::InvalidArgument("envelope: not valid JSON");
+  if (!j.is_object()) return Status::InvalidArgument("envelope: not a JSON object");
+  if (duplicate) return Status::InvalidArgument("envelope: duplicate object key");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "payloadType" && key != "payload" && key != "signatures") {
+      return Status::InvalidArgument("envelope: unknown field '" + key + "'");
+    }
+  }
+  DsseEnvelope env;
+  auto pt = j.find("payloadType");
+  if (pt == j.end() || !pt->is_string() || pt->get_ref<const std::string&>().empty()) {
+    return Status::InvalidArgument("envelope: payloadType must be a non-empty string");
+  }
+  env.payload_type = pt->get<std::string>();
+  auto payload = j.find("payload");
+  if (payload == j.end() || !payload->is_string()) {
+    return Status::InvalidArgument("envelope: payload must be a base64 string");
+  }
+  auto payload_bytes = Base64Decode(payload->get_ref<const std::string&>());
+  if (!payload_bytes) return Status::InvalidArgument("envelope: payload is not canonical base64");
+  env.payload = std::move(*payload_bytes);
+  auto sigs = j.find("signatures");
+  if (sigs == j.end() || !sigs->is_array() || sigs->empty()) {
+    return Status::InvalidArgument("envelope: signatures must be a non-empty array");
+  }
+  for (size_t i = 0; i < sigs->size(); ++i) {
+    const json& s = (*sigs)[i];
+    const std::string where = "envelope: signatures[" + std::to_string(i) + "]";
+    if (!s.is_object()) return Status::InvalidArgument(where + " is not an object");
+    for (const auto& [key, value] : s.items()) {
+      if (key != "keyid" && key != "sig") {
+        return Status::InvalidArgument(where + ": unknown field '" + key + "'");
+      }
+    }
+    auto keyid = s.find("keyid");
+    auto sig = s.find("sig");
+    if (keyid == s.end() || !keyid->is_string() || sig == s.end() || !sig->is_string()) {
+      return Status::InvalidArgument(where + ": keyid and sig must be strings");
+    }
+    auto sig_bytes = Base64Decode(sig->get_ref<const std::string&>());
+    if (!sig_bytes) return Status::InvalidArgument(where + ".sig is not canonical base64");
+    env.signatures.push_back({keyid->get<std::string>(), std::move(*sig_bytes)});
+  }
+  return env;
+}
+
+std::string GenesisStatementJson(std::string_view registry_id, const PublicKey& key,
+                                 std::string_view created) {
+  json body = {{"id", registry_id},
+               {"name", "Registry office"},
+               {"role", "registry"},
+               {"keys", json::array({{{"label", "k1"}, {"ed25519", Base64Encode(key)}}})}};
+  json statement = {{"v", 1},
+                    {"type", "participant.register"},
+                    {"submitter", registry_id},
+                    {"idempotency_key", "genesis"},
+                    {"created", created},
+                    {"body", body}};
+  return statement.dump();
+}
+
+}  // namespace ipledger::api

@@ -1,0 +1,33 @@
+// JSON codecs: DSSE envelopes and statements <-> their typed forms.
+//
+// The only user of nlohmann-json (style.md C.2). Parsing never throws: malformed
+// input is kInvalidArgument with a message naming the field. Pure functions;
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "crypto/dsse.h"
+#include "crypto/keys.h"
+#include "ledger/base/status.h"
+
+namespace ipledger::api {
+
+inline constexpr std::string_view kStatementPayloadType =
+    "application/vnd.ipledger.statement.v1+json";
+
+// {"payloadType":..,"payload":"<base64>","signatures":[{"keyid":..,"sig":"<base64>"}]}
+std::string EncodeEnvelopeJson(const DsseEnvelope& envelope);
+
+// Parses an envelope strictly: exactly those fields, of those types, base64 canonical,
+// at least one signature, no duplicate keys. kInvalidArgument naming what is wrong.
+StatusOr<DsseEnvelope> DecodeEnvelopeJson(std::string_view json);
+
+// The statement of the genesis entry (api.md §10): `registry_id` registers itself as
+// participant of role registry with key `<registry_id>/k1`.
+std::string GenesisStatementJson(std::string_view registry_id, const PublicKey& key,
+                                 std::string_view created);
+
+}  // namespace ipledger::api

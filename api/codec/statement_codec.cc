@@ -1,0 +1,1161 @@
+#include "api/codec/statement_codec.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "ledger/base/civil_time.h"
+#include "ledger/log/entry.h"
+
+namespace ipledger::api {
+namespace {
+
+using nlohmann::json;
+
+// Legitimate statements nest about five deep; the cap keeps hostile input from
+// building deep trees that later recursive code (dump, comparisons) would walk.
+constexpr int kMaxDepth = 32;
+constexpr std::size_t kMaxIdempotencyKeyChars = 128;
+
+// ---------------------------------------------------------------------------------
+// Paths and messages
+
+// Client-supplied keys end up in messages that are sent back as JSON and logged, so
+// they are cut short and reduced to printable ASCII.
+std::string SafeKey(std::string_view k) {
+  constexpr std::size_t kMax = 64;
+  std::string out;
+  for (std::size_t i = 0; i < k.size() && i < kMax; ++i) {
+    const char c = k[i];
+    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  }
+  if (k.size() > kMax) out += "...";
+  return out;
+}
+
+std::string Join(const std::string& path, std::string_view key) {
+  if (path.empty()) return std::string(key);
+  std::string out = path;
+  out += '.';
+  out += key;
+  return out;
+}
+
+std::string At(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+Status Error(const std::string& path, std::string_view problem) {
+  std::string m = path.empty() ? std::string("statement") : path;
+  m += ": ";
+  m += problem;
+  return Status::InvalidArgument(std::move(m));
+}
+
+// " 'value'" for a short printable value, so messages can echo what was wrong without
+// copying arbitrary client bytes into them.
+std::string Quoted(std::string_view s) {
+  if (s.size() > 64) return "";
+  for (char c : s) {
+    if (c < 0x20 || c >= 0x7f) return "";
+  }
+  return " '" + std::string(s) + "'";
+}
+
+// ---------------------------------------------------------------------------------
+// Strict parsing
+
+// Where the parser is, so that every refusal (a duplicate key, excess depth, even a
+// syntax error or invalid UTF-8) can name the field it happened in.
+struct Frame {
+  std::string path;
+  bool is_array = false;
+  std::size_t next_index = 0;  // arrays: index of the element being parsed
+  std::string key;             // objects: the key being parsed
+  std::set<std::string> keys;  // objects: keys seen so far
+};
+
+std::string ChildPath(const std::vector<Frame>& frames) {
+  if (frames.empty()) return "";
+  const Frame& f = frames.back();
+  return f.is_array ? At(f.path, f.next_index) : Join(f.path, f.key);
+}
+
+// Parses without exceptions. On refusal sets `*error` to a message starting with the
+// field path (and the result is to be ignored). Duplicate keys are refused because
+// nlohmann would merge them silently (the last one wins), and two readers of the same
+// signed bytes could then see two different statements.
+json ParseStrict(std::string_view text, std::string* error) {
+  error->clear();
+  std::vector<Frame> frames;
+  json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
+    // Once refused, build nothing more: hostile input (say 10^5 nested arrays) then
+    // costs no memory beyond the point of refusal.
+    if (!error->empty()) return false;
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start: {
+        Frame f;
+        f.path = ChildPath(frames);
+        f.is_array = event == json::parse_event_t::array_start;
+        if (!frames.empty() && frames.back().is_array) ++frames.back().next_index;
+        if (depth >= kMaxDepth) {
+          *error = Error(f.path, "JSON nested deeper than 32 levels").message();
+        }
+        frames.push_back(std::move(f));
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames.empty()) frames.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!frames.empty() && parsed.is_string()) {
+          Frame& f = frames.back();
+          f.key = SafeKey(parsed.get_ref<const std::string&>());
+          if (!f.keys.insert(parsed.get_ref<const std::string&>()).second) {
+            *error = Error(Join(f.path, f.key), "duplicate key").message();
+          }
+        }
+        break;
+      case json::parse_event_t::value:
+        if (!frames.empty() && frames.back().is_array) ++frames.back().next_index;
+        break;
+    }
+    // Keep everything while the input is acceptable: discarding would skip the *_end
+    // events the frames rely on.
+    return true;
+  };
+  json value = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+  if (error->empty() && value.is_discarded()) {
+    *error = Error(ChildPath(frames), "not valid JSON (syntax error or invalid UTF-8)").message();
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------
+// Field readers. Each has the shape
+//   Status Read(const json& v, const std::string& path, T* out)
+// and names `path` in any refusal.
+
+// An object's fields. The first failure sticks and later reads do nothing, so a body
+// reads as a flat list of fields and reports the first problem in field order.
+class Fields {
+ public:
+  Fields(const json& j, std::string path, std::initializer_list<std::string_view> allowed)
+      : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) {
+      status_ = Error(path_, "must be a JSON object");
+      return;
+    }
+    for (const auto& [key, value] : j_.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        status_ = Error(Join(path_, SafeKey(key)), "unknown field");
+        return;
+      }
+    }
+  }
+
+  template <typename T, typename Read>
+  void Required(std::string_view key, Read read, T* out) {
+    if (!status_.ok()) return;
+    const json* v = Find(key);
+    if (v == nullptr) {
+      status_ = Error(Join(path_, key), "required");
+      return;
+    }
+    status_ = read(*v, Join(path_, key), out);
+  }
+
+  template <typename T, typename Read>
+  void Optional(std::string_view key, Read read, std::optional<T>* out) {
+    if (!status_.ok()) return;
+    out->reset();
+    const json* v = Find(key);
+    if (v == nullptr) return;
+    T value{};
+    status_ = read(*v, Join(path_, key), &value);
+    if (status_.ok()) *out = std::move(value);
+  }
+
+  // A field whose absence means the default already in `*out` (false, an empty list).
+  template <typename T, typename Read>
+  void Defaulted(std::string_view key, Read read, T* out) {
+    if (!status_.ok()) return;
+    const json* v = Find(key);
+    if (v == nullptr) return;
+    status_ = read(*v, Join(path_, key), out);
+  }
+
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
+  std::string PathOf(std::string_view key) const { return Join(path_, key); }
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+
+ private:
+  const json* Find(std::string_view key) const {
+    if (!j_.is_object()) return nullptr;
+    auto it = j_.find(std::string(key));
+    return it == j_.end() ? nullptr : &*it;
+  }
+
+  const json& j_;
+  std::string path_;
+  Status status_;
+};
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+bool IsTokenChar(char c) { return IsAlnum(c) || c == '.' || c == '_' || c == '-'; }
+
+// ^[a-z0-9][a-z0-9-]{1,63}$ (participant ids and key labels).
+bool IsParticipantId(std::string_view s) {
+  if (s.size() < 2 || s.size() > 64 || !IsLowerAlnum(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; });
+}
+
+// ^[A-Za-z0-9._-]{1,64}$ (pledge, policy, valuation, case and claim ids; data tokens).
+bool IsOtherId(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), IsTokenChar);
+}
+
+bool IsApplicationNo(std::string_view s) {
+  return s.size() == 13 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return IsAlnum(c) || c == '.'; });
+}
+
+bool IsRegNo(std::string_view s) {
+  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), IsAlnum);
+}
+
+bool IsAssetId(std::string_view s) {
+  if (s.starts_with("patent:")) return IsApplicationNo(s.substr(7));
+  if (s.starts_with("trademark:")) return IsRegNo(s.substr(10));
+  if (s.starts_with("data:")) return IsOtherId(s.substr(5));
+  return false;
+}
+
+// Product and cost names: an open set of snake_case words (api.md §3 lists examples).
+bool IsSnakeName(std::string_view s) {
+  if (s.empty() || s.size() > 64 || s[0] < 'a' || s[0] > 'z') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return IsLowerAlnum(c) || c == '_'; });
+}
+
+// GB 32100: 18 characters of digits and upper-case letters (the check character is
+// not verified here).
+bool IsUscc(std::string_view s) {
+  return s.size() == 18 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+         });
+}
+
+// GB/T 2260 administrative division: six digits (domain.md §7 snapshots it).
+bool IsRegionCode(std::string_view s) {
+  return s.size() == 6 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsCurrency(std::string_view s) {
+  return s.size() == 3 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// A string satisfying `valid`; `what` completes "must be ...".
+template <typename Pred>
+Status StringOf(const json& v, const std::string& path, Pred valid, std::string_view what,
+                std::string* out) {
+  if (!v.is_string() || !valid(v.get_ref<const std::string&>())) {
+    return Error(path, "must be " + std::string(what));
+  }
+  *out = v.get_ref<const std::string&>();
+  return Status::Ok();
+}
+
+Status ReadParticipantId(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsParticipantId, "a participant id (^[a-z0-9][a-z0-9-]{1,63}$)", out);
+}
+
+Status ReadKeyLabel(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsParticipantId, "a key label (^[a-z0-9][a-z0-9-]{1,63}$)", out);
+}
+
+Status ReadOtherId(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsOtherId, "an id (^[A-Za-z0-9._-]{1,64}$)", out);
+}
+
+Status ReadAssetId(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsAssetId,
+                  "an asset id (patent:<13-char application no.>, trademark:<registration "
+                  "no.>, data:<token>)",
+                  out);
+}
+
+// data.* statements can only concern data assets.
+Status ReadDataAssetId(const json& v, const std::string& path, std::string* out) {
+  return StringOf(
+      v, path, [](std::string_view s) { return s.starts_with("data:") && IsOtherId(s.substr(5)); },
+      "a data asset id (data:<token>)", out);
+}
+
+Status ReadText(const json& v, const std::string& path, std::string* out) {
+  return StringOf(
+      v, path, [](std::string_view s) { return !s.empty(); }, "a non-empty string", out);
+}
+
+Status ReadSnakeName(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsSnakeName, "a snake_case name (^[a-z][a-z0-9_]{0,63}$)", out);
+}
+
+Status ReadUscc(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsUscc, "a unified social credit code (18 of [0-9A-Z])", out);
+}
+
+Status ReadRegionCode(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsRegionCode, "a GB/T 2260 region code (6 digits)", out);
+}
+
+Status ReadApplicationNo(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsApplicationNo, "a 13-character application no. ([0-9A-Za-z.])", out);
+}
+
+Status ReadRegNo(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsRegNo, "a registration no. (1 to 32 of [0-9A-Za-z])", out);
+}
+
+Status ReadCurrency(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsCurrency, "an ISO 4217 code (3 upper-case letters)", out);
+}
+
+// Counted in code points: the parser has already refused invalid UTF-8.
+Status ReadIdempotencyKey(const json& v, const std::string& path, std::string* out) {
+  return StringOf(
+      v, path,
+      [](std::string_view s) {
+        const auto chars = static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+          return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        }));
+        return chars >= 1 && chars <= kMaxIdempotencyKeyChars;
+      },
+      "a string of 1 to 128 characters", out);
+}
+
+Status ReadBool(const json& v, const std::string& path, bool* out) {
+  if (!v.is_boolean()) return Error(path, "must be true or false");
+  *out = v.get<bool>();
+  return Status::Ok();
+}
+
+// Only number_unsigned: nlohmann reads 1.0 and 1e3 as floats and -0 as signed, and a
+// value beyond uint64 as a float, so all of those are refused here.
+Status ReadUint64(const json& v, const std::string& path, std::uint64_t* out) {
+  if (!v.is_number_unsigned()) return Error(path, "must be an integer >= 0");
+  *out = v.get<std::uint64_t>();
+  return Status::Ok();
+}
+
+Status ReadAmount(const json& v, const std::string& path, std::int64_t* out) {
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (!v.is_number_unsigned()) return Error(path, "must be an integer >= 0");
+  const auto u = v.get<std::uint64_t>();
+  if (u > kMax) return Error(path, "must be an integer <= 9223372036854775807");
+  *out = static_cast<std::int64_t>(u);
+  return Status::Ok();
+}
+
+Status ReadNiceClass(const json& v, const std::string& path, int* out) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > 45) {
+    return Error(path, "must be an integer from 1 to 45 (a Nice class)");
+  }
+  *out = static_cast<int>(v.get<std::uint64_t>());
+  return Status::Ok();
+}
+
+Status ReadScore(const json& v, const std::string& path, std::uint32_t* out) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 100) {
+    return Error(path, "must be an integer from 0 to 100");
+  }
+  *out = static_cast<std::uint32_t>(v.get<std::uint64_t>());
+  return Status::Ok();
+}
+
+Status ReadVersion(const json& v, const std::string& path, int* out) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() != 1) return Error(path, "must be 1");
+  *out = 1;
+  return Status::Ok();
+}
+
+Status ReadType(const json& v, const std::string& path, std::string* out) {
+  if (!v.is_string()) return Error(path, "must be a string");
+  const std::string& t = v.get_ref<const std::string&>();
+  const auto& names = StatementTypeNames();
+  if (std::find(names.begin(), names.end(), t) == names.end()) {
+    return Error(path, "unknown statement type" + Quoted(t));
+  }
+  *out = t;
+  return Status::Ok();
+}
+
+Status ReadInstant(const json& v, const std::string& path, std::int64_t* out) {
+  constexpr std::string_view kWhat =
+      "must be an RFC 3339 UTC instant with milliseconds (2026-11-26T08:00:00.123Z)";
+  if (!v.is_string()) return Error(path, kWhat);
+  StatusOr<std::int64_t> ms = ParseInstant(v.get_ref<const std::string&>());
+  if (!ms.ok()) return Error(path, kWhat);
+  *out = *ms;
+  return Status::Ok();
+}
+
+Status ReadDate(const json& v, const std::string& path, Date* out) {
+  constexpr std::string_view kWhat = "must be a calendar date YYYY-MM-DD";
+  if (!v.is_string()) return Error(path, kWhat);
+  std::optional<Date> d = ParseDate(v.get_ref<const std::string&>());
+  if (!d) return Error(path, kWhat);
+  *out = *d;
+  return Status::Ok();
+}
+
+// Lowercase only: api.md §1, and one spelling per digest keeps statements comparable.
+Status ReadDigest(const json& v, const std::string& path, Digest* out) {
+  constexpr std::string_view kWhat = "must be 64 lowercase hex digits (SHA-256)";
+  if (!v.is_string()) return Error(path, kWhat);
+  const std::string& s = v.get_ref<const std::string&>();
+  const bool lower_hex = s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+                           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                         });
+  std::optional<Bytes> bytes = lower_hex ? HexDecode(s) : std::nullopt;
+  std::optional<Digest> d = bytes ? DigestFromBytes(*bytes) : std::nullopt;
+  if (!d) return Error(path, kWhat);
+  *out = *d;
+  return Status::Ok();
+}
+
+Status ReadPublicKey(const json& v, const std::string& path, PublicKey* out) {
+  constexpr std::string_view kWhat = "must be base64 of a 32-byte Ed25519 public key";
+  if (!v.is_string()) return Error(path, kWhat);
+  std::optional<Bytes> bytes = Base64Decode(v.get_ref<const std::string&>());
+  std::optional<PublicKey> key = bytes ? PublicKeyFromBytes(*bytes) : std::nullopt;
+  if (!key) return Error(path, kWhat);
+  *out = *key;
+  return Status::Ok();
+}
+
+template <typename E, std::optional<E> (*Parse)(std::string_view)>
+Status ReadEnum(const json& v, const std::string& path, E* out) {
+  if (!v.is_string()) return Error(path, "must be a string");
+  std::optional<E> e = Parse(v.get_ref<const std::string&>());
+  if (!e) return Error(path, "unknown value" + Quoted(v.get_ref<const std::string&>()));
+  *out = *e;
+  return Status::Ok();
+}
+
+enum class Members { kAny, kDistinct };
+enum class Size { kAny, kNonEmpty };
+
+// A reader for a JSON array whose members `read` reads. kDistinct needs operator<.
+template <typename T, Members kMembers, typename Read>
+constexpr auto ListOf(Read read, Size size) {
+  return [read, size](const json& v, const std::string& path, std::vector<T>* out) -> Status {
+    if (!v.is_array()) return Error(path, "must be an array");
+    if (size == Size::kNonEmpty && v.empty()) return Error(path, "must not be empty");
+    out->clear();
+    [[maybe_unused]] std::set<T> seen;
+    std::size_t i = 0;
+    for (const json& member : v.get_ref<const json::array_t&>()) {
+      T item{};
+      if (Status s = read(member, At(path, i), &item); !s.ok()) return s;
+      if constexpr (kMembers == Members::kDistinct) {
+        if (!seen.insert(item).second) return Error(At(path, i), "repeats an earlier member");
+      }
+      out->push_back(std::move(item));
+      ++i;
+    }
+    return Status::Ok();
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// Composite values
+
+Status ReadMoney(const json& v, const std::string& path, Money* out) {
+  Fields f(v, path, {"amount_fen", "currency"});
+  f.Required("amount_fen", ReadAmount, &out->amount);
+  f.Required("currency", ReadCurrency, &out->currency);
+  return f.status();
+}
+
+Status ReadRange(const json& v, const std::string& path, DateRange* out, bool ordered) {
+  Fields f(v, path, {"start", "end"});
+  f.Required("start", ReadDate, &out->start);
+  f.Required("end", ReadDate, &out->end);
+  if (f.ok() && ordered && out->end < out->start) {
+    return Error(f.PathOf("end"), "must not be before start");
+  }
+  return f.status();
+}
+
+Status ReadOrderedRange(const json& v, const std::string& path, DateRange* out) {
+  return ReadRange(v, path, out, /*ordered=*/true);
+}
+
+// policy.issue's period: an empty period is a business refusal (E_POLICY_TERMS, I-2)
+// that ledger/ records, not a schema error.
+Status ReadAnyRange(const json& v, const std::string& path, DateRange* out) {
+  return ReadRange(v, path, out, /*ordered=*/false);
+}
+
+Status ReadSecured(const json& v, const std::string& path, Secured* out) {
+  Fields f(v, path, {"type", "amount"});
+  f.Required("type", ReadEnum<SecuredType, ParseSecuredType>, &out->type);
+  f.Required("amount", ReadMoney, &out->amount);
+  return f.status();
+}
+
+Status ReadKeySpec(const json& v, const std::string& path, KeySpec* out) {
+  Fields f(v, path, {"label", "ed25519"});
+  f.Required("label", ReadKeyLabel, &out->label);
+  f.Required("ed25519", ReadPublicKey, &out->ed25519);
+  return f.status();
+}
+
+Status ReadKeys(const json& v, const std::string& path, std::vector<KeySpec>* out, Size size) {
+  if (Status s = ListOf<KeySpec, Members::kAny>(ReadKeySpec, size)(v, path, out); !s.ok()) {
+    return s;
+  }
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < out->size(); ++i) {
+    if (!labels.insert((*out)[i].label).second) {
+      return Error(Join(At(path, i), "label"), "repeats an earlier label");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadNonEmptyKeys(const json& v, const std::string& path, std::vector<KeySpec>* out) {
+  return ReadKeys(v, path, out, Size::kNonEmpty);
+}
+
+Status ReadAnyKeys(const json& v, const std::string& path, std::vector<KeySpec>* out) {
+  return ReadKeys(v, path, out, Size::kAny);
+}
+
+constexpr auto kHolders =
+    ListOf<std::string, Members::kDistinct>(ReadParticipantId, Size::kNonEmpty);
+constexpr auto kParticipants =
+    ListOf<std::string, Members::kDistinct>(ReadParticipantId, Size::kAny);
+constexpr auto kAssets = ListOf<std::string, Members::kDistinct>(ReadAssetId, Size::kNonEmpty);
+constexpr auto kAnyAssets = ListOf<std::string, Members::kDistinct>(ReadAssetId, Size::kAny);
+constexpr auto kOtherIds = ListOf<std::string, Members::kDistinct>(ReadOtherId, Size::kAny);
+constexpr auto kSnakeNames = ListOf<std::string, Members::kDistinct>(ReadSnakeName, Size::kAny);
+constexpr auto kTexts = ListOf<std::string, Members::kAny>(ReadText, Size::kAny);
+
+Status ReadPatentFacts(const json& v, const std::string& path, PatentFacts* out) {
+  Fields f(v, path,
+           {"application_no", "patent_no", "type", "title", "filing_date", "grant_date", "term_end",
+            "annuity_paid_through"});
+  f.Required("application_no", ReadApplicationNo, &out->application_no);
+  f.Optional("patent_no", ReadText, &out->patent_no);
+  f.Required("type", ReadEnum<PatentType, ParsePatentType>, &out->type);
+  f.Required("title", ReadText, &out->title);
+  f.Required("filing_date", ReadDate, &out->filing_date);
+  f.Optional("grant_date", ReadDate, &out->grant_date);
+  f.Optional("term_end", ReadDate, &out->term_end);
+  f.Required("annuity_paid_through", ReadDate, &out->annuity_paid_through);
+  return f.status();
+}
+
+Status ReadTrademarkFacts(const json& v, const std::string& path, TrademarkFacts* out) {
+  Fields f(v, path,
+           {"reg_no", "nice_class", "goods", "reg_date", "expiry_date", "similarity_group"});
+  f.Required("reg_no", ReadRegNo, &out->reg_no);
+  f.Required("nice_class", ReadNiceClass, &out->nice_class);
+  f.Required("goods", kTexts, &out->goods);
+  f.Required("reg_date", ReadDate, &out->reg_date);
+  f.Required("expiry_date", ReadDate, &out->expiry_date);
+  f.Optional("similarity_group", ReadOtherId, &out->similarity_group);
+  return f.status();
+}
+
+Status ReadDataFacts(const json& v, const std::string& path, DataFacts* out) {
+  Fields f(
+      v, path,
+      {"name", "description", "record_count", "fingerprint_sha256", "source_type", "scenario"});
+  f.Required("name", ReadText, &out->name);
+  f.Required("description", ReadText, &out->description);
+  f.Required("record_count", ReadUint64, &out->record_count);
+  f.Required("fingerprint_sha256", ReadDigest, &out->fingerprint_sha256);
+  f.Required("source_type", ReadEnum<DataSource, ParseDataSource>, &out->source_type);
+  f.Required("scenario", ReadText, &out->scenario);
+  return f.status();
+}
+
+Status ReadValuationItem(const json& v, const std::string& path, ValuationItem* out) {
+  Fields f(v, path, {"asset_id", "value", "legal_score", "technical_score", "economic_score"});
+  f.Required("asset_id", ReadAssetId, &out->asset_id);
+  f.Required("value", ReadMoney, &out->value);
+  f.Optional("legal_score", ReadScore, &out->legal_score);
+  f.Optional("technical_score", ReadScore, &out->technical_score);
+  f.Optional("economic_score", ReadScore, &out->economic_score);
+  return f.status();
+}
+
+Status ReadOtherCollateral(const json& v, const std::string& path, OtherCollateral* out) {
+  Fields f(v, path, {"kind", "description", "amount"});
+  f.Required("kind", ReadEnum<CollateralKind, ParseCollateralKind>, &out->kind);
+  f.Required("description", ReadText, &out->description);
+  f.Required("amount", ReadMoney, &out->amount);
+  return f.status();
+}
+
+// ---------------------------------------------------------------------------------
+// Bodies, one reader per statement type (api.md §3)
+
+Status ReadBody(const json& v, const std::string& path, ParticipantRegister* out) {
+  Fields f(v, path, {"id", "name", "role", "uscc", "region_code", "keys"});
+  f.Required("id", ReadParticipantId, &out->id);
+  f.Required("name", ReadText, &out->name);
+  f.Required("role", ReadEnum<Role, ParseRole>, &out->role);
+  f.Optional("uscc", ReadUscc, &out->uscc);
+  f.Optional("region_code", ReadRegionCode, &out->region_code);
+  f.Required("keys", ReadNonEmptyKeys, &out->keys);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, ParticipantKeys* out) {
+  Fields f(v, path, {"id", "add", "revoke"});
+  f.Required("id", ReadParticipantId, &out->id);
+  f.Required("add", ReadAnyKeys, &out->add);
+  f.Required("revoke", ListOf<std::string, Members::kDistinct>(ReadKeyLabel, Size::kAny),
+             &out->revoke);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, AssetRegister* out) {
+  Fields f(v, path, {"asset_id", "kind", "holders", "patent", "trademark", "data"});
+  f.Required("asset_id", ReadAssetId, &out->asset_id);
+  f.Required("kind", ReadEnum<AssetKind, ParseAssetKind>, &out->kind);
+  f.Required("holders", kHolders, &out->holders);
+  f.Optional("patent", ReadPatentFacts, &out->patent);
+  f.Optional("trademark", ReadTrademarkFacts, &out->trademark);
+  f.Optional("data", ReadDataFacts, &out->data);
+  if (!f.ok()) return f.status();
+
+  // Exactly the facts object named by `kind`, so the record never holds facts of a
+  // kind the asset is not.
+  const std::string kind(AssetKindName(out->kind));
+  const std::pair<std::string_view, bool> facts[] = {{"patent", out->patent.has_value()},
+                                                     {"trademark", out->trademark.has_value()},
+                                                     {"data", out->data.has_value()}};
+  for (const auto& [name, present] : facts) {
+    if (name == kind && !present) return Error(f.PathOf(name), "required for kind " + kind);
+    if (name != kind && present) return Error(f.PathOf(name), "not allowed for kind " + kind);
+  }
+
+  // The id is derived from the official number, so one asset cannot be registered
+  // twice under two ids.
+  std::string expected;
+  switch (out->kind) {
+    case AssetKind::kPatent:
+      expected = "patent:" + out->patent->application_no;
+      break;
+    case AssetKind::kTrademark:
+      expected = "trademark:" + out->trademark->reg_no;
+      break;
+    case AssetKind::kData:
+      if (!out->asset_id.starts_with("data:")) {
+        return Error(f.PathOf("asset_id"), "must be a data: id for kind data");
+      }
+      return Status::Ok();
+  }
+  if (out->asset_id != expected) {
+    return Error(f.PathOf("asset_id"), "must be " + expected + " (kind and official number)");
+  }
+  return Status::Ok();
+}
+
+Status ReadBody(const json& v, const std::string& path, AssetStatus* out) {
+  Fields f(
+      v, path,
+      {"asset_id", "event", "effective_date", "annuity_paid_through", "expiry_date", "holders"});
+  f.Required("asset_id", ReadAssetId, &out->asset_id);
+  f.Required("event", ReadEnum<AssetEvent, ParseAssetEvent>, &out->event);
+  f.Required("effective_date", ReadDate, &out->effective_date);
+  f.Optional("annuity_paid_through", ReadDate, &out->annuity_paid_through);
+  f.Optional("expiry_date", ReadDate, &out->expiry_date);
+  f.Optional("holders", kHolders, &out->holders);
+  if (!f.ok()) return f.status();
+
+  const std::string event(AssetEventName(out->event));
+  if (out->event == AssetEvent::kAnnuityPaid && !out->annuity_paid_through) {
+    return Error(f.PathOf("annuity_paid_through"), "required for event " + event);
+  }
+  if (out->event == AssetEvent::kRenewed && !out->expiry_date) {
+    return Error(f.PathOf("expiry_date"), "required for event " + event);
+  }
+  if (out->event == AssetEvent::kTransferred && !out->holders) {
+    return Error(f.PathOf("holders"), "required for event " + event);
+  }
+  return Status::Ok();
+}
+
+Status ReadBody(const json& v, const std::string& path, DataPublicize* out) {
+  Fields f(v, path, {"asset_id", "publicity_end"});
+  f.Required("asset_id", ReadDataAssetId, &out->asset_id);
+  f.Required("publicity_end", ReadDate, &out->publicity_end);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, DataObject* out) {
+  Fields f(v, path, {"asset_id", "reason", "evidence_sha256"});
+  f.Required("asset_id", ReadDataAssetId, &out->asset_id);
+  f.Required("reason", ReadText, &out->reason);
+  f.Required("evidence_sha256", ReadDigest, &out->evidence_sha256);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, DataResolveObjection* out) {
+  Fields f(v, path, {"asset_id", "objection_index", "upheld"});
+  f.Required("asset_id", ReadDataAssetId, &out->asset_id);
+  f.Required("objection_index", ReadUint64, &out->objection_index);
+  f.Required("upheld", ReadBool, &out->upheld);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, DataConfirm* out) {
+  Fields f(v, path, {"asset_id", "certificate_no", "valid_until"});
+  f.Required("asset_id", ReadDataAssetId, &out->asset_id);
+  f.Required("certificate_no", ReadText, &out->certificate_no);
+  f.Required("valid_until", ReadDate, &out->valid_until);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, DataReject* out) {
+  Fields f(v, path, {"asset_id", "reason"});
+  f.Required("asset_id", ReadDataAssetId, &out->asset_id);
+  f.Required("reason", ReadText, &out->reason);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, ValuationAttest* out) {
+  Fields f(v, path,
+           {"valuation_id", "items", "total", "standard", "methods", "base_date", "valid_until",
+            "report_sha256"});
+  f.Required("valuation_id", ReadOtherId, &out->valuation_id);
+  f.Required("items", ListOf<ValuationItem, Members::kAny>(ReadValuationItem, Size::kNonEmpty),
+             &out->items);
+  f.Required("total", ReadMoney, &out->total);
+  f.Required("standard", ReadText, &out->standard);
+  f.Required("methods",
+             ListOf<ValuationMethod, Members::kDistinct>(
+                 ReadEnum<ValuationMethod, ParseValuationMethod>, Size::kAny),
+             &out->methods);
+  f.Required("base_date", ReadDate, &out->base_date);
+  f.Optional("valid_until", ReadDate, &out->valid_until);
+  f.Required("report_sha256", ReadDigest, &out->report_sha256);
+  if (!f.ok()) return f.status();
+
+  // An asset valued twice in one report would make the total meaningless.
+  std::set<std::string> assets;
+  const std::string items = f.PathOf("items");
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < out->items.size(); ++i) {
+    const ValuationItem& item = out->items[i];
+    if (!assets.insert(item.asset_id).second) {
+      return Error(Join(At(items, i), "asset_id"), "repeats an earlier item's asset");
+    }
+    if (item.value.currency != out->total.currency) {
+      return Error(Join(At(items, i), "value.currency"),
+                   "must equal total.currency (" + out->total.currency + ")");
+    }
+    if (item.value.amount > std::numeric_limits<std::int64_t>::max() - sum) {
+      return Error(Join(At(items, i), "value.amount_fen"), "the sum of item values overflows");
+    }
+    sum += item.value.amount;
+  }
+  if (sum != out->total.amount) {
+    return Error(Join(f.PathOf("total"), "amount_fen"),
+                 "must equal the sum of the item values (" + std::to_string(sum) + ")");
+  }
+  return Status::Ok();
+}
+
+Status ReadBody(const json& v, const std::string& path, ValuationWithdraw* out) {
+  Fields f(v, path, {"valuation_id", "reason"});
+  f.Required("valuation_id", ReadOtherId, &out->valuation_id);
+  f.Required("reason", ReadText, &out->reason);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, CaseRegister* out) {
+  Fields f(v, path, {"case_id", "debtor", "facility", "term", "other_collateral"});
+  f.Required("case_id", ReadOtherId, &out->case_id);
+  f.Required("debtor", ReadParticipantId, &out->debtor);
+  f.Required("facility", ReadMoney, &out->facility);
+  f.Required("term", ReadOrderedRange, &out->term);
+  f.Required("other_collateral",
+             ListOf<OtherCollateral, Members::kAny>(ReadOtherCollateral, Size::kAny),
+             &out->other_collateral);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PledgeRegister* out) {
+  Fields f(v, path,
+           {"pledge_id", "case_id", "pledgors", "debtor", "collateral", "secured", "debt_term",
+            "official_reg_no", "valuation_ids", "contract_sha256", "acknowledgements",
+            "forfeiture_clause"});
+  f.Required("pledge_id", ReadOtherId, &out->pledge_id);
+  f.Optional("case_id", ReadOtherId, &out->case_id);
+  f.Required("pledgors", kHolders, &out->pledgors);
+  f.Required("debtor", ReadParticipantId, &out->debtor);
+  f.Required("collateral", kAssets, &out->collateral);
+  f.Required("secured", ReadSecured, &out->secured);
+  f.Required("debt_term", ReadOrderedRange, &out->debt_term);
+  f.Optional("official_reg_no", ReadText, &out->official_reg_no);
+  f.Required("valuation_ids", kOtherIds, &out->valuation_ids);
+  f.Required("contract_sha256", ReadDigest, &out->contract_sha256);
+  f.Defaulted("acknowledgements", kOtherIds, &out->acknowledgements);
+  f.Defaulted("forfeiture_clause", ReadBool, &out->forfeiture_clause);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PledgeAmend* out) {
+  Fields f(v, path, {"pledge_id", "secured", "debt_term", "release_collateral", "official_reg_no"});
+  f.Required("pledge_id", ReadOtherId, &out->pledge_id);
+  f.Optional("secured", ReadSecured, &out->secured);
+  f.Optional("debt_term", ReadOrderedRange, &out->debt_term);
+  f.Defaulted("release_collateral", kAnyAssets, &out->release_collateral);
+  f.Optional("official_reg_no", ReadText, &out->official_reg_no);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PledgeRelease* out) {
+  Fields f(v, path, {"pledge_id", "reason", "evidence_sha256"});
+  f.Required("pledge_id", ReadOtherId, &out->pledge_id);
+  f.Required("reason", ReadEnum<ReleaseReason, ParseReleaseReason>, &out->reason);
+  f.Optional("evidence_sha256", ReadDigest, &out->evidence_sha256);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PledgeEnforce* out) {
+  Fields f(v, path, {"pledge_id", "started"});
+  f.Required("pledge_id", ReadOtherId, &out->pledge_id);
+  f.Required("started", ReadDate, &out->started);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PolicyIssue* out) {
+  Fields f(v, path,
+           {"policy_id", "product", "insured", "loss_payees", "covered_assets", "period",
+            "limit_per_claim", "aggregate_limit", "deductible", "covered_costs"});
+  f.Required("policy_id", ReadOtherId, &out->policy_id);
+  f.Required("product", ReadSnakeName, &out->product);
+  f.Required("insured", ReadParticipantId, &out->insured);
+  f.Defaulted("loss_payees", kParticipants, &out->loss_payees);
+  f.Required("covered_assets", kAssets, &out->covered_assets);
+  f.Required("period", ReadAnyRange, &out->period);
+  f.Required("limit_per_claim", ReadMoney, &out->limit_per_claim);
+  f.Required("aggregate_limit", ReadMoney, &out->aggregate_limit);
+  f.Required("deductible", ReadMoney, &out->deductible);
+  f.Required("covered_costs", kSnakeNames, &out->covered_costs);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PolicyCancel* out) {
+  Fields f(v, path, {"policy_id", "effective_date", "reason"});
+  f.Required("policy_id", ReadOtherId, &out->policy_id);
+  f.Required("effective_date", ReadDate, &out->effective_date);
+  f.Required("reason", ReadText, &out->reason);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PolicyClaim* out) {
+  Fields f(v, path, {"claim_no", "policy_id", "asset_id", "incident_date", "paid"});
+  f.Required("claim_no", ReadOtherId, &out->claim_no);
+  f.Required("policy_id", ReadOtherId, &out->policy_id);
+  f.Required("asset_id", ReadAssetId, &out->asset_id);
+  f.Required("incident_date", ReadDate, &out->incident_date);
+  f.Required("paid", ReadMoney, &out->paid);
+  return f.status();
+}
+
+template <std::size_t I>
+StatusOr<StatementBody> ReadAlternative(const json& v) {
+  std::variant_alternative_t<I, StatementBody> body{};
+  if (Status s = ReadBody(v, "body", &body); !s.ok()) return s;
+  return StatementBody(std::in_place_index<I>, std::move(body));
+}
+
+// Reads the body as the alternative at `index`, which StatementTypeNames() orders
+// exactly as StatementBody.
+template <std::size_t... I>
+StatusOr<StatementBody> ReadBodyAt(std::size_t index, const json& v, std::index_sequence<I...>) {
+  using Reader = StatusOr<StatementBody> (*)(const json&);
+  static constexpr Reader kReaders[] = {&ReadAlternative<I>...};
+  return kReaders[index](v);
+}
+
+// ---------------------------------------------------------------------------------
+// Encoding
+
+json Str(std::string_view s) { return json(std::string(s)); }
+json DateJson(Date d) { return json(FormatDate(d)); }
+json DigestJson(const Digest& d) { return json(HexEncode(d)); }
+json MoneyJson(const Money& m) { return {{"amount_fen", m.amount}, {"currency", m.currency}}; }
+json RangeJson(const DateRange& r) {
+  return {{"start", FormatDate(r.start)}, {"end", FormatDate(r.end)}};
+}
+json SecuredJson(const Secured& s) {
+  return {{"type", Str(SecuredTypeName(s.type))}, {"amount", MoneyJson(s.amount)}};
+}
+json StringsJson(const std::vector<std::string>& v) { return json(v); }
+
+json KeysJson(const std::vector<KeySpec>& keys) {
+  json out = json::array();
+  for (const KeySpec& k : keys) {
+    out.push_back({{"label", k.label}, {"ed25519", Base64Encode(k.ed25519)}});
+  }
+  return out;
+}
+
+json BodyJson(const ParticipantRegister& b) {
+  json j = {
+      {"id", b.id}, {"name", b.name}, {"role", Str(RoleName(b.role))}, {"keys", KeysJson(b.keys)}};
+  if (b.uscc) j["uscc"] = *b.uscc;
+  if (b.region_code) j["region_code"] = *b.region_code;
+  return j;
+}
+
+json BodyJson(const ParticipantKeys& b) {
+  return {{"id", b.id}, {"add", KeysJson(b.add)}, {"revoke", StringsJson(b.revoke)}};
+}
+
+json PatentJson(const PatentFacts& p) {
+  json j = {{"application_no", p.application_no},
+            {"type", Str(PatentTypeName(p.type))},
+            {"title", p.title},
+            {"filing_date", DateJson(p.filing_date)},
+            {"annuity_paid_through", DateJson(p.annuity_paid_through)}};
+  if (p.patent_no) j["patent_no"] = *p.patent_no;
+  if (p.grant_date) j["grant_date"] = DateJson(*p.grant_date);
+  if (p.term_end) j["term_end"] = DateJson(*p.term_end);
+  return j;
+}
+
+json TrademarkJson(const TrademarkFacts& t) {
+  json j = {{"reg_no", t.reg_no},
+            {"nice_class", t.nice_class},
+            {"goods", StringsJson(t.goods)},
+            {"reg_date", DateJson(t.reg_date)},
+            {"expiry_date", DateJson(t.expiry_date)}};
+  if (t.similarity_group) j["similarity_group"] = *t.similarity_group;
+  return j;
+}
+
+json DataJson(const DataFacts& d) {
+  return {{"name", d.name},
+          {"description", d.description},
+          {"record_count", d.record_count},
+          {"fingerprint_sha256", DigestJson(d.fingerprint_sha256)},
+          {"source_type", Str(DataSourceName(d.source_type))},
+          {"scenario", d.scenario}};
+}
+
+json BodyJson(const AssetRegister& b) {
+  json j = {{"asset_id", b.asset_id},
+            {"kind", Str(AssetKindName(b.kind))},
+            {"holders", StringsJson(b.holders)}};
+  if (b.patent) j["patent"] = PatentJson(*b.patent);
+  if (b.trademark) j["trademark"] = TrademarkJson(*b.trademark);
+  if (b.data) j["data"] = DataJson(*b.data);
+  return j;
+}
+
+json BodyJson(const AssetStatus& b) {
+  json j = {{"asset_id", b.asset_id},
+            {"event", Str(AssetEventName(b.event))},
+            {"effective_date", DateJson(b.effective_date)}};
+  if (b.annuity_paid_through) j["annuity_paid_through"] = DateJson(*b.annuity_paid_through);
+  if (b.expiry_date) j["expiry_date"] = DateJson(*b.expiry_date);
+  if (b.holders) j["holders"] = StringsJson(*b.holders);
+  return j;
+}
+
+json BodyJson(const DataPublicize& b) {
+  return {{"asset_id", b.asset_id}, {"publicity_end", DateJson(b.publicity_end)}};
+}
+
+json BodyJson(const DataObject& b) {
+  return {{"asset_id", b.asset_id},
+          {"reason", b.reason},
+          {"evidence_sha256", DigestJson(b.evidence_sha256)}};
+}
+
+json BodyJson(const DataResolveObjection& b) {
+  return {{"asset_id", b.asset_id}, {"objection_index", b.objection_index}, {"upheld", b.upheld}};
+}
+
+json BodyJson(const DataConfirm& b) {
+  return {{"asset_id", b.asset_id},
+          {"certificate_no", b.certificate_no},
+          {"valid_until", DateJson(b.valid_until)}};
+}
+
+json BodyJson(const DataReject& b) { return {{"asset_id", b.asset_id}, {"reason", b.reason}}; }
+
+json BodyJson(const ValuationAttest& b) {
+  json items = json::array();
+  for (const ValuationItem& item : b.items) {
+    json i = {{"asset_id", item.asset_id}, {"value", MoneyJson(item.value)}};
+    if (item.legal_score) i["legal_score"] = *item.legal_score;
+    if (item.technical_score) i["technical_score"] = *item.technical_score;
+    if (item.economic_score) i["economic_score"] = *item.economic_score;
+    items.push_back(std::move(i));
+  }
+  json methods = json::array();
+  for (ValuationMethod m : b.methods) methods.push_back(Str(ValuationMethodName(m)));
+  json j = {{"valuation_id", b.valuation_id},
+            {"items", std::move(items)},
+            {"total", MoneyJson(b.total)},
+            {"standard", b.standard},
+            {"methods", std::move(methods)},
+            {"base_date", DateJson(b.base_date)},
+            {"report_sha256", DigestJson(b.report_sha256)}};
+  if (b.valid_until) j["valid_until"] = DateJson(*b.valid_until);
+  return j;
+}
+
+json BodyJson(const ValuationWithdraw& b) {
+  return {{"valuation_id", b.valuation_id}, {"reason", b.reason}};
+}
+
+json BodyJson(const CaseRegister& b) {
+  json other = json::array();
+  for (const OtherCollateral& c : b.other_collateral) {
+    other.push_back({{"kind", Str(CollateralKindName(c.kind))},
+                     {"description", c.description},
+                     {"amount", MoneyJson(c.amount)}});
+  }
+  return {{"case_id", b.case_id},
+          {"debtor", b.debtor},
+          {"facility", MoneyJson(b.facility)},
+          {"term", RangeJson(b.term)},
+          {"other_collateral", std::move(other)}};
+}
+
+json BodyJson(const PledgeRegister& b) {
+  json j = {{"pledge_id", b.pledge_id},
+            {"pledgors", StringsJson(b.pledgors)},
+            {"debtor", b.debtor},
+            {"collateral", StringsJson(b.collateral)},
+            {"secured", SecuredJson(b.secured)},
+            {"debt_term", RangeJson(b.debt_term)},
+            {"valuation_ids", StringsJson(b.valuation_ids)},
+            {"contract_sha256", DigestJson(b.contract_sha256)}};
+  if (b.case_id) j["case_id"] = *b.case_id;
+  if (b.official_reg_no) j["official_reg_no"] = *b.official_reg_no;
+  if (!b.acknowledgements.empty()) j["acknowledgements"] = StringsJson(b.acknowledgements);
+  if (b.forfeiture_clause) j["forfeiture_clause"] = true;
+  return j;
+}
+
+json BodyJson(const PledgeAmend& b) {
+  json j = {{"pledge_id", b.pledge_id}};
+  if (b.secured) j["secured"] = SecuredJson(*b.secured);
+  if (b.debt_term) j["debt_term"] = RangeJson(*b.debt_term);
+  if (!b.release_collateral.empty()) j["release_collateral"] = StringsJson(b.release_collateral);
+  if (b.official_reg_no) j["official_reg_no"] = *b.official_reg_no;
+  return j;
+}
+
+json BodyJson(const PledgeRelease& b) {
+  json j = {{"pledge_id", b.pledge_id}, {"reason", Str(ReleaseReasonName(b.reason))}};
+  if (b.evidence_sha256) j["evidence_sha256"] = DigestJson(*b.evidence_sha256);
+  return j;
+}
+
+json BodyJson(const PledgeEnforce& b) {
+  return {{"pledge_id", b.pledge_id}, {"started", DateJson(b.started)}};
+}
+
+json BodyJson(const PolicyIssue& b) {
+  json j = {{"policy_id", b.policy_id},
+            {"product", b.product},
+            {"insured", b.insured},
+            {"covered_assets", StringsJson(b.covered_assets)},
+            {"period", RangeJson(b.period)},
+            {"limit_per_claim", MoneyJson(b.limit_per_claim)},
+            {"aggregate_limit", MoneyJson(b.aggregate_limit)},
+            {"deductible", MoneyJson(b.deductible)},
+            {"covered_costs", StringsJson(b.covered_costs)}};
+  if (!b.loss_payees.empty()) j["loss_payees"] = StringsJson(b.loss_payees);
+  return j;
+}
+
+json BodyJson(const PolicyCancel& b) {
+  return {{"policy_id", b.policy_id},
+          {"effective_date", DateJson(b.effective_date)},
+          {"reason", b.reason}};
+}
+
+json BodyJson(const PolicyClaim& b) {
+  return {{"claim_no", b.claim_no},
+          {"policy_id", b.policy_id},
+          {"asset_id", b.asset_id},
+          {"incident_date", DateJson(b.incident_date)},
+          {"paid", MoneyJson(b.paid)}};
+}
+
+}  // namespace
+
+StatusOr<Statement> DecodeStatement(std::string_view text) {
+  // nlohmann skips a UTF-8 byte order mark; RFC 8259 §8.1 forbids sending one, and
+  // refusing it keeps one spelling per statement.
+  if (text.starts_with("\xEF\xBB\xBF")) return Error("", "byte order mark not allowed");
+  std::string error;
+  const json j = ParseStrict(text, &error);
+  if (!error.empty()) return Status::InvalidArgument(std::move(error));
+
+  Statement st;
+  Fields f(j, "", {"v", "type", "submitter", "idempotency_key", "created", "body"});
+  f.Required("v", ReadVersion, &st.v);
+  f.Required("type", ReadType, &st.type);
+  f.Required("submitter", ReadParticipantId, &st.submitter);
+  f.Required("idempotency_key", ReadIdempotencyKey, &st.idempotency_key);
+  f.Required("created", ReadInstant, &st.created_ms);
+  if (!f.ok()) return f.status();
+  if (!f.Has("body")) return Error("body", "required");
+
+  const auto& names = StatementTypeNames();
+  const auto index =
+      static_cast<std::size_t>(std::find(names.begin(), names.end(), st.type) - names.begin());
+  StatusOr<StatementBody> body = ReadBodyAt(
+      index, *j.find("body"), std::make_index_sequence<std::variant_size_v<StatementBody>>());
+  if (!body.ok()) return body.status();
+  st.body = std::move(*body);
+  return st;
+}
+
+std::string EncodeStatement(const Statement& s) {
+  json j = {{"v", s.v},
+            {"type", Str(StatementTypeName(s.body))},
+            {"submitter", s.submitter},
+            {"idempotency_key", s.idempotency_key},
+            {"created", FormatInstant(s.created_ms)},
+            {"body", std::visit([](const auto& b) { return BodyJson(b); }, s.body)}};
+  // `replace` rather than the default `strict`: a Statement built in code may hold
+  // invalid UTF-8, and strict would throw.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace ipledger::api

@@ -1,0 +1,39 @@
+// Request and Response: HTTP messages as the router sees them, without sockets.
+//
+// api/server/server.cc converts Beast messages to and from these; api/server/router.cc handles them.
+// Value types; thread-compatible.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ipledger::api {
+
+struct Request {
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // path plus optional "?query", as sent
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string remote;  // peer address, for logs
+
+  // The header `name` (lower case) or "" if absent.
+  const std::string& Header(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+  // For logs and metrics: the route pattern (e.g. "/v1/entries/{index}") and the caller.
+  std::string route;
+  std::string caller;
+};
+
+// Handles one request; must call `respond` exactly once, from any thread.
+using Respond = std::function<void(Response)>;
+using Handler = std::function<void(Request, Respond)>;
+
+}  // namespace ipledger::api

@@ -1,0 +1,53 @@
+// Router: the HTTP API of api.md §5–8 over a Registry, without sockets.
+//
+// Reads are answered on the calling (io) thread; writes are decoded and checked for
+// schema here, then queued to the GroupCommitter, and answered when their batch is
+// durable. Callers are identified by RFC 9421 signatures (api.md §8): a request without
+// one is anonymous and sees public views; a bad one is 401, never a silent downgrade.
+//
+// Thread-safety: Handle may be called concurrently from any number of threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/server/http_types.h"
+#include "api/server/metrics.h"
+#include "ledger/registry/group_commit.h"
+#include "ledger/registry/registry.h"
+
+namespace ipledger::api {
+
+struct RouterOptions {
+  // Seconds since the epoch, for RFC 9421 `created` checks. Default: the system clock.
+  std::function<std::int64_t()> clock_seconds;
+  // Allowed distance of `created` from the clock. Default: 300 s (api.md §8).
+  std::int64_t signature_window_seconds = 300;
+  // Where request and batch log lines go (one line each). Default: stderr.
+  std::function<void(const std::string&)> log;
+};
+
+class Router {
+ public:
+  // `registry`, `committer` and `metrics` must outlive the Router.
+  Router(Registry& registry, GroupCommitter& committer, Metrics& metrics, RouterOptions options);
+
+  void Handle(Request request, Respond respond);
+
+  // Every (method, path pattern) the router serves, e.g. {"GET", "/v1/entries/{index}"}.
+  static const std::vector<std::pair<std::string, std::string>>& Routes();
+
+  struct Caller;  // router.cc
+
+ private:
+  Registry& registry_;
+  GroupCommitter& committer_;
+  Metrics& metrics_;
+  RouterOptions options_;
+};
+
+}  // namespace ipledger::api

@@ -1,0 +1,290 @@
+#include "ledger/log/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <cstdio>
+#include <limits>
+
+#include "crypto/bytes.h"
+
+namespace ipledger {
+namespace {
+
+constexpr std::array<std::string_view, kColumnCount> kColumnNames = {"leaves", "envelopes", "tree",
+                                                                     "state",  "index",     "meta"};
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  std::string m = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(m);
+  if (s.IsCorruption()) return Status::Corruption(m);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(m);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsAborted()) {
+    return Status::Unavailable(m);
+  }
+  return Status::Internal(m);
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+std::string_view ColumnName(Column c) { return kColumnNames[static_cast<size_t>(c)]; }
+
+struct WriteSet::Rep {
+  struct Op {
+    Column column;
+    bool is_delete;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops;
+  size_t bytes = 0;
+};
+
+WriteSet::WriteSet() : rep_(std::make_unique<Rep>()) {}
+WriteSet::~WriteSet() = default;
+WriteSet::WriteSet(WriteSet&&) noexcept = default;
+WriteSet& WriteSet::operator=(WriteSet&&) noexcept = default;
+
+void WriteSet::Put(Column c, std::string_view key, std::string_view value) {
+  rep_->bytes += key.size() + value.size();
+  rep_->ops.push_back({c, false, std::string(key), std::string(value)});
+}
+
+void WriteSet::Delete(Column c, std::string_view key) {
+  rep_->bytes += key.size();
+  rep_->ops.push_back({c, true, std::string(key), {}});
+}
+
+void WriteSet::Merge(const WriteSet& other) {
+  rep_->ops.insert(rep_->ops.end(), other.rep_->ops.begin(), other.rep_->ops.end());
+  rep_->bytes += other.rep_->bytes;
+}
+
+size_t WriteSet::ByteSize() const { return rep_->bytes; }
+
+struct Store::Rep {
+  std::unique_ptr<rocksdb::DB> db;
+  std::array<rocksdb::ColumnFamilyHandle*, kColumnCount> handles{};
+  bool read_only = false;
+  bool sync = true;
+
+  rocksdb::ColumnFamilyHandle* cf(Column c) const { return handles[static_cast<size_t>(c)]; }
+
+  ~Rep() {
+    if (!db) return;
+    if (!read_only) {
+      // A clean close moves the memtables into checksummed table files, so the next
+      // open replays no log and every stored byte is covered by a block checksum.
+      rocksdb::FlushOptions fo;
+      std::vector<rocksdb::ColumnFamilyHandle*> all(handles.begin(), handles.end());
+      rocksdb::Status fs = db->Flush(fo, all);
+      if (!fs.ok())
+        std::fprintf(stderr, "ipledger: flushing on close: %s\n", fs.ToString().c_str());
+    }
+    for (auto* h : handles) {
+      if (h != nullptr) {
+        rocksdb::Status s = db->DestroyColumnFamilyHandle(h);
+        if (!s.ok())
+          std::fprintf(stderr, "ipledger: closing column family: %s\n", s.ToString().c_str());
+      }
+    }
+    rocksdb::Status s = db->Close();
+    if (!s.ok()) std::fprintf(stderr, "ipledger: closing database: %s\n", s.ToString().c_str());
+  }
+};
+
+Store::Store(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Store::~Store() = default;
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create;
+  db_options.error_if_exists = options.create;
+  db_options.create_missing_column_families = options.create;
+  db_options.paranoid_checks = true;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  if (options.env != nullptr) db_options.env = options.env;
+  // Every batch writes the small `meta` column; its memtable would almost never fill,
+  // and a write-ahead log file can only be deleted once every column family with data
+  // in it has flushed. Without a cap the logs of a busy registry grew to several GB
+  // (34 files at 1e6 entries), all replayed on restart. 256 MB forces the flush.
+  db_options.max_total_wal_size = 256 << 20;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  // Index and filter blocks stay with the table readers (not in the block cache, where
+  // data blocks would evict them and every point read would re-read and re-checksum
+  // its index block); Bloom filters make point reads of absent keys cheap.
+  rocksdb::BlockBasedTableOptions table;
+  table.cache_index_and_filter_blocks = false;
+  table.block_cache = rocksdb::NewLRUCache(64 << 20);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  // leaves, envelopes and tree are keyed by dense u64 indexes and only ever read at keys
+  // that exist: a Bloom filter would be consulted and never help. Tree hashes are
+  // random bytes, which no compressor shrinks. Sequential keys insert into the memtable
+  // with a hint (the last position for the same 1-byte prefix) instead of a full search.
+  rocksdb::ColumnFamilyOptions dense_options = cf_options;
+  rocksdb::BlockBasedTableOptions dense_table = table;
+  dense_table.filter_policy.reset();
+  dense_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table));
+  dense_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(1));
+  rocksdb::ColumnFamilyOptions tree_options = dense_options;
+  tree_options.compression = rocksdb::kNoCompression;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (std::string_view name : kColumnNames) {
+    const bool dense = name == "leaves" || name == "envelopes" || name == "tree";
+    descriptors.emplace_back(std::string(name), name == "tree" ? tree_options
+                                                : dense        ? dense_options
+                                                               : cf_options);
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &raw)
+                        : rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  if (!s.ok()) {
+    if (s.IsInvalidArgument() && s.ToString().find("exists") != std::string::npos) {
+      return Status::AlreadyExists("a ledger database already exists in " + dir);
+    }
+    if (s.IsInvalidArgument() ||
+        (s.IsIOError() && s.ToString().find("No such file") != std::string::npos)) {
+      return Status::NotFound("no ledger database in " + dir + " (" + s.ToString() + ")");
+    }
+    return FromRocks(s, "opening " + dir);
+  }
+  auto rep = std::make_unique<Rep>();
+  rep->read_only = options.read_only;
+  rep->sync = options.sync;
+  // handles[0] is the default column family, which ipledger does not use.
+  if (!handles.empty()) {
+    rocksdb::Status ds = db->DestroyColumnFamilyHandle(handles[0]);
+    (void)ds;  // the default handle is owned by the DB; destroying it is a no-op
+  }
+  for (size_t i = 0; i < kColumnCount; ++i) rep->handles[i] = handles[i + 1];
+  rep->db = std::move(db);
+  return std::unique_ptr<Store>(new Store(std::move(rep)));
+}
+
+Status Store::Write(WriteSet& writes) {
+  if (rep_->read_only) return Status::FailedPrecondition("the store is open read-only");
+  rocksdb::WriteBatch batch;
+  for (const auto& op : writes.rep_->ops) {
+    rocksdb::Status s = op.is_delete
+                            ? batch.Delete(rep_->cf(op.column), ToSlice(op.key))
+                            : batch.Put(rep_->cf(op.column), ToSlice(op.key), ToSlice(op.value));
+    if (!s.ok()) return FromRocks(s, "building write batch");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = rep_->sync;
+  rocksdb::Status s = rep_->db->Write(wo, &batch);
+  if (!s.ok()) {
+    // Outcome unknown: the batch may or may not be on disk (style.md B.7).
+    return Status::Unavailable("durable write failed, outcome unknown: " + s.ToString());
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> Store::Get(Column c, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->cf(c), ToSlice(key), &value);
+  if (!s.ok()) {
+    return FromRocks(s, std::string("reading ") + std::string(ColumnName(c)) + " key " +
+                            HexEncode(AsBytes(key)));
+  }
+  return value;
+}
+
+Status Store::MultiGet(Column c, std::span<const std::string> keys,
+                       std::vector<std::string>* values) const {
+  // The batched form: keys that fall in one table file share its index and filter
+  // lookups, and keys in one data block share its read (a proof's lower tree levels
+  // are neighbouring keys).
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const auto& k : keys) slices.emplace_back(k);
+  std::vector<rocksdb::PinnableSlice> pinned(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rep_->db->MultiGet(rocksdb::ReadOptions(), rep_->cf(c), keys.size(), slices.data(), pinned.data(),
+                     statuses.data());
+  values->resize(keys.size());
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (!statuses[i].ok()) {
+      return FromRocks(statuses[i], std::string("reading ") + std::string(ColumnName(c)) + " key " +
+                                        HexEncode(AsBytes(keys[i])));
+    }
+    (*values)[i].assign(pinned[i].data(), pinned[i].size());
+  }
+  return Status::Ok();
+}
+
+Status Store::Scan(Column c, std::string_view start, std::string_view end,
+                   const std::function<bool(std::string_view, std::string_view)>& fn,
+                   ScanMode mode) const {
+  rocksdb::ReadOptions ro;
+  if (mode == ScanMode::kBulk) {
+    ro.fill_cache = false;
+    ro.readahead_size = 2 << 20;
+  }
+  rocksdb::Slice upper(end.data(), end.size());
+  if (!end.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(ro, rep_->cf(c)));
+  for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    rocksdb::Slice v = it->value();
+    if (!fn({k.data(), k.size()}, {v.data(), v.size()})) break;
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), std::string("scanning ") + std::string(ColumnName(c)));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::optional<std::pair<std::string, std::string>>> Store::LastInRange(
+    Column c, std::string_view lower, std::string_view upper) const {
+  std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->cf(c)));
+  it->SeekForPrev(ToSlice(upper));
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), std::string("seeking in ") + std::string(ColumnName(c)));
+  }
+  std::optional<std::pair<std::string, std::string>> result;
+  if (it->Valid() && it->key().compare(ToSlice(lower)) >= 0) {
+    result.emplace(it->key().ToString(), it->value().ToString());
+  }
+  return result;
+}
+
+Status Store::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(rep_->db.get(), &raw);
+  if (!s.ok()) return FromRocks(s, "preparing a checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // No flush: a read-only instance cannot flush (and would wait forever for one), so the
+  // write-ahead log is copied instead (log_size_for_flush = max).
+  s = checkpoint->CreateCheckpoint(dir, std::numeric_limits<std::uint64_t>::max());
+  if (!s.ok()) {
+    if (s.IsInvalidArgument() && s.ToString().find("exists") != std::string::npos) {
+      return Status::AlreadyExists(dir + " already exists");
+    }
+    return FromRocks(s, "writing a checkpoint to " + dir);
+  }
+  return Status::Ok();
+}
+
+bool Store::read_only() const { return rep_->read_only; }
+
+}  // namespace ipledger

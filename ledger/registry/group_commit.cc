@@ -1,0 +1,121 @@
+#include "ledger/registry/group_commit.h"
+
+#include <chrono>
+
+namespace ipledger {
+
+GroupCommitter::GroupCommitter(Registry& registry, GroupCommitOptions options)
+    : registry_(registry),
+      options_(std::move(options)),
+      completer_([this] { Complete(); }),
+      thread_([this] { Run(); }) {}
+
+GroupCommitter::~GroupCommitter() { Stop(); }
+
+void GroupCommitter::Enqueue(Submission s, Done done) {
+  bool stopping = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping = stopping_;
+    if (!stopping && queue_.size() < options_.max_queue) {
+      queue_.push_back({std::move(s), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable(stopping ? "the registry is shutting down"
+                                    : "overloaded: too many submissions queued"));
+}
+
+void GroupCommitter::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  // Several threads may call Stop at once: exactly one of them joins. The writer
+  // first (it finishes what is queued), then the completer (it drains what is left).
+  std::lock_guard<std::mutex> j(join_mu_);
+  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> l(done_mu_);
+    writer_done_ = true;
+    done_cv_.notify_all();
+  }
+  if (completer_.joinable()) completer_.join();
+}
+
+void GroupCommitter::Run() {
+  for (;;) {
+    std::vector<Item> batch;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      std::size_t bytes = 0;
+      while (!queue_.empty() && batch.size() < options_.max_batch &&
+             (batch.empty() || bytes + queue_.front().submission.envelope_bytes.size() <=
+                                   options_.max_batch_bytes)) {
+        bytes += queue_.front().submission.envelope_bytes.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<Submission> submissions;
+    submissions.reserve(batch.size());
+    Committed c;
+    c.done.reserve(batch.size());
+    for (Item& item : batch) {
+      submissions.push_back(std::move(item.submission));
+      c.done.push_back(std::move(item.done));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    c.outcomes = registry_.Submit(submissions);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (c.outcomes.ok()) {
+      // The writer is the only appender, so the head now is this batch's checkpoint.
+      c.head = registry_.ledger().head();
+      if (options_.on_batch) options_.on_batch(batch.size(), c.head.checkpoint.size, seconds);
+    }
+    std::unique_lock<std::mutex> l(done_mu_);
+    done_cv_.wait(l, [this] { return committed_.size() < kMaxCommittedBatches; });
+    committed_.push_back(std::move(c));
+    done_cv_.notify_all();
+  }
+}
+
+void GroupCommitter::Complete() {
+  for (;;) {
+    Committed c;
+    {
+      std::unique_lock<std::mutex> l(done_mu_);
+      done_cv_.wait(l, [this] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // the writer stopped and everything is completed
+      c = std::move(committed_.front());
+      committed_.pop_front();
+      done_cv_.notify_all();
+    }
+    if (!c.outcomes.ok()) {
+      for (Done& done : c.done) done(c.outcomes.status());
+      continue;
+    }
+    for (std::size_t i = 0; i < c.done.size(); ++i) {
+      CommitResult r;
+      r.outcome = std::move((*c.outcomes)[i]);
+      r.tree_size = c.head.checkpoint.size;
+      r.signed_checkpoint = c.head.signed_checkpoint;
+      if (r.outcome.kind != OutcomeKind::kRejected) {
+        auto proof = registry_.ledger().ProveInclusion(r.outcome.index, r.tree_size);
+        if (!proof.ok()) {
+          c.done[i](proof.status());
+          continue;
+        }
+        r.inclusion_proof = std::move(*proof);
+      }
+      c.done[i](std::move(r));
+    }
+  }
+}
+
+}  // namespace ipledger

@@ -1,0 +1,97 @@
+// GroupCommitter: the single writer thread in front of a Registry.
+//
+// Callers enqueue submissions from any thread; the writer drains everything queued
+// (bounded by count and bytes) into one Registry::Submit — one WriteBatch, one fsync,
+// one signed checkpoint — and hands the batch to the completion thread, which completes
+// every waiting caller with its outcome, the checkpoint covering the batch and, for
+// logged entries, the inclusion proof against it (group commit, design.md principle 5),
+// while the writer already sequences the next batch. Completions run on the completion
+// thread, in batch order, and should be quick. After a failed write every later
+// submission completes with kUnavailable (the registry is read-only until restart).
+//
+// Thread-safety: Enqueue may be called from any thread; Stop is idempotent.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "ledger/base/status.h"
+#include "ledger/registry/registry.h"
+
+namespace ipledger {
+
+struct CommitResult {
+  SubmitOutcome outcome;
+  std::uint64_t tree_size = 0;          // size of `signed_checkpoint`
+  std::string signed_checkpoint;        // the head right after this batch
+  std::vector<Digest> inclusion_proof;  // of outcome.index in tree_size (logged outcomes)
+};
+
+struct GroupCommitOptions {
+  // Largest batch. Default: 1024 submissions.
+  std::size_t max_batch = 1024;
+  // Largest batch in envelope bytes. Default: 8 MiB.
+  std::size_t max_batch_bytes = 8 << 20;
+  // Largest queue; Enqueue beyond it completes at once with kUnavailable ("overloaded",
+  // HTTP 429). Default: 16384.
+  std::size_t max_queue = 16384;
+  // Called after each committed batch with its size and the new tree size. Default: none.
+  std::function<void(std::size_t batch, std::uint64_t tree_size, double seconds)> on_batch;
+};
+
+class GroupCommitter {
+ public:
+  using Done = std::function<void(StatusOr<CommitResult>)>;
+
+  // Starts the writer thread. `registry` must outlive this object.
+  GroupCommitter(Registry& registry, GroupCommitOptions options);
+  ~GroupCommitter();  // Stop()
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Queues `s`; `done` runs exactly once, on the writer thread (or here, if refused
+  // at once: kUnavailable when stopped or overloaded).
+  void Enqueue(Submission s, Done done);
+
+  // Finishes the batch in flight and everything queued, then stops the thread.
+  void Stop();
+
+ private:
+  struct Item {
+    Submission submission;
+    Done done;
+  };
+  // A durable batch (or a failed one) whose callers are still to be completed.
+  struct Committed {
+    std::vector<Done> done;
+    StatusOr<std::vector<SubmitOutcome>> outcomes;
+    Head head;
+  };
+  void Run();
+  void Complete();
+
+  Registry& registry_;
+  const GroupCommitOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  std::mutex join_mu_;      // serializes the joins in Stop
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Committed> committed_;                       // guarded by done_mu_
+  bool writer_done_ = false;                              // guarded by done_mu_
+  static constexpr std::size_t kMaxCommittedBatches = 8;  // then the writer waits
+
+  std::thread completer_;
+  std::thread thread_;
+};
+
+}  // namespace ipledger

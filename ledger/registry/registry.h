@@ -1,0 +1,216 @@
+// Registry: what the log means. It authenticates, authorizes and validates statements
+// in log order against current state, appends them (accepted ones as their own type,
+// rule-refused ones as `refusal` leaves) and keeps the derived state — participants,
+// assets, pledges, valuations, policies, financing cases and secondary indexes — in the
+// same RocksDB WriteBatch as the leaves.
+//
+// Admission failures (E_SIGNATURE, E_FORBIDDEN, E_STALE_STATEMENT,
+// E_IDEMPOTENCY_CONFLICT; E_SCHEMA is found by api/ before) are answered and forgotten:
+// nothing is written. Everything else is logged. Apply is deterministic: it reads no
+// clock (the batch time is chosen before the batch is sequenced) and no randomness, so
+// `ipledger verify --replay` can rebuild the state from the log and compare.
+//
+// Storage (column `state`, versioned: one key per change, so any past version can be
+// read): "<tag>/<id>\0<index u64 BE>" -> record (ledger/record.h), tags P participant,
+// A asset, L pledge, V valuation, Y policy, C case, K claim.
+// Column `index`: "I/<submitter>\0<idempotency key>" -> index || envelope SHA-256;
+// "O/<index>" -> outcome; "H/<asset>\0<index>" asset history; "W/<participant>\0<index>"
+// participant history; "T/<type>\0<index>"; "D/<time ms>||<index>" time index;
+// "G/<similarity group>\0<asset>"; "AV/<asset>\0<valuation>"; "AY/<asset>\0<policy>";
+// "F/<index>" -> statistics fact of an accepted pledge registration (ledger/stats.h).
+//
+// Thread-safety: Submit and Precheck serialize on one sequencer mutex; queries may run
+// concurrently with them and see committed state only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/dsse.h"
+#include "ledger/base/status.h"
+#include "ledger/log/ledger.h"
+#include "ledger/registry/record.h"
+#include "ledger/registry/statement.h"
+#include "ledger/registry/stats.h"
+
+namespace ipledger {
+
+// One envelope to sequence: decoded by api/ (schema already checked).
+struct Submission {
+  DsseEnvelope envelope;
+  std::string envelope_bytes;  // exactly as received; the log keeps these
+  Statement statement;         // decoded from envelope.payload
+  // Signatures already checked before queueing (PreverifySignatures): key id and the
+  // key it verified with. The sequencer skips the Ed25519 check for a signature whose
+  // key id still maps to that same key, and checks every other one itself.
+  std::vector<std::pair<std::string, PublicKey>> preverified;
+};
+
+enum class OutcomeKind {
+  kAccepted,  // appended as its own type (201)
+  kReplayed,  // same idempotency key and envelope as an earlier entry (200)
+  kRefused,   // authentic and authorized, refused by a rule: appended as a refusal
+  kRejected,  // admission failure: nothing written
+};
+
+struct SubmitOutcome {
+  OutcomeKind kind = OutcomeKind::kRejected;
+  std::vector<std::string> codes;  // refusal or rejection codes
+  std::vector<std::string> warnings;
+  std::string detail;
+  // Logged outcomes (accepted, replayed, refused): the entry.
+  std::uint64_t index = 0;
+  std::string leaf;
+  std::int64_t time_ms = 0;
+  bool replayed_refusal = false;  // kReplayed of an entry that was a refusal
+};
+
+struct RegistryOptions {
+  LedgerOptions ledger;
+  // How far `created` may be from the batch time. Default: 10 minutes (api.md §2).
+  std::int64_t stale_window_ms = 10 * 60 * 1000;
+};
+
+struct PledgeStatusView {
+  std::string asset_id;
+  std::uint64_t as_of_index = 0;  // the last entry the answer accounts for
+  bool pledged = false;
+  std::vector<PledgeRecord> pledges;    // active (registered or enforcing) at as_of_index
+  std::vector<std::uint64_t> evidence;  // entries that establish each pledge's state
+};
+
+struct CoverageView {
+  std::string asset_id;
+  Date date;
+  bool covered = false;
+  struct Policy {
+    PolicyRecord record;
+    std::int64_t remaining_aggregate = 0;
+  };
+  std::vector<Policy> policies;  // in force on `date`
+};
+
+class Registry {
+ public:
+  // Creates the ledger in `dir` and appends the genesis entry: `genesis` must be a
+  // participant.register of role registry, signed by one of its own keys (api.md §10).
+  static Status Create(const std::string& dir, std::string_view origin, const SigningKey& log_key,
+                       const Submission& genesis, const RegistryOptions& options);
+  // Opens for sequencing (takes the log key) or read-only; see Ledger::Open.
+  static StatusOr<std::unique_ptr<Registry>> Open(const std::string& dir, SigningKey log_key,
+                                                  const RegistryOptions& options);
+  static StatusOr<std::unique_ptr<Registry>> OpenReadOnly(const std::string& dir,
+                                                          const RegistryOptions& options);
+
+  // Sequences `batch` in order and appends every logged outcome in one durable batch
+  // (returns after fsync). One outcome per submission, in order. `time_ms` forces the
+  // batch time (replay); default: Ledger::NextTime(). A failed append returns its
+  // status (kUnavailable: the ledger is read-only now) and no outcome.
+  StatusOr<std::vector<SubmitOutcome>> Submit(std::span<const Submission> batch,
+                                              std::optional<std::int64_t> time_ms = {});
+
+  // Verifies the Ed25519 signatures of `s` against the committed participant keys and
+  // records the ones that verify in s->preverified, so that this expensive part runs on
+  // the caller's thread, in parallel, instead of in the sequencer. Never decides
+  // anything: the sequencer still checks every key against the state it sequences in.
+  void PreverifySignatures(Submission* s) const;
+
+  // Runs every check Submit would run, against current state, writing nothing.
+  SubmitOutcome Precheck(const Submission& submission);
+
+  Ledger& ledger() { return *ledger_; }
+  const Ledger& ledger() const { return *ledger_; }
+
+  // Queries. `as_of` = a log index (inclusive); default: the latest committed entry.
+  // kNotFound if the id does not exist (at that index).
+  StatusOr<ParticipantRecord> GetParticipant(std::string_view id,
+                                             std::optional<std::uint64_t> as_of = {}) const;
+  StatusOr<AssetRecord> GetAsset(std::string_view id,
+                                 std::optional<std::uint64_t> as_of = {}) const;
+  StatusOr<PledgeRecord> GetPledge(std::string_view id,
+                                   std::optional<std::uint64_t> as_of = {}) const;
+  StatusOr<ValuationRecord> GetValuation(std::string_view id,
+                                         std::optional<std::uint64_t> as_of = {}) const;
+  StatusOr<PolicyRecord> GetPolicy(std::string_view id,
+                                   std::optional<std::uint64_t> as_of = {}) const;
+  StatusOr<CaseRecord> GetCase(std::string_view id, std::optional<std::uint64_t> as_of = {}) const;
+  StatusOr<OutcomeRecord> GetOutcome(std::uint64_t index) const;
+  StatusOr<std::vector<ParticipantRecord>> ListParticipants() const;
+
+  // The last entry integrated on or before the end of `date` (Asia/Shanghai);
+  // kNotFound if the log has none that early.
+  StatusOr<std::uint64_t> IndexAtDate(Date date) const;
+
+  // Whether `asset_id` is pledged as of index `as_of` (default: latest).
+  StatusOr<PledgeStatusView> PledgeStatus(std::string_view asset_id,
+                                          std::optional<std::uint64_t> as_of = {}) const;
+  // Policies covering `asset_id` on `date`, by the latest state.
+  StatusOr<CoverageView> Coverage(std::string_view asset_id, Date date) const;
+  // Secured amount / sum of the latest non-withdrawn valuations of the collateral valid
+  // on `date`, in basis points (half-up). nullopt if a collateral item has no such
+  // valuation in the secured amount's currency.
+  StatusOr<std::optional<std::int64_t>> LtvBps(std::string_view pledge_id, Date date) const;
+  // Indexes of every entry about `asset_id`, in log order.
+  StatusOr<std::vector<std::uint64_t>> AssetHistory(std::string_view asset_id) const;
+
+  // Indexes of the entries about asset `id` (kind "asset") or involving participant
+  // `id` (kind "participant"), from `from_index` on, at most `max`, in log order.
+  StatusOr<std::vector<std::uint64_t>> EntriesAbout(std::string_view kind, std::string_view id,
+                                                    std::uint64_t from_index,
+                                                    std::size_t max) const;
+  // The first entry integrated at or after `time_ms`; the log size if none.
+  StatusOr<std::uint64_t> FirstIndexAtOrAfter(std::int64_t time_ms) const;
+
+  // Regulator statistics (ledger/stats.h) over the committed pledge registrations.
+  StatsResult Stats(const StatsQuery& q) const;
+
+  // Compares the derived state (columns `state` and `index`) with `other`'s key by key.
+  // kCorruption naming the first differing key.
+  Status CompareDerivedState(const Registry& other) const;
+
+  ~Registry();
+
+  // The sequencer's view of state while a batch is being built (registry.cc).
+  struct Txn;
+
+ private:
+  Registry(std::unique_ptr<Ledger> ledger, RegistryOptions options);
+  SubmitOutcome Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int64_t time_ms);
+
+  Status LoadStats();
+  // After a durable batch: forgets the cached keys of the participants it wrote.
+  void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes);
+
+  std::unique_ptr<Ledger> ledger_;
+  RegistryOptions options_;
+  StatsIndex stats_;
+  std::mutex sequencer_mu_;
+  EntryInput pending_input_;  // guarded by sequencer_mu_; the entry Sequence just built
+  // Guarded by sequencer_mu_: the latest committed version of records the sequencer
+  // read or wrote, by record prefix ("<tag>/<id>\0"); nullopt = no such record. The
+  // sequencer is the only writer, so this is exact; it saves a RocksDB iterator (a
+  // SeekForPrev) per lookup. Cleared when it grows past kLatestCacheLimit.
+  std::unordered_map<std::string, std::optional<std::string>> latest_;
+  static constexpr std::size_t kLatestCacheLimit = 1 << 16;
+
+  // Participant keys for PreverifySignatures on the io threads, by participant id.
+  // Advisory only: the sequencer checks every key id against its own state and verifies
+  // any signature not pre-verified with the current key, so a stale entry costs at most
+  // one extra verification there. Entries of participants a batch changes are dropped
+  // after the batch is durable; an entry read before such a drop is not inserted
+  // (preverify_generation_).
+  mutable std::shared_mutex preverify_mu_;
+  mutable std::unordered_map<std::string, std::vector<KeyRecord>> preverify_keys_;
+  std::uint64_t preverify_generation_ = 0;  // guarded by preverify_mu_
+};
+
+}  // namespace ipledger

@@ -1,0 +1,181 @@
+#include "ledger/registry/replay.h"
+
+#include <algorithm>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/dsse.h"
+#include "ledger/log/entry.h"
+
+namespace ipledger {
+namespace {
+
+struct LoggedEntry {
+  Entry entry;
+  std::string leaf;
+  Submission submission;
+};
+
+StatusOr<LoggedEntry> Load(const Registry& source, const SubmissionDecoder& decode,
+                           std::uint64_t i) {
+  const std::string where = "entry " + std::to_string(i) + ": ";
+  LoggedEntry e;
+  auto leaf = source.ledger().GetLeaf(i);
+  if (!leaf.ok()) return Status::Corruption(where + leaf.status().message());
+  e.leaf = std::move(*leaf);
+  auto entry = DecodeLeaf(e.leaf);
+  if (!entry.ok()) return Status::Corruption(where + entry.status().message());
+  e.entry = std::move(*entry);
+  auto bytes = source.ledger().GetEnvelope(e.entry);
+  if (!bytes.ok())
+    return Status::Corruption(where + "envelope missing: " + bytes.status().message());
+  auto submission = decode(std::move(*bytes));
+  if (!submission.ok()) return Status::Corruption(where + submission.status().message());
+  e.submission = std::move(*submission);
+  return e;
+}
+
+// Records in e->submission.preverified every signature that verifies with a key the
+// source registry knows under that key id now, revoked or not: the scratch sequencer
+// still checks that the key id maps to that key, unrevoked, at the entry's index, and
+// checks every signature not recorded here itself.
+void PreverifyAgainstSource(const Registry& source, LoggedEntry* e) {
+  Submission& s = e->submission;
+  for (const DsseSignature& sig : s.envelope.signatures) {
+    const size_t slash = sig.keyid.find('/');
+    if (slash == std::string::npos || sig.sig.size() != 64) continue;
+    auto p = source.GetParticipant(sig.keyid.substr(0, slash));
+    if (!p.ok()) continue;
+    for (const KeyRecord& k : p->keys) {
+      if (k.label == sig.keyid.substr(slash + 1) && VerifyDsseSignature(s.envelope, sig, k.key)) {
+        s.preverified.emplace_back(sig.keyid, k.key);
+      }
+    }
+  }
+}
+
+// Entries [first, last) loaded, decoded and signature-checked, on `workers` threads
+// each taking a contiguous slice; the error of the first failing entry otherwise.
+StatusOr<std::vector<LoggedEntry>> Prepare(const Registry& source, const SubmissionDecoder& decode,
+                                           std::uint64_t first, std::uint64_t last,
+                                           unsigned workers) {
+  std::vector<LoggedEntry> run(last - first);
+  std::vector<Status> slice_status(workers);
+  auto prepare_slice = [&](unsigned w) {
+    const std::uint64_t n = last - first;
+    for (std::uint64_t k = n * w / workers; k < n * (w + 1) / workers; ++k) {
+      auto e = Load(source, decode, first + k);
+      if (!e.ok()) {
+        slice_status[w] = e.status();
+        return;
+      }
+      run[k] = std::move(*e);
+      PreverifyAgainstSource(source, &run[k]);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned w = 1; w < workers; ++w) threads.emplace_back(prepare_slice, w);
+  prepare_slice(0);
+  for (std::thread& t : threads) t.join();
+  for (const Status& st : slice_status) {
+    if (!st.ok()) return st;
+  }
+  return run;
+}
+
+std::string Codes(const std::vector<std::string>& codes) {
+  std::string s;
+  for (const auto& c : codes) s += (s.empty() ? "" : ",") + c;
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::string& scratch_dir,
+                                        const SubmissionDecoder& decode) {
+  ReplayReport report;
+  const std::uint64_t size = source.ledger().size();
+  if (size == 0) return Status::Corruption("the log has no genesis entry");
+  auto genesis = Load(source, decode, 0);
+  if (!genesis.ok()) return genesis.status();
+
+  std::int64_t clock_ms = genesis->entry.time_ms;
+  RegistryOptions options;
+  options.ledger.clock = [&clock_ms] { return clock_ms; };
+  // The scratch registry is thrown away afterwards: waiting for its fsyncs would only
+  // slow the sequencer, which is replay's critical path.
+  options.ledger.sync = false;
+  SigningKey scratch_key = SigningKey::Generate();
+  if (Status s = Registry::Create(scratch_dir, source.ledger().origin(), scratch_key,
+                                  genesis->submission, options);
+      !s.ok()) {
+    return Status::Corruption("entry 0 (genesis) does not replay: " + s.message());
+  }
+  auto scratch = Registry::Open(scratch_dir, std::move(scratch_key), options);
+  if (!scratch.ok()) return scratch.status();
+  auto first_leaf = (*scratch)->ledger().GetLeaf(0);
+  if (!first_leaf.ok()) return first_leaf.status();
+  if (*first_leaf != genesis->leaf) return Status::Corruption("entry 0: the replayed leaf differs");
+  report.entries = 1;
+  report.batches = 1;
+
+  // Entries of one original batch share their integrated time: replay them as a batch.
+  // Loading, decoding and the Ed25519 checks of the next run of entries happen on all
+  // cores while this thread sequences the current one.
+  constexpr std::uint64_t kRun = 2048;
+  const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
+  auto prepare = [&source, &decode, size, workers](std::uint64_t first) {
+    return Prepare(source, decode, first, std::min(size, first + kRun), workers);
+  };
+  std::vector<LoggedEntry> group;
+  auto submit_group = [&]() -> Status {
+    std::vector<Submission> batch;
+    batch.reserve(group.size());
+    for (LoggedEntry& e : group) batch.push_back(std::move(e.submission));
+    auto outcomes = (*scratch)->Submit(batch, group.front().entry.time_ms);
+    if (!outcomes.ok()) return outcomes.status();
+    for (size_t k = 0; k < group.size(); ++k) {
+      const LoggedEntry& e = group[k];
+      const SubmitOutcome& o = (*outcomes)[k];
+      const std::string where = "entry " + std::to_string(e.entry.index) + ": ";
+      const bool was_refusal = e.entry.type == kRefusalType;
+      const OutcomeKind expected = was_refusal ? OutcomeKind::kRefused : OutcomeKind::kAccepted;
+      if (o.kind != expected || o.index != e.entry.index) {
+        return Status::Corruption(
+            where + "logged as " + e.entry.type + " (" + Codes(e.entry.codes) +
+            ") but replays as " +
+            (o.kind == OutcomeKind::kRejected ? "rejected" : "another outcome") + " (" +
+            Codes(o.codes) + ") " + o.detail);
+      }
+      if (o.leaf != e.leaf) {
+        return Status::Corruption(where + "the replayed leaf differs from the logged one");
+      }
+    }
+    report.entries += group.size();
+    ++report.batches;
+    group.clear();
+    return Status::Ok();
+  };
+  std::future<StatusOr<std::vector<LoggedEntry>>> next;
+  if (size > 1) next = std::async(std::launch::async, prepare, 1);
+  for (std::uint64_t first = 1; first < size; first += kRun) {
+    auto run = next.get();
+    if (!run.ok()) return run.status();
+    if (first + kRun < size) next = std::async(std::launch::async, prepare, first + kRun);
+    for (LoggedEntry& e : *run) {
+      if (!group.empty() && e.entry.time_ms != group.front().entry.time_ms) {
+        if (Status s = submit_group(); !s.ok()) return s;  // ~future waits for `next`
+      }
+      group.push_back(std::move(e));
+    }
+  }
+  if (!group.empty()) {
+    if (Status s = submit_group(); !s.ok()) return s;
+  }
+  if (Status s = source.CompareDerivedState(**scratch); !s.ok()) return s;
+  return report;
+}
+
+}  // namespace ipledger

@@ -1,0 +1,125 @@
+// Regulator statistics over pledge registrations (api.md §9, domain.md §7.2, rule S-1).
+//
+// Every accepted pledge.register leaves one fact (its index, date, bank, the debtor and
+// the debtor's region at registration, its financing case, secured amount and the
+// kinds of its collateral), written by the registry in the same WriteBatch as the
+// entry (index column, key "F/<index>"), so `verify --replay` checks facts too. A
+// StatsIndex keeps the facts in memory in log order; since integrated times never
+// decrease, a date window and an as-of index each select one contiguous run of facts,
+// found by binary search, and a query scans only that run — never the log.
+//
+// Definitions: a window counts pledges registered (Asia/Shanghai date of the integrated
+// time) from `from` to `to` inclusive, with index <= as_of. Amount is counted once per
+// financing case: a case's amount is the largest secured amount among its pledges in
+// the window (a pledge without a case is its own case), summed per currency.
+// Enterprises are distinct debtors. Region is the debtor's region code at registration,
+// matched by prefix. ip_items counts collateral items by kind. The inclusive share is
+// the share of enterprises with at least one CNY case below the threshold.
+//
+// Thread-safety: Add and Query may run concurrently (a shared mutex).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/base/civil_time.h"
+#include "ledger/base/status.h"
+
+namespace ipledger {
+
+struct PledgeFact {
+  std::uint64_t index = 0;
+  Date date;
+  std::string pledge_id;
+  std::string bank;
+  std::string debtor;
+  std::string region;    // the debtor's region code at registration ("" if none)
+  std::string case_key;  // "case:<id>" or "pledge:<id>"
+  std::int64_t amount = 0;
+  std::string currency;
+  std::uint32_t patents = 0;
+  std::uint32_t trademarks = 0;
+  std::uint32_t data = 0;
+};
+
+std::string EncodeFact(const PledgeFact& f);
+Status DecodeFact(std::string_view bytes, PledgeFact* f);
+
+enum class StatsGroupBy { kNone, kBank, kRegion, kAssetKind, kMonth };
+
+struct StatsQuery {
+  Date from;
+  Date to;
+  std::string region_prefix;  // "" = everywhere
+  StatsGroupBy group_by = StatsGroupBy::kNone;
+  std::int64_t inclusive_threshold = 2'000'000'000;  // fen: ¥20 m
+  std::optional<std::uint64_t> as_of;                // default: every fact
+};
+
+struct StatsTotals {
+  std::map<std::string, std::int64_t> amount;  // currency -> minor units
+  std::uint64_t registrations = 0;
+  std::uint64_t cases = 0;
+  std::uint64_t enterprises = 0;
+  std::uint64_t patents = 0;
+  std::uint64_t trademarks = 0;
+  std::uint64_t data = 0;
+  std::uint64_t inclusive_enterprises = 0;
+  std::int64_t inclusive_share_bps = 0;  // of enterprises; 0 when there are none
+};
+
+struct StatsGroup {
+  std::string key;  // bank id, region code, asset kind or YYYY-MM
+  StatsTotals totals;
+};
+
+struct StatsResult {
+  StatsTotals totals;
+  std::vector<StatsGroup> groups;  // ordered by key
+};
+
+class StatsIndex {
+ public:
+  // Facts must arrive in index order (kInvalidArgument otherwise).
+  Status Add(const PledgeFact& fact);
+  // The statistics of `q` over the facts held.
+  StatsResult Query(const StatsQuery& q) const;
+  std::size_t size() const;
+
+  // A fact with its strings interned (row), so that queries compare integers.
+  struct Row {
+    std::uint64_t index = 0;
+    Date date;
+    std::uint32_t bank = 0;
+    std::uint32_t debtor = 0;
+    std::uint32_t region = 0;
+    std::uint32_t case_key = 0;
+    std::uint32_t currency = 0;
+    std::int64_t amount = 0;
+    std::uint32_t patents = 0;
+    std::uint32_t trademarks = 0;
+    std::uint32_t data = 0;
+  };
+  // Interned strings: id -> string, string -> id.
+  struct Names {
+    std::vector<std::string> by_id;
+    std::map<std::string, std::uint32_t, std::less<>> ids;
+    std::uint32_t Intern(const std::string& s);
+  };
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::vector<Row> rows_;  // by index
+  Names banks_, debtors_, regions_, cases_, currencies_;
+};
+
+// (current - previous) / previous in basis points, rounded half away from zero;
+// nullopt when previous is 0.
+std::optional<std::int64_t> ChangeBps(std::int64_t current, std::int64_t previous);
+
+}  // namespace ipledger

@@ -1,0 +1,1223 @@
+// Differential test of the registry: thousands of random statements (fixed seed) go
+// through the real Registry and through a small in-memory model of pledgeability, pledge
+// state and policy coverage written from api.md §3–4 and domain.md §8.3–8.4 (not from
+// registry.cc). Every outcome (accepted / refused with its codes / rejected) and, at
+// random points, PledgeStatus (now and as of earlier indexes) and Coverage answers must
+// agree with the model.
+//
+// Readings chosen where the spec leaves room (each is api.md's or domain.md's):
+// - A policy period is refused only when it is empty (api.md §4 "period empty"); with
+//   inclusive dates a period starting and ending on the same day is one day long, so it
+//   is accepted although domain.md I-2 writes `period_start < period_end`.
+// - Releasing an enforcing pledge is allowed with any reason: api.md's E_NOT_ACTIVE is
+//   for pledges that are not active, and an enforcing pledge is active (P-7).
+// - A_INVALIDATION_PENDING (api.md §4) applies to any asset with invalidation pending;
+//   the acknowledgement names the rule "P-8" (or, per statement.h, the code itself).
+// - T-4 requires the marks of the group that the same registrant holds (domain.md §2.3
+//   ground 5); a mark whose right ended (terminated, invalidated) is no longer held.
+//   Whether a mark past its expiry date (possibly still in its 6-month renewal grace,
+//   §2.6) is held is not settled, so the pool keeps grouped marks from expiring.
+// - Termination (P-2, TERMINATED_FEE) ends the right for good in v1: a later
+//   partially_invalidated decision replaces an earlier invalidation decision but does not
+//   revive a terminated patent (see PartialInvalidationDoesNotReviveATerminatedPatent).
+// - Coverage on a date lists the policies whose period contains the date and whose
+//   cancellation is not yet effective (cover ends the day before it); `covered` needs
+//   one of them with aggregate left (an exhausted policy does not cover).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
+#include "ledger/registry/registry.h"
+#include "tests/testing/registry_fixture.h"
+
+namespace ipledger {
+namespace {
+
+using testing::RegistryFixture;
+
+constexpr std::uint32_t kSeed = 20260601;
+constexpr int kSteps = 3000;
+
+const std::vector<std::string> kBanks = {"ccb-quzhou", "icbc-jiangshan", "abc-longyou"};
+const std::vector<std::string> kEnterprises = {"lanyu-materials", "hengtai-valve", "qiantang-bio"};
+const std::vector<std::string> kInsurers = {"picc-zhejiang", "cpic-zhejiang"};
+const std::string kUnknownAsset = "patent:2099000000001";
+
+// --- Deterministic randomness -------------------------------------------------------------
+
+class Rng {
+ public:
+  explicit Rng(std::uint32_t seed) : gen_(seed) {}
+  int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen_); }
+  std::int64_t Int64(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen_);
+  }
+  bool Percent(int p) { return Int(0, 99) < p; }
+  template <typename C>
+  const typename C::value_type& Pick(const C& c) {
+    auto it = c.begin();
+    std::advance(it, Int(0, static_cast<int>(c.size()) - 1));
+    return *it;
+  }
+  template <typename T>
+  void Shuffle(std::vector<T>& v) {
+    for (size_t i = v.size(); i > 1; --i) {
+      std::swap(v[i - 1], v[static_cast<size_t>(Int(0, static_cast<int>(i) - 1))]);
+    }
+  }
+
+ private:
+  std::mt19937 gen_;
+};
+
+// --- The model ------------------------------------------------------------------------------
+
+struct MAsset {
+  bool patent = true;
+  std::set<std::string> holders;
+  std::optional<std::string> group;  // trademarks
+  Date grant;                        // patents
+  Date last_day;                     // patents: last day of the term; trademarks: expiry date
+  Date paid_through;                 // patents: annuity paid through
+  bool fee_grace = false;
+  bool terminated = false;
+  bool invalidated = false;
+  bool invalidation_pending = false;
+  bool preservation = false;
+  std::set<std::string> active;  // pledges registered or enforcing
+  // (first log index, active pledges from then on), for answers "as of index".
+  std::vector<std::pair<std::uint64_t, std::set<std::string>>> history;
+};
+
+enum class MState { kRegistered, kEnforcing, kReleased };
+
+struct MPledge {
+  std::string pledgee;
+  std::vector<std::string> pledgors;
+  std::vector<std::string> collateral;  // still pledged (partial releases removed)
+  Date debt_end;
+  MState state = MState::kRegistered;
+};
+
+struct MPolicy {
+  std::string insurer;
+  std::vector<std::string> covered;
+  Date start;
+  Date end;
+  std::int64_t per_claim = 0;
+  std::int64_t aggregate = 0;
+  std::optional<Date> cancelled_from;
+  std::int64_t paid = 0;
+};
+
+struct Prediction {
+  OutcomeKind kind = OutcomeKind::kAccepted;
+  std::set<std::string> codes;
+  std::set<std::string> warnings;
+};
+
+struct ModelCoverage {
+  bool covered = false;
+  std::map<std::string, std::int64_t> remaining;  // policy id -> remaining aggregate
+};
+
+class Model {
+ public:
+  void AddParticipant(const std::string& id, Role role) { roles_[id] = role; }
+  void AddAsset(const std::string& id, MAsset a) {
+    a.history = {{next_index, {}}};
+    assets_[id] = std::move(a);
+  }
+
+  const std::map<std::string, MAsset>& assets() const { return assets_; }
+  const std::map<std::string, MPledge>& pledges() const { return pledges_; }
+  const std::map<std::string, MPolicy>& policies() const { return policies_; }
+  const std::set<std::string>& claims() const { return claims_; }
+
+  // Predicts the outcome of `st` signed by `signers` on `today` and applies it.
+  Prediction Apply(const Statement& st, const std::set<std::string>& signers, Date today) {
+    st_ = &st;
+    signers_ = &signers;
+    today_ = today;
+    dirty_.clear();
+    Prediction p;
+    if (!signers.contains(st.submitter)) {
+      p.kind = OutcomeKind::kRejected;
+      p.codes = {"E_FORBIDDEN"};
+      return p;
+    }
+    std::visit([&](const auto& body) { Handle(body, p); }, st.body);
+    if (p.kind == OutcomeKind::kRejected) return p;
+    p.kind = p.codes.empty() ? OutcomeKind::kAccepted : OutcomeKind::kRefused;
+    const std::uint64_t index = next_index++;
+    for (const std::string& id : dirty_)
+      assets_[id].history.emplace_back(index, assets_[id].active);
+    return p;
+  }
+
+  std::set<std::string> ActiveAsOf(const std::string& asset, std::uint64_t index) const {
+    std::set<std::string> out;
+    for (const auto& [from, active] : assets_.at(asset).history) {
+      if (from > index) break;
+      out = active;
+    }
+    return out;
+  }
+
+  ModelCoverage CoverageOn(const std::string& asset, Date date) const {
+    ModelCoverage c;
+    for (const auto& [id, p] : policies_) {
+      if (std::find(p.covered.begin(), p.covered.end(), asset) == p.covered.end()) continue;
+      if (date < p.start || date > p.end) continue;
+      if (p.cancelled_from && date >= *p.cancelled_from) continue;  // ends the day before
+      c.remaining[id] = p.aggregate - p.paid;
+      if (p.aggregate - p.paid > 0) c.covered = true;
+    }
+    return c;
+  }
+
+  std::uint64_t next_index = 0;  // the index the next logged entry gets
+
+ private:
+  Role RoleOf(const std::string& id) const { return roles_.at(id); }
+  bool Signed(const std::string& id) const { return signers_->contains(id); }
+  static void Forbid(Prediction& p) {
+    p.kind = OutcomeKind::kRejected;
+    p.codes = {"E_FORBIDDEN"};
+  }
+
+  // Whether asset `a` could be pledged on `today` by `pledgors` for a debt ending
+  // `debt_end` together with `collateral`: api.md §4 / domain.md §8.4 P-1..P-5, P-7, P-8,
+  // T-2..T-4.
+  void CheckCollateral(const std::string& id, const std::set<std::string>& pledgors,
+                       const std::set<std::string>& collateral, Date debt_end,
+                       const std::vector<std::string>& acks, Prediction& p) const {
+    const MAsset& a = assets_.at(id);
+    if (a.holders != pledgors) p.codes.insert("E_PLEDGOR_NOT_HOLDER");            // P-1, T-1
+    if (a.terminated || a.invalidated) p.codes.insert("E_ASSET_NOT_PLEDGEABLE");  // P-2, T-2
+    if (a.patent && a.grant > today_) p.codes.insert("E_ASSET_NOT_PLEDGEABLE");   // not granted
+    if (a.last_day < today_) p.codes.insert("E_ASSET_NOT_PLEDGEABLE");            // expired
+    if (a.patent && (a.fee_grace || a.paid_through < today_)) p.codes.insert("E_FEE_GRACE");
+    if (a.preservation) p.codes.insert("E_PRESERVATION");              // P-4, T-3
+    if (debt_end > a.last_day) p.codes.insert("E_TERM_BEYOND_ASSET");  // P-5
+    if (!a.active.empty()) p.codes.insert("E_ALREADY_PLEDGED");        // P-7
+    if (a.invalidation_pending && std::find_if(acks.begin(), acks.end(), [](const std::string& r) {
+                                    return r == "P-8" || r == "A_INVALIDATION_PENDING";
+                                  }) == acks.end()) {
+      p.codes.insert("A_INVALIDATION_PENDING");  // P-8
+    }
+    if (a.group) {  // T-4
+      for (const auto& [other_id, other] : assets_) {
+        if (other_id == id || other.group != a.group || collateral.contains(other_id)) continue;
+        if (other.holders != a.holders || other.terminated || other.invalidated) continue;
+        p.codes.insert("E_SIMILAR_MARKS_SPLIT");
+      }
+    }
+  }
+
+  void Handle(const PledgeRegister& b, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kBank) return Forbid(p);
+    for (const std::string& x : b.pledgors) {
+      if (!Signed(x)) return Forbid(p);  // L-3: every pledgor signs
+    }
+    if (pledges_.contains(b.pledge_id)) p.codes.insert("E_DUPLICATE_ID");
+    const std::set<std::string> pledgors(b.pledgors.begin(), b.pledgors.end());
+    const std::set<std::string> collateral(b.collateral.begin(), b.collateral.end());
+    for (const std::string& id : b.collateral) {
+      if (!assets_.contains(id)) {
+        p.codes.insert("E_UNKNOWN_REFERENCE");
+        continue;
+      }
+      CheckCollateral(id, pledgors, collateral, b.debt_term.end, b.acknowledgements, p);
+    }
+    if (b.forfeiture_clause) p.warnings.insert("W_FORFEITURE_CLAUSE");  // P-11
+    if (!p.codes.empty()) return;
+    pledges_[b.pledge_id] = {st_->submitter, b.pledgors, b.collateral, b.debt_term.end,
+                             MState::kRegistered};
+    for (const std::string& id : b.collateral) SetActive(id, b.pledge_id, true);
+  }
+
+  // The pledge `id` for an operation of its pledgee; nullptr when refused or rejected.
+  MPledge* OwnPledge(const std::string& id, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kBank) {
+      Forbid(p);
+      return nullptr;
+    }
+    auto it = pledges_.find(id);
+    if (it == pledges_.end()) {
+      p.codes.insert("E_UNKNOWN_REFERENCE");
+      return nullptr;
+    }
+    if (it->second.pledgee != st_->submitter) {
+      Forbid(p);
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  void Handle(const PledgeRelease& b, Prediction& p) {
+    MPledge* pl = OwnPledge(b.pledge_id, p);
+    if (pl == nullptr) return;
+    if (pl->state == MState::kReleased) {
+      p.codes.insert("E_NOT_ACTIVE");
+      return;
+    }
+    pl->state = MState::kReleased;
+    for (const std::string& id : pl->collateral) SetActive(id, b.pledge_id, false);
+  }
+
+  void Handle(const PledgeEnforce& b, Prediction& p) {
+    MPledge* pl = OwnPledge(b.pledge_id, p);
+    if (pl == nullptr) return;
+    if (pl->state != MState::kRegistered) {  // §8.3: REGISTERED -> ENFORCING only
+      p.codes.insert("E_NOT_ACTIVE");
+      return;
+    }
+    pl->state = MState::kEnforcing;
+  }
+
+  void Handle(const PledgeAmend& b, Prediction& p) {
+    MPledge* pl = OwnPledge(b.pledge_id, p);
+    if (pl == nullptr) return;
+    for (const std::string& x : pl->pledgors) {
+      if (!Signed(x)) return Forbid(p);  // a change agreement of all parties
+    }
+    if (pl->state != MState::kRegistered) {  // only on REGISTERED
+      p.codes.insert("E_NOT_ACTIVE");
+      return;
+    }
+    std::vector<std::string> remaining;
+    for (const std::string& id : pl->collateral) {
+      if (std::find(b.release_collateral.begin(), b.release_collateral.end(), id) ==
+          b.release_collateral.end()) {
+        remaining.push_back(id);
+      }
+    }
+    for (const std::string& id : b.release_collateral) {
+      if (std::find(pl->collateral.begin(), pl->collateral.end(), id) == pl->collateral.end()) {
+        p.codes.insert("E_UNKNOWN_REFERENCE");
+      }
+    }
+    // Releasing everything is a release, not a partial release.
+    if (remaining.empty()) p.codes.insert("E_NOT_ACTIVE");
+    if (b.debt_term && b.debt_term->end != pl->debt_end) {  // re-run P-5 when it moves
+      for (const std::string& id : remaining) {
+        if (b.debt_term->end > assets_.at(id).last_day) p.codes.insert("E_TERM_BEYOND_ASSET");
+      }
+    }
+    if (!p.codes.empty()) return;
+    if (b.debt_term) pl->debt_end = b.debt_term->end;
+    for (const std::string& id : b.release_collateral) SetActive(id, b.pledge_id, false);
+    pl->collateral = remaining;
+  }
+
+  void Handle(const AssetStatus& b, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kRegistry) return Forbid(p);
+    MAsset& a = assets_.at(b.asset_id);
+    switch (b.event) {
+      case AssetEvent::kAnnuityPaid:
+        a.paid_through = *b.annuity_paid_through;
+        a.fee_grace = false;
+        break;
+      case AssetEvent::kFeeGrace:
+        a.fee_grace = true;
+        break;
+      case AssetEvent::kInvalidationStarted:
+        a.invalidation_pending = true;
+        break;
+      case AssetEvent::kInvalidationEnded:
+        a.invalidation_pending = false;
+        break;
+      case AssetEvent::kPartiallyInvalidated:
+        // The decision stands in for any earlier invalidation decision (domain.md §8.2 keeps
+        // one legal_status), so a full invalidation becomes partial. It says nothing about
+        // the fees: a patent terminated for unpaid annuities stays terminated (P-2; leaving
+        // TERMINATED_FEE takes a restoration, which v1 has no event for).
+        a.invalidated = false;
+        a.invalidation_pending = false;
+        break;
+      case AssetEvent::kInvalidated:
+        a.invalidated = true;
+        a.invalidation_pending = false;
+        break;
+      case AssetEvent::kTerminated:
+        a.terminated = true;
+        break;
+      case AssetEvent::kPreservation:
+        a.preservation = true;
+        break;
+      case AssetEvent::kPreservationLifted:
+        a.preservation = false;
+        break;
+      case AssetEvent::kRenewed:
+        a.last_day = *b.expiry_date;
+        break;
+      case AssetEvent::kTransferred:
+        ADD_FAILURE() << "the model does not generate transfers";
+        break;
+    }
+  }
+
+  void Handle(const PolicyIssue& b, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kInsurer) return Forbid(p);
+    if (policies_.contains(b.policy_id)) p.codes.insert("E_DUPLICATE_ID");
+    for (const std::string& id : b.covered_assets) {
+      if (!assets_.contains(id)) p.codes.insert("E_UNKNOWN_REFERENCE");
+    }
+    // I-2 as api.md states it: period empty, or not deductible < per claim <= aggregate.
+    if (b.period.start > b.period.end || !(b.deductible.amount < b.limit_per_claim.amount &&
+                                           b.limit_per_claim.amount <= b.aggregate_limit.amount)) {
+      p.codes.insert("E_POLICY_TERMS");
+    }
+    if (!p.codes.empty()) return;
+    policies_[b.policy_id] = {
+        st_->submitter,           b.covered_assets,         b.period.start, b.period.end,
+        b.limit_per_claim.amount, b.aggregate_limit.amount, std::nullopt,   0};
+  }
+
+  MPolicy* OwnPolicy(const std::string& id, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kInsurer) {
+      Forbid(p);
+      return nullptr;
+    }
+    auto it = policies_.find(id);
+    if (it == policies_.end()) {
+      p.codes.insert("E_UNKNOWN_REFERENCE");
+      return nullptr;
+    }
+    if (it->second.insurer != st_->submitter) {
+      Forbid(p);
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  void Handle(const PolicyCancel& b, Prediction& p) {
+    MPolicy* pol = OwnPolicy(b.policy_id, p);
+    if (pol == nullptr) return;
+    if (pol->cancelled_from) {
+      p.codes.insert("E_NOT_ACTIVE");
+      return;
+    }
+    pol->cancelled_from = b.effective_date;
+  }
+
+  void Handle(const PolicyClaim& b, Prediction& p) {
+    MPolicy* pol = OwnPolicy(b.policy_id, p);
+    if (pol == nullptr) return;
+    if (claims_.contains(b.claim_no)) p.codes.insert("E_DUPLICATE_ID");
+    if (std::find(pol->covered.begin(), pol->covered.end(), b.asset_id) == pol->covered.end()) {
+      p.codes.insert("E_UNKNOWN_REFERENCE");
+    }
+    // I-3: the incident falls in the cover: the period, ended the day before a cancellation.
+    const bool cancelled_before = pol->cancelled_from && b.incident_date >= *pol->cancelled_from;
+    if (b.incident_date < pol->start || b.incident_date > pol->end || cancelled_before) {
+      p.codes.insert("E_OUTSIDE_PERIOD");
+    }
+    if (b.paid.amount > pol->per_claim || pol->paid + b.paid.amount > pol->aggregate) {
+      p.codes.insert("E_LIMIT_EXCEEDED");
+    }
+    if (!p.codes.empty()) return;
+    pol->paid += b.paid.amount;
+    claims_.insert(b.claim_no);
+  }
+
+  template <typename Body>
+  void Handle(const Body&, Prediction&) {
+    ADD_FAILURE() << "the model does not generate " << st_->type;
+  }
+
+  void SetActive(const std::string& asset, const std::string& pledge, bool on) {
+    if (on) {
+      assets_[asset].active.insert(pledge);
+    } else {
+      assets_[asset].active.erase(pledge);
+    }
+    dirty_.insert(asset);
+  }
+
+  std::map<std::string, Role> roles_;
+  std::map<std::string, MAsset> assets_;
+  std::map<std::string, MPledge> pledges_;
+  std::map<std::string, MPolicy> policies_;
+  std::set<std::string> claims_;
+  // The statement being applied.
+  const Statement* st_ = nullptr;
+  const std::set<std::string>* signers_ = nullptr;
+  Date today_;
+  std::set<std::string> dirty_;
+};
+
+// --- Printing ---------------------------------------------------------------------------------
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
+  return "[" + s + "]";
+}
+std::string Join(const std::set<std::string>& v) {
+  return Join(std::vector<std::string>(v.begin(), v.end()));
+}
+
+std::string KindName(OutcomeKind k) {
+  switch (k) {
+    case OutcomeKind::kAccepted:
+      return "accepted";
+    case OutcomeKind::kReplayed:
+      return "replayed";
+    case OutcomeKind::kRefused:
+      return "refused";
+    case OutcomeKind::kRejected:
+      return "rejected";
+  }
+  return "?";
+}
+
+std::string Describe(const Statement& st) {
+  std::ostringstream o;
+  o << st.type << " by " << st.submitter << ": ";
+  std::visit(
+      [&](const auto& b) {
+        using B = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<B, PledgeRegister>) {
+          o << b.pledge_id << " pledgors " << Join(b.pledgors) << " collateral "
+            << Join(b.collateral) << " debt " << FormatDate(b.debt_term.start) << ".."
+            << FormatDate(b.debt_term.end) << " acks " << Join(b.acknowledgements)
+            << (b.forfeiture_clause ? " forfeiture" : "");
+        } else if constexpr (std::is_same_v<B, PledgeRelease> || std::is_same_v<B, PledgeEnforce>) {
+          o << b.pledge_id;
+        } else if constexpr (std::is_same_v<B, PledgeAmend>) {
+          o << b.pledge_id << " release " << Join(b.release_collateral);
+          if (b.debt_term) o << " debt end " << FormatDate(b.debt_term->end);
+          if (b.secured) o << " secured " << b.secured->amount.amount;
+        } else if constexpr (std::is_same_v<B, AssetStatus>) {
+          o << b.asset_id << " " << AssetEventName(b.event);
+          if (b.annuity_paid_through) o << " paid through " << FormatDate(*b.annuity_paid_through);
+          if (b.expiry_date) o << " expiry " << FormatDate(*b.expiry_date);
+        } else if constexpr (std::is_same_v<B, PolicyIssue>) {
+          o << b.policy_id << " covering " << Join(b.covered_assets) << " "
+            << FormatDate(b.period.start) << ".." << FormatDate(b.period.end) << " deductible "
+            << b.deductible.amount << " per claim " << b.limit_per_claim.amount << " aggregate "
+            << b.aggregate_limit.amount;
+        } else if constexpr (std::is_same_v<B, PolicyCancel>) {
+          o << b.policy_id << " from " << FormatDate(b.effective_date);
+        } else if constexpr (std::is_same_v<B, PolicyClaim>) {
+          o << b.claim_no << " on " << b.policy_id << " for " << b.asset_id << " incident "
+            << FormatDate(b.incident_date) << " paid " << b.paid.amount;
+        }
+      },
+      st.body);
+  return o.str();
+}
+
+// --- The test -----------------------------------------------------------------------------------
+
+struct Expected {
+  OutcomeKind kind = OutcomeKind::kAccepted;
+  std::set<std::string> codes;
+  std::set<std::string> warnings;
+  std::optional<std::uint64_t> index;  // logged outcomes
+};
+
+struct Pending {
+  Submission submission;
+  std::vector<std::string> signers;
+  Expected expected;
+  std::string what;
+};
+
+// A logged submission, kept to be sent again (idempotent replay, conflicting reuse).
+struct Logged {
+  Submission submission;
+  std::vector<std::string> signers;
+  Expected original;
+};
+
+struct PatentSpec {
+  std::string application_no;
+  std::vector<std::string> holders;
+  PatentType type;
+  Date filing;
+  Date term_end;  // worked out by hand from domain.md §1.9
+};
+
+struct TrademarkSpec {
+  std::string reg_no;
+  std::vector<std::string> holders;
+  Date expiry;
+  std::optional<std::string> group;
+};
+
+class RegistryModelTest : public ::testing::Test {
+ protected:
+  RegistryModelTest() : rng_(kSeed) {}
+
+  void SetUp() override {
+    m_.AddParticipant("registry", Role::kRegistry);
+    m_.next_index = f_.registry().ledger().size();  // after the genesis entry
+    for (const auto& b : kBanks) Add(b, Role::kBank);
+    for (const auto& e : kEnterprises) Add(e, Role::kEnterprise);
+    for (const auto& i : kInsurers) Add(i, Role::kInsurer);
+    const std::string lanyu = kEnterprises[0], hengtai = kEnterprises[1],
+                      qiantang = kEnterprises[2];
+    const auto d = [](int y, unsigned m, unsigned day) { return DateFromCivil(y, m, day); };
+    const PatentType inv = PatentType::kInvention, um = PatentType::kUtilityModel,
+                     design = PatentType::kDesign;
+    const std::vector<PatentSpec> patents = {
+        {"2018100000011", {lanyu}, inv, d(2018, 3, 1), d(2038, 2, 28)},
+        {"2019100000022", {lanyu}, inv, d(2019, 5, 10), d(2039, 5, 9)},
+        {"2017200000033", {hengtai}, um, d(2017, 6, 1), d(2027, 5, 31)},
+        {"2016100000044", {hengtai}, inv, d(2016, 1, 20), d(2036, 1, 19)},
+        {"2018100000055", {lanyu, hengtai}, inv, d(2018, 8, 8), d(2038, 8, 7)},
+        // Ends during the run.
+        {"2016200000066", {lanyu, hengtai}, um, d(2016, 9, 1), d(2026, 8, 31)},
+        {"2021300000077", {qiantang}, design, d(2021, 6, 1), d(2036, 5, 31)},
+        // Granted (filing + 1 year, by the fixture) during the run.
+        {"2025100000088", {qiantang}, inv, d(2025, 9, 1), d(2045, 8, 31)},
+        {"2020200000099", {qiantang}, um, d(2020, 2, 10), d(2030, 2, 9)},
+        {"2019300000101", {lanyu}, design, d(2019, 4, 1), d(2029, 3, 31)},
+        {"2015100000112", {hengtai}, inv, d(2015, 11, 11), d(2035, 11, 10)},
+        {"2017100000123", {hengtai, qiantang}, inv, d(2017, 3, 3), d(2037, 3, 2)},
+    };
+    const std::vector<TrademarkSpec> marks = {
+        {"30000001", {lanyu}, d(2031, 1, 1), "G-A"},
+        {"30000002", {lanyu}, d(2032, 6, 30), "G-A"},
+        {"30000003", {lanyu}, d(2033, 3, 1), "G-B"},
+        {"30000004", {lanyu}, d(2031, 9, 9), "G-B"},
+        // Same group, another registrant: not required with lanyu's marks.
+        {"30000005", {hengtai}, d(2034, 1, 1), "G-B"},
+        // Expires during the run.
+        {"30000006", {hengtai}, d(2026, 10, 15), std::nullopt},
+        {"30000007", {lanyu, qiantang}, d(2028, 3, 1), std::nullopt},
+        {"30000008", {qiantang}, d(2030, 12, 31), "G-C"},
+    };
+    for (const PatentSpec& p : patents) {
+      f_.AddPatent(p.application_no, p.holders, p.type, p.filing);
+      const std::string id = "patent:" + p.application_no;
+      auto stored = f_.registry().GetAsset(id);
+      ASSERT_OK(stored);
+      ASSERT_EQ(stored->patent->term_end, p.term_end) << id;
+      MAsset a;
+      a.patent = true;
+      a.holders = {p.holders.begin(), p.holders.end()};
+      a.grant = AddYears(p.filing, 1);
+      a.last_day = p.term_end;
+      a.paid_through = AddYears(f_.today(), 1);
+      m_.AddAsset(id, a);
+      ++m_.next_index;
+      asset_ids_.push_back(id);
+    }
+    for (const TrademarkSpec& t : marks) {
+      f_.AddTrademark(t.reg_no, t.holders, t.expiry, t.group);
+      const std::string id = "trademark:" + t.reg_no;
+      MAsset a;
+      a.patent = false;
+      a.holders = {t.holders.begin(), t.holders.end()};
+      a.group = t.group;
+      a.last_day = t.expiry;
+      m_.AddAsset(id, a);
+      ++m_.next_index;
+      asset_ids_.push_back(id);
+    }
+    ASSERT_EQ(m_.next_index, f_.registry().ledger().size());
+    first_index_ = m_.next_index - 1;
+  }
+
+  void Add(const std::string& id, Role role) {
+    f_.AddParticipant(id, role, "330802");
+    m_.AddParticipant(id, role);
+    ++m_.next_index;
+  }
+
+  Date today() const { return f_.today(); }
+
+  // --- Generators: each returns a statement and its signers. ----------------------------
+
+  struct Gen {
+    Statement st;
+    std::vector<std::string> signers;
+  };
+
+  Gen Make(const std::string& submitter, StatementBody body, std::vector<std::string> signers) {
+    return {f_.Make(submitter, std::move(body)), std::move(signers)};
+  }
+
+  // A debt end for `collateral`: mostly well inside, sometimes on or just past an
+  // asset's last day, rarely already past.
+  Date DebtEnd(const std::vector<std::string>& collateral) {
+    const int r = rng_.Int(0, 99);
+    if (r < 18) {
+      const std::string& id = rng_.Pick(collateral);
+      if (m_.assets().contains(id)) return AddDays(m_.assets().at(id).last_day, rng_.Int(0, 1));
+    }
+    if (r < 21) return AddDays(today(), -rng_.Int(1, 30));
+    return AddDays(today(), rng_.Int(30, 1800));
+  }
+
+  std::vector<std::string> RandomEnterprises() {
+    std::vector<std::string> out;
+    while (out.empty()) {
+      for (const auto& e : kEnterprises) {
+        if (rng_.Percent(45)) out.push_back(e);
+      }
+    }
+    return out;
+  }
+
+  Gen GenPledgeRegister() {
+    std::vector<std::string> free;
+    for (const auto& [id, a] : m_.assets()) {
+      if (a.active.empty()) free.push_back(id);
+    }
+    const std::string anchor =
+        !free.empty() && rng_.Percent(75) ? rng_.Pick(free) : rng_.Pick(asset_ids_);
+    const MAsset& a = m_.assets().at(anchor);
+    std::vector<std::string> pledgors(a.holders.begin(), a.holders.end());
+    if (rng_.Percent(10)) pledgors = RandomEnterprises();
+    std::set<std::string> collateral = {anchor};
+    const bool whole_group = rng_.Percent(75);
+    for (const auto& [id, other] : m_.assets()) {
+      if (other.holders != a.holders) continue;
+      if (a.group && other.group == a.group && whole_group) collateral.insert(id);
+      if (rng_.Percent(10)) collateral.insert(id);
+    }
+    if (rng_.Percent(5)) collateral.insert(rng_.Pick(asset_ids_));
+    if (rng_.Percent(2)) collateral.insert(kUnknownAsset);
+    PledgeRegister b;
+    b.pledge_id = !m_.pledges().empty() && rng_.Percent(3) ? m_.pledges().rbegin()->first
+                                                           : "PL-" + std::to_string(++serial_);
+    b.pledgors = pledgors;
+    b.debtor = pledgors.front();
+    b.collateral.assign(collateral.begin(), collateral.end());
+    rng_.Shuffle(b.collateral);
+    b.secured = {rng_.Percent(80) ? SecuredType::kLoan : SecuredType::kCeiling,
+                 {rng_.Int64(1, 500) * 1'000'000, "CNY"}};
+    const Date end = DebtEnd(b.collateral);
+    b.debt_term = {std::min(today(), end), end};
+    b.contract_sha256 = Sha256(AsBytes("contract " + b.pledge_id + " " + std::to_string(serial_)));
+    bool pending = false;
+    for (const std::string& id : b.collateral) {
+      if (m_.assets().contains(id) && m_.assets().at(id).invalidation_pending) pending = true;
+    }
+    if (rng_.Percent(pending ? 60 : 5)) {
+      b.acknowledgements.push_back(rng_.Percent(85) ? "P-8" : "A_INVALIDATION_PENDING");
+    }
+    if (rng_.Percent(4)) b.acknowledgements.push_back("P-10");  // names another rule
+    b.forfeiture_clause = rng_.Percent(8);
+    const std::string submitter = rng_.Percent(2) ? rng_.Pick(kEnterprises) : rng_.Pick(kBanks);
+    std::vector<std::string> signers = {submitter};
+    for (const std::string& p : pledgors) {
+      if (p != submitter) signers.push_back(p);
+    }
+    if (signers.size() > 1 && rng_.Percent(4))
+      signers.erase(signers.begin() + rng_.Int(1, static_cast<int>(signers.size()) - 1));
+    return Make(submitter, b, signers);
+  }
+
+  // A pledge id to act on: mostly one in `preferred` state, sometimes any, rarely unknown.
+  std::string PickPledge(MState preferred) {
+    std::vector<std::string> in_state, all;
+    for (const auto& [id, p] : m_.pledges()) {
+      all.push_back(id);
+      if (p.state == preferred) in_state.push_back(id);
+    }
+    if (all.empty() || rng_.Percent(6)) return "PL-GHOST-" + std::to_string(++serial_);
+    if (!in_state.empty() && rng_.Percent(80)) return rng_.Pick(in_state);
+    return rng_.Pick(all);
+  }
+
+  // The pledgee mostly; another bank or an enterprise sometimes.
+  std::string ActingBank(const std::string& pledge_id) {
+    auto it = m_.pledges().find(pledge_id);
+    if (rng_.Percent(3)) return rng_.Pick(kEnterprises);
+    if (it == m_.pledges().end() || rng_.Percent(8)) return rng_.Pick(kBanks);
+    return it->second.pledgee;
+  }
+
+  Gen GenPledgeRelease() {
+    const std::string id = PickPledge(MState::kRegistered);
+    PledgeRelease b;
+    b.pledge_id = id;
+    b.reason = static_cast<ReleaseReason>(rng_.Int(0, 5));
+    if (rng_.Percent(50)) b.evidence_sha256 = Sha256(AsBytes("evidence " + id));
+    const std::string submitter = ActingBank(id);
+    return Make(submitter, b, {submitter});
+  }
+
+  Gen GenPledgeEnforce() {
+    const std::string id = PickPledge(MState::kRegistered);
+    const std::string submitter = ActingBank(id);
+    return Make(submitter, PledgeEnforce{id, today()}, {submitter});
+  }
+
+  Gen GenPledgeAmend() {
+    const std::string id = PickPledge(MState::kRegistered);
+    const std::string submitter = ActingBank(id);
+    std::vector<std::string> signers = {submitter};
+    PledgeAmend b;
+    b.pledge_id = id;
+    auto it = m_.pledges().find(id);
+    if (it != m_.pledges().end()) {
+      const MPledge& p = it->second;
+      for (const std::string& x : p.pledgors) {
+        if (x != submitter && !rng_.Percent(4)) signers.push_back(x);
+      }
+      std::set<std::string> release;
+      if (rng_.Percent(45)) {
+        for (const std::string& c : p.collateral) {
+          if (rng_.Percent(35)) release.insert(c);
+        }
+      }
+      if (rng_.Percent(8)) release.insert(p.collateral.begin(), p.collateral.end());
+      if (rng_.Percent(6)) release.insert(rng_.Pick(asset_ids_));
+      b.release_collateral.assign(release.begin(), release.end());
+      if (rng_.Percent(40)) {
+        const Date end = DebtEnd(p.collateral);
+        b.debt_term = DateRange{std::min(today(), end), end};
+      }
+    }
+    if (rng_.Percent(30))
+      b.secured = Secured{SecuredType::kLoan, {rng_.Int64(1, 500) * 1'000'000, "CNY"}};
+    if (rng_.Percent(20)) b.official_reg_no = "Y" + std::to_string(++serial_);
+    return Make(submitter, b, signers);
+  }
+
+  Gen GenAssetStatus() {
+    const std::string id = rng_.Pick(asset_ids_);
+    const MAsset& a = m_.assets().at(id);
+    AssetStatus b;
+    b.asset_id = id;
+    b.effective_date = today();
+    const int r = rng_.Int(0, 999);
+    // Terminations and invalidations are for good: keep them rare.
+    if (r < 15) {
+      b.event = AssetEvent::kTerminated;
+    } else if (r < 25) {
+      b.event = AssetEvent::kInvalidated;
+    } else if (r < 70) {
+      b.event = AssetEvent::kPartiallyInvalidated;
+    } else if (r < 200) {
+      b.event = AssetEvent::kInvalidationStarted;
+    } else if (r < 380) {
+      b.event = AssetEvent::kInvalidationEnded;
+    } else if (r < 530) {
+      b.event = AssetEvent::kPreservation;
+    } else if (r < 720) {
+      b.event = AssetEvent::kPreservationLifted;
+    } else if (a.patent && r < 820) {
+      b.event = AssetEvent::kFeeGrace;
+    } else if (a.patent) {
+      b.event = AssetEvent::kAnnuityPaid;
+      b.annuity_paid_through = AddDays(today(), rng_.Int(-60, 400));
+    } else {
+      b.event = AssetEvent::kRenewed;  // ten more years from the current expiry
+      b.expiry_date = AddYears(a.last_day, 10);
+    }
+    const std::string submitter = rng_.Percent(3) ? rng_.Pick(kBanks) : "registry";
+    return Make(submitter, b, {submitter});
+  }
+
+  Gen GenPolicyIssue() {
+    PolicyIssue b;
+    b.policy_id = !m_.policies().empty() && rng_.Percent(3) ? m_.policies().begin()->first
+                                                            : "POL-" + std::to_string(++serial_);
+    b.product = rng_.Percent(50) ? "infringement_loss" : "enforcement_cost";
+    std::set<std::string> covered;
+    const int n = rng_.Int(1, 3);
+    for (int i = 0; i < n; ++i) covered.insert(rng_.Pick(asset_ids_));
+    if (rng_.Percent(2)) covered.insert(kUnknownAsset);
+    b.covered_assets.assign(covered.begin(), covered.end());
+    const std::string& first = b.covered_assets.front();
+    b.insured =
+        m_.assets().contains(first) ? *m_.assets().at(first).holders.begin() : kEnterprises[0];
+    for (const auto& bank : kBanks) {
+      if (rng_.Percent(30)) b.loss_payees.push_back(bank);
+    }
+    const Date start = AddDays(today(), rng_.Int(-90, 60));
+    const int shape = rng_.Int(0, 99);
+    Date end = AddDays(start, rng_.Int(1, 500));
+    if (shape < 5) end = AddDays(start, -rng_.Int(1, 30));  // empty: refused
+    if (shape >= 5 && shape < 10) end = start;              // one day: accepted
+    b.period = {start, end};
+    const std::int64_t m = 1'000'000;
+    std::int64_t aggregate = rng_.Int64(1, 20) * m;
+    std::int64_t per_claim = rng_.Int64(1, aggregate / m) * m;
+    std::int64_t deductible = rng_.Int64(0, per_claim / 10);
+    const int bad = rng_.Int(0, 99);
+    if (bad < 4) deductible = per_claim;
+    if (bad >= 4 && bad < 8) per_claim = aggregate + 1;
+    if (bad >= 8 && bad < 10) deductible = per_claim + rng_.Int64(1, m);
+    b.limit_per_claim = {per_claim, "CNY"};
+    b.aggregate_limit = {aggregate, "CNY"};
+    b.deductible = {deductible, "CNY"};
+    b.covered_costs = {"legal", "direct_loss"};
+    const std::string submitter = rng_.Percent(3) ? rng_.Pick(kBanks) : rng_.Pick(kInsurers);
+    return Make(submitter, b, {submitter});
+  }
+
+  // A policy id: mostly an issued one, rarely unknown.
+  std::string PickPolicy() {
+    if (m_.policies().empty() || rng_.Percent(5)) return "POL-GHOST-" + std::to_string(++serial_);
+    return rng_.Pick(m_.policies()).first;
+  }
+
+  std::string ActingInsurer(const std::string& policy_id) {
+    auto it = m_.policies().find(policy_id);
+    if (it == m_.policies().end() || rng_.Percent(6)) return rng_.Pick(kInsurers);
+    return it->second.insurer;
+  }
+
+  Gen GenPolicyCancel() {
+    const std::string id = PickPolicy();
+    PolicyCancel b;
+    b.policy_id = id;
+    b.effective_date = AddDays(today(), rng_.Int(-30, 200));
+    b.reason = "non-payment";
+    const std::string submitter = ActingInsurer(id);
+    return Make(submitter, b, {submitter});
+  }
+
+  Gen GenPolicyClaim() {
+    const std::string id = PickPolicy();
+    PolicyClaim b;
+    b.policy_id = id;
+    b.claim_no = !m_.claims().empty() && rng_.Percent(3) && m_.policies().contains(id)
+                     ? *m_.claims().begin()
+                     : "CL-" + std::to_string(++serial_);
+    auto it = m_.policies().find(id);
+    std::int64_t per_claim = 5'000'000;
+    Date start = today();
+    int length = 100;
+    if (it != m_.policies().end()) {
+      const MPolicy& p = it->second;
+      b.asset_id = rng_.Percent(92) ? rng_.Pick(p.covered) : rng_.Pick(asset_ids_);
+      per_claim = p.per_claim;
+      start = p.start;
+      length = std::max(0, p.end.days - p.start.days);
+      if (rng_.Percent(15)) per_claim = std::max<std::int64_t>(0, p.aggregate - p.paid);
+    } else {
+      b.asset_id = rng_.Pick(asset_ids_);
+    }
+    b.incident_date = AddDays(start, rng_.Int(-20, length + 20));
+    const int r = rng_.Int(0, 99);
+    std::int64_t paid = rng_.Int64(0, per_claim);
+    if (r < 10) paid = per_claim;
+    if (r >= 10 && r < 20) paid = per_claim + rng_.Int64(1, 1'000'000);
+    b.paid = {paid, "CNY"};
+    const std::string submitter = ActingInsurer(id);
+    return Make(submitter, b, {submitter});
+  }
+
+  Gen Generate() {
+    const int r = rng_.Int(0, 99);
+    if (r < 30) return GenPledgeRegister();
+    if (r < 40) return GenPledgeRelease();
+    if (r < 45) return GenPledgeEnforce();
+    if (r < 54) return GenPledgeAmend();
+    if (r < 72) return GenAssetStatus();
+    if (r < 81) return GenPolicyIssue();
+    if (r < 85) return GenPolicyCancel();
+    return GenPolicyClaim();
+  }
+
+  // --- Driving ----------------------------------------------------------------------------
+
+  // Adds one submission to `batch` with the model's prediction.
+  void Queue(std::vector<Pending>& batch) {
+    const int r = rng_.Int(0, 99);
+    if (r < 2 && !logged_.empty()) {
+      // The same envelope again: the original outcome, nothing appended.
+      const Logged& old = rng_.Pick(logged_);
+      Expected e = old.original;
+      e.kind = OutcomeKind::kReplayed;
+      batch.push_back({old.submission, old.signers, e,
+                       "replay of index " + std::to_string(*old.original.index) + ": " +
+                           Describe(old.submission.statement)});
+      return;
+    }
+    if (r < 3 && !logged_.empty()) {
+      // The same idempotency key for another envelope: a conflict, nothing appended.
+      const Logged& old = rng_.Pick(logged_);
+      Statement st = old.submission.statement;
+      st.created_ms = f_.now_ms() + 1;
+      Expected e;
+      e.kind = OutcomeKind::kRejected;
+      e.codes = {"E_IDEMPOTENCY_CONFLICT"};
+      batch.push_back({f_.Sign(st, old.signers), old.signers, e, "reused key: " + Describe(st)});
+      return;
+    }
+    Gen g = Generate();
+    const std::set<std::string> signers(g.signers.begin(), g.signers.end());
+    const std::uint64_t index = m_.next_index;
+    Prediction p = m_.Apply(g.st, signers, today());
+    Expected e;
+    e.kind = p.kind;
+    e.codes = p.codes;
+    e.warnings = p.warnings;
+    if (p.kind != OutcomeKind::kRejected) e.index = index;
+    batch.push_back({f_.Sign(g.st, g.signers), g.signers, e, Describe(g.st)});
+  }
+
+  // The model's and the registry's view of the assets `st` names, for failure messages.
+  std::string AssetStates(const Statement& st) {
+    std::vector<std::string> ids;
+    if (const auto* b = std::get_if<PledgeRegister>(&st.body)) {
+      ids = b->collateral;
+      for (const std::string& id : b->collateral) {  // and the similar marks (T-4)
+        auto it = m_.assets().find(id);
+        if (it == m_.assets().end() || !it->second.group) continue;
+        for (const auto& [other, a] : m_.assets()) {
+          if (a.group == it->second.group &&
+              std::find(ids.begin(), ids.end(), other) == ids.end()) {
+            ids.push_back(other);
+          }
+        }
+      }
+    }
+    if (const auto* b = std::get_if<AssetStatus>(&st.body)) ids = {b->asset_id};
+    if (const auto* b = std::get_if<PledgeAmend>(&st.body)) {
+      auto it = m_.pledges().find(b->pledge_id);
+      if (it != m_.pledges().end()) ids = it->second.collateral;
+    }
+    std::ostringstream o;
+    for (const std::string& id : ids) {
+      auto it = m_.assets().find(id);
+      if (it == m_.assets().end()) continue;
+      const MAsset& a = it->second;
+      o << "\n  model    " << id << ": holders " << Join(a.holders) << " last day "
+        << FormatDate(a.last_day) << (a.patent ? " grant " + FormatDate(a.grant) : "")
+        << (a.patent ? " paid through " + FormatDate(a.paid_through) : "")
+        << (a.fee_grace ? " fee_grace" : "") << (a.terminated ? " terminated" : "")
+        << (a.invalidated ? " invalidated" : "")
+        << (a.invalidation_pending ? " invalidation_pending" : "")
+        << (a.preservation ? " preservation" : "") << " active " << Join(a.active);
+      auto r = f_.registry().GetAsset(id);
+      if (!r.ok()) continue;
+      o << "\n  registry " << id << ": holders " << Join(r->holders) << " legal "
+        << LegalStatusName(r->legal)
+        << (r->patent && r->patent->term_end ? " term end " + FormatDate(*r->patent->term_end) : "")
+        << (r->patent && r->patent->grant_date ? " grant " + FormatDate(*r->patent->grant_date)
+                                               : "")
+        << (r->trademark ? " expiry " + FormatDate(r->trademark->expiry_date) : "")
+        << (r->patent ? " paid through " + FormatDate(r->patent->annuity_paid_through) : "")
+        << (r->fee_grace ? " fee_grace" : "")
+        << (r->invalidation_pending ? " invalidation_pending" : "")
+        << (r->preservation ? " preservation" : "") << " active " << Join(r->active_pledges);
+    }
+    return o.str();
+  }
+
+  // Submits `batch` as one Registry::Submit call; false (and a failure) on a mismatch.
+  bool Flush(std::vector<Pending>& batch, int first_step) {
+    std::vector<Submission> subs;
+    for (const Pending& p : batch) subs.push_back(p.submission);
+    auto out = f_.registry().Submit(subs);
+    EXPECT_OK(out);
+    if (!out.ok()) return false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const Pending& p = batch[i];
+      const SubmitOutcome& o = (*out)[i];
+      const std::set<std::string> codes(o.codes.begin(), o.codes.end());
+      const std::set<std::string> warnings(o.warnings.begin(), o.warnings.end());
+      bool same = o.kind == p.expected.kind && codes == p.expected.codes;
+      if (p.expected.index) same = same && o.index == *p.expected.index;
+      if (o.kind != OutcomeKind::kRefused && o.kind != OutcomeKind::kRejected) {
+        same = same && warnings == p.expected.warnings;
+      }
+      if (!same) {
+        ADD_FAILURE() << "seed " << kSeed << ", step " << first_step + static_cast<int>(i)
+                      << " (batch of " << batch.size() << "), today " << FormatDate(today())
+                      << "\n  statement: " << p.what
+                      << "\n  model:    " << KindName(p.expected.kind) << " "
+                      << Join(p.expected.codes) << " warnings " << Join(p.expected.warnings)
+                      << " index " << (p.expected.index ? std::to_string(*p.expected.index) : "-")
+                      << "\n  registry: " << KindName(o.kind) << " " << Join(codes) << " warnings "
+                      << Join(warnings) << " index " << o.index << " (" << o.detail << ")"
+                      << AssetStates(p.submission.statement);
+        return false;
+      }
+      if (p.expected.kind == OutcomeKind::kAccepted || p.expected.kind == OutcomeKind::kRefused) {
+        logged_.push_back({p.submission, p.signers, p.expected});
+      }
+    }
+    batch.clear();
+    return true;
+  }
+
+  // Compares PledgeStatus (now and as of an earlier index), Coverage and the pledge
+  // records for `n` random picks of each; false (and a failure) on the first mismatch.
+  bool CompareQueries(int n, const std::string& when) {
+    const std::uint64_t size = f_.registry().ledger().size();
+    EXPECT_EQ(size, m_.next_index);
+    for (int i = 0; i < n; ++i) {
+      const std::string& asset = rng_.Pick(asset_ids_);
+      const bool now = i % 2 == 0;
+      const std::uint64_t at =
+          now ? size - 1
+              : static_cast<std::uint64_t>(rng_.Int64(static_cast<std::int64_t>(first_index_),
+                                                      static_cast<std::int64_t>(size - 1)));
+      auto view = now ? f_.registry().PledgeStatus(asset) : f_.registry().PledgeStatus(asset, at);
+      EXPECT_OK(view) << asset;
+      if (!view.ok()) return false;
+      std::set<std::string> ids;
+      for (const PledgeRecord& p : view->pledges) ids.insert(p.terms.pledge_id);
+      const std::set<std::string> expected = m_.ActiveAsOf(asset, at);
+      if (view->pledged != !expected.empty() || ids != expected || view->as_of_index != at) {
+        ADD_FAILURE() << "seed " << kSeed << ", " << when << ": PledgeStatus(" << asset << ", "
+                      << at << (now ? " = latest" : "") << "): model " << Join(expected)
+                      << ", registry pledged=" << view->pledged << " " << Join(ids) << " as of "
+                      << view->as_of_index;
+        return false;
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      const std::string& asset = rng_.Pick(asset_ids_);
+      const Date date = AddDays(today(), rng_.Int(-200, 600));
+      auto view = f_.registry().Coverage(asset, date);
+      EXPECT_OK(view) << asset;
+      if (!view.ok()) return false;
+      std::map<std::string, std::int64_t> remaining;
+      for (const auto& p : view->policies)
+        remaining[p.record.terms.policy_id] = p.remaining_aggregate;
+      const ModelCoverage expected = m_.CoverageOn(asset, date);
+      if (view->covered != expected.covered || remaining != expected.remaining) {
+        std::ostringstream o;
+        for (const auto& [id, left] : expected.remaining) o << " " << id << "=" << left;
+        o << " | registry covered=" << view->covered;
+        for (const auto& [id, left] : remaining) o << " " << id << "=" << left;
+        ADD_FAILURE() << "seed " << kSeed << ", " << when << ": Coverage(" << asset << ", "
+                      << FormatDate(date) << "): model covered=" << expected.covered << o.str();
+        return false;
+      }
+    }
+    for (int i = 0; i < n && !m_.pledges().empty(); ++i) {
+      const auto& [id, mp] = rng_.Pick(m_.pledges());
+      auto p = f_.registry().GetPledge(id);
+      EXPECT_OK(p) << id;
+      if (!p.ok()) return false;
+      const PledgeState state = mp.state == MState::kRegistered  ? PledgeState::kRegistered
+                                : mp.state == MState::kEnforcing ? PledgeState::kEnforcing
+                                                                 : PledgeState::kReleased;
+      const std::set<std::string> collateral(p->terms.collateral.begin(),
+                                             p->terms.collateral.end());
+      if (p->state != state || p->pledgee != mp.pledgee ||
+          collateral != std::set<std::string>(mp.collateral.begin(), mp.collateral.end()) ||
+          p->terms.debt_term.end != mp.debt_end) {
+        ADD_FAILURE() << "seed " << kSeed << ", " << when << ": pledge " << id << " differs: model "
+                      << static_cast<int>(mp.state) << " " << Join(mp.collateral) << ", registry "
+                      << PledgeStateName(p->state) << " " << Join(p->terms.collateral);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  RegistryFixture f_;
+  Model m_;
+  Rng rng_;
+  std::vector<std::string> asset_ids_;
+  std::uint64_t first_index_ = 0;
+  int serial_ = 0;
+  std::vector<Logged> logged_;
+};
+
+TEST_F(RegistryModelTest, RandomStatementsAgreeWithTheModel) {
+  const auto started = std::chrono::steady_clock::now();
+  std::map<OutcomeKind, int> kinds;
+  std::map<std::string, int> codes;
+  int step = 0;
+  while (step < kSteps) {
+    if (rng_.Percent(20)) f_.SetToday(AddDays(today(), rng_.Int(0, 3)));
+    const int size = rng_.Percent(55) ? 1 : rng_.Int(2, 6);
+    std::vector<Pending> batch;
+    for (int i = 0; i < size && step + i < kSteps; ++i) Queue(batch);
+    for (const Pending& p : batch) {
+      ++kinds[p.expected.kind];
+      for (const std::string& c : p.expected.codes) ++codes[c];
+    }
+    const int first = step;
+    step += static_cast<int>(batch.size());
+    if (!Flush(batch, first)) return;
+    if (rng_.Percent(5) && !CompareQueries(3, "after step " + std::to_string(step))) return;
+  }
+  if (!CompareQueries(40, "at the end")) return;
+  // Every asset, now and as of every tenth index since the setup.
+  const std::uint64_t size = f_.registry().ledger().size();
+  for (const std::string& asset : asset_ids_) {
+    for (std::uint64_t at = first_index_; at < size; at += 10) {
+      auto view = f_.registry().PledgeStatus(asset, at);
+      ASSERT_OK(view);
+      std::set<std::string> ids;
+      for (const PledgeRecord& p : view->pledges) ids.insert(p.terms.pledge_id);
+      ASSERT_EQ(ids, m_.ActiveAsOf(asset, at)) << asset << " as of " << at << ", seed " << kSeed;
+    }
+  }
+
+  // The run must have exercised what it claims to: outcomes of every kind and every code.
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  std::ostringstream summary;
+  summary << "steps " << kSteps << ", log size " << size << ", last day " << FormatDate(today())
+          << ", " << elapsed.count() << " ms;";
+  for (const auto& [k, n] : kinds) summary << " " << KindName(k) << "=" << n;
+  for (const auto& [c, n] : codes) summary << " " << c << "=" << n;
+  std::printf("%s\n", summary.str().c_str());
+  EXPECT_GT(kinds[OutcomeKind::kAccepted], kSteps / 5) << summary.str();
+  EXPECT_GT(kinds[OutcomeKind::kRefused], kSteps / 10) << summary.str();
+  EXPECT_GT(kinds[OutcomeKind::kReplayed], 10) << summary.str();
+  for (const char* code :
+       {"E_PLEDGOR_NOT_HOLDER", "E_ASSET_NOT_PLEDGEABLE", "E_FEE_GRACE", "E_PRESERVATION",
+        "E_TERM_BEYOND_ASSET", "E_ALREADY_PLEDGED", "A_INVALIDATION_PENDING",
+        "E_SIMILAR_MARKS_SPLIT", "E_NOT_ACTIVE", "E_POLICY_TERMS", "E_OUTSIDE_PERIOD",
+        "E_LIMIT_EXCEEDED", "E_DUPLICATE_ID", "E_UNKNOWN_REFERENCE", "E_FORBIDDEN",
+        "E_IDEMPOTENCY_CONFLICT"}) {
+    EXPECT_GT(codes[code], 0) << code << " never predicted; " << summary.str();
+  }
+}
+
+// Found by the model (seed 20260601, step 1800): the registry keeps one legal status, so
+// a partially_invalidated event after `terminated` overwrote it and the terminated patent
+// became pledgeable again. P-2 / api.md E_ASSET_NOT_PLEDGEABLE: a terminated patent is not
+// pledgeable, and v1 has no restoration event.
+TEST(RegistryRegressionTest, PartialInvalidationDoesNotReviveATerminatedPatent) {
+  RegistryFixture f;
+  f.AddParticipant("ccb-quzhou", Role::kBank);
+  f.AddParticipant("qiantang-bio", Role::kEnterprise);
+  f.AddPatent("2021300000077", {"qiantang-bio"}, PatentType::kDesign, DateFromCivil(2021, 6, 1));
+  f.AddPatent("2020200000099", {"qiantang-bio"}, PatentType::kUtilityModel,
+              DateFromCivil(2020, 2, 10));
+  const auto event = [&](const std::string& id, AssetEvent e) {
+    SubmitOutcome o = f.Submit(f.Make("registry", AssetStatus{id, e, f.today(), {}, {}, {}}));
+    EXPECT_EQ(o.kind, OutcomeKind::kAccepted) << testing::CodesOf(o) << " " << o.detail;
+  };
+  const auto pledge = [&](const std::string& pledge_id, const std::string& id) {
+    PledgeRegister b = f.PledgeBody(pledge_id, {"qiantang-bio"}, {id}, DateFromCivil(2028, 1, 1));
+    return f.Submit(f.Make("ccb-quzhou", b), {"ccb-quzhou", "qiantang-bio"});
+  };
+  event("patent:2021300000077", AssetEvent::kTerminated);
+  event("patent:2021300000077", AssetEvent::kPartiallyInvalidated);
+  SubmitOutcome terminated = pledge("PL-1", "patent:2021300000077");
+  EXPECT_EQ(terminated.kind, OutcomeKind::kRefused) << testing::CodesOf(terminated);
+  EXPECT_EQ(terminated.codes, std::vector<std::string>{"E_ASSET_NOT_PLEDGEABLE"})
+      << terminated.detail;
+  // The neighbour: a patent only partially invalidated stays pledgeable.
+  event("patent:2020200000099", AssetEvent::kPartiallyInvalidated);
+  SubmitOutcome partial = pledge("PL-2", "patent:2020200000099");
+  EXPECT_EQ(partial.kind, OutcomeKind::kAccepted)
+      << testing::CodesOf(partial) << " " << partial.detail;
+}
+
+}  // namespace
+}  // namespace ipledger
