@@ -81,6 +81,7 @@
 #include "ledger/registry/registry.h"
 #include "ledger/registry/statement.h"
 #include "tools/key_file.h"
+#include "tools/options.h"
 
 namespace ipledger {
 namespace {
@@ -122,26 +123,12 @@ struct Flags {
   }
 };
 
+// argv[2..argc) against the command's options (tools/options.h); the last value wins.
 StatusOr<Flags> ParseFlags(int argc, char** argv, const std::vector<std::string>& allowed) {
+  auto args = ParseCommandLine(argc, argv, 2, {allowed, {}});
+  if (!args.ok()) return args.status();
   Flags f;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (!a.starts_with("--")) return Status::InvalidArgument("unexpected argument '" + a + "'");
-    a = a.substr(2);
-    std::string value;
-    if (const size_t eq = a.find('='); eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return Status::InvalidArgument("--" + a + " needs a value");
-    }
-    if (std::find(allowed.begin(), allowed.end(), a) == allowed.end()) {
-      return Status::InvalidArgument("unknown flag --" + a);
-    }
-    f.values[a] = value;
-  }
+  f.values = args->LastValues();
   return f;
 }
 
