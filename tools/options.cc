@@ -2,6 +2,7 @@
 // the boundary with it (style.md C.3), and nothing thrown leaves this file.
 #include "tools/options.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <sstream>
@@ -22,7 +23,7 @@ std::string LongName(const std::string& spec_name) {
   return spec_name.substr(0, spec_name.find(','));
 }
 
-po::options_description Describe(const OptionSpec& spec) {
+po::options_description DescriptionOf(const OptionSpec& spec) {
   po::options_description desc;
   auto add = desc.add_options();
   for (const std::string& name : spec.valued) add(name.c_str(), po::value<std::string>());
@@ -39,7 +40,7 @@ bool IsSwitch(const OptionSpec& spec, const std::string& name) {
 }
 
 // One line for what Boost.ProgramOptions refused, in the words the tools always used.
-std::string Describe(const po::error& e) {
+std::string Explain(const po::error& e) {
   if (const auto* unknown = dynamic_cast<const po::unknown_option*>(&e)) {
     const std::string name = unknown->get_option_name();
     return (name.starts_with("--") ? "unknown flag " : "unexpected argument ") +
@@ -69,7 +70,7 @@ std::map<std::string, std::string> Args::LastValues() const {
 StatusOr<Args> ParseCommandLine(int argc, const char* const* argv, int first,
                                 const OptionSpec& spec) {
   const std::vector<std::string> tokens(argv + std::min(first, argc), argv + argc);
-  const po::options_description desc = Describe(spec);
+  const po::options_description desc = DescriptionOf(spec);
   po::positional_options_description positional;
   positional.add(kPositional, -1);
   // No abbreviations: "--data" must never quietly mean "--data-dir".
@@ -79,7 +80,7 @@ StatusOr<Args> ParseCommandLine(int argc, const char* const* argv, int first,
     parsed =
         po::command_line_parser(tokens).options(desc).positional(positional).style(style).run();
   } catch (const po::error& e) {
-    return Status::InvalidArgument(Describe(e));
+    return Status::InvalidArgument(Explain(e));
   }
   Args args;
   for (const po::option& o : parsed.options) {
