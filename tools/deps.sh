@@ -6,8 +6,10 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
+  libboost-program-options-dev        # the tools' option parser (tools/options.cc)
   libssl-dev openssl                  # HTTPS (api/server/server.cc, api/client/http_client.cc; tls_test)
-  libgtest-dev libbenchmark-dev
+  libgtest-dev
+  libbenchmark-dev                    # the micro benches in tools/bench (optional in CMake)
   libpq-dev                           # ipledger-bench pg: the PostgreSQL baseline (optional in CMake)
   clang-format
   clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)

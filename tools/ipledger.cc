@@ -31,6 +31,7 @@
 #include "ledger/registry/replay.h"
 #include "tools/ipledger_client.h"
 #include "tools/key_file.h"
+#include "tools/options.h"
 
 namespace ipledger {
 namespace {
@@ -45,41 +46,22 @@ constexpr const char* kUsage =
 
 void PrintUsage(FILE* out) { std::fprintf(out, "%s%s", kUsage, kClientUsage); }
 
+// The options of one command, by name (a switch such as --replay holds "1").
 struct Flags {
   std::map<std::string, std::string> values;
   std::string error;
 };
 
-// Parses "--name value" pairs; every name must be in `allowed`.
-Flags ParseFlags(int argc, char** argv, int first, const std::vector<std::string>& allowed) {
+// Parses argv[2..argc) against `spec` (tools/options.h); the last value of each wins.
+Flags ParseFlags(int argc, char** argv, const OptionSpec& spec) {
   Flags f;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string name;
-    std::string value;
-    if (arg.rfind("--", 0) != 0) {
-      f.error = "unexpected argument '" + arg + "'";
-      return f;
-    }
-    if (auto eq = arg.find('='); eq != std::string::npos) {
-      name = arg.substr(2, eq - 2);
-      value = arg.substr(eq + 1);
-    } else {
-      name = arg.substr(2);
-      if (i + 1 >= argc) {
-        f.error = "flag --" + name + " needs a value";
-        return f;
-      }
-      value = argv[++i];
-    }
-    bool known = false;
-    for (const auto& a : allowed) known = known || a == name;
-    if (!known) {
-      f.error = "unknown flag --" + name;
-      return f;
-    }
-    f.values[name] = value;
+  auto args = ParseCommandLine(argc, argv, 2, spec);
+  if (!args.ok()) {
+    f.error = args.status().message();
+    return f;
   }
+  f.values = args->LastValues();
+  for (const std::string& name : args->switches) f.values[name] = "1";
   return f;
 }
 
@@ -89,9 +71,7 @@ int Fail(const Status& s) {
 }
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr, "ipledger: %s\n", why.c_str());
-  PrintUsage(stderr);
-  return 2;
+  return UsageError("ipledger", why, std::string(kUsage) + kClientUsage);
 }
 
 std::string DbDir(const std::string& data_dir) { return data_dir + "/db"; }
@@ -308,32 +288,23 @@ int Main(int argc, char** argv) {
   }
   if (IsClientCommand(cmd)) return RunClientCommand(argc, argv);
   if (cmd == "keygen") {
-    Flags f = ParseFlags(argc, argv, 2, {"out"});
+    Flags f = ParseFlags(argc, argv, {{"out"}, {}});
     return f.error.empty() ? Keygen(f) : Usage(f.error);
   }
   if (cmd == "init") {
-    Flags f = ParseFlags(argc, argv, 2, {"data-dir", "origin", "registry-id"});
+    Flags f = ParseFlags(argc, argv, {{"data-dir", "origin", "registry-id"}, {}});
     return f.error.empty() ? Init(f) : Usage(f.error);
   }
   if (cmd == "verify") {
-    // --replay takes no value.
-    std::vector<char*> args(argv, argv + argc);
-    bool replay = false;
-    std::erase_if(args, [&replay](char* a) {
-      if (std::string(a) != "--replay") return false;
-      replay = true;
-      return true;
-    });
-    Flags f = ParseFlags(static_cast<int>(args.size()), args.data(), 2, {"data-dir"});
-    if (replay) f.values["replay"] = "1";
+    Flags f = ParseFlags(argc, argv, {{"data-dir"}, {"replay"}});
     return f.error.empty() ? Verify(f) : Usage(f.error);
   }
   if (cmd == "checkpoint") {
-    Flags f = ParseFlags(argc, argv, 2, {"data-dir"});
+    Flags f = ParseFlags(argc, argv, {{"data-dir"}, {}});
     return f.error.empty() ? PrintCheckpoint(f) : Usage(f.error);
   }
   if (cmd == "backup") {
-    Flags f = ParseFlags(argc, argv, 2, {"data-dir", "out"});
+    Flags f = ParseFlags(argc, argv, {{"data-dir", "out"}, {}});
     return f.error.empty() ? Backup(f) : Usage(f.error);
   }
   return Usage("unknown command '" + cmd + "'");

@@ -1,11 +1,12 @@
 // ipledgerd: the registry server (api.md §10).
 //
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
-//             [--tls-cert FILE --tls-key FILE]
+//             [--tls-cert FILE --tls-key FILE] [--config FILE]
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
 // HTTP API (HTTPS, TLS 1.2 or later, with --tls-cert and --tls-key, PEM files) and
-// logs one JSON line per start, request and committed batch to stderr.
+// logs one JSON line per start, request and committed batch to stderr. --config FILE
+// reads the same options from an INI-style file; the command line wins over it.
 // SIGINT or SIGTERM stops it gracefully: no new connections, the batch in flight and
 // everything queued are committed, then the database is closed.
 #include <pthread.h>
@@ -25,13 +26,25 @@
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 #include "tools/key_file.h"
+#include "tools/options.h"
 
 namespace ipledger {
 namespace {
 
 constexpr const char* kUsage =
     "usage: ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]\n"
-    "                 [--tls-cert FILE --tls-key FILE]   (HTTPS; PEM files)\n";
+    "                 [--tls-cert FILE --tls-key FILE]   (HTTPS; PEM files)\n"
+    "                 [--config FILE]\n"
+    "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
+    "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
+    "  option given on the command line wins over the file.\n";
+
+// The options of the command line; a config file holds the same ones but --config.
+const OptionSpec kFileOptions{{"data-dir", "listen", "io-threads", "tls-cert", "tls-key"},
+                              {"skip-verify"}};
+const OptionSpec kCommandLineOptions{
+    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "config"},
+    {"skip-verify", "help,h"}};
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "ipledgerd: %s\n", what.c_str());
@@ -39,41 +52,33 @@ int Fail(const std::string& what) {
 }
 
 int Main(int argc, char** argv) {
-  std::string data_dir;
-  std::string listen = "127.0.0.1:8080";
+  auto args = ParseCommandLine(argc, argv, 1, kCommandLineOptions);
+  if (!args.ok()) return UsageError("ipledgerd", args.status().message(), kUsage);
+  if (args->switches.contains("help")) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  if (args->Has("config")) {
+    if (Status s = MergeConfigFile(args->Get("config"), kFileOptions, &*args); !s.ok()) {
+      if (s.code() == ErrorCode::kInvalidArgument) {
+        return UsageError("ipledgerd", "--config " + s.message(), kUsage);
+      }
+      return Fail("--config: " + s.message());
+    }
+  }
+  auto value = [&args](const std::string& name, const std::string& fallback) {
+    return args->Has(name) ? args->Get(name) : fallback;
+  };
+  const std::string data_dir = value("data-dir", "");
+  const std::string listen = value("listen", "127.0.0.1:8080");
   int io_threads = 4;
-  bool skip_verify = false;
-  std::string tls_cert;
-  std::string tls_key;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--data-dir" && value(&data_dir)) continue;
-    if (a == "--listen" && value(&listen)) continue;
-    if (a == "--tls-cert" && value(&tls_cert)) continue;
-    if (a == "--tls-key" && value(&tls_key)) continue;
-    if (a == "--io-threads" && value(&v)) {
-      auto n = ParseDecimalU64(v);
-      if (!n || *n == 0 || *n > 64)
-        return Fail("--io-threads must be 1..64\n" + std::string(kUsage));
-      io_threads = static_cast<int>(*n);
-      continue;
-    }
-    if (a == "--skip-verify") {
-      skip_verify = true;
-      continue;
-    }
-    if (a == "-h" || a == "--help") {
-      std::printf("%s", kUsage);
-      return 0;
-    }
-    std::fprintf(stderr, "ipledgerd: unexpected argument '%s'\n%s", a.c_str(), kUsage);
-    return 2;
+  const bool skip_verify = args->switches.contains("skip-verify");
+  const std::string tls_cert = value("tls-cert", "");
+  const std::string tls_key = value("tls-key", "");
+  if (args->Has("io-threads")) {
+    auto n = ParseDecimalU64(args->Get("io-threads"));
+    if (!n || *n == 0 || *n > 64) return Fail("--io-threads must be 1..64\n" + std::string(kUsage));
+    io_threads = static_cast<int>(*n);
   }
   if (data_dir.empty()) {
     std::fprintf(stderr, "ipledgerd: --data-dir is required\n%s", kUsage);

@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "api/client/cli_support.h"
 #include "crypto/bytes.h"
@@ -202,6 +204,86 @@ TEST(CliSupportTest, StatsAndAuditAnswersParseAndNameTheBadField) {
   EXPECT_EQ(page->entries[0].codes, std::vector<std::string>{"E_ALREADY_PLEDGED"});
   EXPECT_EQ(page->next_cursor, "4");
   EXPECT_FALSE(api::ParseAuditPageJson(R"({"entries":[],"next_cursor":"x","tree_size":1})").ok());
+}
+
+// --- ipledgerd's options ---------------------------------------------------------------------
+
+// Runs ipledgerd with `args` (a shell word list) to its exit; stdout and stderr together.
+Result Ipledgerd(const std::string& args) {
+  Result r;
+  FILE* p = popen((std::string(IPLEDGERD) + " " + args + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(IpledgerdOptionsTest, ConfigFileSuppliesOptionsAndTheCommandLineWins) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin test.example/ipledger", tmp.str()).code, 0);
+  const std::string config = tmp.str() + "/ipledgerd.conf";
+  // The file's listen address is unusable: the server only starts if --listen wins.
+  WriteFile(config, "# ipledgerd options\ndata-dir = " + d +
+                        "\nlisten = not-an-address\nio-threads = 2\nskip-verify = true\n");
+  testing::ServerProcess server;
+  ASSERT_TRUE(server.Start(IPLEDGERD, {"--config", config, "--listen", "127.0.0.1:0"},
+                           tmp.str() + "/ipledgerd.log"))
+      << testing::ReadFileOrDie(tmp.str() + "/ipledgerd.log");
+  EXPECT_TRUE(server.url().starts_with("http://127.0.0.1:")) << server.url();
+  Result get = Cli("get --server " + server.url() + " /log/checkpoint", tmp.str());
+  EXPECT_EQ(get.code, 0) << get.all();
+  EXPECT_TRUE(Contains(get.out, "test.example/ipledger")) << get.out;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  const std::string log = testing::ReadFileOrDie(tmp.str() + "/ipledgerd.log");
+  EXPECT_TRUE(Contains(log, "\"event\":\"start\"")) << log;
+  // skip-verify = true came from the file: no verification at start.
+  EXPECT_FALSE(Contains(log, "\"event\":\"verified\"")) << log;
+
+  // Without --listen the file's address is used, and refused.
+  Result bad_listen = Ipledgerd("--config " + config);
+  EXPECT_EQ(bad_listen.code, 1) << bad_listen.out;
+  EXPECT_TRUE(Contains(bad_listen.out, "--listen must be HOST:PORT, got 'not-an-address'"))
+      << bad_listen.out;
+}
+
+TEST(IpledgerdOptionsTest, BadOptionsAreOneClearLineAndExitTwo) {
+  testing::TempDir tmp;
+  const std::string config = tmp.str() + "/bad.conf";
+  WriteFile(config, "data-dir = /nonexistent\nno-such-option = 1\n");
+  Result unknown_in_file = Ipledgerd("--config " + config);
+  EXPECT_EQ(unknown_in_file.code, 2) << unknown_in_file.out;
+  EXPECT_TRUE(Contains(unknown_in_file.out, "ipledgerd: --config " + config + ": ") &&
+              Contains(unknown_in_file.out, "no-such-option"))
+      << unknown_in_file.out;
+  EXPECT_TRUE(Contains(unknown_in_file.out, "usage: ipledgerd")) << unknown_in_file.out;
+
+  WriteFile(config, "skip-verify = perhaps\n");
+  Result bad_switch = Ipledgerd("--config " + config);
+  EXPECT_EQ(bad_switch.code, 2) << bad_switch.out;
+  EXPECT_TRUE(Contains(bad_switch.out, "skip-verify must be true or false")) << bad_switch.out;
+
+  Result missing_file = Ipledgerd("--config " + tmp.str() + "/absent.conf");
+  EXPECT_EQ(missing_file.code, 1) << missing_file.out;
+  EXPECT_TRUE(Contains(missing_file.out, "absent.conf")) << missing_file.out;
+
+  for (const auto& [args, line] : std::vector<std::pair<std::string, std::string>>{
+           {"--data-dir", "ipledgerd: flag --data-dir needs a value"},
+           {"--nope", "ipledgerd: unknown flag --nope"},
+           {"--data d --listen 127.0.0.1:0", "ipledgerd: unknown flag --data"},
+           {"--skip-verify=1", "ipledgerd: flag --skip-verify takes no value"},
+           {"stray", "ipledgerd: unexpected argument 'stray'"}}) {
+    Result r = Ipledgerd(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')), line) << args;
+    EXPECT_TRUE(Contains(r.out, "usage: ipledgerd")) << args;
+  }
+  Result help = Ipledgerd("--help");
+  EXPECT_EQ(help.code, 0);
+  EXPECT_TRUE(Contains(help.out, "--config FILE")) << help.out;
 }
 
 // --- End to end --------------------------------------------------------------------------

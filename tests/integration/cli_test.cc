@@ -5,6 +5,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "crypto/bytes.h"
 #include "crypto/note.h"
@@ -73,6 +76,28 @@ TEST(CliTest, BadUsageExitsTwoWithUsage) {
                            "verify --data-dir", "verify --nope x"}) {
     Result r = Cli(args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+    EXPECT_NE(r.out.find("usage:"), std::string::npos) << args;
+  }
+}
+
+// One option parser (tools/options.h) for every command: a usage problem is one line
+// naming the flag, then the usage, and exit status 2.
+TEST(CliTest, UnknownFlagOrMissingValueIsOneClearLineAndExitTwo) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"checkpoint --data-dir", "ipledger: flag --data-dir needs a value"},
+      {"checkpoint --bogus x", "ipledger: unknown flag --bogus"},
+      {"keygen --o x", "ipledger: unknown flag --o"},  // no abbreviations
+      {"verify --data-dir d extra", "ipledger: unexpected argument 'extra'"},
+      {"verify --replay=yes --data-dir d", "ipledger: flag --replay takes no value"},
+      {"sign --statement s.json --key", "ipledger sign: flag --key needs a value"},
+      {"status --json=1 patent:1", "ipledger status: flag --json takes no value"},
+      {"audit --server http://127.0.0.1:1 --nope 1", "ipledger audit: unknown flag --nope"},
+      {"coverage a b", "ipledger coverage: unexpected argument 'b'"},
+  };
+  for (const auto& [args, line] : cases) {
+    Result r = Cli(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.out;
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')), line) << args;
     EXPECT_NE(r.out.find("usage:"), std::string::npos) << args;
   }
 }

@@ -1,0 +1,92 @@
+// What the client commands of the `ipledger` CLI share (tools/ipledger_client.cc for the
+// entry and certificate commands, tools/ipledger_client_regulator.cc for stats and
+// audit): their arguments, usage errors, files, printing and the connection to
+// --server. Single-threaded, like the CLI.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/client/http_client.h"
+#include "crypto/keys.h"
+#include "crypto/note.h"
+#include "ledger/base/status.h"
+#include "tools/options.h"
+
+namespace ipledger::cli {
+
+// --- Arguments ---------------------------------------------------------------------------
+
+// A client command's arguments (tools/options.h), or the usage problem in `error`.
+struct Args : ipledger::Args {
+  std::string error;
+};
+
+// Parses argv[first..argc) with `valued` options, `switch_names` and up to
+// `max_positional` plain arguments.
+Args ParseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
+               const std::set<std::string>& switch_names, std::size_t max_positional);
+
+// Prints "ipledger `command`: `why`" and the client usage to stderr; returns 2.
+int Usage(const std::string& command, const std::string& why);
+
+// Prints "ipledger `command`: `what`" to stderr; returns 1.
+int Fail(const std::string& command, const std::string& what);
+
+// --- Files, keys, time --------------------------------------------------------------------
+
+std::int64_t NowMs();
+
+// 128 random bits as 32 hex digits: an idempotency key nobody else will pick.
+std::string RandomIdempotencyKey();
+
+// `s` without trailing newlines, carriage returns, spaces and tabs.
+std::string TrimRight(std::string s);
+
+// Writes `contents` to `path`, replacing it if present (through a temporary file and a
+// rename, so a reader never sees half a file). kUnavailable on an I/O error.
+Status WriteFileReplacing(const std::string& path, const std::string& contents);
+
+// A vkey given inline or as a file holding one line. kInvalidArgument if it is neither;
+// the file's read error otherwise.
+StatusOr<NoteVerifier> LoadVkey(const std::string& arg);
+
+// --- Printing ------------------------------------------------------------------------------
+
+// "1 evidence entry", "3 evidence entries".
+std::string Entries(std::size_t n);
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ");
+
+// Prints rows as left-aligned columns, indented by two spaces.
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+// One line for a problem answer (or the raw body if it is not one).
+std::string DescribeProblem(const api::HttpResponse& r);
+
+// --- The server ----------------------------------------------------------------------------
+
+// A client for --server, signing with --key when given.
+struct Connection {
+  std::unique_ptr<api::Client> client;
+  std::unique_ptr<SigningKey> key;  // heap-held: the client keeps a pointer to it
+  std::string keyid;
+};
+
+// The connection `a` asks for (--server, --ca-file, --key). On a usage problem prints it
+// and sets *exit_code to 2; on another failure (an unreadable key) to 1; nullopt then.
+std::optional<Connection> Connect(const std::string& command, const Args& a, bool key_required,
+                                  int* exit_code);
+
+// --- Commands of tools/ipledger_client_regulator.cc ----------------------------------------
+
+// `ipledger stats` and `ipledger audit`; the exit status, as RunClientCommand.
+int StatsCommand(int argc, char** argv);
+int AuditCommand(int argc, char** argv);
+
+}  // namespace ipledger::cli
