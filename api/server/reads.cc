@@ -6,6 +6,7 @@
 #include "api/server/internal/views.h"
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
+#include "ledger/log/search_certificate.h"
 #include "ledger/log/tile.h"
 
 namespace ipledger::api {
@@ -220,19 +221,19 @@ Response GetPledgeStatus(Call& c) {
   if (!v.ok()) return StatusProblem(v.status());
   const Date today = Today(c);
   json pledges = json::array();
-  std::string cert = "ipledger.search-certificate/v1\n";
-  cert += "origin " + c.registry.ledger().origin() + "\n";
-  cert += "asset " + v->asset_id + "\n";
-  cert += "as-of " + std::to_string(v->as_of_index) + "\n";
-  cert += "tree-size " + std::to_string(head.checkpoint.size) + "\n";
-  cert += "root " + Base64Encode(head.checkpoint.root) + "\n";
-  cert += std::string("status ") + (v->pledged ? "pledged" : "not-pledged") + "\n";
+  SearchCertificate cert;
+  cert.origin = c.registry.ledger().origin();
+  cert.asset = v->asset_id;
+  cert.as_of_index = v->as_of_index;
+  cert.tree_size = head.checkpoint.size;
+  cert.root = head.checkpoint.root;
+  cert.pledged = v->pledged;
   for (const PledgeRecord& p : v->pledges) {
     json pj = PledgeJson(c.registry, c.caller, p, today);
     pj["evidence"] = p.history;
     pledges.push_back(pj);
-    cert += "pledge " + p.terms.pledge_id + " " + p.pledgee + " " +
-            std::string(PledgeStateName(p.state)) + " " + std::to_string(p.registered_index) + "\n";
+    cert.pledges.push_back(
+        {p.terms.pledge_id, p.pledgee, std::string(PledgeStateName(p.state)), p.registered_index});
   }
   json evidence = json::array();
   for (std::uint64_t i : v->evidence) {
@@ -243,7 +244,7 @@ Response GetPledgeStatus(Call& c) {
                         {"leaf", Base64Encode(AsBytes(*leaf))},
                         {"inclusion_proof", B64List(*proof)}});
   }
-  auto signed_cert = c.registry.ledger().SignNote(cert);
+  auto signed_cert = c.registry.ledger().SignNote(FormatSearchCertificate(cert));
   if (!signed_cert.ok()) return StatusProblem(signed_cert.status());
   return Json({{"asset", v->asset_id},
                {"pledged", v->pledged},
