@@ -1,3 +1,6 @@
+// The read routes (api.md §5, §7): the log (checkpoint, vkey, tiles, entries, proofs) and
+// the registry's records, each answered on the calling io thread; and the small parsers
+// the router shares with them.
 #include <algorithm>
 #include <string>
 

@@ -1,3 +1,4 @@
+// Who sees what is decided here, per view, from the Caller (api.md §7, §8).
 #include "api/server/internal/views.h"
 
 #include <algorithm>
