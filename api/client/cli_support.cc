@@ -16,8 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kCertificateHeader = "ipledger.search-certificate/v1";
-
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -509,26 +507,12 @@ StatusOr<std::string> CertificateOfResponse(std::string_view text) {
 
 StatusOr<VerifiedCertificate> VerifyCertificate(std::string_view note,
                                                 const NoteVerifier& log_key) {
-  if (!ParseNote(note)) return Status::InvalidArgument("certificate is not a C2SP signed note");
-  const NoteVerifier verifiers[] = {log_key};
-  auto opened = OpenNote(note, verifiers);
-  if (!opened) {
-    return Status::FailedPrecondition("certificate: no valid signature by the log key " +
-                                      log_key.name);
-  }
+  auto opened = OpenSearchCertificate(note, log_key);
+  if (!opened.ok()) return opened.status();
   VerifiedCertificate out;
-  out.lines = SplitLines(opened->text);
+  out.certificate = std::move(*opened);
+  out.lines = SplitLines(FormatSearchCertificate(out.certificate));
   if (!out.lines.empty() && out.lines.back().empty()) out.lines.pop_back();
-  if (out.lines.empty() || out.lines.front() != kCertificateHeader) {
-    return Status::InvalidArgument("certificate: signed by the log, but not an " +
-                                   std::string(kCertificateHeader) + " note");
-  }
-  for (const std::string& line : out.lines) {
-    if (line.starts_with("origin ") && line.substr(7) != log_key.name) {
-      return Status::FailedPrecondition("certificate names origin " + line.substr(7) +
-                                        ", the vkey " + log_key.name);
-    }
-  }
   return out;
 }
 
@@ -539,23 +523,23 @@ StatusOr<Checkpoint> VerifyPledgeStatus(const PledgeStatusAnswer& a, const NoteV
   if (!cp.ok()) {
     return Status::FailedPrecondition("as_of.checkpoint does not verify: " + cp.status().message());
   }
-  // What the certificate must say, line by line, for this answer.
-  std::vector<std::string> want = {
-      std::string(kCertificateHeader),
-      "origin " + log_key.name,
-      "asset " + a.asset,
-      "as-of " + std::to_string(a.as_of_index),
-      "tree-size " + std::to_string(cp->size),
-      "root " + Base64Encode(cp->root),
-      std::string("status ") + (a.pledged ? "pledged" : "not-pledged")};
+  // What the certificate must say for this answer; the first differing line is named.
+  SearchCertificate want;
+  want.origin = log_key.name;
+  want.asset = a.asset;
+  want.as_of_index = a.as_of_index;
+  want.tree_size = cp->size;
+  want.root = cp->root;
+  want.pledged = a.pledged;
   for (const PledgeView& p : a.pledges) {
-    want.push_back("pledge " + p.pledge_id + " " + p.pledgee + " " + p.state + " " +
-                   std::to_string(p.registered_index));
+    want.pledges.push_back({p.pledge_id, p.pledgee, p.state, p.registered_index});
   }
-  if (cert->lines != want) {
-    for (size_t i = 0; i < std::max(want.size(), cert->lines.size()); ++i) {
+  if (cert->certificate != want) {
+    std::vector<std::string> want_lines = SplitLines(FormatSearchCertificate(want));
+    if (!want_lines.empty() && want_lines.back().empty()) want_lines.pop_back();
+    for (size_t i = 0; i < std::max(want_lines.size(), cert->lines.size()); ++i) {
       const std::string got = i < cert->lines.size() ? cert->lines[i] : "(nothing)";
-      const std::string expected = i < want.size() ? want[i] : "(nothing)";
+      const std::string expected = i < want_lines.size() ? want_lines[i] : "(nothing)";
       if (got != expected) {
         return Status::FailedPrecondition("the certificate says '" + got +
                                           "' where the answer implies '" + expected + "'");

@@ -24,6 +24,7 @@
 #include "ledger/base/status.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
+#include "ledger/log/search_certificate.h"
 #include "ledger/registry/statement.h"
 
 namespace ipledger::api {
@@ -174,14 +175,17 @@ StatusOr<PledgeStatusAnswer> ParsePledgeStatusJson(std::string_view json);
 // The certificate member of a pledge-status answer; kInvalidArgument if absent.
 StatusOr<std::string> CertificateOfResponse(std::string_view json);
 
-// A verified search certificate: its text lines (without the final '\n').
+// A verified search certificate (ledger/log/search_certificate.h) and its text lines
+// (without the final '\n'), for display.
 struct VerifiedCertificate {
+  SearchCertificate certificate;
   std::vector<std::string> lines;
 };
 
-// Verifies a search certificate, a C2SP signed note by the log key, with `log_key`.
-// kFailedPrecondition if no signature by that key verifies; kInvalidArgument if it
-// is not a note of the ipledger.search-certificate/v1 form.
+// Verifies a search certificate, a C2SP signed note by the log key, with `log_key`, and
+// parses it strictly. kFailedPrecondition if no signature by that key verifies or it
+// names another origin; kInvalidArgument if it is not a signed note of the
+// ipledger.search-certificate/v1 form.
 StatusOr<VerifiedCertificate> VerifyCertificate(std::string_view note, const NoteVerifier& log_key);
 
 // Everything a pledge-status answer claims, checked offline with `log_key`: the

@@ -1,5 +1,7 @@
 // Router: the HTTP API of api.md §5–8 over a Registry, without sockets.
 //
+// One route table (router.cc) lists each route once: method, pattern, whether it needs a
+// signature, and its handler (reads.cc, regulator.cc, writes.cc; internal/handlers.h).
 // Reads are answered on the calling (io) thread; writes are decoded and checked for
 // schema here, then queued to the GroupCommitter, and answered when their batch is
 // durable. Callers are identified by RFC 9421 signatures (api.md §8): a request without
@@ -38,10 +40,9 @@ class Router {
 
   void Handle(Request request, Respond respond);
 
-  // Every (method, path pattern) the router serves, e.g. {"GET", "/v1/entries/{index}"}.
+  // Every (method, path pattern) the router serves, e.g. {"GET", "/v1/entries/{index}"},
+  // in the order of the route table in router.cc.
   static const std::vector<std::pair<std::string, std::string>>& Routes();
-
-  struct Caller;  // router.cc
 
  private:
   Registry& registry_;

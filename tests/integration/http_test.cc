@@ -16,6 +16,7 @@
 #include "crypto/note.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/merkle.h"
+#include "ledger/log/search_certificate.h"
 #include "ledger/log/tlog_proof.h"
 #include "tests/testing/fault_fs.h"
 #include "tests/testing/server_fixture.h"
@@ -353,11 +354,29 @@ TEST_F(HttpTest, PledgeStatusCarriesEvidenceAndASignedCertificate) {
   EXPECT_NE(note->text.find("status pledged\n"), std::string::npos);
   EXPECT_NE(note->text.find("pledge PL-1 ccb-quzhou registered " + std::to_string(index)),
             std::string::npos);
+  // ... of the ipledger.search-certificate/v1 format, stating this answer against the
+  // as_of checkpoint's tree.
+  auto cert = OpenSearchCertificate(j["certificate"].get<std::string>(), v);
+  ASSERT_OK(cert);
+  EXPECT_EQ(FormatSearchCertificate(*cert), note->text);
+  EXPECT_EQ(cert->origin, v.name);
+  EXPECT_EQ(cert->asset, "patent:2014103620773");
+  EXPECT_EQ(cert->as_of_index, j["as_of"]["index"].get<std::uint64_t>());
+  EXPECT_EQ(cert->tree_size, cp->size);
+  EXPECT_EQ(cert->root, cp->root);
+  EXPECT_TRUE(cert->pledged);
+  const std::vector<SearchCertificatePledge> want = {{"PL-1", "ccb-quzhou", "registered", index}};
+  EXPECT_EQ(cert->pledges, want);
   // As of the entry before the registration: not pledged.
   auto before =
       Get("/v1/assets/patent:2014103620773/pledge-status?index=" + std::to_string(index - 1),
           "picc-zhejiang");
   EXPECT_FALSE(Body(before)["pledged"].get<bool>());
+  auto before_cert = OpenSearchCertificate(Body(before)["certificate"].get<std::string>(), v);
+  ASSERT_OK(before_cert);
+  EXPECT_FALSE(before_cert->pledged);
+  EXPECT_TRUE(before_cert->pledges.empty());
+  EXPECT_EQ(before_cert->as_of_index, index - 1);
   ExpectProblem(Get("/v1/assets/patent:2014103620773/pledge-status?at=2026-13-01", "picc-zhejiang"),
                 400);
   ExpectProblem(Get("/v1/assets/patent:2014103620773/pledge-status?at=2020-01-01", "picc-zhejiang"),

@@ -1,0 +1,319 @@
+// The read routes (api.md §5, §7): the log (checkpoint, vkey, tiles, entries, proofs) and
+// the registry's records, each answered on the calling io thread; and the small parsers
+// the router shares with them.
+#include <algorithm>
+#include <string>
+
+#include "api/server/internal/handlers.h"
+#include "api/server/internal/problems.h"
+#include "api/server/internal/views.h"
+#include "crypto/bytes.h"
+#include "ledger/base/encoding.h"
+#include "ledger/log/search_certificate.h"
+#include "ledger/log/tile.h"
+
+namespace ipledger::api {
+
+using nlohmann::json;
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t p = s.find(sep, start);
+    out.emplace_back(
+        s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+    if (p == std::string_view::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+std::optional<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      auto b = HexDecode(s.substr(i + 1, 2));
+      if (!b) return std::nullopt;
+      out.push_back(static_cast<char>((*b)[0]));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view q) {
+  std::map<std::string, std::string> out;
+  if (q.empty()) return out;
+  for (const std::string& part : Split(q, '&')) {
+    if (part.empty()) continue;
+    const size_t eq = part.find('=');
+    auto name = PercentDecode(part.substr(0, eq));
+    auto value = PercentDecode(eq == std::string::npos ? "" : part.substr(eq + 1));
+    if (!name || !value || out.contains(*name)) return std::nullopt;
+    out[*name] = *value;
+  }
+  return out;
+}
+
+Date Today(const Call& c) { return DateOfInstant(c.registry.ledger().NextTime()); }
+
+Response GetHealth(Call& c) {
+  return Json({{"status", c.registry.ledger().read_only() ? "read-only" : "ok"},
+               {"tree_size", c.registry.ledger().size()}});
+}
+
+Response GetMetrics(Call& c) {
+  c.metrics.SetTreeSize(c.registry.ledger().size());
+  return Text(c.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+Response GetCheckpoint(Call& c) {
+  Response r = Text(c.registry.ledger().head().signed_checkpoint);
+  r.headers.emplace_back("cache-control", "no-cache");
+  return r;
+}
+
+Response GetVkey(Call& c) { return Text(FormatVkey(c.registry.ledger().verifier()) + "\n"); }
+
+namespace {
+
+StatusOr<std::uint64_t> IndexParam(const std::string& s) {
+  auto v = ParseDecimalU64(s);
+  if (!v) return Status::InvalidArgument("'" + s + "' is not an entry index");
+  return *v;
+}
+
+}  // namespace
+
+Response GetEntry(Call& c) {
+  auto index = IndexParam(c.params[0]);
+  if (!index.ok()) return StatusProblem(index.status());
+  auto j = EntryJson(c.registry, c.caller, *index);
+  if (!j.ok()) return StatusProblem(j.status());
+  return Json(*j);
+}
+
+Response GetEntryProof(Call& c) {
+  auto index = IndexParam(c.params[0]);
+  if (!index.ok()) return StatusProblem(index.status());
+  std::uint64_t size = c.registry.ledger().size();
+  if (c.query.contains("size")) {
+    auto s = ParseDecimalU64(c.query["size"]);
+    if (!s) return Problem(400, "bad-request", "Bad request", "size must be a decimal integer");
+    size = *s;
+  }
+  auto proof = c.registry.ledger().ProveInclusion(*index, size);
+  if (!proof.ok()) {
+    if (*index >= c.registry.ledger().size()) {
+      return Problem(404, "not-found", "Not found", "no entry " + std::to_string(*index));
+    }
+    return StatusProblem(proof.status());
+  }
+  return Json({{"index", *index}, {"size", size}, {"hashes", B64List(*proof)}});
+}
+
+Response GetTlogProof(Call& c) {
+  auto index = IndexParam(c.params[0]);
+  if (!index.ok()) return StatusProblem(index.status());
+  if (*index >= c.registry.ledger().size()) {
+    return Problem(404, "not-found", "Not found", "no entry " + std::to_string(*index));
+  }
+  auto proof = c.registry.ledger().TlogProof(*index);
+  if (!proof.ok()) return StatusProblem(proof.status());
+  return Text(*proof);
+}
+
+Response GetConsistency(Call& c) {
+  auto old_size = ParseDecimalU64(c.query["old"]);
+  auto new_size = c.query.contains("new")
+                      ? ParseDecimalU64(c.query["new"])
+                      : std::optional<std::uint64_t>(c.registry.ledger().size());
+  if (!old_size || !new_size) {
+    return Problem(400, "bad-request", "Bad request", "old and new must be decimal tree sizes");
+  }
+  if (*old_size == 0) {
+    // The empty tree is a prefix of every tree: the C2SP witness convention.
+    if (*new_size > c.registry.ledger().size()) {
+      return Problem(400, "bad-request", "Bad request", "new is beyond the tree size");
+    }
+    return Json({{"old", 0}, {"new", *new_size}, {"hashes", json::array()}});
+  }
+  auto proof = c.registry.ledger().ProveConsistency(*old_size, *new_size);
+  if (!proof.ok()) return StatusProblem(proof.status());
+  return Json({{"old", *old_size}, {"new", *new_size}, {"hashes", B64List(*proof)}});
+}
+
+Response GetTile(Call& c) {
+  auto tile = ParseTilePath(c.path.substr(std::string_view("/log/").size()));
+  if (!tile.ok()) return Problem(404, "not-found", "Not found", tile.status().message());
+  auto bytes = c.registry.ledger().ReadTile(*tile);
+  if (!bytes.ok()) return StatusProblem(bytes.status());
+  Response r;
+  r.content_type = "application/octet-stream";
+  r.body = ToString(*bytes);
+  // Full tiles never change; partial ones are superseded as the log grows.
+  r.headers.emplace_back("cache-control", tile->width == kTileWidth
+                                              ? "public, max-age=31536000, immutable"
+                                              : "public, max-age=5");
+  return r;
+}
+
+Response GetParticipants(Call& c) {
+  auto list = c.registry.ListParticipants();
+  if (!list.ok()) return StatusProblem(list.status());
+  json a = json::array();
+  for (const auto& p : *list) a.push_back(ParticipantJson(p));
+  return Json({{"participants", a}});
+}
+
+Response GetParticipant(Call& c) {
+  auto p = c.registry.GetParticipant(c.params[0]);
+  if (!p.ok()) return StatusProblem(p.status());
+  return Json(ParticipantJson(*p));
+}
+
+Response GetAsset(Call& c) {
+  auto a = c.registry.GetAsset(c.params[0]);
+  if (!a.ok()) return StatusProblem(a.status());
+  return Json(AssetPublicJson(c.registry, *a));
+}
+
+Response GetAssetHistory(Call& c) {
+  auto a = c.registry.GetAsset(c.params[0]);
+  if (!a.ok()) return StatusProblem(a.status());
+  auto history = c.registry.AssetHistory(c.params[0]);
+  if (!history.ok()) return StatusProblem(history.status());
+  json entries = json::array();
+  for (std::uint64_t i : *history) {
+    auto j = EntryJson(c.registry, c.caller, i);
+    if (!j.ok()) return StatusProblem(j.status());
+    entries.push_back(*j);
+  }
+  return Json({{"asset", c.params[0]}, {"entries", entries}});
+}
+
+Response GetPledgeStatus(Call& c) {
+  const Head head = c.registry.ledger().head();
+  std::optional<std::uint64_t> as_of;
+  if (c.query.contains("at") && c.query.contains("index")) {
+    return Problem(400, "bad-request", "Bad request", "give at=DATE or index=I, not both");
+  }
+  if (c.query.contains("at")) {
+    auto d = ParseDate(c.query["at"]);
+    if (!d) return Problem(400, "bad-request", "Bad request", "at must be a date YYYY-MM-DD");
+    auto i = c.registry.IndexAtDate(*d);
+    if (!i.ok()) return StatusProblem(i.status());
+    as_of = std::min(*i, head.checkpoint.size - 1);
+  } else if (c.query.contains("index")) {
+    auto i = ParseDecimalU64(c.query["index"]);
+    if (!i || *i >= head.checkpoint.size) {
+      return Problem(400, "bad-request", "Bad request",
+                     "index must be an entry index below " + std::to_string(head.checkpoint.size));
+    }
+    as_of = *i;
+  } else {
+    as_of = head.checkpoint.size - 1;
+  }
+  auto v = c.registry.PledgeStatus(c.params[0], as_of);
+  if (!v.ok()) return StatusProblem(v.status());
+  const Date today = Today(c);
+  json pledges = json::array();
+  SearchCertificate cert;
+  cert.origin = c.registry.ledger().origin();
+  cert.asset = v->asset_id;
+  cert.as_of_index = v->as_of_index;
+  cert.tree_size = head.checkpoint.size;
+  cert.root = head.checkpoint.root;
+  cert.pledged = v->pledged;
+  for (const PledgeRecord& p : v->pledges) {
+    json pj = PledgeJson(c.registry, c.caller, p, today);
+    pj["evidence"] = p.history;
+    pledges.push_back(pj);
+    cert.pledges.push_back(
+        {p.terms.pledge_id, p.pledgee, std::string(PledgeStateName(p.state)), p.registered_index});
+  }
+  json evidence = json::array();
+  for (std::uint64_t i : v->evidence) {
+    auto leaf = c.registry.ledger().GetLeaf(i);
+    auto proof = c.registry.ledger().ProveInclusion(i, head.checkpoint.size);
+    if (!leaf.ok() || !proof.ok()) return StatusProblem(leaf.ok() ? proof.status() : leaf.status());
+    evidence.push_back({{"index", i},
+                        {"leaf", Base64Encode(AsBytes(*leaf))},
+                        {"inclusion_proof", B64List(*proof)}});
+  }
+  auto signed_cert = c.registry.ledger().SignNote(FormatSearchCertificate(cert));
+  if (!signed_cert.ok()) return StatusProblem(signed_cert.status());
+  return Json({{"asset", v->asset_id},
+               {"pledged", v->pledged},
+               {"pledges", pledges},
+               {"as_of", {{"index", v->as_of_index}, {"checkpoint", head.signed_checkpoint}}},
+               {"evidence", evidence},
+               {"certificate", *signed_cert}});
+}
+
+Response GetCoverage(Call& c) {
+  Date date = Today(c);
+  if (c.query.contains("date")) {
+    auto d = ParseDate(c.query["date"]);
+    if (!d) return Problem(400, "bad-request", "Bad request", "date must be YYYY-MM-DD");
+    date = *d;
+  }
+  const Head head = c.registry.ledger().head();
+  auto v = c.registry.Coverage(c.params[0], date);
+  if (!v.ok()) return StatusProblem(v.status());
+  json policies = json::array();
+  for (const auto& p : v->policies) {
+    const PolicyIssue& t = p.record.terms;
+    policies.push_back(
+        {{"policy_id", t.policy_id},
+         {"insurer", p.record.insurer},
+         {"product", t.product},
+         {"insured", t.insured},
+         {"period", RangeJson(t.period)},
+         {"limits",
+          {{"per_claim", MoneyJson(t.limit_per_claim)},
+           {"aggregate", MoneyJson(t.aggregate_limit)},
+           {"deductible", MoneyJson(t.deductible)}}},
+         {"remaining_aggregate", MoneyJson({p.remaining_aggregate, t.aggregate_limit.currency})},
+         {"loss_payees", t.loss_payees},
+         {"issued_index", p.record.issued_index}});
+  }
+  return Json(
+      {{"asset", v->asset_id},
+       {"date", FormatDate(date)},
+       {"covered", v->covered},
+       {"policies", policies},
+       {"as_of", {{"index", head.checkpoint.size - 1}, {"checkpoint", head.signed_checkpoint}}}});
+}
+
+Response GetPledge(Call& c) {
+  auto p = c.registry.GetPledge(c.params[0]);
+  if (!p.ok()) return StatusProblem(p.status());
+  return Json(PledgeJson(c.registry, c.caller, *p, Today(c)));
+}
+
+Response GetPolicy(Call& c) {
+  auto p = c.registry.GetPolicy(c.params[0]);
+  if (!p.ok()) return StatusProblem(p.status());
+  return Json(PolicyJson(*p));
+}
+
+Response GetValuation(Call& c) {
+  auto v = c.registry.GetValuation(c.params[0]);
+  if (!v.ok()) return StatusProblem(v.status());
+  return Json(ValuationJson(c.registry, c.caller, *v, Today(c)));
+}
+
+Response GetCase(Call& c) {
+  auto k = c.registry.GetCase(c.params[0]);
+  if (!k.ok()) return StatusProblem(k.status());
+  return Json(CaseJson(c.caller, *k));
+}
+
+}  // namespace ipledger::api
