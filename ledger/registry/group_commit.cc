@@ -1,6 +1,7 @@
 #include "ledger/registry/group_commit.h"
 
 #include <chrono>
+#include <utility>
 
 namespace ipledger {
 
@@ -15,7 +16,7 @@ GroupCommitter::~GroupCommitter() { Stop(); }
 void GroupCommitter::Enqueue(Submission s, Done done) {
   bool stopping = false;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(&mu_);
     stopping = stopping_;
     if (!stopping && queue_.size() < options_.max_queue) {
       queue_.push_back({std::move(s), std::move(done)});
@@ -29,16 +30,16 @@ void GroupCommitter::Enqueue(Submission s, Done done) {
 
 void GroupCommitter::Stop() {
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(&mu_);
     stopping_ = true;
     cv_.notify_all();
   }
   // Several threads may call Stop at once: exactly one of them joins. The writer
   // first (it finishes what is queued), then the completer (it drains what is left).
-  std::lock_guard<std::mutex> j(join_mu_);
+  MutexLock j(&join_mu_);
   if (thread_.joinable()) thread_.join();
   {
-    std::lock_guard<std::mutex> l(done_mu_);
+    MutexLock l(&done_mu_);
     writer_done_ = true;
     done_cv_.notify_all();
   }
@@ -49,8 +50,8 @@ void GroupCommitter::Run() {
   for (;;) {
     std::vector<Item> batch;
     {
-      std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock l(&mu_);
+      while (!stopping_ && queue_.empty()) cv_.wait(mu_);
       if (queue_.empty()) return;  // stopping, and everything queued is done
       std::size_t bytes = 0;
       while (!queue_.empty() && batch.size() < options_.max_batch &&
@@ -78,8 +79,8 @@ void GroupCommitter::Run() {
       c.head = registry_.ledger().head();
       if (options_.on_batch) options_.on_batch(batch.size(), c.head.checkpoint.size, seconds);
     }
-    std::unique_lock<std::mutex> l(done_mu_);
-    done_cv_.wait(l, [this] { return committed_.size() < kMaxCommittedBatches; });
+    MutexLock l(&done_mu_);
+    while (committed_.size() >= kMaxCommittedBatches) done_cv_.wait(done_mu_);
     committed_.push_back(std::move(c));
     done_cv_.notify_all();
   }
@@ -89,8 +90,8 @@ void GroupCommitter::Complete() {
   for (;;) {
     Committed c;
     {
-      std::unique_lock<std::mutex> l(done_mu_);
-      done_cv_.wait(l, [this] { return writer_done_ || !committed_.empty(); });
+      MutexLock l(&done_mu_);
+      while (!writer_done_ && committed_.empty()) done_cv_.wait(done_mu_);
       if (committed_.empty()) return;  // the writer stopped and everything is completed
       c = std::move(committed_.front());
       committed_.pop_front();

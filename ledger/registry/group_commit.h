@@ -16,11 +16,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "crypto/hash.h"
+#include "ledger/base/mutex.h"
 #include "ledger/base/status.h"
 #include "ledger/registry/registry.h"
 
@@ -55,12 +55,12 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `s`; `done` runs exactly once, on the writer thread (or here, if refused
-  // at once: kUnavailable when stopped or overloaded).
-  void Enqueue(Submission s, Done done);
+  // Queues `s`; `done` runs exactly once, on the completion thread (or here, on the
+  // caller's thread, if refused at once: kUnavailable when stopped or overloaded).
+  void Enqueue(Submission s, Done done) EXCLUDES(mu_);
 
-  // Finishes the batch in flight and everything queued, then stops the thread.
-  void Stop();
+  // Finishes the batch in flight and everything queued, then stops both threads.
+  void Stop() EXCLUDES(mu_, join_mu_, done_mu_);
 
  private:
   struct Item {
@@ -73,21 +73,21 @@ class GroupCommitter {
     StatusOr<std::vector<SubmitOutcome>> outcomes;
     Head head;
   };
-  void Run();
-  void Complete();
+  void Run() EXCLUDES(mu_, done_mu_);  // the writer thread
+  void Complete() EXCLUDES(done_mu_);  // the completion thread
 
   Registry& registry_;
   const GroupCommitOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
-  std::mutex join_mu_;      // serializes the joins in Stop
+  Mutex mu_;
+  std::condition_variable_any cv_;  // signals queue_ and stopping_
+  std::deque<Item> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  Mutex join_mu_;  // serializes the joins in Stop
 
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  std::deque<Committed> committed_;                       // guarded by done_mu_
-  bool writer_done_ = false;                              // guarded by done_mu_
+  Mutex done_mu_;
+  std::condition_variable_any done_cv_;  // signals committed_ and writer_done_
+  std::deque<Committed> committed_ GUARDED_BY(done_mu_);
+  bool writer_done_ GUARDED_BY(done_mu_) = false;
   static constexpr std::size_t kMaxCommittedBatches = 8;  // then the writer waits
 
   std::thread completer_;

@@ -38,6 +38,7 @@ struct ParticipantRecord {
   std::vector<KeyRecord> keys;
   std::uint64_t registered_index = 0;
   std::vector<std::uint64_t> history;  // indexes of the entries that changed it
+  friend bool operator==(const ParticipantRecord&, const ParticipantRecord&) = default;
 };
 
 enum class LegalStatus { kValid, kTerminated, kInvalidated, kPartiallyInvalidated };
@@ -66,6 +67,7 @@ struct AssetRecord {
   std::vector<std::string> active_pledges;  // pledge ids in registered or enforcing state
   std::uint64_t registered_index = 0;
   std::vector<std::uint64_t> history;
+  friend bool operator==(const AssetRecord&, const AssetRecord&) = default;
 };
 
 enum class PledgeState { kRegistered, kEnforcing, kReleased };
@@ -84,6 +86,7 @@ struct PledgeRecord {
   std::optional<std::int64_t> released_time_ms;
   std::optional<std::string> debtor_region;  // the debtor's region_code at registration
   std::vector<std::uint64_t> history;
+  friend bool operator==(const PledgeRecord&, const PledgeRecord&) = default;
 };
 
 struct ValuationRecord {
@@ -92,6 +95,7 @@ struct ValuationRecord {
   bool withdrawn = false;
   std::uint64_t attested_index = 0;
   std::vector<std::uint64_t> history;
+  friend bool operator==(const ValuationRecord&, const ValuationRecord&) = default;
 };
 
 struct PolicyRecord {
@@ -102,6 +106,7 @@ struct PolicyRecord {
   std::vector<std::string> claims;
   std::uint64_t issued_index = 0;
   std::vector<std::uint64_t> history;
+  friend bool operator==(const PolicyRecord&, const PolicyRecord&) = default;
 };
 
 struct CaseRecord {
@@ -110,11 +115,13 @@ struct CaseRecord {
   std::vector<std::string> pledges;
   std::uint64_t registered_index = 0;
   std::vector<std::uint64_t> history;
+  friend bool operator==(const CaseRecord&, const CaseRecord&) = default;
 };
 
 struct ClaimRecord {
   PolicyClaim claim;
   std::uint64_t index = 0;
+  friend bool operator==(const ClaimRecord&, const ClaimRecord&) = default;
 };
 
 // What the registry decided for one logged entry; kept so an idempotent replay gets
@@ -124,6 +131,7 @@ struct OutcomeRecord {
   std::vector<std::string> codes;  // refusal codes (empty if accepted)
   std::vector<std::string> warnings;
   std::string detail;
+  friend bool operator==(const OutcomeRecord&, const OutcomeRecord&) = default;
 };
 
 std::string EncodeRecord(const ParticipantRecord& r);

@@ -10,25 +10,17 @@
 // clock (the batch time is chosen before the batch is sequenced) and no randomness, so
 // `ipledger verify --replay` can rebuild the state from the log and compare.
 //
-// Storage (column `state`, versioned: one key per change, so any past version can be
-// read): "<tag>/<id>\0<index u64 BE>" -> record (ledger/record.h), tags P participant,
-// A asset, L pledge, V valuation, Y policy, C case, K claim.
-// Column `index`: "I/<submitter>\0<idempotency key>" -> index || envelope SHA-256;
-// "O/<index>" -> outcome; "H/<asset>\0<index>" asset history; "W/<participant>\0<index>"
-// participant history; "T/<type>\0<index>"; "D/<time ms>||<index>" time index;
-// "G/<similarity group>\0<asset>"; "AV/<asset>\0<valuation>"; "AY/<asset>\0<policy>";
-// "F/<index>" -> statistics fact of an accepted pledge registration (ledger/stats.h).
+// Storage: the derived state lives in the columns `state` (versioned records) and
+// `index` (secondary indexes); the key schema is ledger/registry/keys.h.
 //
-// Thread-safety: Submit and Precheck serialize on one sequencer mutex; queries may run
-// concurrently with them and see committed state only.
+// Thread-safety: Submit and Precheck serialize on one sequencer mutex; queries and
+// PreverifySignatures may run concurrently with them and see committed state only.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +28,7 @@
 #include <vector>
 
 #include "crypto/dsse.h"
+#include "ledger/base/mutex.h"
 #include "ledger/base/status.h"
 #include "ledger/log/ledger.h"
 #include "ledger/registry/record.h"
@@ -116,18 +109,19 @@ class Registry {
   // batch time (replay); default: Ledger::NextTime(). A failed append returns its
   // status (kUnavailable: the ledger is read-only now) and no outcome.
   StatusOr<std::vector<SubmitOutcome>> Submit(std::span<const Submission> batch,
-                                              std::optional<std::int64_t> time_ms = {});
+                                              std::optional<std::int64_t> time_ms = {})
+      EXCLUDES(sequencer_mu_);
 
   // Verifies the Ed25519 signatures of `s` against the committed participant keys and
   // records the ones that verify in s->preverified, so that this expensive part runs on
   // the caller's thread, in parallel, instead of in the sequencer. Never decides
   // anything: the sequencer still checks every key against the state it sequences in.
-  void PreverifySignatures(Submission* s) const;
+  void PreverifySignatures(Submission* s) const EXCLUDES(preverify_mu_);
 
   // Runs every check Submit would run, against current state, writing nothing.
-  SubmitOutcome Precheck(const Submission& submission);
+  SubmitOutcome Precheck(const Submission& submission) EXCLUDES(sequencer_mu_);
 
-  Ledger& ledger() { return *ledger_; }
+  // The log, for reads (leaves, proofs, checkpoints). Only the sequencer appends.
   const Ledger& ledger() const { return *ledger_; }
 
   // Queries. `as_of` = a log index (inclusive); default: the latest committed entry.
@@ -178,28 +172,26 @@ class Registry {
   Status CompareDerivedState(const Registry& other) const;
 
   ~Registry();
-
-  // The sequencer's view of state while a batch is being built (registry.cc).
-  struct Txn;
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
 
  private:
   Registry(std::unique_ptr<Ledger> ledger, RegistryOptions options);
-  SubmitOutcome Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int64_t time_ms);
 
   Status LoadStats();
   // After a durable batch: forgets the cached keys of the participants it wrote.
-  void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes);
+  void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes)
+      EXCLUDES(preverify_mu_);
 
   std::unique_ptr<Ledger> ledger_;
   RegistryOptions options_;
   StatsIndex stats_;
-  std::mutex sequencer_mu_;
-  EntryInput pending_input_;  // guarded by sequencer_mu_; the entry Sequence just built
-  // Guarded by sequencer_mu_: the latest committed version of records the sequencer
-  // read or wrote, by record prefix ("<tag>/<id>\0"); nullopt = no such record. The
-  // sequencer is the only writer, so this is exact; it saves a RocksDB iterator (a
-  // SeekForPrev) per lookup. Cleared when it grows past kLatestCacheLimit.
-  std::unordered_map<std::string, std::optional<std::string>> latest_;
+  Mutex sequencer_mu_;
+  // The latest committed version of records the sequencer read or wrote, by record
+  // prefix ("<tag>/<id>\0"); nullopt = no such record. The sequencer is the only
+  // writer, so this is exact; it saves a RocksDB iterator (a SeekForPrev) per lookup.
+  // Cleared when it grows past kLatestCacheLimit.
+  std::unordered_map<std::string, std::optional<std::string>> latest_ GUARDED_BY(sequencer_mu_);
   static constexpr std::size_t kLatestCacheLimit = 1 << 16;
 
   // Participant keys for PreverifySignatures on the io threads, by participant id.
@@ -208,9 +200,10 @@ class Registry {
   // one extra verification there. Entries of participants a batch changes are dropped
   // after the batch is durable; an entry read before such a drop is not inserted
   // (preverify_generation_).
-  mutable std::shared_mutex preverify_mu_;
-  mutable std::unordered_map<std::string, std::vector<KeyRecord>> preverify_keys_;
-  std::uint64_t preverify_generation_ = 0;  // guarded by preverify_mu_
+  mutable SharedMutex preverify_mu_;
+  mutable std::unordered_map<std::string, std::vector<KeyRecord>> preverify_keys_
+      GUARDED_BY(preverify_mu_);
+  std::uint64_t preverify_generation_ GUARDED_BY(preverify_mu_) = 0;
 };
 
 }  // namespace ipledger

@@ -87,6 +87,7 @@ std::optional<ReleaseReason> ParseReleaseReason(std::string_view s);
 struct KeySpec {
   std::string label;  // key id = <participant>/<label>
   PublicKey ed25519{};
+  friend bool operator==(const KeySpec&, const KeySpec&) = default;
 };
 
 struct ParticipantRegister {
@@ -96,12 +97,14 @@ struct ParticipantRegister {
   std::optional<std::string> uscc;
   std::optional<std::string> region_code;  // GB/T 2260, digits
   std::vector<KeySpec> keys;               // at least one; labels unique
+  friend bool operator==(const ParticipantRegister&, const ParticipantRegister&) = default;
 };
 
 struct ParticipantKeys {
   std::string id;
   std::vector<KeySpec> add;
   std::vector<std::string> revoke;  // labels
+  friend bool operator==(const ParticipantKeys&, const ParticipantKeys&) = default;
 };
 
 struct PatentFacts {
@@ -113,6 +116,7 @@ struct PatentFacts {
   std::optional<Date> grant_date;  // absent: not granted
   std::optional<Date> term_end;    // absent: derived from type and filing date
   Date annuity_paid_through;
+  friend bool operator==(const PatentFacts&, const PatentFacts&) = default;
 };
 
 struct TrademarkFacts {
@@ -122,6 +126,7 @@ struct TrademarkFacts {
   Date reg_date;
   Date expiry_date;
   std::optional<std::string> similarity_group;
+  friend bool operator==(const TrademarkFacts&, const TrademarkFacts&) = default;
 };
 
 struct DataFacts {
@@ -131,6 +136,7 @@ struct DataFacts {
   Digest fingerprint_sha256{};
   DataSource source_type = DataSource::kSelfCollected;
   std::string scenario;
+  friend bool operator==(const DataFacts&, const DataFacts&) = default;
 };
 
 struct AssetRegister {
@@ -140,6 +146,7 @@ struct AssetRegister {
   std::optional<PatentFacts> patent;  // exactly the one matching `kind`
   std::optional<TrademarkFacts> trademark;
   std::optional<DataFacts> data;
+  friend bool operator==(const AssetRegister&, const AssetRegister&) = default;
 };
 
 struct AssetStatus {
@@ -149,34 +156,40 @@ struct AssetStatus {
   std::optional<Date> annuity_paid_through;         // required for annuity_paid
   std::optional<Date> expiry_date;                  // required for renewed
   std::optional<std::vector<std::string>> holders;  // required for transferred
+  friend bool operator==(const AssetStatus&, const AssetStatus&) = default;
 };
 
 struct DataPublicize {
   std::string asset_id;
   Date publicity_end;
+  friend bool operator==(const DataPublicize&, const DataPublicize&) = default;
 };
 
 struct DataObject {
   std::string asset_id;
   std::string reason;
   Digest evidence_sha256{};
+  friend bool operator==(const DataObject&, const DataObject&) = default;
 };
 
 struct DataResolveObjection {
   std::string asset_id;
   std::uint64_t objection_index = 0;  // log index of the data.object entry
   bool upheld = false;
+  friend bool operator==(const DataResolveObjection&, const DataResolveObjection&) = default;
 };
 
 struct DataConfirm {
   std::string asset_id;
   std::string certificate_no;
   Date valid_until;
+  friend bool operator==(const DataConfirm&, const DataConfirm&) = default;
 };
 
 struct DataReject {
   std::string asset_id;
   std::string reason;
+  friend bool operator==(const DataReject&, const DataReject&) = default;
 };
 
 struct ValuationItem {
@@ -185,6 +198,7 @@ struct ValuationItem {
   std::optional<std::uint32_t> legal_score;
   std::optional<std::uint32_t> technical_score;
   std::optional<std::uint32_t> economic_score;
+  friend bool operator==(const ValuationItem&, const ValuationItem&) = default;
 };
 
 struct ValuationAttest {
@@ -196,17 +210,20 @@ struct ValuationAttest {
   Date base_date;
   std::optional<Date> valid_until;  // absent: base_date + 1 year
   Digest report_sha256{};
+  friend bool operator==(const ValuationAttest&, const ValuationAttest&) = default;
 };
 
 struct ValuationWithdraw {
   std::string valuation_id;
   std::string reason;
+  friend bool operator==(const ValuationWithdraw&, const ValuationWithdraw&) = default;
 };
 
 struct OtherCollateral {
   CollateralKind kind = CollateralKind::kRealEstate;
   std::string description;
   Money amount;
+  friend bool operator==(const OtherCollateral&, const OtherCollateral&) = default;
 };
 
 struct CaseRegister {
@@ -215,6 +232,7 @@ struct CaseRegister {
   Money facility;
   DateRange term;
   std::vector<OtherCollateral> other_collateral;
+  friend bool operator==(const CaseRegister&, const CaseRegister&) = default;
 };
 
 struct Secured {
@@ -236,6 +254,7 @@ struct PledgeRegister {
   Digest contract_sha256{};
   std::vector<std::string> acknowledgements;  // rule ids ("P-8") or codes
   bool forfeiture_clause = false;
+  friend bool operator==(const PledgeRegister&, const PledgeRegister&) = default;
 };
 
 struct PledgeAmend {
@@ -244,17 +263,20 @@ struct PledgeAmend {
   std::optional<DateRange> debt_term;
   std::vector<std::string> release_collateral;
   std::optional<std::string> official_reg_no;
+  friend bool operator==(const PledgeAmend&, const PledgeAmend&) = default;
 };
 
 struct PledgeRelease {
   std::string pledge_id;
   ReleaseReason reason = ReleaseReason::kRepaid;
   std::optional<Digest> evidence_sha256;
+  friend bool operator==(const PledgeRelease&, const PledgeRelease&) = default;
 };
 
 struct PledgeEnforce {
   std::string pledge_id;
   Date started;
+  friend bool operator==(const PledgeEnforce&, const PledgeEnforce&) = default;
 };
 
 struct PolicyIssue {
@@ -268,12 +290,14 @@ struct PolicyIssue {
   Money aggregate_limit;
   Money deductible;
   std::vector<std::string> covered_costs;
+  friend bool operator==(const PolicyIssue&, const PolicyIssue&) = default;
 };
 
 struct PolicyCancel {
   std::string policy_id;
   Date effective_date;
   std::string reason;
+  friend bool operator==(const PolicyCancel&, const PolicyCancel&) = default;
 };
 
 struct PolicyClaim {
@@ -282,6 +306,7 @@ struct PolicyClaim {
   std::string asset_id;
   Date incident_date;
   Money paid;
+  friend bool operator==(const PolicyClaim&, const PolicyClaim&) = default;
 };
 
 using StatementBody =
@@ -302,6 +327,7 @@ struct Statement {
   std::string idempotency_key;  // 1..128 characters
   std::int64_t created_ms = 0;  // from "created", RFC 3339 UTC with milliseconds
   StatementBody body;
+  friend bool operator==(const Statement&, const Statement&) = default;
 };
 
 }  // namespace ipledger

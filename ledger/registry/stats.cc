@@ -186,7 +186,7 @@ std::uint32_t StatsIndex::Names::Intern(const std::string& s) {
 }
 
 Status StatsIndex::Add(const PledgeFact& f) {
-  std::unique_lock<std::shared_mutex> l(mu_);
+  WriterLock l(&mu_);
   if (!rows_.empty() && (f.index <= rows_.back().index || f.date < rows_.back().date)) {
     return Status::InvalidArgument("statistics facts must arrive in log order");
   }
@@ -207,12 +207,12 @@ Status StatsIndex::Add(const PledgeFact& f) {
 }
 
 std::size_t StatsIndex::size() const {
-  std::shared_lock<std::shared_mutex> l(mu_);
+  ReaderLock l(&mu_);
   return rows_.size();
 }
 
 StatsResult StatsIndex::Query(const StatsQuery& q) const {
-  std::shared_lock<std::shared_mutex> l(mu_);
+  ReaderLock l(&mu_);
   // Dates never decrease along the log: the window is one contiguous run of rows.
   auto lo = std::lower_bound(rows_.begin(), rows_.end(), q.from,
                              [](const Row& r, Date d) { return r.date < d; });

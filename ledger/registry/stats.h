@@ -22,12 +22,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ledger/base/civil_time.h"
+#include "ledger/base/mutex.h"
 #include "ledger/base/status.h"
 
 namespace ipledger {
@@ -113,9 +113,13 @@ class StatsIndex {
   };
 
  private:
-  mutable std::shared_mutex mu_;
-  std::vector<Row> rows_;  // by index
-  Names banks_, debtors_, regions_, cases_, currencies_;
+  mutable SharedMutex mu_;
+  std::vector<Row> rows_ GUARDED_BY(mu_);  // by index
+  Names banks_ GUARDED_BY(mu_);
+  Names debtors_ GUARDED_BY(mu_);
+  Names regions_ GUARDED_BY(mu_);
+  Names cases_ GUARDED_BY(mu_);
+  Names currencies_ GUARDED_BY(mu_);
 };
 
 // (current - previous) / previous in basis points, rounded half away from zero;

@@ -142,7 +142,7 @@ TEST(ConcurrencyTest, SubmittersAndReadersOverHttpSeeOneConsistentLog) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
 
-  Ledger& ledger = f.registry().ledger();
+  const Ledger& ledger = f.registry().ledger();
   ASSERT_EQ(ledger.size(), before + kSubmitters * kEach);
   const Head final_head = ledger.head();
   // Every receipt: a distinct index, its leaf at that index, its proof against its own

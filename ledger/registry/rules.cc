@@ -1,0 +1,781 @@
+// The per-statement rules (rules.h). Rule numbers (P-1, T-2, D-6, ...) are domain.md's.
+#include "ledger/registry/rules.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "ledger/registry/keys.h"
+
+namespace ipledger {
+namespace {
+
+// Patent term (domain.md §1.9): invention 20 years, utility model 10, design 15 for
+// filings from 2021-06-01 (10 before), counted from the filing date; the term ends the
+// day before the anniversary.
+Date DerivedPatentTermEnd(const PatentFacts& p) {
+  int years = 20;
+  if (p.type == PatentType::kUtilityModel) years = 10;
+  if (p.type == PatentType::kDesign) years = p.filing_date >= DateFromCivil(2021, 6, 1) ? 15 : 10;
+  return AddDays(AddYears(p.filing_date, years), -1);
+}
+
+std::string MoneyText(const Money& m) { return std::to_string(m.amount) + " " + m.currency; }
+
+// --- Shared checks -------------------------------------------------------------------
+
+std::optional<ParticipantRecord> NeedParticipant(Ctx& c, const std::string& id,
+                                                 std::string_view what) {
+  c.parties.insert(id);
+  auto p = c.txn->Load<ParticipantRecord>(kParticipantTag, id);
+  if (!p) c.Refuse("E_UNKNOWN_REFERENCE", std::string(what) + " " + id + " is not registered");
+  return p;
+}
+
+std::optional<AssetRecord> NeedAsset(Ctx& c, const std::string& id) {
+  c.Asset(id);
+  auto a = c.txn->Load<AssetRecord>(kAssetTag, id);
+  if (!a) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "asset " + id + " is not registered");
+  } else {
+    // The holders are parties to every entry about their asset (api.md §8 visibility).
+    c.parties.insert(a->holders.begin(), a->holders.end());
+  }
+  return a;
+}
+
+bool RequireRole(Ctx& c, std::initializer_list<Role> roles) {
+  for (Role r : roles) {
+    if (c.submitter_role == r) return true;
+  }
+  c.Forbid("a participant of role " + std::string(RoleName(c.submitter_role)) + " may not submit " +
+           c.st->type);
+  return false;
+}
+
+void Touch(std::vector<std::uint64_t>& history, std::uint64_t index) {
+  if (history.empty() || history.back() != index) history.push_back(index);
+}
+
+std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+// P-1..P-5, P-7, P-8, T-2..T-4, D-6 for one collateral asset of a pledge whose debt term
+// ends on `debt_end`. `pledgors` empty skips the holder check (amendments).
+void CheckCollateral(Ctx& c, const AssetRecord& a, const std::set<std::string>& pledgors,
+                     const std::set<std::string>& collateral, Date debt_end,
+                     const std::vector<std::string>& acknowledgements,
+                     const std::string& ignore_pledge) {
+  const std::string& id = a.asset_id;
+  if (!pledgors.empty() && AsSet(a.holders) != pledgors) {
+    c.Refuse("E_PLEDGOR_NOT_HOLDER", "the pledgors are not the holders of " + id);
+  }
+  if (a.preservation) c.Refuse("E_PRESERVATION", id + " is under court preservation");
+  switch (a.kind) {
+    case AssetKind::kPatent: {
+      const PatentFacts& p = *a.patent;
+      const Date term_end = p.term_end ? *p.term_end : DerivedPatentTermEnd(p);
+      if (a.legal == LegalStatus::kTerminated || a.legal == LegalStatus::kInvalidated) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " is " + std::string(LegalStatusName(a.legal)));
+      } else if (!p.grant_date || *p.grant_date > c.today) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " is not granted");
+      } else if (term_end < c.today) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " expired on " + FormatDate(term_end));
+      }
+      if (a.fee_grace || p.annuity_paid_through < c.today) {
+        c.Refuse("E_FEE_GRACE", id + " is in the annuity grace period (paid through " +
+                                    FormatDate(p.annuity_paid_through) + ")");
+      }
+      if (debt_end > term_end) {
+        c.Refuse("E_TERM_BEYOND_ASSET",
+                 "the debt term ends after " + id + "'s term (" + FormatDate(term_end) + ")");
+      }
+      break;
+    }
+    case AssetKind::kTrademark: {
+      const TrademarkFacts& t = *a.trademark;
+      if (a.legal == LegalStatus::kTerminated || a.legal == LegalStatus::kInvalidated) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " is " + std::string(LegalStatusName(a.legal)));
+      } else if (t.expiry_date < c.today) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " expired on " + FormatDate(t.expiry_date));
+      }
+      if (debt_end > t.expiry_date) {
+        c.Refuse("E_TERM_BEYOND_ASSET",
+                 "the debt term ends after " + id + " expires (" + FormatDate(t.expiry_date) + ")");
+      }
+      if (t.similarity_group && !pledgors.empty()) {
+        for (const std::string& key : c.txn->KeysWithPrefix(
+                 Column::kIndex, PairKey(kSimilarityGroupPrefix, *t.similarity_group, ""))) {
+          const std::string other(PairKeySecond(key));
+          if (collateral.contains(other)) continue;
+          auto o = c.txn->Load<AssetRecord>(kAssetTag, other);
+          if (o && AsSet(o->holders) == AsSet(a.holders) && o->legal != LegalStatus::kTerminated &&
+              o->legal != LegalStatus::kInvalidated) {
+            c.Refuse("E_SIMILAR_MARKS_SPLIT", "similar mark " + other + " of group " +
+                                                  *t.similarity_group + " is not pledged with " +
+                                                  id);
+          }
+        }
+      }
+      break;
+    }
+    case AssetKind::kData: {
+      if (a.data_state != DataState::kConfirmed) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " is not a confirmed data asset (" +
+                                               std::string(DataStateName(a.data_state)) + ")");
+      } else if (*a.certificate_valid_until < c.today) {
+        c.Refuse("E_ASSET_NOT_PLEDGEABLE",
+                 id + "'s certificate expired on " + FormatDate(*a.certificate_valid_until));
+      } else if (debt_end > *a.certificate_valid_until) {
+        c.Refuse("E_TERM_BEYOND_ASSET", "the debt term ends after " + id + "'s certificate (" +
+                                            FormatDate(*a.certificate_valid_until) + ")");
+      }
+      break;
+    }
+  }
+  for (const std::string& other : a.active_pledges) {
+    if (other != ignore_pledge) {
+      c.Refuse("E_ALREADY_PLEDGED", id + " is pledged under " + other);
+    }
+  }
+  if (a.invalidation_pending) {
+    const bool acknowledged =
+        std::find_if(acknowledgements.begin(), acknowledgements.end(), [](const std::string& r) {
+          return r == "P-8" || r == "A_INVALIDATION_PENDING";
+        }) != acknowledgements.end();
+    if (!acknowledged) {
+      c.Refuse("A_INVALIDATION_PENDING",
+               "invalidation proceedings against " + id + " are pending; acknowledge rule P-8");
+    }
+  }
+}
+
+// --- Participants --------------------------------------------------------------------
+
+void Handle(Ctx& c, const ParticipantRegister& b) {
+  c.parties.insert(b.id);
+  c.subjects.insert(b.id);
+  if (c.index > 0 && !RequireRole(c, {Role::kRegistry})) return;
+  if (c.txn->Load<ParticipantRecord>(kParticipantTag, b.id)) {
+    c.Refuse("E_DUPLICATE_ID", "participant " + b.id + " is already registered");
+    return;
+  }
+  ParticipantRecord r;
+  r.id = b.id;
+  r.name = b.name;
+  r.role = b.role;
+  r.uscc = b.uscc;
+  r.region_code = b.region_code;
+  for (const KeySpec& k : b.keys) r.keys.push_back({k.label, k.ed25519, c.index, std::nullopt});
+  r.registered_index = c.index;
+  r.history = {c.index};
+  c.txn->Save(kParticipantTag, b.id, c.index, r);
+}
+
+void Handle(Ctx& c, const ParticipantKeys& b) {
+  c.subjects.insert(b.id);
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto p = NeedParticipant(c, b.id, "participant");
+  if (!p) return;
+  for (const KeySpec& k : b.add) {
+    for (const KeyRecord& existing : p->keys) {
+      if (existing.label == k.label) {
+        c.Refuse("E_DUPLICATE_ID", "key " + b.id + "/" + k.label + " already exists");
+      }
+    }
+  }
+  for (const std::string& label : b.revoke) {
+    auto it = std::find_if(p->keys.begin(), p->keys.end(), [&](const KeyRecord& k) {
+      return k.label == label && !k.revoked_index;
+    });
+    if (it == p->keys.end()) {
+      c.Refuse("E_UNKNOWN_REFERENCE", "no active key " + b.id + "/" + label);
+    }
+  }
+  if (c.refused()) return;
+  for (const KeySpec& k : b.add) p->keys.push_back({k.label, k.ed25519, c.index, std::nullopt});
+  for (const std::string& label : b.revoke) {
+    for (KeyRecord& k : p->keys) {
+      if (k.label == label) k.revoked_index = c.index;
+    }
+  }
+  Touch(p->history, c.index);
+  c.txn->Save(kParticipantTag, b.id, c.index, *p);
+}
+
+// --- Assets ------------------------------------------------------------------------------
+
+void Handle(Ctx& c, const AssetRegister& b) {
+  c.Asset(b.asset_id);
+  if (b.kind == AssetKind::kData) {
+    // A data registration is the holding enterprise's application (api.md §3).
+    if (!RequireRole(c, {Role::kEnterprise})) return;
+    if (std::find(b.holders.begin(), b.holders.end(), c.st->submitter) == b.holders.end()) {
+      c.Forbid("a data asset is registered by one of its holders");
+      return;
+    }
+  } else if (!RequireRole(c, {Role::kRegistry})) {
+    return;
+  }
+  for (const std::string& h : b.holders) NeedParticipant(c, h, "holder");
+  if (c.txn->Load<AssetRecord>(kAssetTag, b.asset_id)) {
+    c.Refuse("E_DUPLICATE_ID", "asset " + b.asset_id + " is already registered");
+  }
+  if (c.refused()) return;
+  AssetRecord r;
+  r.asset_id = b.asset_id;
+  r.kind = b.kind;
+  r.holders = b.holders;
+  r.patent = b.patent;
+  if (r.patent && !r.patent->term_end) r.patent->term_end = DerivedPatentTermEnd(*r.patent);
+  r.trademark = b.trademark;
+  r.data = b.data;
+  r.data_state = DataState::kApplied;
+  r.registered_index = c.index;
+  r.history = {c.index};
+  c.txn->Save(kAssetTag, b.asset_id, c.index, r);
+  if (r.trademark && r.trademark->similarity_group) {
+    c.txn->Put(Column::kIndex,
+               PairKey(kSimilarityGroupPrefix, *r.trademark->similarity_group, b.asset_id), "");
+  }
+}
+
+void Handle(Ctx& c, const AssetStatus& b) {
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto a = NeedAsset(c, b.asset_id);
+  if (!a) return;
+  const bool patent = a->kind == AssetKind::kPatent;
+  const bool trademark = a->kind == AssetKind::kTrademark;
+  auto wrong_kind = [&] {
+    c.Refuse("E_WRONG_ASSET_KIND", std::string(AssetEventName(b.event)) + " does not apply to a " +
+                                       std::string(AssetKindName(a->kind)) + " asset");
+  };
+  switch (b.event) {
+    case AssetEvent::kAnnuityPaid:
+      if (!patent) return wrong_kind();
+      a->patent->annuity_paid_through = *b.annuity_paid_through;
+      a->fee_grace = false;
+      break;
+    case AssetEvent::kFeeGrace:
+      if (!patent) return wrong_kind();
+      a->fee_grace = true;
+      break;
+    case AssetEvent::kInvalidationStarted:
+      a->invalidation_pending = true;
+      break;
+    case AssetEvent::kInvalidationEnded:
+      a->invalidation_pending = false;
+      break;
+    case AssetEvent::kInvalidated:
+      // Termination is final in v1 (there is no restoration event): a later decision
+      // on validity does not bring a terminated right back.
+      if (a->legal != LegalStatus::kTerminated) a->legal = LegalStatus::kInvalidated;
+      a->invalidation_pending = false;
+      break;
+    case AssetEvent::kPartiallyInvalidated:
+      // A later decision may narrow a full invalidation (on appeal) but not a termination.
+      if (a->legal != LegalStatus::kTerminated) a->legal = LegalStatus::kPartiallyInvalidated;
+      a->invalidation_pending = false;
+      break;
+    case AssetEvent::kTerminated:
+      a->legal = LegalStatus::kTerminated;
+      break;
+    case AssetEvent::kPreservation:
+      a->preservation = true;
+      break;
+    case AssetEvent::kPreservationLifted:
+      a->preservation = false;
+      break;
+    case AssetEvent::kRenewed:
+      if (!trademark) return wrong_kind();
+      a->trademark->expiry_date = *b.expiry_date;
+      break;
+    case AssetEvent::kTransferred:
+      // a pledged asset changes hands only with every pledgee's consent.
+      for (const std::string& pid : a->active_pledges) {
+        auto pl = c.txn->Load<PledgeRecord>(kPledgeTag, pid);
+        if (pl && !c.Signed(pl->pledgee)) {
+          c.Refuse("E_ALREADY_PLEDGED", b.asset_id + " is pledged under " + pid +
+                                            "; the transfer needs " + pl->pledgee + "'s signature");
+        }
+      }
+      for (const std::string& h : *b.holders) NeedParticipant(c, h, "holder");
+      if (c.refused()) return;
+      a->holders = *b.holders;
+      break;
+  }
+  Touch(a->history, c.index);
+  c.txn->Save(kAssetTag, b.asset_id, c.index, *a);
+}
+
+std::optional<AssetRecord> NeedDataAsset(Ctx& c, const std::string& id) {
+  auto a = NeedAsset(c, id);
+  if (a && a->kind != AssetKind::kData) {
+    c.Refuse("E_NOT_ACTIVE", id + " is not a data asset");
+    return std::nullopt;
+  }
+  return a;
+}
+
+void Handle(Ctx& c, const DataPublicize& b) {
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto a = NeedDataAsset(c, b.asset_id);
+  if (!a) return;
+  if (a->data_state != DataState::kApplied) {
+    c.Refuse("E_NOT_ACTIVE", b.asset_id + " is " + std::string(DataStateName(a->data_state)) +
+                                 ", not awaiting publicity");
+    return;
+  }
+  a->data_state = DataState::kInPublicity;
+  a->publicity_end = b.publicity_end;
+  Touch(a->history, c.index);
+  c.txn->Save(kAssetTag, b.asset_id, c.index, *a);
+}
+
+void Handle(Ctx& c, const DataObject& b) {
+  // Any participant may object during publicity (domain.md §3.5).
+  auto a = NeedDataAsset(c, b.asset_id);
+  if (!a) return;
+  const bool open =
+      (a->data_state == DataState::kInPublicity || a->data_state == DataState::kObjected) &&
+      a->publicity_end && c.today <= *a->publicity_end;
+  if (!open) {
+    c.Refuse("E_NOT_ACTIVE", b.asset_id + " is not in its publicity period");
+    return;
+  }
+  a->data_state = DataState::kObjected;
+  a->pending_objections.push_back(c.index);
+  Touch(a->history, c.index);
+  c.txn->Save(kAssetTag, b.asset_id, c.index, *a);
+}
+
+void Handle(Ctx& c, const DataResolveObjection& b) {
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto a = NeedDataAsset(c, b.asset_id);
+  if (!a) return;
+  auto it =
+      std::find(a->pending_objections.begin(), a->pending_objections.end(), b.objection_index);
+  if (it == a->pending_objections.end()) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "no pending objection at index " +
+                                        std::to_string(b.objection_index) + " against " +
+                                        b.asset_id);
+    return;
+  }
+  a->pending_objections.erase(it);
+  if (b.upheld) {
+    a->data_state = DataState::kRejected;
+  } else if (a->pending_objections.empty()) {
+    a->data_state = DataState::kInPublicity;
+  }
+  Touch(a->history, c.index);
+  c.txn->Save(kAssetTag, b.asset_id, c.index, *a);
+}
+
+void Handle(Ctx& c, const DataConfirm& b) {
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto a = NeedDataAsset(c, b.asset_id);
+  if (!a) return;
+  if (a->data_state == DataState::kObjected || !a->pending_objections.empty()) {
+    c.Refuse("E_OBJECTION_PENDING", b.asset_id + " has an unresolved objection");
+    return;
+  }
+  if (a->data_state != DataState::kInPublicity) {
+    c.Refuse("E_NOT_ACTIVE", b.asset_id + " is " + std::string(DataStateName(a->data_state)) +
+                                 ", not in publicity");
+    return;
+  }
+  if (c.today <= *a->publicity_end) {
+    c.Refuse("E_PUBLICITY_OPEN",
+             "publicity of " + b.asset_id + " runs until " + FormatDate(*a->publicity_end));
+    return;
+  }
+  a->data_state = DataState::kConfirmed;
+  a->certificate_no = b.certificate_no;
+  a->certificate_valid_until = b.valid_until;
+  Touch(a->history, c.index);
+  c.txn->Save(kAssetTag, b.asset_id, c.index, *a);
+}
+
+void Handle(Ctx& c, const DataReject& b) {
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto a = NeedDataAsset(c, b.asset_id);
+  if (!a) return;
+  if (a->data_state == DataState::kConfirmed || a->data_state == DataState::kRejected) {
+    c.Refuse("E_NOT_ACTIVE",
+             b.asset_id + " is already " + std::string(DataStateName(a->data_state)));
+    return;
+  }
+  a->data_state = DataState::kRejected;
+  a->pending_objections.clear();
+  Touch(a->history, c.index);
+  c.txn->Save(kAssetTag, b.asset_id, c.index, *a);
+}
+
+// --- Valuations --------------------------------------------------------------------------
+
+void Handle(Ctx& c, const ValuationAttest& b) {
+  c.subjects.insert(b.valuation_id);
+  if (!RequireRole(c, {Role::kAppraiser})) return;
+  if (c.txn->Load<ValuationRecord>(kValuationTag, b.valuation_id)) {
+    c.Refuse("E_DUPLICATE_ID", "valuation " + b.valuation_id + " already exists");
+  }
+  for (const ValuationItem& item : b.items) NeedAsset(c, item.asset_id);
+  if (c.refused()) return;
+  ValuationRecord r;
+  r.attest = b;
+  if (!r.attest.valid_until) r.attest.valid_until = AddYears(b.base_date, 1);
+  r.appraiser = c.st->submitter;
+  r.attested_index = c.index;
+  r.history = {c.index};
+  c.txn->Save(kValuationTag, b.valuation_id, c.index, r);
+  for (const ValuationItem& item : b.items) {
+    c.txn->Put(Column::kIndex, PairKey(kAssetValuationPrefix, item.asset_id, b.valuation_id), "");
+  }
+}
+
+void Handle(Ctx& c, const ValuationWithdraw& b) {
+  c.subjects.insert(b.valuation_id);
+  if (!RequireRole(c, {Role::kAppraiser})) return;
+  auto v = c.txn->Load<ValuationRecord>(kValuationTag, b.valuation_id);
+  if (!v) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "valuation " + b.valuation_id + " does not exist");
+    return;
+  }
+  if (v->appraiser != c.st->submitter) {
+    c.Forbid("only the attesting appraiser " + v->appraiser + " may withdraw " + b.valuation_id);
+    return;
+  }
+  if (v->withdrawn) {
+    c.Refuse("E_NOT_ACTIVE", "valuation " + b.valuation_id + " is already withdrawn");
+    return;
+  }
+  v->withdrawn = true;
+  Touch(v->history, c.index);
+  c.txn->Save(kValuationTag, b.valuation_id, c.index, *v);
+}
+
+// --- Financing cases and pledges ----------------------------------------------------------
+
+void Handle(Ctx& c, const CaseRegister& b) {
+  c.subjects.insert(b.case_id);
+  if (!RequireRole(c, {Role::kBank})) return;
+  if (c.txn->Load<CaseRecord>(kCaseTag, b.case_id)) {
+    c.Refuse("E_DUPLICATE_ID", "case " + b.case_id + " already exists");
+  }
+  NeedParticipant(c, b.debtor, "debtor");
+  if (c.refused()) return;
+  CaseRecord r;
+  r.terms = b;
+  r.lender = c.st->submitter;
+  r.registered_index = c.index;
+  r.history = {c.index};
+  c.txn->Save(kCaseTag, b.case_id, c.index, r);
+}
+
+void Handle(Ctx& c, const PledgeRegister& b) {
+  c.subjects.insert(b.pledge_id);
+  if (!RequireRole(c, {Role::kBank})) return;
+  for (const std::string& p : b.pledgors) {
+    c.parties.insert(p);
+    if (!c.Signed(p)) {
+      c.Forbid("pledgor " + p + " has not signed the pledge");
+      return;
+    }
+  }
+  std::optional<CaseRecord> kase;
+  if (b.case_id) {
+    c.subjects.insert(*b.case_id);
+    kase = c.txn->Load<CaseRecord>(kCaseTag, *b.case_id);
+    if (!kase) {
+      c.Refuse("E_UNKNOWN_REFERENCE", "case " + *b.case_id + " does not exist");
+    } else if (kase->lender != c.st->submitter) {
+      c.Forbid("case " + *b.case_id + " belongs to " + kase->lender);
+      return;
+    }
+  }
+  if (c.txn->Load<PledgeRecord>(kPledgeTag, b.pledge_id)) {
+    c.Refuse("E_DUPLICATE_ID", "pledge " + b.pledge_id + " already exists");
+  }
+  for (const std::string& p : b.pledgors) NeedParticipant(c, p, "pledgor");
+  auto debtor = NeedParticipant(c, b.debtor, "debtor");
+  const std::set<std::string> pledgors = AsSet(b.pledgors);
+  const std::set<std::string> collateral = AsSet(b.collateral);
+  for (const std::string& id : b.collateral) {
+    auto a = NeedAsset(c, id);
+    if (a) CheckCollateral(c, *a, pledgors, collateral, b.debt_term.end, b.acknowledgements, "");
+  }
+  for (const std::string& vid : b.valuation_ids) {
+    c.subjects.insert(vid);
+    auto v = c.txn->Load<ValuationRecord>(kValuationTag, vid);
+    if (!v) {
+      c.Refuse("E_UNKNOWN_REFERENCE", "valuation " + vid + " does not exist");
+    } else if (v->withdrawn || *v->attest.valid_until < c.today) {
+      c.Warn("W_VALUATION_STALE");
+    }
+  }
+  if (b.forfeiture_clause) c.Warn("W_FORFEITURE_CLAUSE");
+  if (c.refused()) return;
+
+  PledgeRecord r;
+  r.terms = b;
+  r.pledgee = c.st->submitter;
+  r.registered_index = c.index;
+  r.registered_time_ms = c.time_ms;
+  if (debtor) r.debtor_region = debtor->region_code;
+  r.history = {c.index};
+  c.txn->Save(kPledgeTag, b.pledge_id, c.index, r);
+  PledgeFact fact;
+  fact.index = c.index;
+  fact.date = c.today;
+  fact.pledge_id = b.pledge_id;
+  fact.bank = r.pledgee;
+  fact.debtor = b.debtor;
+  fact.region = r.debtor_region.value_or("");
+  fact.case_key = b.case_id ? "case:" + *b.case_id : "pledge:" + b.pledge_id;
+  fact.amount = b.secured.amount.amount;
+  fact.currency = b.secured.amount.currency;
+  for (const std::string& id : b.collateral) {
+    auto a = c.txn->Load<AssetRecord>(kAssetTag, id);
+    a->active_pledges.push_back(b.pledge_id);
+    Touch(a->history, c.index);
+    c.txn->Save(kAssetTag, id, c.index, *a);
+    if (a->kind == AssetKind::kPatent) ++fact.patents;
+    if (a->kind == AssetKind::kTrademark) ++fact.trademarks;
+    if (a->kind == AssetKind::kData) ++fact.data;
+  }
+  c.txn->Put(Column::kIndex, FactKey(c.index), EncodeFact(fact));
+  c.txn->facts().push_back(std::move(fact));
+  if (kase) {
+    kase->pledges.push_back(b.pledge_id);
+    Touch(kase->history, c.index);
+    c.txn->Save(kCaseTag, *b.case_id, c.index, *kase);
+  }
+}
+
+// Loads a pledge for an operation only its pledgee may perform.
+std::optional<PledgeRecord> NeedOwnPledge(Ctx& c, const std::string& id) {
+  c.subjects.insert(id);
+  if (!RequireRole(c, {Role::kBank})) return std::nullopt;
+  auto p = c.txn->Load<PledgeRecord>(kPledgeTag, id);
+  if (!p) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "pledge " + id + " does not exist");
+    return std::nullopt;
+  }
+  if (p->pledgee != c.st->submitter) {
+    c.Forbid("only the pledgee " + p->pledgee + " may change pledge " + id);
+    return std::nullopt;
+  }
+  for (const std::string& a : p->terms.collateral) c.Asset(a);
+  for (const std::string& x : p->terms.pledgors) c.parties.insert(x);
+  c.parties.insert(p->terms.debtor);
+  return p;
+}
+
+void ReleaseAssets(Ctx& c, const std::vector<std::string>& assets, const std::string& pledge_id) {
+  for (const std::string& id : assets) {
+    auto a = c.txn->Load<AssetRecord>(kAssetTag, id);
+    if (!a) continue;
+    std::erase(a->active_pledges, pledge_id);
+    Touch(a->history, c.index);
+    c.txn->Save(kAssetTag, id, c.index, *a);
+  }
+}
+
+void Handle(Ctx& c, const PledgeAmend& b) {
+  auto p = NeedOwnPledge(c, b.pledge_id);
+  if (!p) return;
+  // a change agreement is signed by the pledgee and every pledgor.
+  for (const std::string& x : p->terms.pledgors) {
+    if (!c.Signed(x)) {
+      c.Forbid("pledgor " + x + " has not signed the amendment");
+      return;
+    }
+  }
+  if (p->state != PledgeState::kRegistered) {
+    c.Refuse("E_NOT_ACTIVE",
+             "pledge " + b.pledge_id + " is " + std::string(PledgeStateName(p->state)));
+    return;
+  }
+  std::vector<std::string> remaining;
+  for (const std::string& id : p->terms.collateral) {
+    if (std::find(b.release_collateral.begin(), b.release_collateral.end(), id) ==
+        b.release_collateral.end()) {
+      remaining.push_back(id);
+    }
+  }
+  for (const std::string& id : b.release_collateral) {
+    if (std::find(p->terms.collateral.begin(), p->terms.collateral.end(), id) ==
+        p->terms.collateral.end()) {
+      c.Refuse("E_UNKNOWN_REFERENCE", id + " is not collateral of " + b.pledge_id);
+    }
+  }
+  if (remaining.empty()) {
+    c.Refuse("E_NOT_ACTIVE", "an amendment cannot release all collateral; release the pledge");
+  }
+  if (b.debt_term && b.debt_term->end != p->terms.debt_term.end) {
+    // P-5 / D-6 again when the term moves: the pledge's own assets stay pledged to it.
+    for (const std::string& id : remaining) {
+      auto a = c.txn->Load<AssetRecord>(kAssetTag, id);
+      if (!a) continue;
+      Ctx probe;
+      probe.txn = c.txn;
+      probe.st = c.st;
+      probe.today = c.today;
+      CheckCollateral(probe, *a, {}, AsSet(remaining), b.debt_term->end, p->terms.acknowledgements,
+                      b.pledge_id);
+      for (const std::string& code : probe.codes) {
+        if (code == "E_TERM_BEYOND_ASSET") c.Refuse(code, probe.detail);
+      }
+    }
+  }
+  if (c.refused()) return;
+  if (b.secured) p->terms.secured = *b.secured;
+  if (b.debt_term) p->terms.debt_term = *b.debt_term;
+  if (b.official_reg_no) p->terms.official_reg_no = b.official_reg_no;
+  for (const std::string& id : b.release_collateral) p->released_collateral.push_back(id);
+  p->terms.collateral = remaining;
+  ++p->version;
+  Touch(p->history, c.index);
+  c.txn->Save(kPledgeTag, b.pledge_id, c.index, *p);
+  ReleaseAssets(c, b.release_collateral, b.pledge_id);
+}
+
+void Handle(Ctx& c, const PledgeRelease& b) {
+  auto p = NeedOwnPledge(c, b.pledge_id);
+  if (!p) return;
+  if (p->state == PledgeState::kReleased) {
+    c.Refuse("E_NOT_ACTIVE", "pledge " + b.pledge_id + " is already released");
+    return;
+  }
+  p->state = PledgeState::kReleased;
+  p->release_reason = b.reason;
+  p->released_time_ms = c.time_ms;
+  ++p->version;
+  Touch(p->history, c.index);
+  c.txn->Save(kPledgeTag, b.pledge_id, c.index, *p);
+  ReleaseAssets(c, p->terms.collateral, b.pledge_id);
+}
+
+void Handle(Ctx& c, const PledgeEnforce& b) {
+  auto p = NeedOwnPledge(c, b.pledge_id);
+  if (!p) return;
+  if (p->state != PledgeState::kRegistered) {
+    c.Refuse("E_NOT_ACTIVE",
+             "pledge " + b.pledge_id + " is " + std::string(PledgeStateName(p->state)));
+    return;
+  }
+  p->state = PledgeState::kEnforcing;
+  p->enforcement_started = b.started;
+  ++p->version;
+  Touch(p->history, c.index);
+  c.txn->Save(kPledgeTag, b.pledge_id, c.index, *p);
+}
+
+// --- Policies ---------------------------------------------------------------------------
+
+void Handle(Ctx& c, const PolicyIssue& b) {
+  c.subjects.insert(b.policy_id);
+  if (!RequireRole(c, {Role::kInsurer})) return;
+  if (c.txn->Load<PolicyRecord>(kPolicyTag, b.policy_id)) {
+    c.Refuse("E_DUPLICATE_ID", "policy " + b.policy_id + " already exists");
+  }
+  NeedParticipant(c, b.insured, "insured");
+  for (const std::string& p : b.loss_payees) NeedParticipant(c, p, "loss payee");
+  for (const std::string& a : b.covered_assets) NeedAsset(c, a);
+  // I-2.
+  const std::string& cur = b.aggregate_limit.currency;
+  if (b.period.start > b.period.end) {
+    c.Refuse("E_POLICY_TERMS", "the policy period is empty");
+  } else if (b.deductible.currency != cur || b.limit_per_claim.currency != cur) {
+    c.Refuse("E_POLICY_TERMS", "limits and deductible must share one currency");
+  } else if (!(b.deductible.amount < b.limit_per_claim.amount &&
+               b.limit_per_claim.amount <= b.aggregate_limit.amount)) {
+    c.Refuse("E_POLICY_TERMS", "need deductible < limit_per_claim <= aggregate_limit");
+  }
+  if (c.refused()) return;
+  PolicyRecord r;
+  r.terms = b;
+  r.insurer = c.st->submitter;
+  r.issued_index = c.index;
+  r.history = {c.index};
+  c.txn->Save(kPolicyTag, b.policy_id, c.index, r);
+  for (const std::string& a : b.covered_assets) {
+    c.txn->Put(Column::kIndex, PairKey(kAssetPolicyPrefix, a, b.policy_id), "");
+  }
+}
+
+std::optional<PolicyRecord> NeedOwnPolicy(Ctx& c, const std::string& id) {
+  c.subjects.insert(id);
+  if (!RequireRole(c, {Role::kInsurer})) return std::nullopt;
+  auto p = c.txn->Load<PolicyRecord>(kPolicyTag, id);
+  if (!p) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "policy " + id + " does not exist");
+    return std::nullopt;
+  }
+  if (p->insurer != c.st->submitter) {
+    c.Forbid("only the issuing insurer " + p->insurer + " may change policy " + id);
+    return std::nullopt;
+  }
+  c.parties.insert(p->terms.insured);
+  for (const std::string& x : p->terms.loss_payees) c.parties.insert(x);
+  return p;
+}
+
+void Handle(Ctx& c, const PolicyCancel& b) {
+  auto p = NeedOwnPolicy(c, b.policy_id);
+  if (!p) return;
+  if (p->cancelled_from) {
+    c.Refuse("E_NOT_ACTIVE", "policy " + b.policy_id + " is already cancelled");
+    return;
+  }
+  for (const std::string& a : p->terms.covered_assets) c.Asset(a);
+  p->cancelled_from = b.effective_date;
+  Touch(p->history, c.index);
+  c.txn->Save(kPolicyTag, b.policy_id, c.index, *p);
+}
+
+void Handle(Ctx& c, const PolicyClaim& b) {
+  c.subjects.insert(b.claim_no);
+  auto p = NeedOwnPolicy(c, b.policy_id);
+  if (!p) return;
+  c.Asset(b.asset_id);
+  if (c.txn->Load<ClaimRecord>(kClaimTag, b.claim_no)) {
+    c.Refuse("E_DUPLICATE_ID", "claim " + b.claim_no + " already exists");
+  }
+  const PolicyIssue& t = p->terms;
+  if (std::find(t.covered_assets.begin(), t.covered_assets.end(), b.asset_id) ==
+      t.covered_assets.end()) {
+    c.Refuse("E_UNKNOWN_REFERENCE", b.asset_id + " is not covered by " + b.policy_id);
+  }
+  Date last_day = t.period.end;
+  if (p->cancelled_from) last_day = std::min(last_day, AddDays(*p->cancelled_from, -1));
+  if (b.incident_date < t.period.start || b.incident_date > last_day) {
+    c.Refuse("E_OUTSIDE_PERIOD", "incident on " + FormatDate(b.incident_date) +
+                                     " is outside the cover of " + b.policy_id);
+  }
+  if (b.paid.currency != t.aggregate_limit.currency) {
+    c.Refuse("E_POLICY_TERMS", "claim currency differs from the policy's");
+  } else if (b.paid.amount > t.limit_per_claim.amount ||
+             b.paid.amount > t.aggregate_limit.amount - p->claims_paid) {
+    c.Refuse("E_LIMIT_EXCEEDED", "paying " + MoneyText(b.paid) + " exceeds the limits of " +
+                                     b.policy_id + " (" +
+                                     std::to_string(t.aggregate_limit.amount - p->claims_paid) +
+                                     " left of the aggregate)");
+  }
+  if (c.refused()) return;
+  p->claims_paid += b.paid.amount;
+  p->claims.push_back(b.claim_no);
+  Touch(p->history, c.index);
+  c.txn->Save(kPolicyTag, b.policy_id, c.index, *p);
+  c.txn->Save(kClaimTag, b.claim_no, c.index, ClaimRecord{b, c.index});
+}
+
+}  // namespace
+
+void ApplyRules(Ctx& c) {
+  std::visit([&c](const auto& body) { Handle(c, body); }, c.st->body);
+}
+
+}  // namespace ipledger

@@ -1,0 +1,292 @@
+// The sequencer: authenticates, authorizes and sequences submissions against the state
+// it builds (Txn), runs the rules (rules.h) and appends every logged outcome.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "crypto/bytes.h"
+#include "ledger/base/encoding.h"
+#include "ledger/registry/keys.h"
+#include "ledger/registry/registry.h"
+#include "ledger/registry/rules.h"
+#include "ledger/registry/txn.h"
+
+namespace ipledger {
+namespace {
+
+// Whether `key` is a valid registered key id "<participant>/<label>" for the signature;
+// at genesis (empty log) the registering participant's own body keys count.
+std::optional<PublicKey> FindSigningKey(Txn& txn, const Statement& st, std::uint64_t index,
+                                        const std::string& participant, const std::string& label) {
+  if (index == 0) {
+    const auto* reg = std::get_if<ParticipantRegister>(&st.body);
+    if (reg == nullptr || reg->id != participant) return std::nullopt;
+    for (const KeySpec& k : reg->keys) {
+      if (k.label == label) return k.ed25519;
+    }
+    return std::nullopt;
+  }
+  auto p = txn.Load<ParticipantRecord>(kParticipantTag, participant);
+  if (!p) return std::nullopt;
+  for (const KeyRecord& k : p->keys) {
+    if (k.label == label && !k.revoked_index) return k.key;
+  }
+  return std::nullopt;
+}
+
+// One sequenced submission: its outcome and, for logged outcomes (accepted or refused),
+// the entry to append.
+struct Sequenced {
+  SubmitOutcome outcome;
+  EntryInput input;
+};
+
+bool Logged(const SubmitOutcome& o) {
+  return o.kind == OutcomeKind::kAccepted || o.kind == OutcomeKind::kRefused;
+}
+
+// Sequences `s` as entry `index` of a batch at `time_ms` against `txn`, writing its
+// records and indexes there if it is logged.
+Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int64_t time_ms,
+                   const RegistryOptions& options) {
+  Sequenced result;
+  SubmitOutcome& out = result.outcome;
+  const Statement& st = s.statement;
+  out.time_ms = time_ms;
+  auto reject = [&result](std::string code, std::string detail) {
+    result.outcome.kind = OutcomeKind::kRejected;
+    result.outcome.codes = {std::move(code)};
+    result.outcome.detail = std::move(detail);
+    return std::move(result);
+  };
+
+  // Authentication: every signature must be by a registered, unrevoked key.
+  Ctx c;
+  c.txn = &txn;
+  c.st = &st;
+  c.index = index;
+  c.time_ms = time_ms;
+  c.today = DateOfInstant(time_ms);
+  if (s.envelope.signatures.empty()) return reject("E_SIGNATURE", "the envelope has no signature");
+  const Bytes pae = Pae(s.envelope.payload_type, s.envelope.payload);
+  for (const DsseSignature& sig : s.envelope.signatures) {
+    const auto slash = sig.keyid.find('/');
+    if (slash == std::string::npos) {
+      return reject("E_SIGNATURE", "key id '" + sig.keyid + "' is not <participant>/<label>");
+    }
+    const std::string participant = sig.keyid.substr(0, slash);
+    const std::string label = sig.keyid.substr(slash + 1);
+    auto key = FindSigningKey(txn, st, index, participant, label);
+    if (!key) return reject("E_SIGNATURE", "key " + sig.keyid + " is not registered or is revoked");
+    const bool preverified = std::find(s.preverified.begin(), s.preverified.end(),
+                                       std::make_pair(sig.keyid, *key)) != s.preverified.end();
+    if (sig.sig.size() != 64 || (!preverified && !VerifyDsseSignature(s.envelope, sig, *key))) {
+      return reject("E_SIGNATURE", "the signature by " + sig.keyid + " does not verify");
+    }
+    c.signer_keys.insert(sig.keyid);
+    c.signer_participants.insert(participant);
+  }
+
+  // Only the submitter's own envelopes may claim its idempotency keys (and learn of
+  // earlier entries through them): authorization of the submitter comes first.
+  if (!c.Signed(st.submitter)) {
+    return reject("E_FORBIDDEN", "the submitter " + st.submitter + " has not signed");
+  }
+
+  // Idempotency before staleness: a client retrying an old envelope gets its receipt.
+  const Digest envelope_hash = Sha256(AsBytes(s.envelope_bytes));
+  const std::string idem_key = IdempotencyKey(st.submitter, st.idempotency_key);
+  if (auto prior = txn.Get(Column::kIndex, idem_key)) {
+    auto prior_index = DecodeFixed64BE(std::string_view(*prior).substr(0, kU64Size));
+    if (!prior_index || prior->size() != kIdempotencyValueSize) {
+      return reject("E_INTERNAL", "idempotency record of " + st.submitter + " is malformed");
+    }
+    if (prior->substr(kU64Size) != std::string(envelope_hash.begin(), envelope_hash.end())) {
+      return reject("E_IDEMPOTENCY_CONFLICT", "idempotency key '" + st.idempotency_key + "' of " +
+                                                  st.submitter +
+                                                  " was used for another envelope (index " +
+                                                  std::to_string(*prior_index) + ")");
+    }
+    out.kind = OutcomeKind::kReplayed;
+    out.index = *prior_index;
+    if (auto rec = txn.Get(Column::kIndex, OutcomeKey(*prior_index))) {
+      OutcomeRecord o;
+      if (DecodeRecord(*rec, &o).ok()) {
+        out.codes = o.codes;
+        out.warnings = o.warnings;
+        out.detail = o.detail;
+        out.replayed_refusal = !o.codes.empty();
+      }
+    }
+    return result;
+  }
+
+  if (st.created_ms < time_ms - options.stale_window_ms ||
+      st.created_ms > time_ms + options.stale_window_ms) {
+    return reject("E_STALE_STATEMENT", "created " + FormatInstant(st.created_ms) +
+                                           " is more than 10 minutes from the registry's time " +
+                                           FormatInstant(time_ms));
+  }
+  if (index == 0) {
+    const auto* reg = std::get_if<ParticipantRegister>(&st.body);
+    if (reg == nullptr || reg->role != Role::kRegistry || reg->id != st.submitter) {
+      return reject("E_FORBIDDEN", "the first entry must register the registry itself");
+    }
+    c.submitter_role = Role::kRegistry;
+  } else {
+    auto submitter = txn.Load<ParticipantRecord>(kParticipantTag, st.submitter);
+    if (!submitter)
+      return reject("E_SIGNATURE", "submitter " + st.submitter + " is not registered");
+    c.submitter_role = submitter->role;
+  }
+  c.parties.insert(c.signer_participants.begin(), c.signer_participants.end());
+  c.parties.insert(st.submitter);
+
+  ApplyRules(c);
+  if (!txn.error().ok()) return reject("E_INTERNAL", txn.error().message());
+  if (c.forbidden) return reject("E_FORBIDDEN", c.detail);
+
+  out.kind = c.refused() ? OutcomeKind::kRefused : OutcomeKind::kAccepted;
+  out.index = index;
+  out.codes = c.refused() ? c.codes : std::vector<std::string>{};
+  out.warnings = c.warnings;
+  out.detail = c.detail;
+  // Entry metadata and indexes; a refusal is about the same parties and subjects.
+  const std::string type = out.kind == OutcomeKind::kRefused ? std::string(kRefusalType) : st.type;
+  txn.Put(Column::kIndex, idem_key,
+          EncodeFixed64BE(index) + std::string(envelope_hash.begin(), envelope_hash.end()));
+  txn.Put(Column::kIndex, OutcomeKey(index),
+          EncodeRecord(OutcomeRecord{st.type, out.codes, out.warnings, out.detail}));
+  txn.Put(Column::kIndex, IndexKey(kTypePrefix, type, index), "");
+  txn.Put(Column::kIndex, TimeKey(time_ms, index), "");
+  for (const std::string& a : c.assets)
+    txn.Put(Column::kIndex, IndexKey(kAssetHistoryPrefix, a, index), "");
+  for (const std::string& p : c.parties)
+    txn.Put(Column::kIndex, IndexKey(kParticipantHistoryPrefix, p, index), "");
+  result.input.type = type;
+  result.input.envelope = s.envelope_bytes;
+  result.input.parties.assign(c.parties.begin(), c.parties.end());
+  result.input.signers.assign(c.signer_keys.begin(), c.signer_keys.end());
+  result.input.subjects.assign(c.subjects.begin(), c.subjects.end());
+  result.input.codes = out.kind == OutcomeKind::kRefused ? c.codes : std::vector<std::string>{};
+  result.input.refused = out.kind == OutcomeKind::kRefused ? st.type : "";
+  return result;
+}
+
+}  // namespace
+
+StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission> batch,
+                                                      std::optional<std::int64_t> time_ms) {
+  MutexLock l(&sequencer_mu_);
+  if (ledger_->read_only()) {
+    return Status::Unavailable(
+        "the registry is read-only (opened read-only or after a failed write)");
+  }
+  const std::int64_t t = time_ms ? *time_ms : ledger_->NextTime();
+  const std::uint64_t first = ledger_->size();
+  Txn txn(ledger_->store(), &latest_);
+  std::vector<SubmitOutcome> outcomes;
+  std::vector<EntryInput> inputs;
+  for (const Submission& s : batch) {
+    Sequenced q = Sequence(txn, s, first + inputs.size(), t, options_);
+    if (!txn.error().ok()) return txn.error();
+    if (Logged(q.outcome)) inputs.push_back(std::move(q.input));
+    outcomes.push_back(std::move(q.outcome));
+  }
+  if (inputs.empty()) {
+    for (SubmitOutcome& o : outcomes) {
+      if (o.kind == OutcomeKind::kReplayed) {
+        auto leaf = ledger_->GetLeaf(o.index);
+        if (!leaf.ok()) return leaf.status();
+        o.leaf = std::move(*leaf);
+        auto e = DecodeLeaf(o.leaf);
+        if (e.ok()) o.time_ms = e->time_ms;
+      }
+    }
+    return outcomes;
+  }
+  AppendOptions ao;
+  ao.time_ms = t;
+  ao.first_index = first;
+  ao.extra = &txn.writes();
+  auto appended = ledger_->Append(inputs, ao);
+  if (!appended.ok()) {
+    latest_.clear();
+    return appended.status();
+  }
+  txn.PublishToCache(kLatestCacheLimit);
+  DropPreverifyKeys(txn.state_writes());
+  for (const PledgeFact& f : txn.facts()) {
+    if (Status s = stats_.Add(f); !s.ok()) return s;
+  }
+  for (SubmitOutcome& o : outcomes) {
+    if (o.kind == OutcomeKind::kRejected) continue;
+    if (o.index >= first) {
+      const AppendedEntry& e = appended->entries[o.index - first];
+      o.leaf = e.leaf;
+      o.time_ms = e.entry.time_ms;
+    } else {
+      auto leaf = ledger_->GetLeaf(o.index);
+      if (!leaf.ok()) return leaf.status();
+      o.leaf = std::move(*leaf);
+      auto e = DecodeLeaf(o.leaf);
+      if (e.ok()) o.time_ms = e->time_ms;
+    }
+  }
+  return outcomes;
+}
+
+void Registry::DropPreverifyKeys(const std::map<std::string, std::string>& state_writes) {
+  const std::string prefix = TagPrefix(kParticipantTag);
+  WriterLock l(&preverify_mu_);
+  for (auto it = state_writes.lower_bound(prefix);
+       it != state_writes.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    ++preverify_generation_;
+    preverify_keys_.erase(std::string(RecordIdOfKey(it->first)));
+  }
+}
+
+void Registry::PreverifySignatures(Submission* s) const {
+  for (const DsseSignature& sig : s->envelope.signatures) {
+    const size_t slash = sig.keyid.find('/');
+    if (slash == std::string::npos || sig.sig.size() != 64) continue;
+    const std::string id = sig.keyid.substr(0, slash);
+    std::vector<KeyRecord> keys;
+    bool cached = false;
+    std::uint64_t generation = 0;
+    {
+      ReaderLock l(&preverify_mu_);
+      if (auto it = preverify_keys_.find(id); it != preverify_keys_.end()) {
+        keys = it->second;
+        cached = true;
+      }
+      generation = preverify_generation_;
+    }
+    if (!cached) {
+      auto p = GetParticipant(id);
+      if (!p.ok()) continue;
+      keys = p->keys;
+      WriterLock l(&preverify_mu_);
+      if (preverify_generation_ == generation) {
+        if (preverify_keys_.size() >= kLatestCacheLimit) preverify_keys_.clear();
+        preverify_keys_.emplace(id, keys);
+      }
+    }
+    for (const KeyRecord& k : keys) {
+      if (k.label == sig.keyid.substr(slash + 1) && !k.revoked_index &&
+          VerifyDsseSignature(s->envelope, sig, k.key)) {
+        s->preverified.emplace_back(sig.keyid, k.key);
+      }
+    }
+  }
+}
+
+SubmitOutcome Registry::Precheck(const Submission& submission) {
+  MutexLock l(&sequencer_mu_);
+  Txn txn(ledger_->store(), &latest_);
+  return Sequence(txn, submission, ledger_->size(), ledger_->NextTime(), options_).outcome;
+}
+
+}  // namespace ipledger
