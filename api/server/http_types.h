@@ -1,7 +1,7 @@
 // Request and Response: HTTP messages as the router sees them, without sockets.
 //
-// api/server/server.cc converts Beast messages to and from these; api/server/router.cc handles them.
-// Value types; thread-compatible.
+// api/server/server.cc converts Beast messages to and from these; api/server/router.cc handles
+// them. Value types; thread-compatible.
 #pragma once
 
 #include <functional>
