@@ -14,7 +14,7 @@
 #                            GUARDED_BY a mutex touched without it fails; always done when
 #                            $CI is set
 # When $CI is set, tests/integration/live_verify_test.cc runs its load for 5 s instead of
-# 30 (IPLEDGER_LIVE_TEST_SECONDS, if not set already).
+# 20 (IPLEDGER_LIVE_TEST_SECONDS, if not set already).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -7,7 +7,8 @@
 // decreases; every backup opens, passes the full check and carries a checkpoint that
 // verifies with the log key and names exactly the size the backup reported).
 //
-// Runs for IPLEDGER_LIVE_TEST_SECONDS (default 30, at most 120) plus the final checks.
+// Runs for IPLEDGER_LIVE_TEST_SECONDS (default 20, at most 120) plus the round under way
+// and the final checks: about 30 s in all.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -74,8 +75,8 @@ std::optional<std::uint64_t> NumberAfter(const std::string& text, const std::str
 
 int DurationSeconds() {
   const char* v = std::getenv("IPLEDGER_LIVE_TEST_SECONDS");
-  if (v == nullptr || *v == '\0') return 30;
-  int s = 30;
+  if (v == nullptr || *v == '\0') return 20;
+  int s = 20;
   std::from_chars(v, v + std::strlen(v), s);
   return std::clamp(s, 1, 120);
 }
@@ -158,7 +159,8 @@ TEST(LiveVerifyTest, VerifyAndBackupWhileTheServerAppendsNeverFailNorTear) {
   std::uint64_t last_size = 0;
   std::vector<std::uint64_t> sizes;
   int round = 0;
-  while (std::chrono::steady_clock::now() < deadline && write_failures.load() == 0) {
+  // At least two rounds (one with a backup), even on a slow machine.
+  while ((std::chrono::steady_clock::now() < deadline || round < 2) && write_failures.load() == 0) {
     ++round;
     const bool replay = round % 3 == 0;
     Result v = Cli("verify --data-dir " + d + (replay ? " --replay" : ""), w);
@@ -175,6 +177,7 @@ TEST(LiveVerifyTest, VerifyAndBackupWhileTheServerAppendsNeverFailNorTear) {
       last_size = *replayed;
     }
 
+    if (std::chrono::steady_clock::now() >= deadline && round >= 2) break;
     const std::string b = w + "/backup-" + std::to_string(round);
     Result backup = Cli("backup --data-dir " + d + " --out " + b, w);
     ASSERT_EQ(backup.code, 0) << "round " << round << ": " << backup.all();
@@ -199,7 +202,6 @@ TEST(LiveVerifyTest, VerifyAndBackupWhileTheServerAppendsNeverFailNorTear) {
   stop = true;
   for (auto& t : writers) t.join();
   EXPECT_EQ(write_failures.load(), 0);
-  ASSERT_GE(round, 2) << "the checker ran too few rounds to mean anything";
   // The checks saw the log grow under them, not one quiet state.
   EXPECT_GT(sizes.back(), sizes.front()) << "no appends landed between the checks";
   std::printf("%d rounds of verify and backup; sizes seen from %llu to %llu\n", round,
