@@ -186,29 +186,53 @@ StatusOr<std::unique_ptr<Ledger>> OpenForReading(const Flags& f) {
 
 int Verify(const Flags& f) {
   if (!f.values.contains("data-dir")) return Usage("verify needs --data-dir D");
-  auto ledger = OpenForReading(f);
-  if (!ledger.ok()) return Fail(ledger.status());
-  if (Status s = (*ledger)->Verify(); !s.ok()) {
-    std::fprintf(stderr, "ipledger verify: FAILED: %s\n", s.message().c_str());
+  // Each attempt opens D as a RocksDB secondary instance (Ledger::OpenReadOnly), which
+  // is supported while ipledgerd appends, and checks the one state it sees: the head
+  // and every leaf, envelope and tree hash as of its opening. A view that raced the
+  // server's deletion of a write-ahead log can miss batches (RocksDB skips a log
+  // deleted under it) and so fails the checks with kCorruption; a fresh view does not,
+  // while damage on disk fails every attempt. Hence kAttempts before reporting it.
+  constexpr int kAttempts = 3;
+  Status opened;
+  Status checked;
+  Head h;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto ledger = OpenForReading(f);
+    opened = ledger.status();
+    checked = ledger.ok() ? (*ledger)->Verify() : Status::Ok();
+    if (ledger.ok()) h = (*ledger)->head();
+    const Status& s = opened.ok() ? checked : opened;
+    if (s.ok() || s.code() != ErrorCode::kCorruption) break;
+  }
+  if (!opened.ok()) return Fail(opened);
+  if (!checked.ok()) {
+    std::fprintf(stderr, "ipledger verify: FAILED: %s\n", checked.message().c_str());
     return 1;
   }
-  const Head h = (*ledger)->head();
   std::printf("ipledger verify: OK: %llu entries, root %s, checkpoint signature verified\n",
               static_cast<unsigned long long>(h.checkpoint.size),
               Base64Encode(h.checkpoint.root).c_str());
   if (!f.values.contains("replay")) return 0;
-  ledger->reset();
-  auto registry = Registry::OpenReadOnly(DbDir(f.values.at("data-dir")), {});
-  if (!registry.ok()) return Fail(registry.status());
-  const char* tmp = std::getenv("TMPDIR");
-  std::string scratch =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-replay-XXXXXX";
-  if (mkdtemp(scratch.data()) == nullptr) {
-    return Fail(Status::Unavailable("cannot create a scratch directory under $TMPDIR"));
+  // The replay reads a state of its own (a second secondary instance, as recent as or
+  // later than the one just verified), consistent in itself.
+  StatusOr<ReplayReport> report = Status::Internal("no replay attempted");
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto registry = Registry::OpenReadOnly(DbDir(f.values.at("data-dir")), {});
+    if (!registry.ok()) {
+      if (registry.status().code() == ErrorCode::kCorruption) continue;
+      return Fail(registry.status());
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    std::string scratch =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-replay-XXXXXX";
+    if (mkdtemp(scratch.data()) == nullptr) {
+      return Fail(Status::Unavailable("cannot create a scratch directory under $TMPDIR"));
+    }
+    report = ReplayAndCompare(**registry, scratch + "/db", api::DecodeSubmission);
+    std::error_code ec;
+    std::filesystem::remove_all(scratch, ec);
+    if (report.ok() || report.status().code() != ErrorCode::kCorruption) break;
   }
-  auto report = ReplayAndCompare(**registry, scratch + "/db", api::DecodeSubmission);
-  std::error_code ec;
-  std::filesystem::remove_all(scratch, ec);
   if (!report.ok()) {
     std::fprintf(stderr, "ipledger verify --replay: FAILED: %s\n",
                  report.status().message().c_str());
@@ -230,9 +254,15 @@ int PrintCheckpoint(const Flags& f) {
   return 0;
 }
 
-// A consistent online copy of D in B (RocksDB Checkpoint of a read-only instance, so a
-// running server is not disturbed), with the key files, verified before it is declared
-// good. B must not exist or be empty.
+// A consistent online copy of D in B, with the key files, verified before it is
+// declared good. B must not exist or be empty. The source is read through a RocksDB
+// secondary instance (supported while ipledgerd appends; a running server is not
+// disturbed), which sees one fixed state, and that state is copied key by key into a
+// fresh database in B/db (Ledger::Backup). RocksDB's Checkpoint and BackupEngine are
+// not used: they link or copy the live files by name, which a secondary cannot keep
+// the server from deleting. The copy must then open, pass the full check and carry the
+// very checkpoint the source showed; a copy of a view that raced the server (see
+// Verify) fails that and is taken again, up to kAttempts times.
 int Backup(const Flags& f) {
   auto dir_it = f.values.find("data-dir");
   auto out_it = f.values.find("out");
@@ -248,11 +278,35 @@ int Backup(const Flags& f) {
   std::filesystem::create_directories(out, ec);
   if (ec) return Fail(Status::Unavailable("cannot create " + out + ": " + ec.message()));
   ::chmod(out.c_str(), 0700);
-  auto ledger = OpenForReading(f);
-  if (!ledger.ok()) return Fail(ledger.status());
-  if (Status s = (*ledger)->Backup(DbDir(out)); !s.ok()) return Fail(s);
-  const Head head = (*ledger)->head();
-  ledger->reset();
+  constexpr int kAttempts = 3;
+  Head head;
+  Status copied;
+  Status checked;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::filesystem::remove_all(DbDir(out), ec);
+    if (ec) return Fail(Status::Unavailable("cannot clear " + DbDir(out) + ": " + ec.message()));
+    {
+      auto ledger = OpenForReading(f);
+      copied = ledger.ok() ? (*ledger)->Backup(DbDir(out)) : ledger.status();
+      if (copied.ok()) head = (*ledger)->head();
+    }  // the source's secondary instance closes here
+    checked = Status::Ok();
+    if (copied.ok()) {
+      auto copy = Ledger::OpenReadOnly(DbDir(out), {});
+      checked = copy.ok() ? (*copy)->Verify() : copy.status();
+      if (checked.ok() && (*copy)->head().signed_checkpoint != head.signed_checkpoint) {
+        checked = Status::Corruption("the copy's checkpoint differs from the source's");
+      }
+    }
+    const Status& s = copied.ok() ? checked : copied;
+    if (s.ok() || s.code() != ErrorCode::kCorruption) break;
+  }
+  if (!copied.ok()) return Fail(copied);
+  if (!checked.ok()) {
+    std::fprintf(stderr, "ipledger backup: the copy does not verify: %s\n",
+                 checked.message().c_str());
+    return 1;
+  }
   // The keys travel with the copy (a restore must be able to serve); modes are kept.
   for (const char* name : {"log.key", "registry.key", "log.vkey"}) {
     const std::string from = dir_it->second + "/" + name;
@@ -262,12 +316,6 @@ int Backup(const Flags& f) {
     if (ec) return Fail(Status::Unavailable("cannot copy " + from + ": " + ec.message()));
     std::filesystem::permissions(to, std::filesystem::status(from, ec).permissions(),
                                  std::filesystem::perm_options::replace, ec);
-  }
-  auto copy = Ledger::OpenReadOnly(DbDir(out), {});
-  if (!copy.ok()) return Fail(copy.status());
-  if (Status s = (*copy)->Verify(); !s.ok()) {
-    std::fprintf(stderr, "ipledger backup: the copy does not verify: %s\n", s.message().c_str());
-    return 1;
   }
   std::printf("ipledger backup: %s holds %llu entries (root %s), verified\n", out.c_str(),
               static_cast<unsigned long long>(head.checkpoint.size),

@@ -1,6 +1,6 @@
-// The client commands of the `ipledger` CLI (api.md §2, §6–9; issue #4 items 6–8,
-// issue #7 item 4): sign (and co-sign), submit, get, verify-receipt,
-// verify-certificate, status, coverage, and for regulators stats and audit.
+// The client commands of the `ipledger` CLI (api.md §2, §6–9): sign (and co-sign),
+// submit, get, verify-receipt, verify-certificate, status, coverage, and for
+// regulators stats and audit.
 //
 // They talk to a server through api::Client and do their JSON through
 // api/client/cli_support.h, so that nlohmann and Beast stay inside api/. Single-threaded.

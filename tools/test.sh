@@ -9,18 +9,28 @@
 #                            ctest; always done when $CI is set
 #   tools/test.sh --tsan     then also runs the concurrency tests under ThreadSanitizer
 #                            (tools/tsan.sh, build/tsan); always done when $CI is set
+#   tools/test.sh --tsa      first builds the libraries with clang 14 -Wthread-safety
+#                            -Werror (preset clang-tsa, build/clang-tsa), so that a member
+#                            GUARDED_BY a mutex touched without it fails; always done when
+#                            $CI is set
+# When $CI is set, tests/integration/live_verify_test.cc runs its load for 5 s instead of
+# 20 (IPLEDGER_LIVE_TEST_SECONDS, if not set already).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzz=0
 tsan=0
+tsa=0
 [ -z "${CI:-}" ] || fuzz=1
 [ -z "${CI:-}" ] || tsan=1
+[ -z "${CI:-}" ] || tsa=1
+[ -z "${CI:-}" ] || export IPLEDGER_LIVE_TEST_SECONDS="${IPLEDGER_LIVE_TEST_SECONDS:-5}"
 ctest_args=()
 for a in "$@"; do
   case "$a" in
     --fuzz) fuzz=1 ;;
     --tsan) tsan=1 ;;
+    --tsa) tsa=1 ;;
     *) ctest_args+=("$a") ;;
   esac
 done
@@ -32,6 +42,11 @@ if [ ! -d ../shared/vectors ]; then
   exit 1
 fi
 
+# The lock annotations first: it fails fast, and builds only the libraries.
+if [ "$tsa" -eq 1 ]; then
+  cmake --preset clang-tsa -G Ninja >/dev/null
+  cmake --build --preset clang-tsa -j"$(nproc)"
+fi
 cmake --preset asan -G Ninja >/dev/null
 cmake --build build/asan -j"$(nproc)"
 # Fuzzing first, so that ctest's summary stays the last thing printed; a finding still

@@ -1,13 +1,17 @@
-// RFC 9421 HTTP message signatures, the Ed25519 profile of api.md §8.
+// RFC 9421 HTTP message signatures, the Ed25519 profile of api.md §8. A signed
+// request carries two headers:
 //
-//   Signature-Input: ipl=("@method" "@path"
-//   "@query");created=1764144000;keyid="ccb-quzhou/k1";alg="ed25519" Signature: ipl=:<base64
-//   Ed25519 signature over the signature base>:
+//   Signature-Input: ipl=("@method" "@path" "@query");created=1764144000;
+//       keyid="ccb-quzhou/k1";alg="ed25519"
+//   Signature: ipl=:<base64 Ed25519 signature over the signature base>:
 //
-// The signature base (RFC 9421 §2.5) is one line per covered component,
-// `"@method": GET`, `"@path": /v1/...`, `"@query": ?a=b` (`?` when the query is empty),
-// then `"@signature-params": ` followed by the Signature-Input member value exactly as
-// sent; lines joined by "\n" with no trailing newline. Pure functions; thread-safe.
+// (Signature-Input is one line on the wire.) The signature base (RFC 9421 §2.5) is one
+// line per covered component, `"@method": GET`, `"@path": /v1/...`, `"@query": ?a=b`
+// (`?` when the query is empty), then `"@signature-params": ` followed by the
+// Signature-Input member value exactly as sent; lines joined by "\n" with no trailing
+// newline.
+//
+// Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,9 @@
 // JSON codecs: DSSE envelopes and statements <-> their typed forms.
 //
-// The only user of nlohmann-json (style.md C.2). Parsing never throws: malformed
-// input is kInvalidArgument with a message naming the field. Pure functions;
-// thread-safe.
+// nlohmann-json stays inside api/ (style.md C.2, checked by tests/check_layering.sh):
+// this file's .cc, statement_codec.cc, api/server/router.cc and api/client/cli_support.cc
+// use it, and no header includes it. Parsing never throws: malformed input is
+// kInvalidArgument with a message naming the field. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -42,13 +42,13 @@ void Metrics::ObserveRequest(const std::string& route, const std::string& method
   }
   const std::string labels =
       "route=\"" + route + "\",method=\"" + m + "\",code=\"" + std::to_string(status) + "\"";
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(&mu_);
   ++requests_[labels];
   request_seconds_.Observe(seconds);
 }
 
 void Metrics::ObserveBatch(std::size_t size, std::uint64_t tree_size, double seconds) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(&mu_);
   batch_size_.Observe(static_cast<double>(size));
   append_seconds_.Observe(seconds);
   tree_size_ = tree_size;
@@ -56,7 +56,7 @@ void Metrics::ObserveBatch(std::size_t size, std::uint64_t tree_size, double sec
 }
 
 void Metrics::SetTreeSize(std::uint64_t size) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(&mu_);
   tree_size_ = size;
 }
 
@@ -75,7 +75,7 @@ void Metrics::RenderHistogram(std::string* out, const std::string& name, const s
 }
 
 std::string Metrics::Render() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(&mu_);
   std::string out;
   out += "# HELP ipledger_http_requests_total HTTP requests by route pattern, method and status.\n";
   out += "# TYPE ipledger_http_requests_total counter\n";

@@ -6,9 +6,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "ledger/base/mutex.h"
 
 namespace ipledger::api {
 
@@ -37,13 +38,13 @@ class Metrics {
   static void RenderHistogram(std::string* out, const std::string& name, const std::string& help,
                               const Histogram& h);
 
-  mutable std::mutex mu_;
-  std::map<std::string, std::uint64_t> requests_;  // label set -> count
-  Histogram request_seconds_;
-  Histogram batch_size_;
-  Histogram append_seconds_;
-  std::uint64_t tree_size_ = 0;
-  std::uint64_t batches_ = 0;
+  mutable Mutex mu_;
+  std::map<std::string, std::uint64_t> requests_ GUARDED_BY(mu_);  // label set -> count
+  Histogram request_seconds_ GUARDED_BY(mu_);
+  Histogram batch_size_ GUARDED_BY(mu_);
+  Histogram append_seconds_ GUARDED_BY(mu_);
+  std::uint64_t tree_size_ GUARDED_BY(mu_) = 0;
+  std::uint64_t batches_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ipledger::api

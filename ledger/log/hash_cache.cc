@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
-#include <mutex>
 #include <string>
 
 namespace ipledger {
@@ -76,13 +75,13 @@ Status HashCache::Load(std::uint64_t size, const HashReader& reader) {
       }
     }
   }
-  std::unique_lock<std::shared_mutex> l(mu_);
+  WriterLock l(&mu_);
   levels_ = std::move(levels);
   return Status::Ok();
 }
 
 void HashCache::Publish(std::span<const Node> nodes) {
-  std::unique_lock<std::shared_mutex> l(mu_);
+  WriterLock l(&mu_);
   for (const Node& node : nodes) {
     if (node.level < min_level_) continue;
     const auto i = static_cast<std::size_t>(node.level - min_level_);
@@ -95,7 +94,7 @@ void HashCache::Publish(std::span<const Node> nodes) {
 void HashCache::Lookup(std::span<const std::uint64_t> indexes, std::vector<Digest>* out,
                        std::vector<std::size_t>* missing) const {
   assert(out->size() >= indexes.size());
-  std::shared_lock<std::shared_mutex> l(mu_);
+  ReaderLock l(&mu_);
   for (std::size_t k = 0; k < indexes.size(); ++k) {
     const StoredHashPosition p = SplitStoredHashIndex(indexes[k]);
     if (p.level >= min_level_) {
@@ -110,14 +109,14 @@ void HashCache::Lookup(std::span<const std::uint64_t> indexes, std::vector<Diges
 }
 
 std::uint64_t HashCache::count() const {
-  std::shared_lock<std::shared_mutex> l(mu_);
+  ReaderLock l(&mu_);
   std::uint64_t total = 0;
   for (const Level& level : levels_) total += level.count;
   return total;
 }
 
 std::size_t HashCache::memory_bytes() const {
-  std::shared_lock<std::shared_mutex> l(mu_);
+  ReaderLock l(&mu_);
   std::size_t total = levels_.capacity() * sizeof(Level);
   for (const Level& level : levels_) {
     total += level.chunks.capacity() * sizeof(level.chunks[0]) +

@@ -16,11 +16,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
 #include <span>
 #include <vector>
 
 #include "crypto/hash.h"
+#include "ledger/base/mutex.h"
 #include "ledger/base/status.h"
 #include "ledger/log/merkle.h"
 
@@ -81,8 +81,8 @@ class HashCache {
   };
 
   const int min_level_;
-  mutable std::shared_mutex mu_;
-  std::vector<Level> levels_;  // guarded by mu_; levels_[i] is level min_level_ + i
+  mutable SharedMutex mu_;
+  std::vector<Level> levels_ GUARDED_BY(mu_);  // levels_[i] is level min_level_ + i
 };
 
 }  // namespace ipledger

@@ -167,7 +167,7 @@ Status Ledger::LoadAndCheckHead() {
     return Status::Corruption("a leaf is stored at index " + std::to_string(*size) +
                               ", beyond the tree size");
   }
-  std::lock_guard<std::mutex> l(head_mu_);
+  MutexLock l(&head_mu_);
   head_.checkpoint = *cp;
   head_.signed_checkpoint = std::move(*note);
   head_.last_time_ms = static_cast<std::int64_t>(*last_time);
@@ -217,7 +217,7 @@ HashReader Ledger::CachedHashReader() const {
 std::int64_t Ledger::Now() const { return options_.clock ? options_.clock() : SystemClockMs(); }
 
 std::int64_t Ledger::NextTime() const {
-  std::lock_guard<std::mutex> l(head_mu_);
+  MutexLock l(&head_mu_);
   return std::max(Now(), head_.last_time_ms);
 }
 
@@ -225,10 +225,10 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
                                       const AppendOptions& options) {
   if (log_key_ == nullptr) return Status::FailedPrecondition("the ledger is open read-only");
   if (entries.empty()) return Status::InvalidArgument("Append needs at least one entry");
-  std::lock_guard<std::mutex> append_lock(append_mu_);
+  MutexLock append_lock(&append_mu_);
   Head head;
   {
-    std::lock_guard<std::mutex> l(head_mu_);
+    MutexLock l(&head_mu_);
     if (failed_) {
       return Status::Unavailable(
           "the ledger is read-only after a failed write; restart to recover");
@@ -316,13 +316,13 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
   if (options.extra != nullptr) w.Merge(*options.extra);
 
   if (Status s = store_->Write(w); !s.ok()) {
-    std::lock_guard<std::mutex> l(head_mu_);
+    MutexLock l(&head_mu_);
     failed_ = true;
     return Status::Unavailable(s.message());
   }
   // Readers can ask for these hashes only once the head below includes them.
   hash_cache_.Publish(upper);
-  std::lock_guard<std::mutex> l(head_mu_);
+  MutexLock l(&head_mu_);
   head_.checkpoint = result.checkpoint;
   head_.signed_checkpoint = result.signed_checkpoint;
   head_.last_time_ms = time_ms;
@@ -330,17 +330,17 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
 }
 
 Head Ledger::head() const {
-  std::lock_guard<std::mutex> l(head_mu_);
+  MutexLock l(&head_mu_);
   return head_;
 }
 
 std::uint64_t Ledger::size() const {
-  std::lock_guard<std::mutex> l(head_mu_);
+  MutexLock l(&head_mu_);
   return head_.checkpoint.size;
 }
 
 bool Ledger::read_only() const {
-  std::lock_guard<std::mutex> l(head_mu_);
+  MutexLock l(&head_mu_);
   return failed_ || log_key_ == nullptr;
 }
 

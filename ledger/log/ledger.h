@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +31,7 @@
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/note.h"
+#include "ledger/base/mutex.h"
 #include "ledger/base/status.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
@@ -117,8 +117,10 @@ class Ledger {
   static StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir, SigningKey log_key,
                                                 const LedgerOptions& options);
 
-  // Opens a ledger for reading only (also while another process appends to it; it then
-  // sees the state as of opening). Same checks as Open.
+  // Opens a ledger for reading only, also while another process (the server) appends
+  // to it: the store is a RocksDB secondary instance (StoreOptions.read_only) that sees
+  // one state, the last batch durable when it opened, so the head and every leaf, hash
+  // and record read through this object belong together. Same checks as Open.
   static StatusOr<std::unique_ptr<Ledger>> OpenReadOnly(const std::string& dir,
                                                         const LedgerOptions& options);
 
@@ -174,10 +176,12 @@ class Ledger {
   // kFailedPrecondition if opened read-only.
   StatusOr<std::string> SignNote(std::string_view text) const;
 
-  // A consistent copy of the whole ledger database in `dir` (Store::Checkpoint), also
-  // from a read-only instance while another process appends. The copy verifies on its
-  // own and holds the head this instance had when opened.
-  Status Backup(const std::string& dir) const { return store_->Checkpoint(dir); }
+  // A consistent copy of the whole ledger database in a new database in `dir`
+  // (Store::CopyTo), also from a read-only instance while another process appends. The
+  // copy holds exactly the state this instance reads, so its head is head(); verify
+  // the copy (open it, Verify()) before relying on it. kAlreadyExists if `dir` holds a
+  // database; kUnavailable on an I/O error.
+  Status Backup(const std::string& dir) const { return store_->CopyTo(dir); }
 
   // The checkpoint of the tree of `size` leaves (size <= size()), signed by the log key.
   // Ed25519 is deterministic, so the same size always gives the same bytes: answers
@@ -215,10 +219,10 @@ class Ledger {
   const LedgerOptions options_;
 
   HashCache hash_cache_;  // published by Append after each durable write
-  std::mutex append_mu_;  // serializes Append
-  mutable std::mutex head_mu_;
-  Head head_;            // guarded by head_mu_
-  bool failed_ = false;  // guarded by head_mu_; a write failed, outcome unknown
+  Mutex append_mu_;       // serializes Append
+  mutable Mutex head_mu_;
+  Head head_ GUARDED_BY(head_mu_);
+  bool failed_ GUARDED_BY(head_mu_) = false;  // a write failed, outcome unknown
 };
 
 }  // namespace ipledger

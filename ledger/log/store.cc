@@ -6,11 +6,13 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <stdlib.h>
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 
 #include "crypto/bytes.h"
@@ -76,31 +78,62 @@ struct Store::Rep {
   std::array<rocksdb::ColumnFamilyHandle*, kColumnCount> handles{};
   bool read_only = false;
   bool sync = true;
+  rocksdb::Env* env = nullptr;  // as in StoreOptions
+  // A secondary instance's private directory (its info log); removed after closing.
+  std::string secondary_dir;
 
   rocksdb::ColumnFamilyHandle* cf(Column c) const { return handles[static_cast<size_t>(c)]; }
 
   ~Rep() {
+    Close();
+    if (!secondary_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(secondary_dir, ec);
+    }
+  }
+
+  void Close() {
     if (!db) return;
     if (!read_only) {
       // A clean close moves the memtables into checksummed table files, so the next
       // open replays no log and every stored byte is covered by a block checksum.
-      rocksdb::FlushOptions fo;
-      std::vector<rocksdb::ColumnFamilyHandle*> all(handles.begin(), handles.end());
-      rocksdb::Status fs = db->Flush(fo, all);
-      if (!fs.ok())
+      if (rocksdb::Status fs = FlushAll(); !fs.ok())
         std::fprintf(stderr, "ipledger: flushing on close: %s\n", fs.ToString().c_str());
     }
-    for (auto* h : handles) {
+    for (auto*& h : handles) {
       if (h != nullptr) {
         rocksdb::Status s = db->DestroyColumnFamilyHandle(h);
         if (!s.ok())
           std::fprintf(stderr, "ipledger: closing column family: %s\n", s.ToString().c_str());
+        h = nullptr;
       }
     }
     rocksdb::Status s = db->Close();
     if (!s.ok()) std::fprintf(stderr, "ipledger: closing database: %s\n", s.ToString().c_str());
+    db.reset();
+  }
+
+  rocksdb::Status FlushAll() {
+    std::vector<rocksdb::ColumnFamilyHandle*> all(handles.begin(), handles.end());
+    return db->Flush(rocksdb::FlushOptions(), all);
   }
 };
+
+namespace {
+
+// A fresh private directory for a secondary instance under $TMPDIR (or /tmp).
+StatusOr<std::string> MakeSecondaryDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-secondary-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    return Status::Unavailable("cannot create a private directory for a read-only open under " +
+                               dir.substr(0, dir.rfind('/')));
+  }
+  return dir;
+}
+
+}  // namespace
 
 Store::Store(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 Store::~Store() = default;
@@ -151,13 +184,37 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
                                                                : cf_options);
   }
 
+  auto rep = std::make_unique<Rep>();
+  rep->read_only = options.read_only;
+  rep->sync = options.sync;
+  rep->env = options.env;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &raw)
-                        : rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  rocksdb::Status s;
+  if (options.read_only) {
+    // A secondary instance (see StoreOptions.read_only). It keeps every table file open
+    // (max_open_files = -1, which RocksDB requires of a secondary), so the files a
+    // server's compaction deletes stay readable for as long as this store is open.
+    rocksdb::Env* env = db_options.env;
+    if (env->FileExists(dir + "/CURRENT").IsNotFound()) {
+      return Status::NotFound("no ledger database in " + dir);
+    }
+    db_options.max_open_files = -1;
+    auto secondary = MakeSecondaryDir();
+    if (!secondary.ok()) return secondary.status();
+    rep->secondary_dir = std::move(*secondary);
+    s = rocksdb::DB::OpenAsSecondary(db_options, dir, rep->secondary_dir, descriptors, &handles,
+                                     &raw);
+    // The one catch-up: everything read through this store is this state.
+    if (s.ok()) s = raw->TryCatchUpWithPrimary();
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  }
   std::unique_ptr<rocksdb::DB> db(raw);
   if (!s.ok()) {
+    for (auto* h : handles) {
+      if (h != nullptr) (void)db->DestroyColumnFamilyHandle(h);
+    }
     if (s.IsInvalidArgument() && s.ToString().find("exists") != std::string::npos) {
       return Status::AlreadyExists("a ledger database already exists in " + dir);
     }
@@ -167,9 +224,6 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
     }
     return FromRocks(s, "opening " + dir);
   }
-  auto rep = std::make_unique<Rep>();
-  rep->read_only = options.read_only;
-  rep->sync = options.sync;
   // handles[0] is the default column family, which ipledger does not use.
   if (!handles.empty()) {
     rocksdb::Status ds = db->DestroyColumnFamilyHandle(handles[0]);
@@ -268,20 +322,38 @@ StatusOr<std::optional<std::pair<std::string, std::string>>> Store::LastInRange(
   return result;
 }
 
-Status Store::Checkpoint(const std::string& dir) const {
-  rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status s = rocksdb::Checkpoint::Create(rep_->db.get(), &raw);
-  if (!s.ok()) return FromRocks(s, "preparing a checkpoint");
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  // No flush: a read-only instance cannot flush (and would wait forever for one), so the
-  // write-ahead log is copied instead (log_size_for_flush = max).
-  s = checkpoint->CreateCheckpoint(dir, std::numeric_limits<std::uint64_t>::max());
-  if (!s.ok()) {
-    if (s.IsInvalidArgument() && s.ToString().find("exists") != std::string::npos) {
-      return Status::AlreadyExists(dir + " already exists");
-    }
-    return FromRocks(s, "writing a checkpoint to " + dir);
+Status Store::CopyTo(const std::string& dir) const {
+  StoreOptions create;
+  create.create = true;
+  create.env = rep_->env;
+  // Not synced batch by batch: the copy is flushed to table files (and those synced)
+  // before it is declared done, and a copy cut short is thrown away.
+  create.sync = false;
+  auto copy = Store::Open(dir, create);
+  if (!copy.ok()) return copy.status();
+  constexpr size_t kBatchBytes = 4 << 20;
+  for (size_t i = 0; i < kColumnCount; ++i) {
+    const auto c = static_cast<Column>(i);
+    WriteSet batch;
+    Status write;
+    Status scan = Scan(
+        c, "", "",
+        [&](std::string_view key, std::string_view value) {
+          batch.Put(c, key, value);
+          if (batch.ByteSize() < kBatchBytes) return true;
+          write = (*copy)->Write(batch);
+          batch = WriteSet();
+          return write.ok();
+        },
+        ScanMode::kBulk);
+    if (!scan.ok()) return scan;
+    if (!write.ok()) return write;
+    if (Status s = (*copy)->Write(batch); !s.ok()) return s;
   }
+  if (rocksdb::Status s = (*copy)->rep_->FlushAll(); !s.ok()) {
+    return FromRocks(s, "flushing the copy in " + dir);
+  }
+  (*copy)->rep_->Close();
   return Status::Ok();
 }
 

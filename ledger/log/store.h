@@ -1,14 +1,20 @@
 // Store: the one RocksDB database of a ledger, behind a pimpl.
 //
-// Column families (design.md, Storage):
+// Column families (docs/architecture.md, Storage):
 //   leaves     index (u64 BE)               -> leaf bytes
-//   envelopes  SHA-256 of envelope (32 B)   -> envelope bytes, exactly as received
+//   envelopes  index (u64 BE)               -> envelope bytes, exactly as received
 //   tree       stored-hash index (u64 BE)   -> 32-byte hash (Go tlog numbering)
-//   state      registry records (issue 3)
-//   index      secondary keys (issue 3)
+//   state      registry records (ledger/registry)
+//   index      secondary keys (ledger/registry)
 //   meta       "format", "origin", "vkey", "size", "checkpoint", "time"
 // Every Write is one WriteBatch with sync=true: it returns only after the batch is
 // durable (fsync of the WAL; only the crash test turns this off, StoreOptions.sync).
+//
+// A store opened read_only is a RocksDB secondary instance, the mechanism RocksDB
+// supports for reading a database another process (the server) is writing: it sees
+// the state of one moment, the last whole batch the server had written when it was
+// opened, and never moves on (see StoreOptions.read_only).
+//
 // Thread-safe: RocksDB serializes writes; the Ledger above keeps one writer.
 #pragma once
 
@@ -39,7 +45,16 @@ std::string_view ColumnName(Column c);
 struct StoreOptions {
   // Create the database; fail if one exists. Default: false.
   bool create = false;
-  // Open with DB::OpenForReadOnly (allowed while another process writes). Default: false.
+  // Open for reading only, as a RocksDB secondary instance (DB::OpenAsSecondary), which
+  // is supported while another process (the server) holds the database for writing;
+  // DB::OpenForReadOnly is not (RocksDB calls it undefined next to a live writer). The
+  // secondary replays the writer's MANIFEST and write-ahead logs once, at Open
+  // (TryCatchUpWithPrimary), and never again, so every read through this store sees
+  // that one state: a prefix of whole batches, as of Open. (A secondary cannot take
+  // snapshots; not catching up again is what keeps the view fixed.) It keeps every
+  // table file open (max_open_files = -1), so files the writer's compactions delete
+  // stay readable. Its info log goes to a private directory under $TMPDIR, removed on
+  // close. Write is kFailedPrecondition. Default: false.
   bool read_only = false;
   // The RocksDB Env (e.g. an in-memory or fault-injecting one); not owned, must outlive
   // the Store. Default: nullptr = rocksdb::Env::Default().
@@ -105,12 +120,15 @@ class Store {
   StatusOr<std::optional<std::pair<std::string, std::string>>> LastInRange(
       Column c, std::string_view lower, std::string_view upper) const;
 
-  // Writes a consistent copy of the database to `dir` (which must not exist) with
-  // RocksDB's Checkpoint: hard links to the immutable table files plus copies of the
-  // rest. Works on a read-only store, so a backup can be taken while a server writes;
-  // the copy then holds the state as of this store's opening. kAlreadyExists if `dir`
-  // exists; kUnavailable on an I/O error.
-  Status Checkpoint(const std::string& dir) const;
+  // Copies the state this store sees, every column, into a new database in `dir` (with
+  // this store's Env), then flushes the copy to table files (synced) and closes it.
+  // It only reads this store, so it works on a read-only (secondary) store while a
+  // server appends; the copy then holds exactly the state as of this store's Open.
+  // (RocksDB's Checkpoint and BackupEngine link or copy the live files by name, which
+  // a secondary cannot protect from the writer's deletions, so they are not used.)
+  // kAlreadyExists if `dir` holds a database; kUnavailable on an I/O error, after which
+  // `dir` holds an incomplete copy that must not be used.
+  Status CopyTo(const std::string& dir) const;
 
   bool read_only() const;
 

@@ -1,8 +1,8 @@
-// The client commands of the ipledger CLI end to end (issue #4 items 6–8): the real
+// The client commands of the ipledger CLI end to end: the real
 // `ipledgerd` on 127.0.0.1 port 0 over a directory made by `ipledger init`, driven only
 // through the `ipledger` binary: keygen, sign, submit, verify-receipt, status,
 // coverage, verify-certificate, get; then SIGTERM and an offline `verify --replay`;
-// and a regulator's `stats` and `audit` (issue #7 item 4).
+// and a regulator's `stats` and `audit`.
 // Plus the pure helpers of api/client/cli_support.h that the commands rest on.
 #include <fcntl.h>
 #include <signal.h>

@@ -211,7 +211,11 @@ TEST(CliTest, VerifyFailsOnAFlippedByteInATableFile) {
   FlipFileByte(d + "/db", ".sst");
   Result v = Cli("verify --data-dir " + d);
   EXPECT_EQ(v.code, 1) << v.out;
-  EXPECT_NE(v.out.find("Corruption"), std::string::npos) << v.out;
+  // verify reads through a RocksDB secondary instance, which leaves out a table file it
+  // cannot load rather than failing to open; the damage then shows as data that the
+  // signed checkpoint commits to and the store lacks (or as RocksDB's own checksum error
+  // when the flipped bit lies in a data block read later).
+  EXPECT_NE(v.out.find("ipledger verify: FAILED: "), std::string::npos) << v.out;
 }
 
 }  // namespace

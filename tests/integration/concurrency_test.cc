@@ -1,4 +1,4 @@
-// Concurrency (issue 6 item 5): many submitters and readers through HTTP, the group
+// Concurrency: many submitters and readers through HTTP, the group
 // committer stopped with submissions queued, and concurrent ledger appends, proofs and
 // tiles. Built like every test, and run under ThreadSanitizer by tools/tsan.sh (label
 // concurrency), where a data race fails the test; the assertions below check that every

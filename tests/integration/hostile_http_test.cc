@@ -1,4 +1,4 @@
-// Hostile clients against the real server on 127.0.0.1 port 0 (issue 6 item 4): slow and
+// Hostile clients against the real server on 127.0.0.1 port 0: slow and
 // idle connections, bodies over the limit however they are framed, more connections
 // than the cap, malformed, deep, non-UTF-8, duplicate-key and out-of-range JSON, stale
 // and revoked signatures, participants acting outside their role, and HTTP framing

@@ -1,4 +1,4 @@
-// HTTPS (issue #6 item 6): the server with a certificate and key, api::Client with a
+// HTTPS: the server with a certificate and key, api::Client with a
 // CA file, and `ipledgerd --tls-cert --tls-key` driven by `ipledger get --ca-file`, on
 // 127.0.0.1 port 0. The CA and the server certificate (subjectAltName IP:127.0.0.1) are
 // made at test time with the `openssl` command into the test's own directory.

@@ -1,6 +1,10 @@
 #include "ledger/log/store.h"
 
 #include <rocksdb/env.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
 
 #include "tests/testing/fault_fs.h"
 #include "tests/testing/testing.h"
@@ -71,6 +75,90 @@ TEST(StoreTest, OpeningTwiceForWritingIsUnavailable) {
   WriteSet w;
   w.Put(Column::kMeta, "k", "v");
   EXPECT_EQ((*reader)->Write(w).code(), ErrorCode::kFailedPrecondition);
+}
+
+// A read-only store is a secondary instance that catches up once, at Open: the
+// writer's later batches stay invisible to it, so everything it reads is one state.
+// Its private directory under $TMPDIR is gone once it closes.
+TEST(StoreTest, ReadOnlyStoreSeesTheStateAsOfItsOpeningWhileTheWriterGoesOn) {
+  TempDir dir;
+  TempDir tmp;
+  ASSERT_EQ(setenv("TMPDIR", tmp.str().c_str(), 1), 0);
+  StoreOptions create;
+  create.create = true;
+  auto writer = Store::Open(dir.str() + "/db", create);
+  ASSERT_OK(writer);
+  WriteSet first;
+  first.Put(Column::kMeta, "size", "1");
+  first.Put(Column::kLeaves, "0", "a");
+  ASSERT_OK((*writer)->Write(first));
+  StoreOptions ro;
+  ro.read_only = true;
+  auto reader = Store::Open(dir.str() + "/db", ro);
+  ASSERT_OK(reader);
+  EXPECT_FALSE(std::filesystem::is_empty(tmp.path()));
+  WriteSet second;
+  second.Put(Column::kMeta, "size", "2");
+  second.Put(Column::kLeaves, "1", "b");
+  ASSERT_OK((*writer)->Write(second));
+  EXPECT_EQ(*(*reader)->Get(Column::kMeta, "size"), "1");
+  EXPECT_EQ((*reader)->Get(Column::kLeaves, "1").status().code(), ErrorCode::kNotFound);
+  int leaves = 0;
+  ASSERT_OK((*reader)->Scan(Column::kLeaves, "", "", [&](std::string_view, std::string_view) {
+    ++leaves;
+    return true;
+  }));
+  EXPECT_EQ(leaves, 1);
+  auto later = Store::Open(dir.str() + "/db", ro);
+  ASSERT_OK(later);
+  EXPECT_EQ(*(*later)->Get(Column::kMeta, "size"), "2");
+  reader->reset();
+  later->reset();
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
+  EXPECT_EQ(Store::Open(dir.str() + "/none", ro).status().code(), ErrorCode::kNotFound);
+  ASSERT_EQ(unsetenv("TMPDIR"), 0);
+}
+
+// CopyTo writes exactly the state the source sees into a new database, also from a
+// read-only store while the writer goes on, and refuses a directory holding one.
+TEST(StoreTest, CopyOfAReadOnlyStoreHoldsItsStateAndNothingLater) {
+  TempDir dir;
+  StoreOptions create;
+  create.create = true;
+  auto writer = Store::Open(dir.str() + "/db", create);
+  ASSERT_OK(writer);
+  WriteSet w;
+  for (int i = 0; i < 1000; ++i) {
+    w.Put(static_cast<Column>(i % kColumnCount), "k" + std::to_string(i), std::string(3000, 'v'));
+  }
+  ASSERT_OK((*writer)->Write(w));
+  StoreOptions ro;
+  ro.read_only = true;
+  auto reader = Store::Open(dir.str() + "/db", ro);
+  ASSERT_OK(reader);
+  WriteSet after;
+  after.Put(Column::kMeta, "later", "x");
+  ASSERT_OK((*writer)->Write(after));
+  ASSERT_OK((*reader)->CopyTo(dir.str() + "/copy"));
+  EXPECT_EQ((*reader)->CopyTo(dir.str() + "/copy").code(), ErrorCode::kAlreadyExists);
+  reader->reset();
+  auto copy = Store::Open(dir.str() + "/copy", {});
+  ASSERT_OK(copy);
+  for (int c = 0; c < kColumnCount; ++c) {
+    std::string source_keys;
+    std::string copy_keys;
+    auto collect = [](std::string* out) {
+      return [out](std::string_view k, std::string_view v) {
+        *out += std::string(k) + "=" + std::to_string(v.size()) + ";";
+        return true;
+      };
+    };
+    const auto column = static_cast<Column>(c);
+    ASSERT_OK((*copy)->Scan(column, "", "", collect(&copy_keys)));
+    ASSERT_OK((*writer)->Scan(column, "", "", collect(&source_keys)));
+    if (column == Column::kMeta) source_keys.erase(source_keys.find("later=1;"), 8);
+    EXPECT_EQ(copy_keys, source_keys) << ColumnName(column);
+  }
 }
 
 TEST(StoreTest, FailedSyncIsUnavailableWithUnknownOutcome) {
