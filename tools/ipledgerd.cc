@@ -143,6 +143,7 @@ int Main(int argc, char** argv) {
                    held ? "clock-file" : "system", JsonQuote(why).c_str());
     };
     clock = std::make_unique<ClockFile>(clock_file, std::move(co));
+    clock->Now();  // logs, from the start, which clock the registry follows
     registry_options.ledger.clock = [c = clock.get()] { return c->Now(); };
   }
   auto registry = Registry::Open(data_dir + "/db", std::move(*key), registry_options);
