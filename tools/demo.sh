@@ -5,15 +5,26 @@
 # (ipledger sign) by its submitter and co-signers and posted (ipledger submit).
 #
 #   tools/demo.sh [--data-dir var] [--server http://127.0.0.1:8080] [--cli PATH]
+#                 [--clock-file FILE]
 #
 # Writes under the data directory: demo-keys/<participant>.key (key id <participant>/k1),
 # demo-statements/NN-name.{json,env} and demo-receipts/NN-name.receipt.json. The
 # registry office signs with <data-dir>/registry.key (registry/k1). Called by
 # tools/run.sh once per data directory; it refuses a directory it has already loaded.
 #
+# The data assets' publicity period passes for real: the registry (initialized with
+# `ipledger init --clock-file FILE` and served by `ipledgerd --clock-file FILE`; a demo
+# and test option) reads its clock from FILE (default <data-dir>/demo-clock), which must
+# hold a time at least 12 days ago (tools/run.sh writes one 15 days ago). The demo
+# registers the participants and registers and publicizes the data sets at that time,
+# with a 10-day publicity period; moves FILE 11 days on, after the period, and confirms
+# them; then removes FILE, so that the registry is back on the real clock, for the
+# rest of the stories (and afterwards, also if the demo fails).
+#
 # The stories (Zhejiang; amounts in fen, 1 yuan = 100 fen; dates around today):
 #   1. An agricultural enterprise in Jiangshan registers a 1,501-record greenhouse data
-#      set; the registry publicizes and confirms it; an insurer covers it against
+#      set; the registry publicizes it and, after 10 days of publicity, confirms it
+#      (two weeks ago and a few days ago, by the held clock); an insurer covers it against
 #      infringement loss (data_ip_loss, ¥1,000,000 aggregate); the county branch of a
 #      commercial bank makes the first data-IP pledge loan on it.
 #   2. A water-supply company's 560,000,000-record data asset, valued by an appraiser,
@@ -32,14 +43,17 @@ cd "$(dirname "$0")/.."
 data=var
 server=http://127.0.0.1:8080
 cli=build/release/tools/ipledger
+clock_file=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --data-dir) data=$2; shift 2 ;;
     --server) server=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
+    --clock-file) clock_file=$2; shift 2 ;;
     *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+clock_file=${clock_file:-$data/demo-clock}
 
 keys=$data/demo-keys
 stmts=$data/demo-statements
@@ -49,14 +63,53 @@ if [ -e "$keys" ]; then
   echo "demo.sh: to start over, stop the server, remove $data/ and run tools/run.sh again." >&2
   exit 1
 fi
+
+# The time the clock file holds (RFC 3339 UTC or integer milliseconds), in seconds.
+clock_text=$(tr -d ' \t\r\n' <"$clock_file" 2>/dev/null || true)
+case "$clock_text" in
+  "") then_s="" ;;
+  *[!0-9]*) then_s=$(date -u -d "$clock_text" +%s 2>/dev/null || true) ;;
+  *) then_s=$((clock_text / 1000)) ;;
+esac
+if [ -z "$then_s" ] || [ "$then_s" -gt $(($(date +%s) - 12 * 86400)) ]; then
+  echo "demo.sh: $clock_file must hold a time at least 12 days ago (RFC 3339 UTC), the" >&2
+  echo "demo.sh: time the registry's clock starts from: the data sets' 10-day publicity" >&2
+  echo "demo.sh: period passes for real. Initialize and serve the data directory with" >&2
+  echo "demo.sh: --clock-file $clock_file (tools/run.sh does, for a fresh ./var)." >&2
+  exit 1
+fi
 mkdir -p "$keys" "$stmts" "$receipts"
 chmod 700 "$keys"
+# Whatever happens, the registry goes back to the real clock when the demo ends.
+trap 'rm -f "$clock_file"' EXIT
 
 # Business dates are Asia/Shanghai calendar days, as the registry counts them.
 day() { TZ=Asia/Shanghai date -d "$1" +%F; }
 today=$(day today)
-yesterday=$(day yesterday)
 year=$(TZ=Asia/Shanghai date +%Y)
+
+# The held clock: statements written while it holds carry its time as "created" (the
+# registry refuses one created more than 10 minutes from its own time).
+instant() { date -u -d "@$1" +%FT%T.000Z; }
+then_date=$(TZ=Asia/Shanghai date -d "@$then_s" +%F)
+publicity_end=$(day "$then_date +10 days")
+confirm_s=$((then_s + 11 * 86400))
+confirm_date=$(TZ=Asia/Shanghai date -d "@$confirm_s" +%F)
+created=""
+# hold_clock SECONDS: the registry's clock reads that time from now on (the server
+# re-reads the file every 0.1 s); release_clock: back to the real clock.
+hold_clock() {
+  printf '%s\n' "$(instant "$1")" >"$clock_file.tmp"
+  mv -f "$clock_file.tmp" "$clock_file"
+  created="\"created\": \"$(instant "$1")\","
+  sleep 0.3
+}
+release_clock() {
+  rm -f "$clock_file"
+  created=""
+  sleep 0.3
+}
+hold_clock "$then_s"
 
 n=0          # statement counter, for file names
 accepted=0   # statements the registry accepted
@@ -109,7 +162,7 @@ participant() {
   [ -n "$uscc" ] && uscc_member="\"uscc\": \"$uscc\","
   next "participant-$id"
   cat >"$f" <<EOF
-{"v": 1, "type": "participant.register", "submitter": "registry",
+{"v": 1, $created "type": "participant.register", "submitter": "registry",
  "body": {"id": "$id", "name": "$name", "role": "$role", "region_code": "$region",
           $uscc_member
           "keys": [{"label": "k1", "ed25519": "$pub"}]}}
@@ -117,6 +170,7 @@ EOF
   post "$(last_name "$f")" registry
 }
 
+echo "On $then_date (the registry's clock held by $clock_file):"
 echo "Registering participants (keys in $keys/):"
 participant abc-jiangshan bank 330881 "Agricultural Bank of China, Jiangshan Sub-branch"
 participant ccb-quzhou bank 330802 "China Construction Bank, Quzhou Branch"
@@ -132,11 +186,11 @@ participant youzhi-foods enterprise 330881 "Jiangshan Youzhi Foods Co., Ltd." 91
 
 # --- Story 1: greenhouse data, publicized, confirmed, insured, first data-IP pledge ---------
 
-echo "Story 1: a 1,501-record greenhouse data set, confirmed, insured and pledged:"
+echo "Story 1: a 1,501-record greenhouse data set, publicized until $publicity_end:"
 green=data:jiangshan-greenhouse-$year
 next data-register-greenhouse
 cat >"$f" <<EOF
-{"v": 1, "type": "asset.register", "submitter": "jiangshan-agri",
+{"v": 1, $created "type": "asset.register", "submitter": "jiangshan-agri",
  "body": {"asset_id": "$green", "kind": "data", "holders": ["jiangshan-agri"],
           "data": {"name": "Greenhouse microclimate and yield records, Jiangshan base",
                    "description": "Hourly temperature, humidity, CO2, light and irrigation readings with harvest yields from 36 smart greenhouses",
@@ -147,23 +201,62 @@ cat >"$f" <<EOF
 EOF
 post "$(last_name "$f")" jiangshan-agri
 
-# The publicity period is recorded as having ended yesterday, so that the
-# confirmation (which the registry accepts only after publicity ends, rule D-4) can
-# follow at once in this demo.
+# A 10-day publicity period from the registration day (rule D-4: the registry confirms
+# only after it has ended, and refuses a period that ends before it begins).
 next data-publicize-greenhouse
 cat >"$f" <<EOF
-{"v": 1, "type": "data.publicize", "submitter": "registry",
- "body": {"asset_id": "$green", "publicity_end": "$yesterday"}}
+{"v": 1, $created "type": "data.publicize", "submitter": "registry",
+ "body": {"asset_id": "$green", "publicity_end": "$publicity_end"}}
 EOF
 post "$(last_name "$f")" registry
 
+# --- Story 2: water-supply data, appraised and pledged ----------------------------------------
+
+echo "Story 2: a 560,000,000-record water-supply data asset, publicized until $publicity_end:"
+water=data:quzhou-water-supply-$year
+next data-register-water
+cat >"$f" <<EOF
+{"v": 1, $created "type": "asset.register", "submitter": "quzhou-water",
+ "body": {"asset_id": "$water", "kind": "data", "holders": ["quzhou-water"],
+          "data": {"name": "Urban water-supply operations data, Quzhou",
+                   "description": "Smart-meter readings, pipe-network pressure and flow, and water-quality monitoring, 2018 onwards",
+                   "record_count": 560000000,
+                   "fingerprint_sha256": "$(sha "water supply data set $year")",
+                   "source_type": "self_collected",
+                   "scenario": "leak detection, demand forecasting and network planning"}}}
+EOF
+post "$(last_name "$f")" quzhou-water
+
+next data-publicize-water
+cat >"$f" <<EOF
+{"v": 1, $created "type": "data.publicize", "submitter": "registry",
+ "body": {"asset_id": "$water", "publicity_end": "$publicity_end"}}
+EOF
+post "$(last_name "$f")" registry
+
+# --- The publicity period over: both data sets confirmed ---------------------------------------
+
+hold_clock "$confirm_s"
+echo "On $confirm_date, publicity over without objection: both data sets confirmed:"
 next data-confirm-greenhouse
 cat >"$f" <<EOF
-{"v": 1, "type": "data.confirm", "submitter": "registry",
- "body": {"asset_id": "$green", "certificate_no": "ZJ-DATA-$year-000118", "valid_until": "$(day '+3 years')"}}
+{"v": 1, $created "type": "data.confirm", "submitter": "registry",
+ "body": {"asset_id": "$green", "certificate_no": "ZJ-DATA-$year-000118", "valid_until": "$(day "$confirm_date +3 years")"}}
 EOF
 post "$(last_name "$f")" registry
 
+next data-confirm-water
+cat >"$f" <<EOF
+{"v": 1, $created "type": "data.confirm", "submitter": "registry",
+ "body": {"asset_id": "$water", "certificate_no": "ZJ-DATA-$year-000127", "valid_until": "$(day "$confirm_date +3 years")"}}
+EOF
+post "$(last_name "$f")" registry
+
+# --- Today, on the real clock -------------------------------------------------------------------
+
+release_clock
+echo "Today, $today (the registry back on the real clock; $clock_file removed):"
+echo "Story 1, continued: the greenhouse data insured and pledged (the first data-IP loan):"
 next policy-greenhouse-data-ip-loss
 cat >"$f" <<EOF
 {"v": 1, "type": "policy.issue", "submitter": "picc-quzhou",
@@ -189,37 +282,7 @@ cat >"$f" <<EOF
 EOF
 post "$(last_name "$f")" abc-jiangshan jiangshan-agri
 
-# --- Story 2: water-supply data, appraised and pledged ----------------------------------------
-
-echo "Story 2: a 560,000,000-record water-supply data asset, appraised and pledged:"
-water=data:quzhou-water-supply-$year
-next data-register-water
-cat >"$f" <<EOF
-{"v": 1, "type": "asset.register", "submitter": "quzhou-water",
- "body": {"asset_id": "$water", "kind": "data", "holders": ["quzhou-water"],
-          "data": {"name": "Urban water-supply operations data, Quzhou",
-                   "description": "Smart-meter readings, pipe-network pressure and flow, and water-quality monitoring, 2018 onwards",
-                   "record_count": 560000000,
-                   "fingerprint_sha256": "$(sha "water supply data set $year")",
-                   "source_type": "self_collected",
-                   "scenario": "leak detection, demand forecasting and network planning"}}}
-EOF
-post "$(last_name "$f")" quzhou-water
-
-next data-publicize-water
-cat >"$f" <<EOF
-{"v": 1, "type": "data.publicize", "submitter": "registry",
- "body": {"asset_id": "$water", "publicity_end": "$yesterday"}}
-EOF
-post "$(last_name "$f")" registry
-
-next data-confirm-water
-cat >"$f" <<EOF
-{"v": 1, "type": "data.confirm", "submitter": "registry",
- "body": {"asset_id": "$water", "certificate_no": "ZJ-DATA-$year-000127", "valid_until": "$(day '+3 years')"}}
-EOF
-post "$(last_name "$f")" registry
-
+echo "Story 2, continued: the water-supply data appraised and pledged:"
 next valuation-water
 cat >"$f" <<EOF
 {"v": 1, "type": "valuation.attest", "submitter": "zj-appraisal",

@@ -1,10 +1,11 @@
 // ipledger: the command-line tool (api.md §10).
 //
 //   ipledger keygen --out FILE
-//   ipledger init --data-dir D --origin ORIGIN [--registry-id ID]
+//   ipledger init --data-dir D --origin ORIGIN [--registry-id ID] [--clock-file FILE]
 //   ipledger verify --data-dir D [--replay]
 //   ipledger checkpoint --data-dir D
 //   ipledger backup --data-dir D --out B
+//   ipledger --version
 // and the client commands of tools/ipledger_client.h (sign, submit, get, verify-receipt,
 // verify-certificate, status, coverage, and the regulators' stats and audit).
 //
@@ -29,6 +30,7 @@
 #include "ledger/log/ledger.h"
 #include "ledger/registry/registry.h"
 #include "ledger/registry/replay.h"
+#include "tools/clock_file.h"
 #include "tools/ipledger_client.h"
 #include "tools/key_file.h"
 #include "tools/options.h"
@@ -39,10 +41,13 @@ namespace {
 constexpr const char* kUsage =
     "usage:\n"
     "  ipledger keygen --out FILE\n"
-    "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID]\n"
+    "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID] [--clock-file FILE]\n"
     "  ipledger verify --data-dir D [--replay]\n"
     "  ipledger checkpoint --data-dir D\n"
-    "  ipledger backup --data-dir D --out B\n";
+    "  ipledger backup --data-dir D --out B\n"
+    "  ipledger --version\n"
+    "  (init --clock-file FILE, for demos and tests only: the genesis entry is stamped with\n"
+    "  the time FILE holds, as ipledgerd --clock-file does; see docs/operations.md)\n";
 
 void PrintUsage(FILE* out) { std::fprintf(out, "%s%s", kUsage, kClientUsage); }
 
@@ -132,6 +137,14 @@ int Init(const Flags& f) {
   if (ec) return Fail(Status::Unavailable("cannot create " + dir + ": " + ec.message()));
   ::chmod(dir.c_str(), 0700);
 
+  // Demos and tests only: the genesis entry at the time a clock file holds.
+  std::optional<ClockFile> clock;
+  RegistryOptions options;
+  if (f.values.contains("clock-file")) {
+    clock.emplace(f.values.at("clock-file"));
+    options.ledger.clock = [&clock] { return clock->Now(); };
+  }
+
   SigningKey log_key = SigningKey::Generate();
   SigningKey registry_key = SigningKey::Generate();
   const NoteVerifier verifier = MakeNoteVerifier(origin, log_key.public_key());
@@ -151,11 +164,11 @@ int Init(const Flags& f) {
   statement.type = "participant.register";
   statement.submitter = registry_id;
   statement.idempotency_key = "genesis";
-  statement.created_ms = NowMs();
+  statement.created_ms = clock ? clock->Now() : NowMs();
   statement.body = body;
   auto genesis = MakeSubmission(statement, {{registry_id + "/k1", &registry_key}});
   if (!genesis.ok()) return Fail(genesis.status());
-  if (Status s = Registry::Create(DbDir(dir), origin, log_key, *genesis, {}); !s.ok()) {
+  if (Status s = Registry::Create(DbDir(dir), origin, log_key, *genesis, options); !s.ok()) {
     return Fail(s);
   }
   auto ledger = Ledger::OpenReadOnly(DbDir(dir), {});
@@ -334,13 +347,14 @@ int Main(int argc, char** argv) {
     PrintUsage(stdout);
     return 0;
   }
+  if (cmd == "--version") return PrintVersion("ipledger");
   if (IsClientCommand(cmd)) return RunClientCommand(argc, argv);
   if (cmd == "keygen") {
     Flags f = ParseFlags(argc, argv, {{"out"}, {}});
     return f.error.empty() ? Keygen(f) : Usage(f.error);
   }
   if (cmd == "init") {
-    Flags f = ParseFlags(argc, argv, {{"data-dir", "origin", "registry-id"}, {}});
+    Flags f = ParseFlags(argc, argv, {{"data-dir", "origin", "registry-id", "clock-file"}, {}});
     return f.error.empty() ? Init(f) : Usage(f.error);
   }
   if (cmd == "verify") {

@@ -1,7 +1,8 @@
 // ipledgerd: the registry server (api.md §10).
 //
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
-//             [--tls-cert FILE --tls-key FILE] [--config FILE]
+//             [--tls-cert FILE --tls-key FILE] [--config FILE] [--clock-file FILE]
+//   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
 // HTTP API (HTTPS, TLS 1.2 or later, with --tls-cert and --tls-key, PEM files) and
@@ -9,12 +10,17 @@
 // reads the same options from an INI-style file; the command line wins over it.
 // SIGINT or SIGTERM stops it gracefully: no new connections, the batch in flight and
 // everything queued are committed, then the database is closed.
+//
+// --clock-file FILE is for demos and tests only: while FILE holds a time, the registry's
+// clock reads that time (never later than the real clock); see tools/clock_file.h.
 #include <pthread.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "api/server/metrics.h"
@@ -25,6 +31,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
+#include "tools/clock_file.h"
 #include "tools/key_file.h"
 #include "tools/options.h"
 
@@ -34,17 +41,39 @@ namespace {
 constexpr const char* kUsage =
     "usage: ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]\n"
     "                 [--tls-cert FILE --tls-key FILE]   (HTTPS; PEM files)\n"
-    "                 [--config FILE]\n"
+    "                 [--config FILE] [--clock-file FILE]\n"
+    "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
-    "  option given on the command line wins over the file.\n";
+    "  option given on the command line wins over the file.\n"
+    "  --clock-file FILE, for demos and tests only: while FILE holds an RFC 3339 UTC time\n"
+    "  (or integer milliseconds), the registry's clock reads that time, never later than\n"
+    "  the real clock; without FILE the real clock is used. Re-read every 0.1 s.\n";
 
 // The options of the command line; a config file holds the same ones but --config.
-const OptionSpec kFileOptions{{"data-dir", "listen", "io-threads", "tls-cert", "tls-key"},
-                              {"skip-verify"}};
+const OptionSpec kFileOptions{
+    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file"}, {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
-    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "config"},
-    {"skip-verify", "help,h"}};
+    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config"},
+    {"skip-verify", "help,h", "version"}};
+
+// `s` as a JSON string, for the log lines.
+std::string JsonQuote(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "ipledgerd: %s\n", what.c_str());
@@ -58,6 +87,7 @@ int Main(int argc, char** argv) {
     std::printf("%s", kUsage);
     return 0;
   }
+  if (args->switches.contains("version")) return PrintVersion("ipledgerd");
   if (args->Has("config")) {
     if (Status s = MergeConfigFile(args->Get("config"), kFileOptions, &*args); !s.ok()) {
       if (s.code() == ErrorCode::kInvalidArgument) {
@@ -75,6 +105,7 @@ int Main(int argc, char** argv) {
   const bool skip_verify = args->switches.contains("skip-verify");
   const std::string tls_cert = value("tls-cert", "");
   const std::string tls_key = value("tls-key", "");
+  const std::string clock_file = value("clock-file", "");
   if (args->Has("io-threads")) {
     auto n = ParseDecimalU64(args->Get("io-threads"));
     if (!n || *n == 0 || *n > 64) return Fail("--io-threads must be 1..64\n" + std::string(kUsage));
@@ -102,7 +133,20 @@ int Main(int argc, char** argv) {
 
   auto key = ReadKeyFile(data_dir + "/log.key");
   if (!key.ok()) return Fail(key.status().ToString());
-  auto registry = Registry::Open(data_dir + "/db", std::move(*key), {});
+  // Demos and tests only: a clock held back by a file, each change logged.
+  std::unique_ptr<ClockFile> clock;
+  RegistryOptions registry_options;
+  if (!clock_file.empty()) {
+    ClockFileOptions co;
+    co.on_change = [](std::optional<std::int64_t> held, const std::string& why) {
+      std::fprintf(stderr, "{\"event\":\"clock\",\"source\":\"%s\",\"detail\":%s}\n",
+                   held ? "clock-file" : "system", JsonQuote(why).c_str());
+    };
+    clock = std::make_unique<ClockFile>(clock_file, std::move(co));
+    clock->Now();  // logs, from the start, which clock the registry follows
+    registry_options.ledger.clock = [c = clock.get()] { return c->Now(); };
+  }
+  auto registry = Registry::Open(data_dir + "/db", std::move(*key), registry_options);
   if (!registry.ok())
     return Fail("cannot open " + data_dir + "/db: " + registry.status().ToString());
   if (!skip_verify) {

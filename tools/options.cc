@@ -146,6 +146,13 @@ int UsageError(std::string_view who, std::string_view why, std::string_view usag
   return 2;
 }
 
+std::string_view Version() { return IPLEDGER_VERSION; }
+
+int PrintVersion(std::string_view who) {
+  std::printf("%.*s %s\n", static_cast<int>(who.size()), who.data(), IPLEDGER_VERSION);
+  return 0;
+}
+
 std::optional<KeyOption> ParseKeySpec(const std::string& spec) {
   const size_t colon = spec.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return std::nullopt;

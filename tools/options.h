@@ -1,6 +1,6 @@
 // Command-line and config-file options of the tools (ipledger, ipledgerd, ipledger-bench):
 // one parser for all of them, with Boost.ProgramOptions behind it, and the helpers every
-// command shares (the usage error, `--key KEYFILE:KEYID`).
+// command shares (the usage error, `--version`, `--key KEYFILE:KEYID`).
 //
 // Boost.ProgramOptions throws; its exceptions stay inside options.cc, which turns them
 // into a kInvalidArgument Status of one line (style.md C.3). Pure functions apart from
@@ -64,6 +64,13 @@ struct KeyOption {
   std::string file;
   std::string keyid;
 };
+
+// The project's version (CMake's project version, e.g. "0.1.0").
+std::string_view Version();
+
+// `--version`: prints "`who` `Version()`" and a newline to stdout; returns 0, the exit
+// status of that request.
+int PrintVersion(std::string_view who);
 
 // Splits "KEYFILE:KEYID" at the last ':' (key ids hold none); the key id must be
 // "<participant>/<label>". nullopt if it is not of that form.

@@ -4,6 +4,12 @@
 # (or reuses the one already serving ./var/), loads the demo stories once
 # (tools/demo.sh), and prints commands to try.
 #
+# For a fresh demo the registry starts on a clock held 15 days back by the file
+# ./var/demo-clock (ipledger init and ipledgerd --clock-file, options for demos and tests
+# only), so that the data sets' publicity period passes for real; demo.sh moves that
+# clock on and removes the file, and the server then runs on the real clock. A server
+# started later (or with --no-demo) is given no clock file.
+#
 #   tools/run.sh             start (and load the demo the first time)
 #   tools/run.sh --no-demo   start without loading the demo
 #
@@ -16,7 +22,7 @@ demo=1
 for arg in "$@"; do
   case "$arg" in
     --no-demo) demo=0 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,10 +38,25 @@ listen=${IPLEDGER_LISTEN:-127.0.0.1:8080}
 url=http://$listen
 pidfile=$data/ipledgerd.pid
 log=$data/ipledgerd.log
+clock=$data/demo-clock
+clock_args=()
 
 if [ ! -e "$data/db" ]; then
-  "$cli" init --data-dir "$data" --origin "${IPLEDGER_ORIGIN:-localhost/ipledger}"
+  if [ "$demo" = 1 ]; then
+    # The demo's clock, 15 days back; init refuses a non-empty directory, so the file
+    # moves into ./var/ after it.
+    held=$(mktemp)
+    date -u -d '15 days ago' +%FT%TZ >"$held"
+    "$cli" init --data-dir "$data" --origin "${IPLEDGER_ORIGIN:-localhost/ipledger}" \
+      --clock-file "$held"
+    mv "$held" "$clock"
+  else
+    "$cli" init --data-dir "$data" --origin "${IPLEDGER_ORIGIN:-localhost/ipledger}"
+  fi
   echo
+fi
+if [ "$demo" = 1 ] && [ ! -e "$data/demo-loaded" ] && [ -e "$clock" ]; then
+  clock_args=(--clock-file "$clock")
 fi
 
 # Reuse a server already running from this data directory (RocksDB allows one writer).
@@ -53,7 +74,7 @@ if [ -n "$running" ]; then
   echo "ipledgerd is already running from ./$data (pid $running) on $url"
 else
   # setsid: the server outlives this script and the terminal's job control.
-  setsid "$daemon" --data-dir "$data" --listen "$listen" >>"$log" 2>&1 </dev/null &
+  setsid "$daemon" --data-dir "$data" --listen "$listen" "${clock_args[@]}" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   echo "started ipledgerd (pid $(cat "$pidfile")) on $url; log in $log"
 fi
@@ -76,9 +97,19 @@ fi
 
 if [ "$demo" = 1 ] && [ ! -e "$data/demo-loaded" ]; then
   echo
-  echo "Loading the demo (tools/demo.sh):"
-  tools/demo.sh --data-dir "$data" --server "$url" --cli "$cli"
-  date -u +%FT%TZ >"$data/demo-loaded"
+  # The demo's first entries are dated 15 days back, right after the genesis entry: it
+  # needs a log of one entry and a server that reads the clock file.
+  size=$(curl -sf "$url/healthz" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
+  served_pid=${running:-$(cat "$pidfile")}
+  if [ ! -e "$clock" ] || [ "$size" != 1 ] ||
+      ! tr '\0' '\n' <"/proc/$served_pid/cmdline" 2>/dev/null | grep -qx -- --clock-file; then
+    echo "Not loading the demo: it needs a fresh ./$data (its registry starts on a clock held"
+    echo "15 days back). To load it, stop the server, remove ./$data/ and run tools/run.sh again."
+  else
+    echo "Loading the demo (tools/demo.sh):"
+    tools/demo.sh --data-dir "$data" --server "$url" --cli "$cli" --clock-file "$clock"
+    date -u +%FT%TZ >"$data/demo-loaded"
+  fi
 fi
 
 echo

@@ -1,8 +1,9 @@
 // The ipledger CLI as scripts use it (api.md §10): keygen, init, verify, checkpoint,
-// including verify's answer to a tampered data directory.
+// including verify's answer to a tampered data directory; every program's --version.
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -14,6 +15,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
+#include "ledger/log/ledger.h"
 #include "ledger/log/store.h"
 #include "tests/testing/testing.h"
 
@@ -267,6 +269,92 @@ TEST(CliTest, BackupMakesAVerifiedCopyWithTheKeys) {
   EXPECT_EQ(again.code, 1);
   EXPECT_NE(again.out.find("not empty"), std::string::npos) << again.out;
   EXPECT_EQ(Cli("backup --data-dir " + d).code, 2);
+}
+
+}  // namespace
+}  // namespace ipledger
+
+namespace ipledger {
+namespace {
+
+// Runs `command` through the shell; stdout and stderr together.
+Result RunCommand(const std::string& command) {
+  Result r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  while (std::fgets(buf, sizeof(buf), p) != nullptr) r.out += buf;
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// api.md §10.1: every program answers --version with exit 0 and the project version.
+TEST(VersionTest, EveryProgramPrintsTheProjectVersionAndExitsZero) {
+  std::vector<std::pair<std::string, std::string>> programs = {{IPLEDGER_CLI, "ipledger"},
+                                                               {IPLEDGERD, "ipledgerd"}};
+#ifdef IPLEDGER_BENCH
+  programs.emplace_back(IPLEDGER_BENCH, "ipledger-bench");
+#endif
+  for (const auto& [binary, name] : programs) {
+    Result r = RunCommand(binary + " --version");
+    EXPECT_EQ(r.code, 0) << name << ": " << r.out;
+    EXPECT_EQ(r.out, name + " " + IPLEDGER_VERSION + "\n");
+  }
+}
+
+// The neighbour: a misspelt --version is still a usage error, not a version.
+TEST(VersionTest, AMisspeltVersionFlagIsAUsageError) {
+  Result cli = RunCommand(std::string(IPLEDGER_CLI) + " --versoin");
+  EXPECT_EQ(cli.code, 2) << cli.out;
+  Result daemon = RunCommand(std::string(IPLEDGERD) + " --versio");
+  EXPECT_EQ(daemon.code, 2) << daemon.out;
+  EXPECT_NE(daemon.out.find("unknown flag --versio"), std::string::npos) << daemon.out;
+}
+
+// `ipledger init --clock-file FILE` (demos and tests): the genesis entry carries the
+// time the file holds, so that a demo's later entries can be dated after it; a file
+// ahead of the real clock is ignored (the log is never dated in the future).
+TEST(CliTest, InitWithAClockFileDatesTheGenesisEntryAtItsTime) {
+  testing::TempDir tmp;
+  auto genesis_time = [](const std::string& d) -> std::int64_t {
+    auto ledger = Ledger::OpenReadOnly(d + "/db", {});
+    EXPECT_TRUE(ledger.ok()) << ledger.status().ToString();
+    if (!ledger.ok()) return -1;
+    auto leaf = (*ledger)->GetLeaf(0);
+    EXPECT_TRUE(leaf.ok());
+    auto entry = DecodeLeaf(leaf.ok() ? *leaf : "");
+    EXPECT_TRUE(entry.ok());
+    return entry.ok() ? entry->time_ms : -1;
+  };
+  const std::string clock = tmp.str() + "/clock";
+  FILE* f = std::fopen(clock.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("2025-11-11T08:00:00Z\n", f);
+  std::fclose(f);
+  const std::string held = tmp.str() + "/held";
+  Result init = Cli("init --data-dir " + held + " --origin registry.example/ipledger" +
+                    " --clock-file " + clock);
+  ASSERT_EQ(init.code, 0) << init.out;
+  EXPECT_EQ(genesis_time(held), 1762848000000);  // 2025-11-11T08:00:00Z
+  Result replay = Cli("verify --data-dir " + held + " --replay");
+  EXPECT_EQ(replay.code, 0) << replay.out;
+
+  f = std::fopen(clock.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("9999-01-01T00:00:00Z\n", f);
+  std::fclose(f);
+  const std::string ahead = tmp.str() + "/ahead";
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_EQ(Cli("init --data-dir " + ahead + " --origin registry.example/ipledger" +
+                " --clock-file " + clock)
+                .code,
+            0);
+  const std::int64_t t = genesis_time(ahead);
+  EXPECT_GE(t, before);
+  EXPECT_LT(t, before + 60000);
 }
 
 }  // namespace

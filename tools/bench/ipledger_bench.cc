@@ -96,6 +96,7 @@ constexpr const char* kUsage =
     "  ipledger-bench verify-rate [--seconds S]\n"
     "  ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]\n"
     "  ipledger-bench fill --data-dir DIR [--count N] [--batch B]   (server stopped)\n"
+    "  ipledger-bench --version\n"
     "defaults: --connections 64, --count 20000, --kind single, --seconds 5 (read: per query\n"
     "kind), --registry-id registry; --server-pid (a local server) adds its CPU time\n";
 
@@ -694,6 +695,7 @@ int Main(int argc, char** argv) {
     std::fprintf(argc < 2 ? stderr : stdout, "%s", kUsage);
     return argc < 2 ? 2 : 0;
   }
+  if (std::string_view(argv[1]) == "--version") return PrintVersion("ipledger-bench");
   if (!InitCrypto()) return Fail("libsodium initialization failed");
   const std::string cmd = argv[1];
   std::vector<std::string> allowed;
