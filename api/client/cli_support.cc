@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/codec/internal/strict_json.h"
 #include "api/codec/json_codec.h"
 #include "api/codec/statement_codec.h"
 #include "crypto/dsse.h"
@@ -20,8 +21,12 @@ bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Server answers go through the same strict reader as statements: a duplicate key or a
+// hostile nesting depth makes the answer unreadable rather than ambiguous.
 json ParseOrDiscard(std::string_view text) {
-  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  std::string error;
+  json j = ParseStrictJson(text, "answer", &error);
+  return error.empty() ? j : json(json::value_t::discarded);
 }
 
 // Reads the members of one JSON object into typed fields, keeping the first error. The

@@ -2,38 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/codec/internal/strict_json.h"
 #include "crypto/bytes.h"
 
 namespace ipledger::api {
-namespace {
 
 using nlohmann::json;
-
-// Parses without exceptions (discarded on error) and reports duplicate object keys,
-// which nlohmann would otherwise merge silently (the last one wins): refusing them
-// means two readers can never see two different statements in the same bytes.
-json ParseStrict(std::string_view text, bool* duplicate_key) {
-  bool& duplicate = *duplicate_key;
-  duplicate = false;
-  std::vector<std::vector<std::string>> seen;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      seen.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!seen.empty()) seen.pop_back();
-    } else if (event == json::parse_event_t::key && !seen.empty()) {
-      const std::string& k = parsed.get_ref<const std::string&>();
-      for (const auto& s : seen.back()) {
-        if (s == k) duplicate = true;
-      }
-      seen.back().push_back(k);
-    }
-    return true;
-  };
-  return json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-}
-
-}  // namespace
 
 std::string EncodeEnvelopeJson(const DsseEnvelope& envelope) {
   json sigs = json::array();
@@ -47,11 +21,10 @@ std::string EncodeEnvelopeJson(const DsseEnvelope& envelope) {
 }
 
 StatusOr<DsseEnvelope> DecodeEnvelopeJson(std::string_view text) {
-  bool duplicate = false;
-  json j = ParseStrict(text, &duplicate);
-  if (j.is_discarded()) return Status::InvalidArgument("envelope: not valid JSON");
+  std::string error;
+  json j = ParseStrictJson(text, "envelope", &error);
+  if (!error.empty()) return Status::InvalidArgument(std::move(error));
   if (!j.is_object()) return Status::InvalidArgument("envelope: not a JSON object");
-  if (duplicate) return Status::InvalidArgument("envelope: duplicate object key");
   for (const auto& [key, value] : j.items()) {
     if (key != "payloadType" && key != "payload" && key != "signatures") {
       return Status::InvalidArgument("envelope: unknown field '" + key + "'");

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/codec/internal/strict_json.h"
 #include "api/codec/statement_format.h"
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
@@ -25,38 +26,13 @@ namespace {
 
 using nlohmann::json;
 
-// Legitimate statements nest about five deep; the cap keeps hostile input from
-// building deep trees that later recursive code (dump, comparisons) would walk.
-constexpr int kMaxDepth = 32;
 constexpr std::size_t kMaxIdempotencyKeyChars = 128;
 
 // ---------------------------------------------------------------------------------
 // Paths and messages
 
-// Client-supplied keys end up in messages that are sent back as JSON and logged, so
-// they are cut short and reduced to printable ASCII.
-std::string SafeKey(std::string_view k) {
-  constexpr std::size_t kMax = 64;
-  std::string out;
-  for (std::size_t i = 0; i < k.size() && i < kMax; ++i) {
-    const char c = k[i];
-    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  }
-  if (k.size() > kMax) out += "...";
-  return out;
-}
-
-std::string Join(const std::string& path, std::string_view key) {
-  if (path.empty()) return std::string(key);
-  std::string out = path;
-  out += '.';
-  out += key;
-  return out;
-}
-
-std::string At(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
+std::string Join(const std::string& path, std::string_view key) { return JsonPathJoin(path, key); }
+std::string At(const std::string& path, std::size_t i) { return JsonPathAt(path, i); }
 
 Status Error(const std::string& path, std::string_view problem) {
   std::string m = path.empty() ? std::string("statement") : path;
@@ -73,77 +49,6 @@ std::string Quoted(std::string_view s) {
     if (c < 0x20 || c >= 0x7f) return "";
   }
   return " '" + std::string(s) + "'";
-}
-
-// ---------------------------------------------------------------------------------
-// Strict parsing
-
-// Where the parser is, so that every refusal (a duplicate key, excess depth, even a
-// syntax error or invalid UTF-8) can name the field it happened in.
-struct Frame {
-  std::string path;
-  bool is_array = false;
-  std::size_t next_index = 0;  // arrays: index of the element being parsed
-  std::string key;             // objects: the key being parsed
-  std::set<std::string> keys;  // objects: keys seen so far
-};
-
-std::string ChildPath(const std::vector<Frame>& frames) {
-  if (frames.empty()) return "";
-  const Frame& f = frames.back();
-  return f.is_array ? At(f.path, f.next_index) : Join(f.path, f.key);
-}
-
-// Parses without exceptions. On refusal sets `*error` to a message starting with the
-// field path (and the result is to be ignored). Duplicate keys are refused because
-// nlohmann would merge them silently (the last one wins), and two readers of the same
-// signed bytes could then see two different statements.
-json ParseStrict(std::string_view text, std::string* error) {
-  error->clear();
-  std::vector<Frame> frames;
-  json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
-    // Once refused, build nothing more: hostile input (say 10^5 nested arrays) then
-    // costs no memory beyond the point of refusal.
-    if (!error->empty()) return false;
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start: {
-        Frame f;
-        f.path = ChildPath(frames);
-        f.is_array = event == json::parse_event_t::array_start;
-        if (!frames.empty() && frames.back().is_array) ++frames.back().next_index;
-        if (depth >= kMaxDepth) {
-          *error = Error(f.path, "JSON nested deeper than 32 levels").message();
-        }
-        frames.push_back(std::move(f));
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames.empty()) frames.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!frames.empty() && parsed.is_string()) {
-          Frame& f = frames.back();
-          f.key = SafeKey(parsed.get_ref<const std::string&>());
-          if (!f.keys.insert(parsed.get_ref<const std::string&>()).second) {
-            *error = Error(Join(f.path, f.key), "duplicate key").message();
-          }
-        }
-        break;
-      case json::parse_event_t::value:
-        if (!frames.empty() && frames.back().is_array) ++frames.back().next_index;
-        break;
-    }
-    // Keep everything while the input is acceptable: discarding would skip the *_end
-    // events the frames rely on.
-    return true;
-  };
-  json value = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-  if (error->empty() && value.is_discarded()) {
-    *error = Error(ChildPath(frames), "not valid JSON (syntax error or invalid UTF-8)").message();
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------
@@ -857,7 +762,7 @@ StatusOr<Statement> DecodeStatement(std::string_view text) {
   // refusing it keeps one spelling per statement.
   if (text.starts_with("\xEF\xBB\xBF")) return Error("", "byte order mark not allowed");
   std::string error;
-  const json j = ParseStrict(text, &error);
+  const json j = ParseStrictJson(text, "statement", &error);
   if (!error.empty()) return Status::InvalidArgument(std::move(error));
 
   Statement st;
