@@ -90,6 +90,14 @@ std::string EscapePathSegment(std::string_view segment);
 // cannot be reached; kInvalidArgument if the answer is not a vkey.
 StatusOr<NoteVerifier> FetchVkey(Client& client);
 
+// Fetches GET /v1/log/consistency?old=`old_size`&new=`new_size` through `client` and
+// returns its hashes: the RFC 6962 proof that the tree of `old_size` is a prefix of the
+// tree of `new_size` (to check with VerifyConsistency of ledger/log/merkle.h). kUnavailable
+// if the server cannot be reached; kInvalidArgument if the answer is not a consistency
+// proof between exactly those sizes.
+StatusOr<std::vector<Digest>> FetchConsistencyProof(Client& client, std::uint64_t old_size,
+                                                    std::uint64_t new_size);
+
 // --- Answers -------------------------------------------------------------------------------
 
 // "¥5,800,000.00" for CNY; "USD 12.50" for another currency.
@@ -121,6 +129,11 @@ struct VerifiedReceipt {
 // kInvalidArgument for a malformed part) whose message names the first check that
 // failed.
 StatusOr<VerifiedReceipt> VerifyReceipt(const Receipt& r, const NoteVerifier& log_key);
+
+// The origin that the checkpoint of a receipt's tlog_proof names (its first line), not
+// verified: which pinned log key to verify the receipt with. kInvalidArgument if the
+// tlog_proof is malformed.
+StatusOr<std::string> ClaimedOriginOfReceipt(const Receipt& r);
 
 // An RFC 9457 problem (api.md §5), with the receipt of a recorded refusal if present.
 struct ProblemDetails {
@@ -181,6 +194,11 @@ struct VerifiedCertificate {
   SearchCertificate certificate;
   std::vector<std::string> lines;
 };
+
+// The origin that a search certificate (a signed note) names, not verified: which
+// pinned log key to verify it with. kInvalidArgument if it is not a signed note of the
+// search-certificate form.
+StatusOr<std::string> ClaimedOriginOfCertificate(std::string_view note);
 
 // Verifies a search certificate, a C2SP signed note by the log key, with `log_key`, and
 // parses it strictly. kFailedPrecondition if no signature by that key verifies or it
