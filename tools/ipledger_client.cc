@@ -347,6 +347,34 @@ std::string AssetPath(const std::string& asset, const std::string& what) {
   return "/v1/assets/" + api::EscapePathSegment(asset) + "/" + what;
 }
 
+// OK iff entry `as_of` is the last one on or before the end of `date` (Asia/Shanghai) in
+// the verified checkpoint `cp`, as a pledge-status answer --at `date` must be: the entry is
+// integrated on or before that date and the next one, if in `cp`, after it (both proved
+// included in `cp`). kFailedPrecondition naming both dates otherwise.
+Status CheckAsOfDate(const std::string& at, std::uint64_t as_of, const Checkpoint& cp,
+                     api::Client& client) {
+  const std::optional<Date> date = ParseDate(at);
+  if (!date) return Status::InvalidArgument("--at must be a date YYYY-MM-DD, got '" + at + "'");
+  auto entry = api::FetchProvenEntry(client, as_of, cp);
+  if (!entry.ok()) return entry.status();
+  if (entry->time_ms > EndOfDateInstant(*date)) {
+    return Status::FailedPrecondition("the certificate is as of entry " + std::to_string(as_of) +
+                                      " of " + FormatDate(DateOfInstant(entry->time_ms)) +
+                                      ", not of " + at + " as asked");
+  }
+  if (as_of + 1 < cp.size) {
+    auto next = api::FetchProvenEntry(client, as_of + 1, cp);
+    if (!next.ok()) return next.status();
+    if (next->time_ms <= EndOfDateInstant(*date)) {
+      return Status::FailedPrecondition("the certificate is as of entry " + std::to_string(as_of) +
+                                        ", not the last one of " + at + " as asked (entry " +
+                                        std::to_string(as_of + 1) + " is of " +
+                                        FormatDate(DateOfInstant(next->time_ms)) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 int StatusCommand(int argc, char** argv) {
   const std::string cmd = "status";
   Args a =
@@ -391,6 +419,11 @@ int StatusCommand(int argc, char** argv) {
     return Fail(cmd, "REFUSED: the certificate is as of entry " +
                          std::to_string(answer->as_of_index) + ", not entry " +
                          std::to_string(*asked_index) + " as asked");
+  }
+  if (a.Has("at")) {
+    if (Status s = CheckAsOfDate(a.Get("at"), answer->as_of_index, *cp, *conn->client); !s.ok()) {
+      return Fail(cmd, "REFUSED: " + s.message());
+    }
   }
   if (Status s = CheckAndRecordCheckpoint(*store, *cp, *conn->client); !s.ok()) {
     return Fail(cmd, "REFUSED: " + s.message());

@@ -348,6 +348,44 @@ StatusOr<std::vector<Digest>> FetchConsistencyProof(Client& client, std::uint64_
   return hashes;
 }
 
+StatusOr<Entry> FetchProvenEntry(Client& client, std::uint64_t index, const Checkpoint& cp) {
+  const std::string target = "/v1/entries/" + std::to_string(index);
+  auto r = client.Request("GET", target);
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return Status::InvalidArgument("GET " + target + " answered HTTP " + std::to_string(r->status));
+  }
+  auto j = ParseObject(r->body, "entry");
+  if (!j.ok()) return j.status();
+  Status s;
+  Bytes leaf;
+  Reader(*j, "", &s).Base64("leaf", &leaf);
+  if (!s.ok()) return s;
+  const std::string proof_target = target + "/proof?size=" + std::to_string(cp.size);
+  auto p = client.Request("GET", proof_target);
+  if (!p.ok()) return p.status();
+  if (p->status != 200) {
+    return Status::InvalidArgument("GET " + proof_target + " answered HTTP " +
+                                   std::to_string(p->status));
+  }
+  auto pj = ParseObject(p->body, "inclusion proof");
+  if (!pj.ok()) return pj.status();
+  std::vector<Digest> hashes;
+  Reader(*pj, "", &s).Digests("hashes", &hashes);
+  if (!s.ok()) return s;
+  if (Status v = VerifyInclusion(index, cp.size, LeafHash(leaf), hashes, cp.root); !v.ok()) {
+    return Status::FailedPrecondition("entry " + std::to_string(index) +
+                                      " is not proved included in the checkpoint of tree size " +
+                                      std::to_string(cp.size) + ": " + v.message());
+  }
+  auto entry = DecodeLeaf(ToString(leaf));
+  if (!entry.ok() || entry->index != index) {
+    return Status::FailedPrecondition("entry " + std::to_string(index) +
+                                      " is not a canonical leaf of that index");
+  }
+  return *entry;
+}
+
 // --- Answers -------------------------------------------------------------------------------
 
 std::string FormatMoney(const Money& m) {

@@ -6,8 +6,8 @@
 // The JSON lives here because api/ is the only place for nlohmann (style.md C.2);
 // tools/ipledger_client.cc does the files, flags and printing. Parsing never throws:
 // an answer that is not of the documented shape is kInvalidArgument naming the field.
-// Pure functions (the one exception, FetchVkey, talks to a server through a Client);
-// thread-safe.
+// Pure functions (the exceptions, FetchVkey, FetchConsistencyProof and FetchProvenEntry,
+// talk to a server through a Client); thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -97,6 +97,13 @@ StatusOr<NoteVerifier> FetchVkey(Client& client);
 // proof between exactly those sizes.
 StatusOr<std::vector<Digest>> FetchConsistencyProof(Client& client, std::uint64_t old_size,
                                                     std::uint64_t new_size);
+
+// Fetches entry `index` (GET /v1/entries/{index}) and its inclusion proof in the tree of
+// `cp` (GET /v1/entries/{index}/proof?size=), and returns its leaf once it is proved
+// included in `cp` (already verified by the caller) and is a canonical leaf of that
+// index. kUnavailable if the server cannot be reached; kFailedPrecondition naming what
+// does not verify; kInvalidArgument if an answer is malformed.
+StatusOr<Entry> FetchProvenEntry(Client& client, std::uint64_t index, const Checkpoint& cp);
 
 // --- Answers -------------------------------------------------------------------------------
 

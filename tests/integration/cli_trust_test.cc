@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
+#include "ledger/base/civil_time.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
 
@@ -318,6 +320,57 @@ TEST_F(CliTrustTest, GenuineCertificateAboutAnotherAssetFromAFakeServerIsRefused
                            "/b.json --asset patent:2014100002002 --index " + n1);
   EXPECT_EQ(saved_index.code, 1) << saved_index.all();
   EXPECT_TRUE(Contains(saved_index.err, "not entry " + n1 + " as asked")) << saved_index.err;
+}
+
+TEST_F(CliTrustTest, AnswerAsOfAnotherDateThanAskedIsRefused) {
+  Patent("2014100001001", url_, d_);
+  Patent("2014100002002", url_, d_);
+  const std::string today =
+      FormatDate(DateOfInstant(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count()));
+  const std::string yesterday = FormatDate(AddDays(*ParseDate(today), -1));
+  // The neighbour: the real server's answer for today is its last entry of today.
+  Result at_today = Status("patent:2014100001001", url_, "--at " + today + " --json");
+  ASSERT_EQ(at_today.code, 0) << at_today.all();
+  const json latest = json::parse(at_today.out);
+  const std::uint64_t n = latest["as_of"]["index"].get<std::uint64_t>();
+  Result at_earlier =
+      Status("patent:2014100001001", url_, "--index " + std::to_string(n - 1) + " --json");
+  ASSERT_EQ(at_earlier.code, 0) << at_earlier.all();
+  const std::string cp = latest["as_of"]["checkpoint"].get<std::string>();
+  const std::string size =
+      cp.substr(cp.find('\n') + 1, cp.find('\n', cp.find('\n') + 1) - cp.find('\n') - 1);
+  // The fake server passes on the genuine entries and proofs it is asked for.
+  std::map<std::string, std::string> routes = {{"/log/vkey", Vkey(d_) + "\n"}};
+  for (std::uint64_t i : {n - 1, n}) {
+    const std::string e = "/v1/entries/" + std::to_string(i);
+    routes[e] = Run("get --server " + url_ + " " + e).out;
+    routes[e + "/proof"] = Run("get --server " + url_ + " " + e + "/proof?size=" + size).out;
+  }
+  const std::string path = "/v1/assets/patent:2014100001001/pledge-status";
+  const std::string before = TrustState();
+
+  // Today's answer given for yesterday: its entry is of today.
+  routes[path] = at_today.out;
+  FakeServer newer(routes);
+  Result r1 = Status("patent:2014100001001", newer.url(), "--at " + yesterday);
+  EXPECT_EQ(r1.code, 1) << r1.all();
+  EXPECT_TRUE(Contains(r1.err, "as of entry " + std::to_string(n) + " of " + today + ", not of " +
+                                   yesterday + " as asked"))
+      << r1.err;
+  // An earlier answer given for today: a later entry of today exists.
+  routes[path] = at_earlier.out;
+  FakeServer older(routes);
+  Result r2 = Status("patent:2014100001001", older.url(), "--at " + today);
+  EXPECT_EQ(r2.code, 1) << r2.all();
+  EXPECT_TRUE(Contains(r2.err, "not the last one of " + today + " as asked")) << r2.err;
+  EXPECT_EQ(TrustState(), before);
+  // The genuine answer through the same fake server passes.
+  routes[path] = at_today.out;
+  FakeServer same(routes);
+  Result ok = Status("patent:2014100001001", same.url(), "--at " + today);
+  EXPECT_EQ(ok.code, 0) << ok.all();
 }
 
 TEST_F(CliTrustTest, DifferentKeyForAPinnedOriginIsRefused) {
