@@ -105,12 +105,22 @@ StatusOr<TrustStore> OpenTrustStore(const Args& a);
 std::string Fingerprint(const NoteVerifier& key);
 
 // The log key of the server behind `client` to verify its answers with: --vkey if given
-// (a warning on stderr if it differs from the pinned one; pinned if none was), else the
-// key the server serves at /log/vkey, which must be the one pinned for its origin; on
-// first use it is pinned with a loud message on stderr naming its fingerprint. A
-// different key for a pinned origin is kFailedPrecondition.
-StatusOr<NoteVerifier> ServerLogKey(const std::string& command, const Args& a,
-                                    const TrustStore& store, api::Client& client);
+// (a warning on stderr if it differs from the pinned one), else the key the server
+// serves at /log/vkey, which must be the one pinned for its origin. A different key for
+// a pinned origin is kFailedPrecondition. `pin` is set when the origin has no pinned key
+// yet: PinLogKey pins it once the answer passed every check.
+struct LogKey {
+  NoteVerifier key;
+  bool pin = false;
+  bool given = false;  // by --vkey
+};
+StatusOr<LogKey> ServerLogKey(const std::string& command, const Args& a, const TrustStore& store,
+                              api::Client& client);
+
+// Pins `k.key` for its origin if `k.pin`, saying so on stderr: loudly, with the key's
+// fingerprint, when the key came from the server (first use). kUnavailable if the file
+// cannot be written.
+Status PinLogKey(const std::string& command, const TrustStore& store, const LogKey& k);
 
 // The log key to verify a saved receipt or certificate of `origin` with offline: --vkey
 // if given, else the key pinned for `origin`. kFailedPrecondition if neither.

@@ -403,8 +403,9 @@ int StatusCommand(int argc, char** argv) {
   if (r->status != 200) return Fail(cmd, DescribeProblem(*r));
   auto answer = api::ParsePledgeStatusJson(r->body);
   if (!answer.ok()) return Fail(cmd, "malformed answer: " + answer.status().message());
-  auto vkey = ServerLogKey(cmd, a, *store, *conn->client);
-  if (!vkey.ok()) return Fail(cmd, "no log key to verify with: " + vkey.status().message());
+  auto log_key = ServerLogKey(cmd, a, *store, *conn->client);
+  if (!log_key.ok()) return Fail(cmd, "no log key to verify with: " + log_key.status().message());
+  const NoteVerifier* vkey = &log_key->key;
   // Nothing is shown before the answer is verified and is the answer to this question.
   auto cp = api::VerifyPledgeStatus(*answer, *vkey);
   if (!cp.ok()) {
@@ -428,6 +429,7 @@ int StatusCommand(int argc, char** argv) {
   if (Status s = CheckAndRecordCheckpoint(*store, *cp, *conn->client); !s.ok()) {
     return Fail(cmd, "REFUSED: " + s.message());
   }
+  if (Status s = PinLogKey(cmd, *store, *log_key); !s.ok()) return Fail(cmd, s.message());
   if (a.switches.contains("json")) {
     std::printf("%s\n", TrimRight(r->body).c_str());
     return 0;
@@ -492,8 +494,9 @@ int CoverageCommand(int argc, char** argv) {
   if (r->status != 200) return Fail(cmd, DescribeProblem(*r));
   auto answer = api::ParseCoverageJson(r->body);
   if (!answer.ok()) return Fail(cmd, "malformed answer: " + answer.status().message());
-  auto vkey = ServerLogKey(cmd, a, *store, *conn->client);
-  if (!vkey.ok()) return Fail(cmd, "no log key to verify with: " + vkey.status().message());
+  auto log_key = ServerLogKey(cmd, a, *store, *conn->client);
+  if (!log_key.ok()) return Fail(cmd, "no log key to verify with: " + log_key.status().message());
+  const NoteVerifier* vkey = &log_key->key;
   // Nothing is shown before the checkpoint is verified and the answer is the answer to
   // this question. A coverage answer carries no certificate: its asset and date are
   // compared with the question; only its checkpoint is signed.
@@ -518,6 +521,7 @@ int CoverageCommand(int argc, char** argv) {
   if (Status s = CheckAndRecordCheckpoint(*store, *cp, *conn->client); !s.ok()) {
     return Fail(cmd, "REFUSED: " + s.message());
   }
+  if (Status s = PinLogKey(cmd, *store, *log_key); !s.ok()) return Fail(cmd, s.message());
   if (a.switches.contains("json")) {
     std::printf("%s\n", TrimRight(r->body).c_str());
     return 0;

@@ -186,44 +186,27 @@ std::string Fingerprint(const NoteVerifier& key) {
   return "SHA256:" + HexEncode(Sha256(AsBytes(FormatVkey(key))));
 }
 
-StatusOr<NoteVerifier> ServerLogKey(const std::string& command, const Args& a,
-                                    const TrustStore& store, api::Client& client) {
+StatusOr<LogKey> ServerLogKey(const std::string& command, const Args& a, const TrustStore& store,
+                              api::Client& client) {
   auto pinned = PinnedKeys(store);
   if (!pinned.ok()) return pinned.status();
   if (a.Has("vkey")) {
     auto given = LoadVkey(a.Get("vkey"));
     if (!given.ok()) return given.status();
     auto it = pinned->find(given->name);
-    if (it == pinned->end()) {
-      if (Status s = Pin(store, *given); !s.ok()) return s;
-      std::fprintf(stderr, "ipledger %s: pinned the log key of %s given with --vkey (%s) in %s\n",
-                   command.c_str(), given->name.c_str(), Fingerprint(*given).c_str(),
-                   store.known_logs.c_str());
-    } else if (FormatVkey(it->second) != FormatVkey(*given)) {
+    if (it != pinned->end() && FormatVkey(it->second) != FormatVkey(*given)) {
       std::fprintf(stderr,
                    "ipledger %s: WARNING: --vkey (%s) is not the key pinned for %s in %s (%s); "
                    "using --vkey as asked, the pin is unchanged\n",
                    command.c_str(), Fingerprint(*given).c_str(), given->name.c_str(),
                    store.known_logs.c_str(), Fingerprint(it->second).c_str());
     }
-    return *given;
+    return LogKey{*given, it == pinned->end(), true};
   }
   auto served = api::FetchVkey(client);
   if (!served.ok()) return served.status();
   auto it = pinned->find(served->name);
-  if (it == pinned->end()) {
-    if (Status s = Pin(store, *served); !s.ok()) return s;
-    std::fprintf(stderr,
-                 "ipledger %s: @@@ FIRST USE OF LOG %s @@@\n"
-                 "  The server's log key, now pinned in %s:\n"
-                 "    %s\n"
-                 "    fingerprint %s\n"
-                 "  Compare this fingerprint with the one the registry office publishes. From\n"
-                 "  now on, answers for %s must be signed by this key.\n",
-                 command.c_str(), served->name.c_str(), store.known_logs.c_str(),
-                 FormatVkey(*served).c_str(), Fingerprint(*served).c_str(), served->name.c_str());
-    return *served;
-  }
+  if (it == pinned->end()) return LogKey{*served, true, false};
   if (FormatVkey(it->second) != FormatVkey(*served)) {
     return Status::FailedPrecondition(
         "@@@ LOG KEY CHANGED @@@ the server's key for " + served->name + " (" +
@@ -232,7 +215,28 @@ StatusOr<NoteVerifier> ServerLogKey(const std::string& command, const Args& a,
         "); refused. If the registry office really changed its key, check the new one out of "
         "band and give it with --vkey");
   }
-  return it->second;
+  return LogKey{it->second, false, false};
+}
+
+Status PinLogKey(const std::string& command, const TrustStore& store, const LogKey& k) {
+  if (!k.pin) return Status::Ok();
+  if (Status s = Pin(store, k.key); !s.ok()) return s;
+  if (k.given) {
+    std::fprintf(stderr, "ipledger %s: pinned the log key of %s given with --vkey (%s) in %s\n",
+                 command.c_str(), k.key.name.c_str(), Fingerprint(k.key).c_str(),
+                 store.known_logs.c_str());
+    return Status::Ok();
+  }
+  std::fprintf(stderr,
+               "ipledger %s: @@@ FIRST USE OF LOG %s @@@\n"
+               "  The server's log key, now pinned in %s:\n"
+               "    %s\n"
+               "    fingerprint %s\n"
+               "  Compare this fingerprint with the one the registry office publishes. From\n"
+               "  now on, answers for %s must be signed by this key.\n",
+               command.c_str(), k.key.name.c_str(), store.known_logs.c_str(),
+               FormatVkey(k.key).c_str(), Fingerprint(k.key).c_str(), k.key.name.c_str());
+  return Status::Ok();
 }
 
 StatusOr<NoteVerifier> OfflineLogKey(const Args& a, const TrustStore& store,

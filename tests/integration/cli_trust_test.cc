@@ -23,6 +23,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
+#include "crypto/note.h"
 #include "ledger/base/civil_time.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
@@ -214,6 +215,20 @@ class CliTrustTest : public ::testing::Test {
 
 TEST_F(CliTrustTest, FirstUsePinsTheKeyLoudlyAndLaterUsePassesQuietly) {
   Patent("2014100001001", url_, d_);
+  // A first contact whose answer does not verify with the key served pins nothing.
+  Result genuine =
+      Status("patent:2014100001001", url_, "--json --known-logs " + w_ + "/scratch_known_logs");
+  ASSERT_EQ(genuine.code, 0) << genuine.all();
+  FakeServer fake({{"/log/vkey", FormatVkey(MakeNoteVerifier("test.example/ipledger",
+                                                             testing::TestKey(7).public_key())) +
+                                     "\n"},
+                   {"/v1/assets/patent:2014100001001/pledge-status", genuine.out}});
+  Result bad = Status("patent:2014100001001", fake.url());
+  EXPECT_EQ(bad.code, 1) << bad.all();
+  EXPECT_TRUE(Contains(bad.err, "NOT verified")) << bad.err;
+  EXPECT_FALSE(Contains(bad.err, "FIRST USE")) << bad.err;
+  EXPECT_EQ(TrustState(), "|");
+
   Result first = Status("patent:2014100001001", url_);
   ASSERT_EQ(first.code, 0) << first.all();
   EXPECT_TRUE(Contains(first.out, "patent:2014100001001: not pledged")) << first.out;
