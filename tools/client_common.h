@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "crypto/note.h"
 #include "ledger/base/status.h"
+#include "ledger/log/checkpoint.h"
 #include "tools/options.h"
 
 namespace ipledger::cli {
@@ -82,6 +83,56 @@ struct Connection {
 // and sets *exit_code to 2; on another failure (an unreadable key) to 1; nullopt then.
 std::optional<Connection> Connect(const std::string& command, const Args& a, bool key_required,
                                   int* exit_code);
+
+// --- Trusted log keys and checkpoints seen (tools/ipledger_client_trust.cc) ---------------
+
+// Trust on first use, as ssh's known_hosts. `known_logs` holds one vkey per line (the
+// pinned log key of each origin; '#' comments and blank lines allowed) and
+// `checkpoints` (beside it, the same path plus ".checkpoints") the latest checkpoint
+// verified per origin as "<origin> <tree size> <base64 root>" lines. Both are rewritten
+// atomically (temporary file, fsync, rename). The origin of a log is its vkey's key name,
+// which is also the first line of every checkpoint it signs.
+struct TrustStore {
+  std::string known_logs;
+  std::string checkpoints;
+};
+
+// --known-logs FILE, else $IPLEDGER_KNOWN_LOGS, else $HOME/.config/ipledger/known_logs.
+// kInvalidArgument if none of them is set.
+StatusOr<TrustStore> OpenTrustStore(const Args& a);
+
+// "SHA256:" and the lowercase hex SHA-256 of the vkey line (FormatVkey, no newline).
+std::string Fingerprint(const NoteVerifier& key);
+
+// The log key of the server behind `client` to verify its answers with: --vkey if given
+// (a warning on stderr if it differs from the pinned one), else the key the server
+// serves at /log/vkey, which must be the one pinned for its origin. A different key for
+// a pinned origin is kFailedPrecondition. `pin` is set when the origin has no pinned key
+// yet: PinLogKey pins it once the answer passed every check.
+struct LogKey {
+  NoteVerifier key;
+  bool pin = false;
+  bool given = false;  // by --vkey
+};
+StatusOr<LogKey> ServerLogKey(const std::string& command, const Args& a, const TrustStore& store,
+                              api::Client& client);
+
+// Pins `k.key` for its origin if `k.pin`, saying so on stderr: loudly, with the key's
+// fingerprint, when the key came from the server (first use). kUnavailable if the file
+// cannot be written.
+Status PinLogKey(const std::string& command, const TrustStore& store, const LogKey& k);
+
+// The log key to verify a saved receipt or certificate of `origin` with offline: --vkey
+// if given, else the key pinned for `origin`. kFailedPrecondition if neither.
+StatusOr<NoteVerifier> OfflineLogKey(const Args& a, const TrustStore& store,
+                                     const std::string& origin);
+
+// Checks the verified checkpoint `cp` against the latest one seen for its origin, and
+// records it when it is newer: a larger tree must be proved consistent with the one seen
+// (GET /v1/log/consistency through `client`, checked with ledger/log/merkle.h); the same
+// size must have the same root; a smaller tree is a rollback. kFailedPrecondition naming
+// both checkpoints otherwise; kUnavailable if the state file cannot be written.
+Status CheckAndRecordCheckpoint(const TrustStore& store, const Checkpoint& cp, api::Client& client);
 
 // --- Commands of tools/ipledger_client_regulator.cc ----------------------------------------
 

@@ -326,6 +326,71 @@ StatusOr<NoteVerifier> FetchVkey(Client& client) {
   return *v;
 }
 
+StatusOr<std::vector<Digest>> FetchConsistencyProof(Client& client, std::uint64_t old_size,
+                                                    std::uint64_t new_size) {
+  const std::string target =
+      "/v1/log/consistency?old=" + std::to_string(old_size) + "&new=" + std::to_string(new_size);
+  auto r = client.Request("GET", target);
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return Status::InvalidArgument("GET " + target + " answered HTTP " + std::to_string(r->status));
+  }
+  auto j = ParseObject(r->body, "consistency proof");
+  if (!j.ok()) return j.status();
+  Status s;
+  Reader reader(*j, "", &s);
+  std::uint64_t old_got = 0;
+  std::uint64_t new_got = 0;
+  std::vector<Digest> hashes;
+  reader.U64("old", &old_got);
+  reader.U64("new", &new_got);
+  reader.Digests("hashes", &hashes);
+  if (!s.ok()) return s;
+  if (old_got != old_size || new_got != new_size) {
+    return Status::InvalidArgument("GET " + target + " answered a proof from " +
+                                   std::to_string(old_got) + " to " + std::to_string(new_got));
+  }
+  return hashes;
+}
+
+StatusOr<Entry> FetchProvenEntry(Client& client, std::uint64_t index, const Checkpoint& cp) {
+  const std::string target = "/v1/entries/" + std::to_string(index);
+  auto r = client.Request("GET", target);
+  if (!r.ok()) return r.status();
+  if (r->status != 200) {
+    return Status::InvalidArgument("GET " + target + " answered HTTP " + std::to_string(r->status));
+  }
+  auto j = ParseObject(r->body, "entry");
+  if (!j.ok()) return j.status();
+  Status s;
+  Bytes leaf;
+  Reader(*j, "", &s).Base64("leaf", &leaf);
+  if (!s.ok()) return s;
+  const std::string proof_target = target + "/proof?size=" + std::to_string(cp.size);
+  auto p = client.Request("GET", proof_target);
+  if (!p.ok()) return p.status();
+  if (p->status != 200) {
+    return Status::InvalidArgument("GET " + proof_target + " answered HTTP " +
+                                   std::to_string(p->status));
+  }
+  auto pj = ParseObject(p->body, "inclusion proof");
+  if (!pj.ok()) return pj.status();
+  std::vector<Digest> hashes;
+  Reader(*pj, "", &s).Digests("hashes", &hashes);
+  if (!s.ok()) return s;
+  if (Status v = VerifyInclusion(index, cp.size, LeafHash(leaf), hashes, cp.root); !v.ok()) {
+    return Status::FailedPrecondition("entry " + std::to_string(index) +
+                                      " is not proved included in the checkpoint of tree size " +
+                                      std::to_string(cp.size) + ": " + v.message());
+  }
+  auto entry = DecodeLeaf(ToString(leaf));
+  if (!entry.ok() || entry->index != index) {
+    return Status::FailedPrecondition("entry " + std::to_string(index) +
+                                      " is not a canonical leaf of that index");
+  }
+  return *entry;
+}
+
 // --- Answers -------------------------------------------------------------------------------
 
 std::string FormatMoney(const Money& m) {
@@ -362,6 +427,16 @@ StatusOr<Receipt> ParseReceiptJson(std::string_view text) {
   r.Strings("warnings", &out.warnings, false);
   if (!s.ok()) return s;
   return out;
+}
+
+StatusOr<std::string> ClaimedOriginOfReceipt(const Receipt& r) {
+  auto proof = ParseTlogProof(r.tlog_proof);
+  if (!proof.ok()) return Status::InvalidArgument("tlog_proof: " + proof.status().message());
+  auto note = ParseNote(proof->checkpoint);
+  if (!note) return Status::InvalidArgument("tlog_proof: its checkpoint is not a signed note");
+  auto cp = ParseCheckpointText(note->text);
+  if (!cp.ok()) return Status::InvalidArgument("tlog_proof: " + cp.status().message());
+  return cp->origin;
 }
 
 StatusOr<VerifiedReceipt> VerifyReceipt(const Receipt& r, const NoteVerifier& log_key) {
@@ -508,6 +583,14 @@ StatusOr<std::string> CertificateOfResponse(std::string_view text) {
   r.Str("certificate", &cert);
   if (!s.ok()) return s;
   return cert;
+}
+
+StatusOr<std::string> ClaimedOriginOfCertificate(std::string_view note) {
+  auto parsed = ParseNote(note);
+  if (!parsed) return Status::InvalidArgument("the certificate is not a signed note");
+  auto cert = ParseSearchCertificate(parsed->text);
+  if (!cert.ok()) return cert.status();
+  return cert->origin;
 }
 
 StatusOr<VerifiedCertificate> VerifyCertificate(std::string_view note,

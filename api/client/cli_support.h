@@ -6,8 +6,8 @@
 // The JSON lives here because api/ is the only place for nlohmann (style.md C.2);
 // tools/ipledger_client.cc does the files, flags and printing. Parsing never throws:
 // an answer that is not of the documented shape is kInvalidArgument naming the field.
-// Pure functions (the one exception, FetchVkey, talks to a server through a Client);
-// thread-safe.
+// Pure functions (the exceptions, FetchVkey, FetchConsistencyProof and FetchProvenEntry,
+// talk to a server through a Client); thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -90,6 +90,21 @@ std::string EscapePathSegment(std::string_view segment);
 // cannot be reached; kInvalidArgument if the answer is not a vkey.
 StatusOr<NoteVerifier> FetchVkey(Client& client);
 
+// Fetches GET /v1/log/consistency?old=`old_size`&new=`new_size` through `client` and
+// returns its hashes: the RFC 6962 proof that the tree of `old_size` is a prefix of the
+// tree of `new_size` (to check with VerifyConsistency of ledger/log/merkle.h). kUnavailable
+// if the server cannot be reached; kInvalidArgument if the answer is not a consistency
+// proof between exactly those sizes.
+StatusOr<std::vector<Digest>> FetchConsistencyProof(Client& client, std::uint64_t old_size,
+                                                    std::uint64_t new_size);
+
+// Fetches entry `index` (GET /v1/entries/{index}) and its inclusion proof in the tree of
+// `cp` (GET /v1/entries/{index}/proof?size=), and returns its leaf once it is proved
+// included in `cp` (already verified by the caller) and is a canonical leaf of that
+// index. kUnavailable if the server cannot be reached; kFailedPrecondition naming what
+// does not verify; kInvalidArgument if an answer is malformed.
+StatusOr<Entry> FetchProvenEntry(Client& client, std::uint64_t index, const Checkpoint& cp);
+
 // --- Answers -------------------------------------------------------------------------------
 
 // "¥5,800,000.00" for CNY; "USD 12.50" for another currency.
@@ -121,6 +136,11 @@ struct VerifiedReceipt {
 // kInvalidArgument for a malformed part) whose message names the first check that
 // failed.
 StatusOr<VerifiedReceipt> VerifyReceipt(const Receipt& r, const NoteVerifier& log_key);
+
+// The origin that the checkpoint of a receipt's tlog_proof names (its first line), not
+// verified: which pinned log key to verify the receipt with. kInvalidArgument if the
+// tlog_proof is malformed.
+StatusOr<std::string> ClaimedOriginOfReceipt(const Receipt& r);
 
 // An RFC 9457 problem (api.md §5), with the receipt of a recorded refusal if present.
 struct ProblemDetails {
@@ -181,6 +201,11 @@ struct VerifiedCertificate {
   SearchCertificate certificate;
   std::vector<std::string> lines;
 };
+
+// The origin that a search certificate (a signed note) names, not verified: which
+// pinned log key to verify it with. kInvalidArgument if it is not a signed note of the
+// search-certificate form.
+StatusOr<std::string> ClaimedOriginOfCertificate(std::string_view note);
 
 // Verifies a search certificate, a C2SP signed note by the log key, with `log_key`, and
 // parses it strictly. kFailedPrecondition if no signature by that key verifies or it

@@ -45,11 +45,15 @@ struct Result {
   std::string all() const { return out + err; }
 };
 
-// Runs the CLI with `args` (a shell word list); stdout and stderr captured apart.
+// Runs the CLI with `args` (a shell word list); stdout and stderr captured apart. Its
+// pinned log keys and checkpoints seen are kept in `scratch`/known_logs, never in $HOME.
 Result Cli(const std::string& args, const std::string& scratch) {
   Result r;
   const std::string err_file = scratch + "/cli.stderr";
-  FILE* p = popen((std::string(IPLEDGER_CLI) + " " + args + " 2>" + err_file).c_str(), "r");
+  FILE* p = popen(("IPLEDGER_KNOWN_LOGS=" + scratch + "/known_logs " + IPLEDGER_CLI + " " + args +
+                   " 2>" + err_file)
+                      .c_str(),
+                  "r");
   if (p == nullptr) return r;
   char buf[4096];
   size_t n = 0;
@@ -796,7 +800,9 @@ TEST_F(CliClientTest, BadUsageExitsTwo) {
       "get --server " + url_,
       "status patent:2014103620773 --server " + url_,
       "coverage --server " + url_ + " --key a:b/c",
-      "verify-receipt --receipt x",
+      "verify-receipt --envelope x",
+      "status patent:1 --at 2026-01-01 --index 3 --server " + url_ + " --key a:b/c",
+      "status patent:1 --index 03 --server " + url_ + " --key a:b/c",
       "verify-certificate --vkey x",
       "status a b --server " + url_ + " --key a:b/c",
       "sign --statement x --key nocolon",
