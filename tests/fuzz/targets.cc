@@ -34,6 +34,7 @@
 #include "ledger/base/civil_time.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
+#include "ledger/log/search_certificate.h"
 #include "ledger/log/tile.h"
 #include "ledger/log/tlog_proof.h"
 #include "ledger/registry/group_commit.h"
@@ -172,6 +173,20 @@ Status FuzzCheckpoint(std::string_view input) {
     }
     // Any leaf: verification may fail, but must fail cleanly.
     (void)VerifyTlogProof(input, AsBytes("leaf"), Verifiers()[0]);
+  }
+  // Search certificates are signed notes of the same shape: whatever parses formats back
+  // to exactly the input, and opening one never accepts another origin.
+  StatusOr<SearchCertificate> cert = ParseSearchCertificate(input);
+  if (cert.ok()) {
+    const std::string formatted = FormatSearchCertificate(*cert);
+    if (formatted != input) {
+      return Broken("ParseSearchCertificate accepted " + Quote(input) +
+                    " but FormatSearchCertificate gives " + Quote(formatted));
+    }
+  }
+  StatusOr<SearchCertificate> opened_cert = OpenSearchCertificate(input, Verifiers()[0]);
+  if (opened_cert.ok() && opened_cert->origin != Verifiers()[0].name) {
+    return Broken("OpenSearchCertificate accepted origin " + Quote(opened_cert->origin));
   }
   return Status::Ok();
 }

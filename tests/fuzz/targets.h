@@ -30,7 +30,8 @@ Status FuzzStatement(std::string_view input);
 // ParseNote, OpenNote with the verifiers of ../shared/vectors/derived/keys.json, and
 // ParseVkey (a parsed vkey formats back to the same string).
 Status FuzzNote(std::string_view input);
-// ParseCheckpointText, OpenCheckpoint (the vectors' log key) and ParseTlogProof; parsed
+// ParseCheckpointText, OpenCheckpoint (the vectors' log key), ParseTlogProof and
+// Parse/OpenSearchCertificate; parsed
 // values format and parse back to the same values.
 Status FuzzCheckpoint(std::string_view input);
 // ParseTilePath: TilePath(ParseTilePath(x)) == x.
