@@ -151,6 +151,9 @@ std::optional<Response> Authenticate(Registry& registry, const RouterOptions& op
                    {"E_SIGNATURE"});
   }
   const std::string& keyid = parsed->params.keyid;
+  if (Status s = CheckIdentifier(IdKind::kKeyId, keyid, "Signature-Input: keyid"); !s.ok()) {
+    return Problem(401, "signature", "Signature not accepted", s.message(), {"E_SIGNATURE"});
+  }
   const size_t slash = keyid.find('/');
   std::optional<PublicKey> key;
   std::optional<ParticipantRecord> who;
