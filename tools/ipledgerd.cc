@@ -2,6 +2,7 @@
 //
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
 //             [--tls-cert FILE --tls-key FILE] [--config FILE] [--clock-file FILE]
+//             [--max-connections-per-address N] [--write-quota-per-minute N]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -22,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "api/server/metrics.h"
 #include "api/server/router.h"
@@ -42,6 +44,9 @@ constexpr const char* kUsage =
     "usage: ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]\n"
     "                 [--tls-cert FILE --tls-key FILE]   (HTTPS; PEM files)\n"
     "                 [--config FILE] [--clock-file FILE]\n"
+    "                 [--max-connections-per-address N]  (default 64; 0: no cap)\n"
+    "                 [--write-quota-per-minute N]  (writes per participant; default 600; 0: "
+    "none)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -52,9 +57,12 @@ constexpr const char* kUsage =
 
 // The options of the command line; a config file holds the same ones but --config.
 const OptionSpec kFileOptions{
-    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file"}, {"skip-verify"}};
+    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
+     "max-connections-per-address", "write-quota-per-minute"},
+    {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
-    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config"},
+    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
+     "max-connections-per-address", "write-quota-per-minute"},
     {"skip-verify", "help,h", "version"}};
 
 // `s` as a JSON string, for the log lines.
@@ -110,6 +118,16 @@ int Main(int argc, char** argv) {
     auto n = ParseDecimalU64(args->Get("io-threads"));
     if (!n || *n == 0 || *n > 64) return Fail("--io-threads must be 1..64\n" + std::string(kUsage));
     io_threads = static_cast<int>(*n);
+  }
+  std::uint64_t per_address = 64, write_quota = 600;
+  for (auto [name, out] : {std::pair{"max-connections-per-address", &per_address},
+                           std::pair{"write-quota-per-minute", &write_quota}}) {
+    if (!args->Has(name)) continue;
+    auto n = ParseDecimalU64(args->Get(name));
+    if (!n || *n > 1000000) {
+      return Fail("--" + std::string(name) + " must be 0..1000000\n" + std::string(kUsage));
+    }
+    *out = *n;
   }
   if (data_dir.empty()) {
     std::fprintf(stderr, "ipledgerd: --data-dir is required\n%s", kUsage);
@@ -169,13 +187,16 @@ int Main(int argc, char** argv) {
                  batch, static_cast<unsigned long long>(tree_size), seconds * 1000);
   };
   GroupCommitter committer(**registry, gco);
-  api::Router router(**registry, committer, metrics, {});
+  api::RouterOptions ro;
+  ro.write_quota_per_minute = static_cast<std::uint32_t>(write_quota);
+  api::Router router(**registry, committer, metrics, ro);
   api::ServerOptions so;
   so.host = listen.substr(0, colon);
   so.port = static_cast<std::uint16_t>(*port);
   so.io_threads = io_threads;
   so.tls_cert_file = tls_cert;
   so.tls_key_file = tls_key;
+  so.max_connections_per_address = static_cast<int>(per_address);
   auto server = api::Server::Start(so, [&router](api::Request r, api::Respond done) {
     router.Handle(std::move(r), std::move(done));
   });

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/codec/identifier.h"
 #include "api/codec/internal/strict_json.h"
 #include "crypto/bytes.h"
 
@@ -47,6 +48,10 @@ StatusOr<DsseEnvelope> DecodeEnvelopeJson(std::string_view text) {
   if (sigs == j.end() || !sigs->is_array() || sigs->empty()) {
     return Status::InvalidArgument("envelope: signatures must be a non-empty array");
   }
+  if (sigs->size() > kMaxEnvelopeSignatures) {
+    return Status::InvalidArgument("envelope: at most " + std::to_string(kMaxEnvelopeSignatures) +
+                                   " signatures, got " + std::to_string(sigs->size()));
+  }
   for (size_t i = 0; i < sigs->size(); ++i) {
     const json& s = (*sigs)[i];
     const std::string where = "envelope: signatures[" + std::to_string(i) + "]";
@@ -60,6 +65,11 @@ StatusOr<DsseEnvelope> DecodeEnvelopeJson(std::string_view text) {
     auto sig = s.find("sig");
     if (keyid == s.end() || !keyid->is_string() || sig == s.end() || !sig->is_string()) {
       return Status::InvalidArgument(where + ": keyid and sig must be strings");
+    }
+    const std::string& id = keyid->get_ref<const std::string&>();
+    if (Status st = CheckIdentifier(IdKind::kKeyId, id, where + ".keyid"); !st.ok()) return st;
+    for (const DsseSignature& earlier : env.signatures) {
+      if (earlier.keyid == id) return Status::InvalidArgument(where + ".keyid repeats " + id);
     }
     auto sig_bytes = Base64Decode(sig->get_ref<const std::string&>());
     if (!sig_bytes) return Status::InvalidArgument(where + ".sig is not canonical base64");

@@ -6,6 +6,7 @@
 // kInvalidArgument with a message naming the field. Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,11 +20,17 @@ namespace ipledger::api {
 inline constexpr std::string_view kStatementPayloadType =
     "application/vnd.ipledger.statement.v1+json";
 
+// The most signatures one envelope may carry. Each costs an Ed25519 verification, and
+// no statement needs more signers than this (the submitter, the pledgee and the
+// pledgors or holders); a larger envelope is refused before any signature is checked.
+inline constexpr std::size_t kMaxEnvelopeSignatures = 8;
+
 // {"payloadType":..,"payload":"<base64>","signatures":[{"keyid":..,"sig":"<base64>"}]}
 std::string EncodeEnvelopeJson(const DsseEnvelope& envelope);
 
 // Parses an envelope strictly: exactly those fields, of those types, base64 canonical,
-// at least one signature, no duplicate keys. kInvalidArgument naming what is wrong.
+// 1 to kMaxEnvelopeSignatures signatures with distinct key ids of the identifier form
+// (identifier.h), no duplicate keys. kInvalidArgument naming what is wrong.
 StatusOr<DsseEnvelope> DecodeEnvelopeJson(std::string_view json);
 
 // The statement of the genesis entry (api.md §10): `registry_id` registers itself as

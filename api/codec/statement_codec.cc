@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/codec/identifier.h"
 #include "api/codec/internal/strict_json.h"
 #include "api/codec/statement_format.h"
 #include "crypto/bytes.h"
@@ -133,20 +134,28 @@ Status StringOf(const json& v, const std::string& path, Pred valid, std::string_
   return Status::Ok();
 }
 
+// The one identifier check (identifier.h), as a predicate.
+template <IdKind kKind>
+bool IdPred(std::string_view s) {
+  return IsIdentifier(kKind, s);
+}
+
 Status ReadParticipantId(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsParticipantId, "a participant id (^[a-z0-9][a-z0-9-]{1,63}$)", out);
+  return StringOf(v, path, IdPred<IdKind::kParticipant>,
+                  "a participant id (^[a-z0-9][a-z0-9-]{1,63}$)", out);
 }
 
 Status ReadKeyLabel(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsParticipantId, "a key label (^[a-z0-9][a-z0-9-]{1,63}$)", out);
+  return StringOf(v, path, IdPred<IdKind::kKeyLabel>, "a key label (^[a-z0-9][a-z0-9-]{1,63}$)",
+                  out);
 }
 
 Status ReadOtherId(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsOtherId, "an id (^[A-Za-z0-9._-]{1,64}$)", out);
+  return StringOf(v, path, IdPred<IdKind::kRecord>, "an id (^[A-Za-z0-9._-]{1,64}$)", out);
 }
 
 Status ReadAssetId(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsAssetId,
+  return StringOf(v, path, IdPred<IdKind::kAsset>,
                   "an asset id (patent:<13-char application no.>, trademark:<registration "
                   "no.>, data:<token>)",
                   out);
@@ -155,7 +164,8 @@ Status ReadAssetId(const json& v, const std::string& path, std::string* out) {
 // data.* statements can only concern data assets.
 Status ReadDataAssetId(const json& v, const std::string& path, std::string* out) {
   return StringOf(
-      v, path, [](std::string_view s) { return s.starts_with("data:") && IsOtherId(s.substr(5)); },
+      v, path,
+      [](std::string_view s) { return s.starts_with("data:") && IsIdentifier(IdKind::kAsset, s); },
       "a data asset id (data:<token>)", out);
 }
 

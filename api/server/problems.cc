@@ -40,6 +40,7 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_OUTSIDE_PERIOD", {422, "outside-period", "Outside the policy period"}},
       {"E_LIMIT_EXCEEDED", {422, "limit-exceeded", "Policy limit exceeded"}},
       {"E_WRONG_ASSET_KIND", {422, "wrong-asset-kind", "Event does not apply to this asset"}},
+      {"E_WRITE_QUOTA", {429, "write-quota", "Write quota exceeded"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);

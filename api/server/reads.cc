@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "api/codec/identifier.h"
 #include "api/server/internal/handlers.h"
 #include "api/server/internal/problems.h"
 #include "api/server/internal/views.h"
@@ -43,6 +44,36 @@ std::optional<std::string> PercentDecode(std::string_view s) {
     } else {
       out.push_back(s[i]);
     }
+  }
+  return out;
+}
+
+StatusOr<std::string> DecodePathSegment(std::string_view s) {
+  static constexpr std::string_view kUpperHex = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) {
+        return Status::InvalidArgument("path: truncated percent-escape");
+      }
+      const size_t hi = kUpperHex.find(s[i + 1]), lo = kUpperHex.find(s[i + 2]);
+      if (hi == std::string_view::npos || lo == std::string_view::npos) {
+        return Status::InvalidArgument("path: percent-escapes must be two upper-case hex digits");
+      }
+      c = static_cast<char>(hi * 16 + lo);
+      const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                              c == '~';
+      if (unreserved || c == '/') {
+        return Status::InvalidArgument("path: '" + std::string(1, c) +
+                                       "' must not be percent-encoded");
+      }
+      i += 2;
+    }
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) return Status::InvalidArgument("path: control character");
+    out.push_back(c);
   }
   return out;
 }
@@ -164,12 +195,55 @@ Response GetTile(Call& c) {
   return r;
 }
 
+namespace {
+
+// The `limit` of a paged list: 1..kMaxPageLimit, kDefaultPageLimit if absent; the 400
+// problem in `problem` otherwise.
+constexpr std::uint64_t kDefaultPageLimit = 50;
+constexpr std::uint64_t kMaxPageLimit = 100;
+
+std::optional<std::uint64_t> PageLimit(Call& c, Response* problem) {
+  if (!c.query.contains("limit")) return kDefaultPageLimit;
+  auto l = ParseDecimalU64(c.query["limit"]);
+  if (!l || *l == 0 || *l > kMaxPageLimit) {
+    *problem = Problem(400, "bad-request", "Bad request",
+                       "limit must be 1.." + std::to_string(kMaxPageLimit));
+    return std::nullopt;
+  }
+  return *l;
+}
+
+Response BadCursor() {
+  return Problem(400, "bad-request", "Bad request", "cursor must be a cursor this API returned");
+}
+
+}  // namespace
+
 Response GetParticipants(Call& c) {
+  Response problem;
+  const auto limit = PageLimit(c, &problem);
+  if (!limit) return problem;
+  std::string cursor;  // the id of the first participant of the page
+  if (c.query.contains("cursor")) {
+    cursor = c.query["cursor"];
+    if (!IsIdentifier(IdKind::kParticipant, cursor)) return BadCursor();
+  }
   auto list = c.registry.ListParticipants();
   if (!list.ok()) return StatusProblem(list.status());
+  std::sort(list->begin(), list->end(),
+            [](const ParticipantRecord& a, const ParticipantRecord& b) { return a.id < b.id; });
   json a = json::array();
-  for (const auto& p : *list) a.push_back(ParticipantJson(p));
-  return Json({{"participants", a}});
+  json out = json::object();
+  for (const auto& p : *list) {
+    if (p.id < cursor) continue;
+    if (a.size() == *limit) {
+      out["next_cursor"] = p.id;
+      break;
+    }
+    a.push_back(ParticipantJson(p));
+  }
+  out["participants"] = a;
+  return Json(out);
 }
 
 Response GetParticipant(Call& c) {
@@ -187,15 +261,31 @@ Response GetAsset(Call& c) {
 Response GetAssetHistory(Call& c) {
   auto a = c.registry.GetAsset(c.params[0]);
   if (!a.ok()) return StatusProblem(a.status());
+  Response problem;
+  const auto limit = PageLimit(c, &problem);
+  if (!limit) return problem;
+  std::uint64_t cursor = 0;  // the first index the page may show
+  if (c.query.contains("cursor")) {
+    auto cur = ParseDecimalU64(c.query["cursor"]);
+    if (!cur) return BadCursor();
+    cursor = *cur;
+  }
   auto history = c.registry.AssetHistory(c.params[0]);
   if (!history.ok()) return StatusProblem(history.status());
   json entries = json::array();
+  json out = {{"asset", c.params[0]}};
   for (std::uint64_t i : *history) {
+    if (i < cursor) continue;
+    if (entries.size() == *limit) {
+      out["next_cursor"] = std::to_string(i);
+      break;
+    }
     auto j = EntryJson(c.registry, c.caller, i);
     if (!j.ok()) return StatusProblem(j.status());
     entries.push_back(*j);
   }
-  return Json({{"asset", c.params[0]}, {"entries", entries}});
+  out["entries"] = entries;
+  return Json(out);
 }
 
 Response GetPledgeStatus(Call& c) {

@@ -5,7 +5,9 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 
+#include "api/codec/identifier.h"
 #include "api/server/internal/handlers.h"
 #include "api/server/internal/problems.h"
 #include "api/server/internal/views.h"
@@ -79,6 +81,14 @@ Response GetAudit(Call& c) {
   const std::string type = c.query.contains("type") ? c.query["type"] : "";
   const std::string participant = c.query.contains("participant") ? c.query["participant"] : "";
   const std::string asset = c.query.contains("asset") ? c.query["asset"] : "";
+  for (const auto& [value, kind] :
+       {std::pair{participant, IdKind::kParticipant}, std::pair{asset, IdKind::kAsset}}) {
+    if (value.empty()) continue;
+    if (Status s = CheckIdentifier(kind, value, "query parameter"); !s.ok()) {
+      return Problem(400, "schema", "Statement does not match the schema", s.message(),
+                     {"E_SCHEMA"});
+    }
+  }
   // Candidates come from the most selective index; every filter is then applied to the
   // leaf itself. The cursor is the next index to look at: the log only grows, so pages
   // never skip or repeat entries.

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "api/codec/http_signature.h"
+#include "api/codec/identifier.h"
 #include "api/server/internal/handlers.h"
 #include "api/server/internal/problems.h"
 
@@ -81,15 +82,43 @@ bool Match(const std::string& pattern, const std::string& path, std::vector<std:
   std::vector<std::string> out;
   for (size_t i = 0; i < pp.size(); ++i) {
     if (!pp[i].empty() && pp[i].front() == '{') {
-      auto decoded = PercentDecode(sp[i]);
-      if (!decoded || decoded->empty()) return false;
-      out.push_back(*decoded);
+      if (sp[i].empty()) return false;
+      out.push_back(sp[i]);  // decoded and checked once the route is known (CheckParams)
     } else if (pp[i] != sp[i]) {
       return false;
     }
   }
   *params = std::move(out);
   return true;
+}
+
+// The kind of identifier a route's {id} parameter names; nullopt for the other
+// parameters ({index}, tile coordinates), which their handlers parse.
+std::optional<IdKind> ParamKind(std::string_view pattern) {
+  if (pattern.starts_with("/v1/participants/")) return IdKind::kParticipant;
+  if (pattern.starts_with("/v1/assets/")) return IdKind::kAsset;
+  for (std::string_view p : {"/v1/pledges/", "/v1/policies/", "/v1/valuations/", "/v1/cases/"}) {
+    if (pattern.starts_with(p)) return IdKind::kRecord;
+  }
+  return std::nullopt;
+}
+
+// Decodes the matched path parameters in place, each exactly once and only from its
+// canonical percent-encoding, and checks the identifiers among them; the 400 E_SCHEMA
+// problem if one is refused.
+std::optional<Response> CheckParams(const Route& route, std::vector<std::string>* params) {
+  const std::optional<IdKind> kind = ParamKind(route.pattern);
+  for (std::string& param : *params) {
+    auto decoded = DecodePathSegment(param);
+    Status s = decoded.ok() ? Status::Ok() : decoded.status();
+    if (s.ok() && kind) s = CheckIdentifier(*kind, *decoded, "path parameter");
+    if (!s.ok()) {
+      return Problem(400, "schema", "Statement does not match the schema", s.message(),
+                     {"E_SCHEMA"});
+    }
+    param = std::move(*decoded);
+  }
+  return std::nullopt;
 }
 
 // The route serving `method` on `path`, its parameters in `params`; nullptr if none does.
@@ -122,6 +151,9 @@ std::optional<Response> Authenticate(Registry& registry, const RouterOptions& op
                    {"E_SIGNATURE"});
   }
   const std::string& keyid = parsed->params.keyid;
+  if (Status s = CheckIdentifier(IdKind::kKeyId, keyid, "Signature-Input: keyid"); !s.ok()) {
+    return Problem(401, "signature", "Signature not accepted", s.message(), {"E_SIGNATURE"});
+  }
   const size_t slash = keyid.find('/');
   std::optional<PublicKey> key;
   std::optional<ParticipantRecord> who;
@@ -190,7 +222,11 @@ const std::vector<std::pair<std::string, std::string>>& Router::Routes() {
 
 Router::Router(Registry& registry, GroupCommitter& committer, Metrics& metrics,
                RouterOptions options)
-    : registry_(registry), committer_(committer), metrics_(metrics), options_(std::move(options)) {
+    : registry_(registry),
+      committer_(committer),
+      metrics_(metrics),
+      options_(std::move(options)),
+      quota_(options_.write_quota_per_minute) {
   if (!options_.clock_seconds) {
     options_.clock_seconds = [] {
       return std::chrono::duration_cast<std::chrono::seconds>(
@@ -234,6 +270,7 @@ void Router::Handle(Request request, Respond respond) {
     return reply_as("")(
         Problem(400, "bad-request", "Bad request", "malformed or repeated query parameter"));
   }
+  if (auto refused = CheckParams(*route, &params)) return reply_as("")(std::move(*refused));
   // Authenticate.
   Caller caller;
   if (auto refused = Authenticate(registry_, options_, *req, &caller)) {
@@ -243,8 +280,8 @@ void Router::Handle(Request request, Respond respond) {
     return reply_as("")(AuthenticationRequired());
   }
   // Dispatch.
-  Call call{registry_, committer_, metrics_,          *req,
-            caller,    path,       std::move(*query), std::move(params)};
+  Call call{registry_, committer_,        metrics_,          *req,   caller,
+            path,      std::move(*query), std::move(params), &quota_};
   route->handle(call, reply_as(caller.keyid));
 }
 

@@ -19,6 +19,7 @@
 
 #include "api/server/http_types.h"
 #include "api/server/metrics.h"
+#include "api/server/write_quota.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 
@@ -31,6 +32,10 @@ struct RouterOptions {
   std::int64_t signature_window_seconds = 300;
   // Where request and batch log lines go (one line each). Default: stderr.
   std::function<void(const std::string&)> log;
+  // Writes (POST /v1/entries) each participant may submit per minute, as a token bucket
+  // of that size (write_quota.h); beyond it 429 E_WRITE_QUOTA with Retry-After. 0: no
+  // quota. Default: 0 here; ipledgerd sets --write-quota-per-minute (default 600).
+  std::uint32_t write_quota_per_minute = 0;
 };
 
 class Router {
@@ -49,6 +54,7 @@ class Router {
   GroupCommitter& committer_;
   Metrics& metrics_;
   RouterOptions options_;
+  WriteQuota quota_;
 };
 
 }  // namespace ipledger::api

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -17,9 +18,12 @@
 #include <boost/beast/version.hpp>
 #include <cctype>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace ipledger::api {
@@ -64,13 +68,30 @@ struct Server::Rep {
   std::unique_ptr<ssl::context> tls;
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
+  // Keeps the io threads running while requests are with the handler and no socket
+  // operation is pending (the acceptor closed, every other connection gone): a
+  // response posted later must still find a thread to write it. Reset by Stop().
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::atomic<int> connections{0};
+  // Requests handed to the handler and not yet answered (their response not written).
+  std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   std::uint16_t port = 0;
+  std::mutex address_mu;
+  std::unordered_map<std::string, int> per_address;  // open connections by peer address
 
   explicit Rep(int threads_hint) : ioc(threads_hint) {}
   void Accept();
+  // Counts a connection from `address` (delta +1 or -1); returns the count before.
+  int CountAddress(const std::string& address, int delta) {
+    std::lock_guard<std::mutex> l(address_mu);
+    auto it = per_address.try_emplace(address, 0).first;
+    const int before = it->second;
+    it->second += delta;
+    if (it->second <= 0) per_address.erase(it);
+    return before;
+  }
 };
 
 namespace {
@@ -83,14 +104,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket&& socket, Server::Rep* rep)
-      : stream_(MakeStream(std::move(socket), rep)), rep_(rep) {
+  Session(tcp::socket&& socket, Server::Rep* rep, std::string address)
+      : stream_(MakeStream(std::move(socket), rep)), rep_(rep), address_(std::move(address)) {
     rep_->connections.fetch_add(1);
     beast::error_code ec;
     auto ep = Socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  ~Session() { rep_->connections.fetch_sub(1); }
+  ~Session() {
+    if (in_request_) rep_->in_flight.fetch_sub(1);
+    rep_->CountAddress(address_, -1);
+    rep_->connections.fetch_sub(1);
+  }
 
   void Run(bool over_capacity) {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), over_capacity] {
@@ -174,6 +199,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           "Transfer-Encoding must end in chunked and cannot come with Content-Length"));
     }
     keep_alive_ = msg.keep_alive();
+    // Counted before `stopping` is read, and Stop() sets `stopping` before it reads the
+    // count: either this request is refused here or Stop() waits for its answer.
+    rep_->in_flight.fetch_add(1);
+    if (rep_->stopping.load()) {
+      rep_->in_flight.fetch_sub(1);
+      keep_alive_ = false;
+      Response r = TransportProblem(503, "shutting-down", "Server shutting down",
+                                    "the server is stopping; retry later");
+      r.headers.emplace_back("retry-after", "5");
+      return Write(std::move(r));
+    }
+    in_request_ = true;
     Request req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
@@ -213,6 +250,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnWrite(bool close, beast::error_code ec, std::size_t) {
     response_.reset();
+    if (in_request_) {  // the handler's answer is out: the request is no longer in flight
+      in_request_ = false;
+      rep_->in_flight.fetch_sub(1);
+    }
     if (ec) return CloseSocket();
     if (close) return DoClose();
     DoRead();
@@ -241,7 +282,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<void> response_;
   Server::Rep* rep_;
   std::string remote_;
+  std::string address_;  // the peer's address without the port, for the per-address cap
   bool keep_alive_ = true;
+  bool in_request_ = false;  // a request of this session is with the handler
 };
 
 }  // namespace
@@ -251,12 +294,20 @@ void Server::Rep::Accept() {
     if (ec) {
       if (ec == net::error::operation_aborted || stopping.load()) return;
     } else {
-      const bool over = connections.load() >= options.max_connections;
+      beast::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      std::string address = peer_ec ? std::string("?") : peer.address().to_string();
+      const int from_address = CountAddress(address, +1);
+      const bool over = connections.load() >= options.max_connections ||
+                        (options.max_connections_per_address > 0 &&
+                         from_address >= options.max_connections_per_address);
       if (tls) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), this)
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), this,
+                                                                        std::move(address))
             ->Run(over);
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this)->Run(over);
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), this, std::move(address))
+            ->Run(over);
       }
     }
     if (!stopping.load()) Accept();
@@ -323,6 +374,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Ha
   }
   rep->port = acceptor.local_endpoint(ec).port();
   rep->acceptor.emplace(std::move(acceptor));
+  rep->work.emplace(rep->ioc.get_executor());
   rep->Accept();
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
     rep->threads.emplace_back([r = rep.get()] { r->ioc.run(); });
@@ -340,8 +392,15 @@ void Server::Stop() {
     beast::error_code ec;
     r->acceptor->close(ec);
   });
-  // Let responses in flight finish: they are short; idle keep-alive connections are
-  // not waited for beyond this grace period.
+  // Answer every request the handler has: a submission queued for its batch is
+  // committed, so its client must get its receipt (bounded by drain_timeout).
+  const auto drain_deadline = std::chrono::steady_clock::now() + rep_->options.drain_timeout;
+  while (rep_->in_flight.load() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  rep_->work.reset();
+  // Let the last responses (and 503s) finish: they are short; idle keep-alive
+  // connections are not waited for beyond this grace period.
   for (int i = 0; i < 200 && rep_->connections.load() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

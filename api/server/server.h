@@ -5,9 +5,13 @@
 // Each session reads one request at a time with a fresh parser bounded by the header
 // and body limits (431 / 413 with a problem body when exceeded), hands it to the
 // Handler, writes the response on its strand and, for keep-alive, reads the next one.
-// Reads time out (slow or idle clients are closed). Beyond the connection cap new
-// connections get 503 and are closed. Stop() stops accepting, lets in-flight responses
-// finish, and joins the threads.
+// Reads time out (slow or idle clients are closed). Beyond the connection cap, or the
+// per-address cap, new connections get 503 and are closed.
+//
+// Stop() drains: it stops accepting, answers every request already handed to the
+// handler (so a submission that is committed is always answered to its client) before
+// closing its connection, and answers requests that arrive meanwhile with 503 and
+// Retry-After without handing them to the handler; then it joins the threads.
 //
 // With a certificate and key (ServerOptions::tls_cert_file / tls_key_file) it serves
 // HTTPS instead, as Beast 1.74's example/http/server/async-ssl: TLS 1.2 or later only,
@@ -40,6 +44,13 @@ struct ServerOptions {
   std::size_t max_header_bytes = 8 * 1024;
   // Most simultaneous connections. Default: 512.
   int max_connections = 512;
+  // Most simultaneous connections from one peer address; beyond it new connections
+  // from that address get 503 and are closed while other addresses are still served.
+  // 0: no per-address cap. Default: 64.
+  int max_connections_per_address = 64;
+  // How long Stop() waits for requests already handed to the handler (a submission
+  // waiting for its batch to be durable) to be answered. Default: 30 s.
+  std::chrono::milliseconds drain_timeout{30000};
   // Time allowed to receive one whole request, and to wait for the next one on a
   // keep-alive connection. Default: 15 s.
   std::chrono::milliseconds read_timeout{15000};
@@ -66,7 +77,8 @@ class Server {
   std::uint16_t port() const;
   // Connections currently open.
   int connections() const;
-  // Stops accepting, closes idle connections, waits for in-flight responses, joins.
+  // Stops accepting, waits (up to drain_timeout) until every request handed to the
+  // handler has been answered, closes the connections, joins.
   void Stop();
 
   struct Rep;  // server.cc: shared by the acceptor and the sessions

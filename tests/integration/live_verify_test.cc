@@ -107,8 +107,9 @@ TEST(LiveVerifyTest, VerifyAndBackupWhileTheServerAppendsNeverFailNorTear) {
   ASSERT_TRUE(verifier.has_value());
 
   testing::ServerProcess server;
-  ASSERT_TRUE(
-      server.Start(IPLEDGERD, {"--data-dir", d, "--listen", "127.0.0.1:0"}, w + "/ipledgerd.log"))
+  ASSERT_TRUE(server.Start(
+      IPLEDGERD, {"--data-dir", d, "--listen", "127.0.0.1:0", "--write-quota-per-minute", "0"},
+      w + "/ipledgerd.log"))
       << testing::ReadFileOrDie(w + "/ipledgerd.log");
   const std::string url = server.url();
   const std::string hostport = url.substr(std::string("http://").size());

@@ -15,6 +15,7 @@ ServerFixture::ServerFixture(ServerFixtureOptions options) : client_tls_(options
     std::lock_guard<std::mutex> l(log_mu_);
     log_.push_back(line);
   };
+  ro.write_quota_per_minute = options.write_quota_per_minute;
   router_ = std::make_unique<api::Router>(registry_->registry(), *committer_, metrics_, ro);
   auto server = api::Server::Start(options.server, [this](api::Request r, api::Respond done) {
     router_->Handle(std::move(r), std::move(done));

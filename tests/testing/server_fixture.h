@@ -22,6 +22,7 @@ struct ServerFixtureOptions {
   std::size_t max_queue = 16384;
   api::ServerOptions server;   // with tls_cert_file / tls_key_file the server speaks HTTPS
   api::TlsOptions client_tls;  // how ClientFor() and Post() connect
+  std::uint32_t write_quota_per_minute = 0;  // api::RouterOptions; 0: none
 };
 
 class ServerFixture {

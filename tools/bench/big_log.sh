@@ -59,7 +59,8 @@ size=$("$bin/ipledger" checkpoint --data-dir "$dir" | sed -n 2p)
 
 # Start: open (loads the upper tree levels) and the full Verify ipledgerd runs first.
 start=$(date +%s.%N)
-"$bin/ipledgerd" --data-dir "$dir" --listen 127.0.0.1:0 >"$dir.out" 2>"$dir.log" &
+"$bin/ipledgerd" --data-dir "$dir" --listen 127.0.0.1:0 --write-quota-per-minute 0 \
+  --max-connections-per-address 0 >"$dir.out" 2>"$dir.log" &
 server_pid=$!
 url=
 for _ in $(seq 1 6000); do

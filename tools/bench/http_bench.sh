@@ -92,7 +92,8 @@ record() { echo "{\"run\":$1,\"phase\":\"$2\",\"result\":$3}" >>"$results"; }
 
 start_daemon() {
   local dir=$1
-  "$daemon" --data-dir "$dir" --listen 127.0.0.1:0 >"$dir.out" 2>"$dir.log" &
+  "$daemon" --data-dir "$dir" --listen 127.0.0.1:0 --write-quota-per-minute 0 \
+    --max-connections-per-address 0 >"$dir.out" 2>"$dir.log" &
   daemon_pid=$!
   for _ in $(seq 1 300); do
     url=$(sed -n 's/^ipledgerd: listening on //p' "$dir.out")

@@ -16,6 +16,7 @@
 
 #include "api/server/http_types.h"
 #include "api/server/metrics.h"
+#include "api/server/write_quota.h"
 #include "ledger/base/civil_time.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
@@ -47,6 +48,7 @@ struct Call {
   std::string path;
   std::map<std::string, std::string> query;
   std::vector<std::string> params;  // the {..} segments of the matched route, decoded
+  WriteQuota* quota = nullptr;      // per-participant write quota; null: none
 };
 
 // Answers a Call exactly once, on any thread, possibly after the handler has returned.
@@ -57,6 +59,10 @@ using Reply = std::function<void(Response)>;
 std::vector<std::string> Split(std::string_view s, char sep);
 // Percent-decodes `s` ('+' is a space); nullopt on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view s);
+// A path segment decoded exactly once. kInvalidArgument for a malformed escape, lower-case
+// hex, an escaped unreserved character (A-Z a-z 0-9 - . _ ~, e.g. %41 for 'A') or '/'
+// (%2F), and any byte below 0x20 or 0x7F: one spelling for each path.
+StatusOr<std::string> DecodePathSegment(std::string_view s);
 // Query parameters; nullopt on malformed encoding or a repeated name.
 std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view q);
 // The registry's current date: that of the next entry's time.
