@@ -122,6 +122,7 @@ void CheckCollateral(Ctx& c, const AssetRecord& a, const std::set<std::string>& 
       break;
     }
     case AssetKind::kData: {
+      CheckDataAssetStanding(c, a);
       if (a.data_state != DataState::kConfirmed) {
         c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " is not a confirmed data asset (" +
                                                std::string(DataStateName(a.data_state)) + ")");
@@ -162,6 +163,8 @@ void Handle(Ctx& c, const ParticipantRegister& b) {
     c.Refuse("E_DUPLICATE_ID", "participant " + b.id + " is already registered");
     return;
   }
+  CheckParticipantIdentity(c, b);
+  if (c.refused()) return;
   ParticipantRecord r;
   r.id = b.id;
   r.name = b.name;
@@ -223,6 +226,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
   if (c.txn->Load<AssetRecord>(kAssetTag, b.asset_id)) {
     c.Refuse("E_DUPLICATE_ID", "asset " + b.asset_id + " is already registered");
   }
+  CheckAssetIdentity(c, b);
   if (c.refused()) return;
   AssetRecord r;
   r.asset_id = b.asset_id;
@@ -236,6 +240,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
   r.registered_index = c.index;
   r.history = {c.index};
   c.txn->Save(kAssetTag, b.asset_id, c.index, r);
+  IndexAssetIdentity(c, b);
   if (r.trademark && r.trademark->similarity_group) {
     c.txn->Put(Column::kIndex,
                PairKey(kSimilarityGroupPrefix, *r.trademark->similarity_group, b.asset_id), "");
@@ -328,6 +333,8 @@ void Handle(Ctx& c, const DataPublicize& b) {
                                  ", not awaiting publicity");
     return;
   }
+  CheckPublicityPeriod(c, b);
+  if (c.refused()) return;
   a->data_state = DataState::kInPublicity;
   a->publicity_end = b.publicity_end;
   Touch(a->history, c.index);
