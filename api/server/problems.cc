@@ -43,6 +43,7 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_INVALID_IDENTIFIER", {422, "invalid-identifier", "Official number not valid"}},
       {"E_DUPLICATE_ASSET", {409, "duplicate-asset", "Asset already registered"}},
       {"E_PUBLICITY_TOO_SHORT", {422, "publicity-too-short", "Publicity period too short"}},
+      {"E_INSURED_NOT_HOLDER", {422, "insured-not-holder", "Insured does not hold the asset"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);

@@ -111,8 +111,7 @@ void CheckCollateral(Ctx& c, const AssetRecord& a, const std::set<std::string>& 
           const std::string other(PairKeySecond(key));
           if (collateral.contains(other)) continue;
           auto o = c.txn->Load<AssetRecord>(kAssetTag, other);
-          if (o && AsSet(o->holders) == AsSet(a.holders) && o->legal != LegalStatus::kTerminated &&
-              o->legal != LegalStatus::kInvalidated) {
+          if (o && SimilarMarkBinds(*o, a, c.today)) {
             c.Refuse("E_SIMILAR_MARKS_SPLIT", "similar mark " + other + " of group " +
                                                   *t.similarity_group + " is not pledged with " +
                                                   id);
@@ -219,6 +218,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
       c.Forbid("a data asset is registered by one of its holders");
       return;
     }
+    if (!CheckCoHolderConsent(c, b)) return;
   } else if (!RequireRole(c, {Role::kRegistry})) {
     return;
   }
@@ -621,6 +621,7 @@ void Handle(Ctx& c, const PledgeAmend& b) {
   if (remaining.empty()) {
     c.Refuse("E_NOT_ACTIVE", "an amendment cannot release all collateral; release the pledge");
   }
+  CheckSimilarMarksKeptTogether(c, b.release_collateral, remaining);
   if (b.debt_term && b.debt_term->end != p->terms.debt_term.end) {
     // P-5 / D-6 again when the term moves: the pledge's own assets stay pledged to it.
     for (const std::string& id : remaining) {
@@ -691,6 +692,7 @@ void Handle(Ctx& c, const PolicyIssue& b) {
   NeedParticipant(c, b.insured, "insured");
   for (const std::string& p : b.loss_payees) NeedParticipant(c, p, "loss payee");
   for (const std::string& a : b.covered_assets) NeedAsset(c, a);
+  CheckInsuredHolds(c, b);
   // I-2.
   const std::string& cur = b.aggregate_limit.currency;
   if (b.period.start > b.period.end) {

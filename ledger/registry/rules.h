@@ -101,5 +101,19 @@ void CheckParticipantIdentity(Ctx& c, const ParticipantRegister& b);
 void CheckPublicityPeriod(Ctx& c, const DataPublicize& b);
 // D-6: an invalidated or terminated data asset secures nothing (E_ASSET_NOT_PLEDGEABLE).
 void CheckDataAssetStanding(Ctx& c, const AssetRecord& a);
+// I-1: the insured holds every covered asset (E_INSURED_NOT_HOLDER).
+void CheckInsuredHolds(Ctx& c, const PolicyIssue& b);
+// An enterprise's asset.register names co-holders only with each one's signature
+// (admission: E_FORBIDDEN). The registry's own registrations from official records are
+// not asked. Returns false when forbidden.
+bool CheckCoHolderConsent(Ctx& c, const AssetRegister& b);
+// T-4: whether `other`, a mark of `mark`'s similarity group, must be pledged with it: the
+// same holders, neither terminated nor invalidated, and not expired on `today` (a mark
+// in its renewal grace period cannot be pledged, so it does not hold back the others).
+bool SimilarMarkBinds(const AssetRecord& other, const AssetRecord& mark, Date today);
+// T-4 on pledge.amend: a released mark may not leave a binding similar mark in the
+// collateral (E_SIMILAR_MARKS_SPLIT).
+void CheckSimilarMarksKeptTogether(Ctx& c, const std::vector<std::string>& released,
+                                   const std::vector<std::string>& remaining);
 
 }  // namespace ipledger

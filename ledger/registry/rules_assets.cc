@@ -1,6 +1,8 @@
 // Asset identity and data-asset rules (rules.h, rules_assets section). Rule numbers
 // (D-4, D-6) are domain.md's.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "crypto/bytes.h"
 #include "ledger/registry/asset_id.h"
@@ -80,6 +82,52 @@ void CheckPublicityPeriod(Ctx& c, const DataPublicize& b) {
 void CheckDataAssetStanding(Ctx& c, const AssetRecord& a) {
   if (a.legal == LegalStatus::kTerminated || a.legal == LegalStatus::kInvalidated) {
     c.Refuse("E_ASSET_NOT_PLEDGEABLE", a.asset_id + " is " + std::string(LegalStatusName(a.legal)));
+  }
+}
+
+void CheckInsuredHolds(Ctx& c, const PolicyIssue& b) {
+  for (const std::string& id : b.covered_assets) {
+    auto a = c.txn->Load<AssetRecord>(kAssetTag, id);
+    if (a && std::find(a->holders.begin(), a->holders.end(), b.insured) == a->holders.end()) {
+      c.Refuse("E_INSURED_NOT_HOLDER", "the insured " + b.insured + " does not hold " + id);
+    }
+  }
+}
+
+bool CheckCoHolderConsent(Ctx& c, const AssetRegister& b) {
+  for (const std::string& h : b.holders) {
+    if (!c.Signed(h)) {
+      c.Forbid("co-holder " + h + " has not signed the registration of " + b.asset_id);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool SimilarMarkBinds(const AssetRecord& other, const AssetRecord& mark, Date today) {
+  if (!other.trademark) return false;
+  std::vector<std::string> a = other.holders, b = mark.holders;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b && other.legal != LegalStatus::kTerminated &&
+         other.legal != LegalStatus::kInvalidated && other.trademark->expiry_date >= today;
+}
+
+void CheckSimilarMarksKeptTogether(Ctx& c, const std::vector<std::string>& released,
+                                   const std::vector<std::string>& remaining) {
+  for (const std::string& id : released) {
+    auto mark = c.txn->Load<AssetRecord>(kAssetTag, id);
+    if (!mark || !mark->trademark || !mark->trademark->similarity_group) continue;
+    for (const std::string& other_id : remaining) {
+      auto other = c.txn->Load<AssetRecord>(kAssetTag, other_id);
+      if (other && other->trademark &&
+          other->trademark->similarity_group == mark->trademark->similarity_group &&
+          SimilarMarkBinds(*other, *mark, c.today)) {
+        c.Refuse("E_SIMILAR_MARKS_SPLIT", "releasing " + id + " splits it from similar mark " +
+                                              other_id + " of group " +
+                                              *mark->trademark->similarity_group);
+      }
+    }
   }
 }
 

@@ -52,6 +52,8 @@ class AssetIdentityTest : public ::testing::Test {
     f_.AddParticipant("ccb-quzhou", Role::kBank, "330802");
     f_.AddParticipant("icbc-jiangshan", Role::kBank, "330881");
     f_.AddParticipant("lanyu-materials", Role::kEnterprise, "330802");
+    f_.AddParticipant("hengtai-valve", Role::kEnterprise, "330881");
+    f_.AddParticipant("picc-zhejiang", Role::kInsurer, "330000");
   }
 
   std::uint64_t Size() { return f_.registry().ledger().size(); }
@@ -225,6 +227,95 @@ TEST_F(AssetIdentityTest, InvalidatedAndTerminatedDataAssetIsNotCollateral) {
       f_.Make("ccb-quzhou", f_.PledgeBody("PL-B", {"lanyu-materials"}, {"data:orchard_2025"},
                                           DateFromCivil(2027, 6, 1))),
       {"ccb-quzhou", "lanyu-materials"});
+}
+
+// --- Trademarks: T-2 / T-4 ---------------------------------------------------------------
+
+TEST_F(AssetIdentityTest, OneSimilarMarkReleasedByAmendmentWhileTheOthersStayPledged) {
+  const Date expiry = DateFromCivil(2032, 1, 1);
+  f_.AddTrademark("12345678", {"lanyu-materials"}, expiry, "G1");
+  f_.AddTrademark("12345679", {"lanyu-materials"}, expiry, "G1");
+  f_.AddTrademark("22345670", {"lanyu-materials"}, expiry);
+  f_.AddTrademark("32345671", {"lanyu-materials"}, expiry);
+  const std::vector<std::string> signers = {"ccb-quzhou", "lanyu-materials"};
+  ExpectAccepted(f_.Make("ccb-quzhou", f_.PledgeBody("PL-1", {"lanyu-materials"},
+                                                     {"trademark:12345678", "trademark:12345679",
+                                                      "trademark:22345670", "trademark:32345671"},
+                                                     DateFromCivil(2028, 6, 1))),
+                 signers);
+  PledgeAmend split;
+  split.pledge_id = "PL-1";
+  split.release_collateral = {"trademark:12345678"};
+  ExpectRefusedLeaf(f_.Make("ccb-quzhou", split), "E_SIMILAR_MARKS_SPLIT", signers);
+  EXPECT_EQ(f_.registry().GetPledge("PL-1")->terms.collateral.size(), 4u);
+  EXPECT_EQ(f_.registry().GetAsset("trademark:12345678")->active_pledges,
+            std::vector<std::string>{"PL-1"});
+  // The neighbours: releasing the dissimilar mark, or the whole group together.
+  PledgeAmend other;
+  other.pledge_id = "PL-1";
+  other.release_collateral = {"trademark:22345670"};
+  ExpectAccepted(f_.Make("ccb-quzhou", other), signers);
+  PledgeAmend group;
+  group.pledge_id = "PL-1";
+  group.release_collateral = {"trademark:12345678", "trademark:12345679"};
+  ExpectAccepted(f_.Make("ccb-quzhou", group), signers);
+}
+
+TEST_F(AssetIdentityTest, MarkInItsRenewalGraceDoesNotBlockItsLiveSimilarMark) {
+  f_.AddTrademark("12345678", {"lanyu-materials"}, DateFromCivil(2032, 1, 1), "G1");
+  // Expired a month ago: in the six-month renewal grace, not pledgeable itself.
+  f_.AddTrademark("12345679", {"lanyu-materials"}, AddDays(f_.today(), -30), "G1");
+  const std::vector<std::string> signers = {"ccb-quzhou", "lanyu-materials"};
+  ExpectRefusedLeaf(
+      f_.Make("ccb-quzhou", f_.PledgeBody("PL-0", {"lanyu-materials"},
+                                          {"trademark:12345678", "trademark:12345679"},
+                                          DateFromCivil(2028, 6, 1))),
+      "E_ASSET_NOT_PLEDGEABLE", signers);
+  ExpectAccepted(
+      f_.Make("ccb-quzhou", f_.PledgeBody("PL-1", {"lanyu-materials"}, {"trademark:12345678"},
+                                          DateFromCivil(2028, 6, 1))),
+      signers);
+}
+
+PolicyIssue Cover(const std::string& id, const std::string& insured, const std::string& asset,
+                  Date start) {
+  PolicyIssue p;
+  p.policy_id = id;
+  p.product = "infringement_loss";
+  p.insured = insured;
+  p.loss_payees = {"ccb-quzhou"};
+  p.covered_assets = {asset};
+  p.period = {start, AddYears(start, 1)};
+  p.limit_per_claim = {50'000'000, "CNY"};
+  p.aggregate_limit = {100'000'000, "CNY"};
+  p.deductible = {1'000'000, "CNY"};
+  p.covered_costs = {"legal"};
+  return p;
+}
+
+TEST_F(AssetIdentityTest, InsurerCoversAnAssetForAnInsuredWhoDoesNotHoldIt) {
+  ExpectAccepted(f_.Make("registry", Patent("2014103620773")));
+  // Rule I-1: hengtai-valve does not hold lanyu-materials' patent.
+  ExpectRefusedLeaf(
+      f_.Make("picc-zhejiang", Cover("POL-1", "hengtai-valve", "patent:2014103620773", f_.today())),
+      "E_INSURED_NOT_HOLDER");
+  EXPECT_NE(last_detail_.find("hengtai-valve"), std::string::npos) << last_detail_;
+  EXPECT_EQ(f_.registry().GetPolicy("POL-1").status().code(), ErrorCode::kNotFound);
+  ExpectAccepted(f_.Make("picc-zhejiang",
+                         Cover("POL-1", "lanyu-materials", "patent:2014103620773", f_.today())));
+}
+
+TEST_F(AssetIdentityTest, DataAssetNamingACoHolderWithoutItsSignatureIsForbidden) {
+  AssetRegister b = Data("joint_2025", "joint");
+  b.holders = {"hengtai-valve", "lanyu-materials"};
+  const std::uint64_t before = Size();
+  const SubmitOutcome o = f_.Submit(f_.Make("lanyu-materials", b), {"lanyu-materials"});
+  EXPECT_EQ(o.kind, OutcomeKind::kRejected) << CodesOf(o);
+  EXPECT_EQ(o.codes, std::vector<std::string>{"E_FORBIDDEN"}) << o.detail;
+  EXPECT_EQ(Size(), before);
+  EXPECT_EQ(f_.registry().GetAsset("data:joint_2025").status().code(), ErrorCode::kNotFound);
+  // Signed by both holders, the joint registration is accepted.
+  ExpectAccepted(f_.Make("lanyu-materials", b), {"lanyu-materials", "hengtai-valve"});
 }
 
 }  // namespace

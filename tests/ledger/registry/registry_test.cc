@@ -839,7 +839,8 @@ TEST_F(RegistryTest, APrecheckedRegistrationIsNotSeenByLaterStatements) {
   PolicyIssue pol;
   pol.policy_id = "POL-NEW";
   pol.product = "infringement_loss";
-  pol.insured = "new-firm";
+  pol.insured = "lanyu-materials";  // I-1: the holder of the covered patent
+  pol.loss_payees = {"new-firm"};
   pol.covered_assets = {"patent:2014103620773"};
   pol.period = {f_.today(), AddYears(f_.today(), 1)};
   pol.limit_per_claim = {50'000'000, "CNY"};
@@ -850,7 +851,7 @@ TEST_F(RegistryTest, APrecheckedRegistrationIsNotSeenByLaterStatements) {
   auto out = f_.registry().Submit(batch);
   ASSERT_OK(out);
   EXPECT_EQ((*out)[0].kind, OutcomeKind::kAccepted) << CodesOf((*out)[0]);
-  // The policy's insured must be a registered participant: found in the same batch.
+  // The policy's loss payee must be a registered participant: found in the same batch.
   EXPECT_EQ((*out)[1].kind, OutcomeKind::kAccepted) << CodesOf((*out)[1]) << (*out)[1].detail;
   auto p = f_.registry().GetParticipant("new-firm");
   ASSERT_OK(p);
