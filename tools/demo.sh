@@ -178,11 +178,11 @@ participant hzbank-quzhou bank 330802 "Bank of Hangzhou, Quzhou Branch"
 participant quzhou-rcb bank 330802 "Quzhou Rural Commercial Bank, Kecheng Sub-branch"
 participant picc-quzhou insurer 330802 "PICC Property and Casualty, Quzhou Branch"
 participant zj-appraisal appraiser 330100 "Zhejiang Zhongxin Asset Appraisal Co., Ltd."
-participant jiangshan-agri enterprise 330881 "Jiangshan Greenleaf Agricultural Development Co., Ltd." 91330881MA2DKQ7X3N
-participant quzhou-water enterprise 330802 "Quzhou Water Supply Group Co., Ltd." 913308021469512345
-participant kecheng-agrochem enterprise 330802 "Zhejiang Kecheng Agrochemical Co., Ltd." 91330802MA28F1RX5K
+participant jiangshan-agri enterprise 330881 "Jiangshan Greenleaf Agricultural Development Co., Ltd." 91330881MA2DKQ7X38
+participant quzhou-water enterprise 330802 "Quzhou Water Supply Group Co., Ltd." 913308021469512343
+participant kecheng-agrochem enterprise 330802 "Zhejiang Kecheng Agrochemical Co., Ltd." 91330802MA28F1RX55
 participant qz-newmaterials enterprise 330803 "Quzhou Fluorosilicon New Materials Co., Ltd." 91330803MA29G7TB0W
-participant youzhi-foods enterprise 330881 "Jiangshan Youzhi Foods Co., Ltd." 91330881MA2EJ2LW8P
+participant youzhi-foods enterprise 330881 "Jiangshan Youzhi Foods Co., Ltd." 91330881MA2EJ2LW8C
 
 # --- Story 1: greenhouse data, publicized, confirmed, insured, first data-IP pledge ---------
 

@@ -41,6 +41,10 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_LIMIT_EXCEEDED", {422, "limit-exceeded", "Policy limit exceeded"}},
       {"E_WRONG_ASSET_KIND", {422, "wrong-asset-kind", "Event does not apply to this asset"}},
       {"E_WRITE_QUOTA", {429, "write-quota", "Write quota exceeded"}},
+      {"E_INVALID_IDENTIFIER", {422, "invalid-identifier", "Official number not valid"}},
+      {"E_DUPLICATE_ASSET", {409, "duplicate-asset", "Asset already registered"}},
+      {"E_PUBLICITY_TOO_SHORT", {422, "publicity-too-short", "Publicity period too short"}},
+      {"E_INSURED_NOT_HOLDER", {422, "insured-not-holder", "Insured does not hold the asset"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);

@@ -111,8 +111,7 @@ void CheckCollateral(Ctx& c, const AssetRecord& a, const std::set<std::string>& 
           const std::string other(PairKeySecond(key));
           if (collateral.contains(other)) continue;
           auto o = c.txn->Load<AssetRecord>(kAssetTag, other);
-          if (o && AsSet(o->holders) == AsSet(a.holders) && o->legal != LegalStatus::kTerminated &&
-              o->legal != LegalStatus::kInvalidated) {
+          if (o && SimilarMarkBinds(*o, a, c.today)) {
             c.Refuse("E_SIMILAR_MARKS_SPLIT", "similar mark " + other + " of group " +
                                                   *t.similarity_group + " is not pledged with " +
                                                   id);
@@ -122,6 +121,7 @@ void CheckCollateral(Ctx& c, const AssetRecord& a, const std::set<std::string>& 
       break;
     }
     case AssetKind::kData: {
+      CheckDataAssetStanding(c, a);
       if (a.data_state != DataState::kConfirmed) {
         c.Refuse("E_ASSET_NOT_PLEDGEABLE", id + " is not a confirmed data asset (" +
                                                std::string(DataStateName(a.data_state)) + ")");
@@ -162,6 +162,8 @@ void Handle(Ctx& c, const ParticipantRegister& b) {
     c.Refuse("E_DUPLICATE_ID", "participant " + b.id + " is already registered");
     return;
   }
+  CheckParticipantIdentity(c, b);
+  if (c.refused()) return;
   ParticipantRecord r;
   r.id = b.id;
   r.name = b.name;
@@ -216,6 +218,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
       c.Forbid("a data asset is registered by one of its holders");
       return;
     }
+    if (!CheckCoHolderConsent(c, b)) return;
   } else if (!RequireRole(c, {Role::kRegistry})) {
     return;
   }
@@ -223,6 +226,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
   if (c.txn->Load<AssetRecord>(kAssetTag, b.asset_id)) {
     c.Refuse("E_DUPLICATE_ID", "asset " + b.asset_id + " is already registered");
   }
+  CheckAssetIdentity(c, b);
   if (c.refused()) return;
   AssetRecord r;
   r.asset_id = b.asset_id;
@@ -236,6 +240,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
   r.registered_index = c.index;
   r.history = {c.index};
   c.txn->Save(kAssetTag, b.asset_id, c.index, r);
+  IndexAssetIdentity(c, b);
   if (r.trademark && r.trademark->similarity_group) {
     c.txn->Put(Column::kIndex,
                PairKey(kSimilarityGroupPrefix, *r.trademark->similarity_group, b.asset_id), "");
@@ -328,6 +333,8 @@ void Handle(Ctx& c, const DataPublicize& b) {
                                  ", not awaiting publicity");
     return;
   }
+  CheckPublicityPeriod(c, b);
+  if (c.refused()) return;
   a->data_state = DataState::kInPublicity;
   a->publicity_end = b.publicity_end;
   Touch(a->history, c.index);
@@ -614,6 +621,7 @@ void Handle(Ctx& c, const PledgeAmend& b) {
   if (remaining.empty()) {
     c.Refuse("E_NOT_ACTIVE", "an amendment cannot release all collateral; release the pledge");
   }
+  CheckSimilarMarksKeptTogether(c, b.release_collateral, remaining);
   if (b.debt_term && b.debt_term->end != p->terms.debt_term.end) {
     // P-5 / D-6 again when the term moves: the pledge's own assets stay pledged to it.
     for (const std::string& id : remaining) {
@@ -684,6 +692,7 @@ void Handle(Ctx& c, const PolicyIssue& b) {
   NeedParticipant(c, b.insured, "insured");
   for (const std::string& p : b.loss_payees) NeedParticipant(c, p, "loss payee");
   for (const std::string& a : b.covered_assets) NeedAsset(c, a);
+  CheckInsuredHolds(c, b);
   // I-2.
   const std::string& cur = b.aggregate_limit.currency;
   if (b.period.start > b.period.end) {

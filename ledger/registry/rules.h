@@ -79,3 +79,41 @@ struct Ctx {
 void ApplyRules(Ctx& c);
 
 }  // namespace ipledger
+
+// --- Asset identity and data-asset checks (rules_assets.cc) ---------------------------
+// Called from the Handle functions in rules.cc; each adds refusals to `c` and returns
+// whether the statement may go on.
+namespace ipledger {
+
+// Domain.md D-4: the shortest publicity period the ledger accepts, in calendar days from
+// the data.publicize entry's own date to publicity_end (5 working days ≈ 7 calendar days).
+inline constexpr int kMinPublicityDays = 7;
+
+// One identity per asset: the official number's check character (patents), canonical
+// form (trademarks), and for data assets no other live registration with the same
+// fingerprint (E_INVALID_IDENTIFIER, E_DUPLICATE_ASSET).
+void CheckAssetIdentity(Ctx& c, const AssetRegister& b);
+// Writes the identity indexes of an accepted asset.register.
+void IndexAssetIdentity(Ctx& c, const AssetRegister& b);
+// A participant's USCC carries a valid GB 32100-2015 check character.
+void CheckParticipantIdentity(Ctx& c, const ParticipantRegister& b);
+// D-4: publicity_end is at least kMinPublicityDays after today.
+void CheckPublicityPeriod(Ctx& c, const DataPublicize& b);
+// D-6: an invalidated or terminated data asset secures nothing (E_ASSET_NOT_PLEDGEABLE).
+void CheckDataAssetStanding(Ctx& c, const AssetRecord& a);
+// I-1: the insured holds every covered asset (E_INSURED_NOT_HOLDER).
+void CheckInsuredHolds(Ctx& c, const PolicyIssue& b);
+// An enterprise's asset.register names co-holders only with each one's signature
+// (admission: E_FORBIDDEN). The registry's own registrations from official records are
+// not asked. Returns false when forbidden.
+bool CheckCoHolderConsent(Ctx& c, const AssetRegister& b);
+// T-4: whether `other`, a mark of `mark`'s similarity group, must be pledged with it: the
+// same holders, neither terminated nor invalidated, and not expired on `today` (a mark
+// in its renewal grace period cannot be pledged, so it does not hold back the others).
+bool SimilarMarkBinds(const AssetRecord& other, const AssetRecord& mark, Date today);
+// T-4 on pledge.amend: a released mark may not leave a binding similar mark in the
+// collateral (E_SIMILAR_MARKS_SPLIT).
+void CheckSimilarMarksKeptTogether(Ctx& c, const std::vector<std::string>& released,
+                                   const std::vector<std::string>& remaining);
+
+}  // namespace ipledger

@@ -647,7 +647,7 @@ std::vector<Submission> SeedSubmissions() {
   out.push_back(SignedSubmission("registry", "seed-1",
                                  ParticipantBody("icbc-jiangshan", Role::kBank), {"registry"}));
   out.push_back(SignedSubmission("registry", "seed-2",
-                                 PatentBody("2015100000001", "lanyu-materials"), {"registry"}));
+                                 PatentBody("2015100000010", "lanyu-materials"), {"registry"}));
   // Refused: the patent is pledged already (a logged refusal).
   out.push_back(SignedSubmission("ccb-quzhou", "seed-3", PledgeBody("PL-2"),
                                  {"ccb-quzhou", "lanyu-materials"}));

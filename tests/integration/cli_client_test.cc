@@ -596,7 +596,7 @@ TEST_F(CliClientTest, RegulatorStatsAndAudit) {
   Register("kaihua-tea", "enterprise", Keygen("kaihua-tea"), "330824");
   Patent("2014103620773", "lanyu-materials");
   Patent("2019108523768", "kaihua-tea");
-  Patent("2020105531046", "kaihua-tea");
+  Patent("2020155310463", "kaihua-tea");
 
   // Two pledges in two regions (Kecheng district and Kaihua county of Quzhou).
   Result p1 = SignAndSubmit("pl1", PledgeJson("CCB-QZ-2026-0101"),
@@ -678,7 +678,7 @@ TEST_F(CliClientTest, RegulatorStatsAndAudit) {
       << early_table.out;
   EXPECT_TRUE(Contains(row(early_table.out, "registrations:"), " 1 ")) << early_table.out;
   Result p3 = SignAndSubmit(
-      "pl3", PledgeJson("CCB-QZ-2026-0103", "kaihua-tea", "patent:2020105531046", "100000000"),
+      "pl3", PledgeJson("CCB-QZ-2026-0103", "kaihua-tea", "patent:2020155310463", "100000000"),
       {key("ccb-quzhou"), key("kaihua-tea")});
   ASSERT_EQ(p3.code, 0) << p3.all();
   Result again = Run("stats --json" + as_of + window + reg);

@@ -246,7 +246,7 @@ class HostileHttpTest : public ::testing::Test {
     f.AddParticipant("icbc-quzhou", Role::kBank);
     f.AddParticipant("lanyu-materials", Role::kEnterprise);
     f.AddPatent("2014103620773", {"lanyu-materials"});
-    f.AddPatent("2015100000001", {"lanyu-materials"});
+    f.AddPatent("2015100000010", {"lanyu-materials"});
     // PL-1: pledged by ccb-quzhou, so that there is a pledge for others to touch.
     pl1_ = f.Sign(f.Make("ccb-quzhou", Pledge("PL-1", "patent:2014103620773")),
                   {"ccb-quzhou", "lanyu-materials"});
@@ -274,7 +274,7 @@ class HostileHttpTest : public ::testing::Test {
     if (participants.ok()) {
       for (const auto& p : *participants) s.records += EncodeRecord(p) + "\n";
     }
-    for (const char* id : {"patent:2014103620773", "patent:2015100000001"}) {
+    for (const char* id : {"patent:2014103620773", "patent:2015100000010"}) {
       auto a = r.GetAsset(id);
       s.records += a.ok() ? EncodeRecord(*a) : a.status().ToString();
       s.records += "\n";
@@ -311,7 +311,7 @@ class HostileHttpTest : public ::testing::Test {
   // The JSON of a fresh pledge.register of PL-2 by ccb-quzhou over the second patent:
   // accepted as is, so that any refusal below is due to the one thing changed.
   std::string Pl2Json() {
-    return api::EncodeStatement(f().Make("ccb-quzhou", Pledge("PL-2", "patent:2015100000001")));
+    return api::EncodeStatement(f().Make("ccb-quzhou", Pledge("PL-2", "patent:2015100000010")));
   }
 
   // POSTs `body` to /v1/entries as is, anonymously.

@@ -220,7 +220,7 @@ TEST_F(HostileHttpTest, ParticipantsActingOutsideTheirAuthorityAre403) {
       403, "forbidden", "E_FORBIDDEN");
   // An enterprise registering a pledge over its own patent, even co-signed by a bank.
   ExpectProblem(PostRaw(Envelope(api::EncodeStatement(f().Make(
-                                     "lanyu-materials", Pledge("PL-2", "patent:2015100000001"))),
+                                     "lanyu-materials", Pledge("PL-2", "patent:2015100000010"))),
                                  {"lanyu-materials", "ccb-quzhou"})),
                 403, "forbidden", "E_FORBIDDEN");
   // A missing co-signer: the pledgor has not signed.

@@ -193,8 +193,8 @@ TEST_F(HttpTest, RuleRefusalsAre409Or422WithTheirRefusalIndex) {
   auto refusal = Get("/v1/entries/" + std::to_string(j["refusal_index"].get<std::uint64_t>()));
   EXPECT_EQ(Body(refusal)["type"], "refusal");
   EXPECT_EQ(Body(refusal)["refused"], "pledge.register");
-  s_.f().AddPatent("2015100000001", {"hengtai-valve"});
-  PledgeRegister late = s_.f().PledgeBody("PL-3", {"hengtai-valve"}, {"patent:2015100000001"},
+  s_.f().AddPatent("2015100000010", {"hengtai-valve"});
+  PledgeRegister late = s_.f().PledgeBody("PL-3", {"hengtai-valve"}, {"patent:2015100000010"},
                                           DateFromCivil(2045, 1, 1));
   ExpectProblem(s_.Post(s_.f().Make("ccb-quzhou", late), {"ccb-quzhou", "hengtai-valve"}), 422,
                 "E_TERM_BEYOND_ASSET");
@@ -594,8 +594,8 @@ TEST_F(HttpTest, StatsAreForRegulatorsAndReproducibleAsOfAnIndex) {
   ASSERT_OK(cp);
   EXPECT_EQ(cp->size, as_of + 1);
   // More registrations later: the answer as of the same index is the same, byte for byte.
-  s_.f().AddPatent("2015100000001", {"hengtai-valve"});
-  PledgeRegister more = s_.f().PledgeBody("PL-9", {"hengtai-valve"}, {"patent:2015100000001"},
+  s_.f().AddPatent("2015100000010", {"hengtai-valve"});
+  PledgeRegister more = s_.f().PledgeBody("PL-9", {"hengtai-valve"}, {"patent:2015100000010"},
                                           DateFromCivil(2028, 1, 1));
   ASSERT_EQ(s_.Post(s_.f().Make("ccb-quzhou", more), {"ccb-quzhou", "hengtai-valve"}).status, 201);
   EXPECT_EQ(Get(q, "cnipa-zj").body, first.body);

@@ -75,7 +75,7 @@ std::vector<Example> Examples() {
     "id": "ccb-quzhou",
     "name": "中国建设银行衢州分行",
     "role": "bank",
-    "uscc": "91330800MA2DXXXX1A",
+    "uscc": "91330800MA2DXXXX16",
     "region_code": "330802",
     "keys": [
       {"label": "k1", "ed25519": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
@@ -87,7 +87,7 @@ std::vector<Example> Examples() {
                       ParticipantRegister{"ccb-quzhou",
                                           "中国建设银行衢州分行",
                                           Role::kBank,
-                                          "91330800MA2DXXXX1A",
+                                          "91330800MA2DXXXX16",
                                           "330802",
                                           {{"k1", K(0)}, {"k2", K(32)}}})});
 
@@ -531,10 +531,10 @@ std::vector<Statement> MinimalStatements() {
   out.push_back(Make("participant.keys", "registry", "m2", ParticipantKeys{"acme", {}, {}}));
   out.push_back(
       Make("asset.register", "registry", "m3",
-           AssetRegister{"patent:202310000001X",
+           AssetRegister{"patent:2023100000015",
                          AssetKind::kPatent,
                          {"acme"},
-                         PatentFacts{"202310000001X", std::nullopt, PatentType::kUtilityModel, "t",
+                         PatentFacts{"2023100000015", std::nullopt, PatentType::kUtilityModel, "t",
                                      D("2023-01-01"), std::nullopt, std::nullopt, D("2024-01-01")},
                          std::nullopt,
                          std::nullopt}));

@@ -155,7 +155,7 @@ const Refusal kRefusals[] = {
      "body.reason: must be a non-empty string"},
     {"text_empty", "data_reject", R"("reason": "objection upheld")", R"("reason": "")",
      "body.reason: must be a non-empty string"},
-    {"optional_null", "participant_register", R"("uscc": "91330800MA2DXXXX1A")", R"("uscc": null)",
+    {"optional_null", "participant_register", R"("uscc": "91330800MA2DXXXX16")", R"("uscc": null)",
      "body.uscc: must be"},
     {"bool_string", "data_resolve_objection", R"("upheld": true)", R"("upheld": "true")",
      "body.upheld: must be true or false"},
@@ -374,7 +374,7 @@ const Refusal kRefusals[] = {
      R"("claim_no": "PICC/CLM")", "body.claim_no: must be an id"},
 
     // Other string forms.
-    {"uscc_17_chars", "participant_register", R"("uscc": "91330800MA2DXXXX1A")",
+    {"uscc_17_chars", "participant_register", R"("uscc": "91330800MA2DXXXX16")",
      R"("uscc": "91330800MA2DXXXX1")", "body.uscc: must be a unified social credit code"},
     {"region_code_letters", "participant_register", R"("region_code": "330802")",
      R"("region_code": "33080a")", "body.region_code: must be a GB/T 2260 region code"},

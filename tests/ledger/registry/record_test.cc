@@ -134,7 +134,7 @@ struct Samples<PledgeRecord> {
     r.pledgee = "ccb-quzhou";
     r.state = PledgeState::kReleased;
     r.version = std::numeric_limits<std::uint32_t>::max();
-    r.released_collateral = {"patent:2017100000008"};
+    r.released_collateral = {"patent:2017100000081"};
     r.release_reason = ReleaseReason::kRealised;
     r.enforcement_started = DateFromCivil(2028, 2, 1);
     r.registered_index = 40;

@@ -213,6 +213,7 @@ class Model {
       for (const auto& [other_id, other] : assets_) {
         if (other_id == id || other.group != a.group || collateral.contains(other_id)) continue;
         if (other.holders != a.holders || other.terminated || other.invalidated) continue;
+        if (other.last_day < today_) continue;  // in its renewal grace: cannot be pledged
         p.codes.insert("E_SIMILAR_MARKS_SPLIT");
       }
     }
@@ -303,6 +304,17 @@ class Model {
     }
     // Releasing everything is a release, not a partial release.
     if (remaining.empty()) p.codes.insert("E_NOT_ACTIVE");
+    for (const std::string& id : b.release_collateral) {  // T-4: similar marks stay together
+      const auto it = assets_.find(id);
+      if (it == assets_.end() || !it->second.group) continue;
+      for (const std::string& other_id : remaining) {
+        const MAsset& o = assets_.at(other_id);
+        if (o.group == it->second.group && o.holders == it->second.holders && !o.terminated &&
+            !o.invalidated && o.last_day >= today_) {
+          p.codes.insert("E_SIMILAR_MARKS_SPLIT");
+        }
+      }
+    }
     if (b.debt_term && b.debt_term->end != pl->debt_end) {  // re-run P-5 when it moves
       for (const std::string& id : remaining) {
         if (b.debt_term->end > assets_.at(id).last_day) p.codes.insert("E_TERM_BEYOND_ASSET");
@@ -365,7 +377,11 @@ class Model {
     if (RoleOf(st_->submitter) != Role::kInsurer) return Forbid(p);
     if (policies_.contains(b.policy_id)) p.codes.insert("E_DUPLICATE_ID");
     for (const std::string& id : b.covered_assets) {
-      if (!assets_.contains(id)) p.codes.insert("E_UNKNOWN_REFERENCE");
+      if (!assets_.contains(id)) {
+        p.codes.insert("E_UNKNOWN_REFERENCE");
+      } else if (!assets_.at(id).holders.contains(b.insured)) {
+        p.codes.insert("E_INSURED_NOT_HOLDER");  // I-1
+      }
     }
     // I-2 as api.md states it: period empty, or not deductible < per claim <= aggregate.
     if (b.period.start > b.period.end || !(b.deductible.amount < b.limit_per_claim.amount &&

@@ -49,7 +49,7 @@ constexpr int kSteps = 3000;
 const std::vector<std::string> kBanks = {"ccb-quzhou", "icbc-jiangshan", "abc-longyou"};
 const std::vector<std::string> kEnterprises = {"lanyu-materials", "hengtai-valve", "qiantang-bio"};
 const std::vector<std::string> kInsurers = {"picc-zhejiang", "cpic-zhejiang"};
-const std::string kUnknownAsset = "patent:2099000000001";
+const std::string kUnknownAsset = "patent:2099000000012";
 
 // --- The test -----------------------------------------------------------------------------------
 
@@ -105,20 +105,20 @@ class RegistryModelTest : public ::testing::Test {
     const PatentType inv = PatentType::kInvention, um = PatentType::kUtilityModel,
                      design = PatentType::kDesign;
     const std::vector<PatentSpec> patents = {
-        {"2018100000011", {lanyu}, inv, d(2018, 3, 1), d(2038, 2, 28)},
-        {"2019100000022", {lanyu}, inv, d(2019, 5, 10), d(2039, 5, 9)},
-        {"2017200000033", {hengtai}, um, d(2017, 6, 1), d(2027, 5, 31)},
-        {"2016100000044", {hengtai}, inv, d(2016, 1, 20), d(2036, 1, 19)},
-        {"2018100000055", {lanyu, hengtai}, inv, d(2018, 8, 8), d(2038, 8, 7)},
+        {"2018100000118", {lanyu}, inv, d(2018, 3, 1), d(2038, 2, 28)},
+        {"2019100000220", {lanyu}, inv, d(2019, 5, 10), d(2039, 5, 9)},
+        {"2017200000335", {hengtai}, um, d(2017, 6, 1), d(2027, 5, 31)},
+        {"2016100000443", {hengtai}, inv, d(2016, 1, 20), d(2036, 1, 19)},
+        {"2018100000550", {lanyu, hengtai}, inv, d(2018, 8, 8), d(2038, 8, 7)},
         // Ends during the run.
-        {"2016200000066", {lanyu, hengtai}, um, d(2016, 9, 1), d(2026, 8, 31)},
-        {"2021300000077", {qiantang}, design, d(2021, 6, 1), d(2036, 5, 31)},
+        {"2016200000665", {lanyu, hengtai}, um, d(2016, 9, 1), d(2026, 8, 31)},
+        {"202130000077X", {qiantang}, design, d(2021, 6, 1), d(2036, 5, 31)},
         // Granted (filing + 1 year, by the fixture) during the run.
-        {"2025100000088", {qiantang}, inv, d(2025, 9, 1), d(2045, 8, 31)},
-        {"2020200000099", {qiantang}, um, d(2020, 2, 10), d(2030, 2, 9)},
-        {"2019300000101", {lanyu}, design, d(2019, 4, 1), d(2029, 3, 31)},
-        {"2015100000112", {hengtai}, inv, d(2015, 11, 11), d(2035, 11, 10)},
-        {"2017100000123", {hengtai, qiantang}, inv, d(2017, 3, 3), d(2037, 3, 2)},
+        {"2025100000885", {qiantang}, inv, d(2025, 9, 1), d(2045, 8, 31)},
+        {"2020200000996", {qiantang}, um, d(2020, 2, 10), d(2030, 2, 9)},
+        {"2019300001012", {lanyu}, design, d(2019, 4, 1), d(2029, 3, 31)},
+        {"2015100001121", {hengtai}, inv, d(2015, 11, 11), d(2035, 11, 10)},
+        {"2017100001239", {hengtai, qiantang}, inv, d(2017, 3, 3), d(2037, 3, 2)},
     };
     const std::vector<TrademarkSpec> marks = {
         {"30000001", {lanyu}, d(2031, 1, 1), "G-A"},
@@ -724,8 +724,8 @@ TEST(RegistryRegressionTest, PartialInvalidationDoesNotReviveATerminatedPatent) 
   RegistryFixture f;
   f.AddParticipant("ccb-quzhou", Role::kBank);
   f.AddParticipant("qiantang-bio", Role::kEnterprise);
-  f.AddPatent("2021300000077", {"qiantang-bio"}, PatentType::kDesign, DateFromCivil(2021, 6, 1));
-  f.AddPatent("2020200000099", {"qiantang-bio"}, PatentType::kUtilityModel,
+  f.AddPatent("202130000077X", {"qiantang-bio"}, PatentType::kDesign, DateFromCivil(2021, 6, 1));
+  f.AddPatent("2020200000996", {"qiantang-bio"}, PatentType::kUtilityModel,
               DateFromCivil(2020, 2, 10));
   const auto event = [&](const std::string& id, AssetEvent e) {
     SubmitOutcome o = f.Submit(f.Make("registry", AssetStatus{id, e, f.today(), {}, {}, {}}));
@@ -735,15 +735,15 @@ TEST(RegistryRegressionTest, PartialInvalidationDoesNotReviveATerminatedPatent) 
     PledgeRegister b = f.PledgeBody(pledge_id, {"qiantang-bio"}, {id}, DateFromCivil(2028, 1, 1));
     return f.Submit(f.Make("ccb-quzhou", b), {"ccb-quzhou", "qiantang-bio"});
   };
-  event("patent:2021300000077", AssetEvent::kTerminated);
-  event("patent:2021300000077", AssetEvent::kPartiallyInvalidated);
-  SubmitOutcome terminated = pledge("PL-1", "patent:2021300000077");
+  event("patent:202130000077X", AssetEvent::kTerminated);
+  event("patent:202130000077X", AssetEvent::kPartiallyInvalidated);
+  SubmitOutcome terminated = pledge("PL-1", "patent:202130000077X");
   EXPECT_EQ(terminated.kind, OutcomeKind::kRefused) << testing::CodesOf(terminated);
   EXPECT_EQ(terminated.codes, std::vector<std::string>{"E_ASSET_NOT_PLEDGEABLE"})
       << terminated.detail;
   // The neighbour: a patent only partially invalidated stays pledgeable.
-  event("patent:2020200000099", AssetEvent::kPartiallyInvalidated);
-  SubmitOutcome partial = pledge("PL-2", "patent:2020200000099");
+  event("patent:2020200000996", AssetEvent::kPartiallyInvalidated);
+  SubmitOutcome partial = pledge("PL-2", "patent:2020200000996");
   EXPECT_EQ(partial.kind, OutcomeKind::kAccepted)
       << testing::CodesOf(partial) << " " << partial.detail;
 }

@@ -219,8 +219,8 @@ TEST_F(RegistryTest, SameIdempotencyKeyWithAnotherEnvelopeIsConflict) {
   Statement icbc = f_.Make("icbc-jiangshan",
                            f_.PledgeBody("PL-9", {"hengtai-valve"}, {}, DateFromCivil(2027, 1, 1)));
   icbc.idempotency_key = st.idempotency_key;
-  f_.AddPatent("2015100000001", {"hengtai-valve"});
-  std::get<PledgeRegister>(icbc.body).collateral = {"patent:2015100000001"};
+  f_.AddPatent("2015100000010", {"hengtai-valve"});
+  std::get<PledgeRegister>(icbc.body).collateral = {"patent:2015100000010"};
   ExpectAccepted(f_.Submit(icbc, {"icbc-jiangshan", "hengtai-valve"}));
 }
 
@@ -263,18 +263,18 @@ TEST_F(RegistryTest, RefusedPledgeLeavesARefusalLeafWithItsCodes) {
 }
 
 TEST_F(RegistryTest, UnknownReferenceThenAcceptedOnceRegistered) {
-  PledgeRegister b = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2099000000001"},
+  PledgeRegister b = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2099000000012"},
                                    DateFromCivil(2028, 1, 1));
   ExpectRefused(Pledge(b), "E_UNKNOWN_REFERENCE");
-  f_.AddPatent("2099000000001", {"lanyu-materials"});
+  f_.AddPatent("2099000000012", {"lanyu-materials"});
   b.pledge_id = "PL-2";
   ExpectAccepted(Pledge(b));
 }
 
 TEST_F(RegistryTest, DuplicatePledgeIdIsRefused) {
   ExpectAccepted(Pledge(Body("PL-1")));
-  f_.AddPatent("2015100000002", {"lanyu-materials"});
-  PledgeRegister b = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2015100000002"},
+  f_.AddPatent("2015100000025", {"lanyu-materials"});
+  PledgeRegister b = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2015100000025"},
                                    DateFromCivil(2028, 1, 1));
   ExpectRefused(Pledge(b), "E_DUPLICATE_ID");
   b.pledge_id = "PL-2";
@@ -304,12 +304,12 @@ TEST_F(RegistryTest, DuplicateParticipantAndAssetAreRefused) {
 }
 
 TEST_F(RegistryTest, PledgorsMustBeExactlyTheHolders) {
-  f_.AddPatent("2016100000003", {"lanyu-materials", "hengtai-valve"});
-  PledgeRegister one = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2016100000003"},
+  f_.AddPatent("2016100000034", {"lanyu-materials", "hengtai-valve"});
+  PledgeRegister one = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2016100000034"},
                                      DateFromCivil(2028, 1, 1));
   ExpectRefused(Pledge(one), "E_PLEDGOR_NOT_HOLDER");
   PledgeRegister both = f_.PledgeBody("PL-2", {"lanyu-materials", "hengtai-valve"},
-                                      {"patent:2016100000003"}, DateFromCivil(2028, 1, 1));
+                                      {"patent:2016100000034"}, DateFromCivil(2028, 1, 1));
   ExpectAccepted(Pledge(both));
 }
 
@@ -321,14 +321,14 @@ TEST_F(RegistryTest, TerminatedPatentIsNotPledgeable) {
 
 TEST_F(RegistryTest, UngrantedPatentIsNotPledgeableGrantedIs) {
   AssetRegister a;
-  a.asset_id = "patent:2025100000004";
+  a.asset_id = "patent:2025100000048";
   a.kind = AssetKind::kPatent;
   a.holders = {"lanyu-materials"};
   a.patent = PatentFacts{
-      "2025100000004",           std::nullopt, PatentType::kInvention, "pending",
+      "2025100000048",           std::nullopt, PatentType::kInvention, "pending",
       DateFromCivil(2025, 1, 1), std::nullopt, std::nullopt,           DateFromCivil(2027, 1, 1)};
   ExpectAccepted(f_.Submit(f_.Make("registry", a)));
-  PledgeRegister b = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2025100000004"},
+  PledgeRegister b = f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2025100000048"},
                                    DateFromCivil(2028, 1, 1));
   ExpectRefused(Pledge(b), "E_ASSET_NOT_PLEDGEABLE");
   b.collateral = {"patent:2014103620773"};
@@ -384,17 +384,17 @@ TEST_F(RegistryTest, DebtTermMayEndOnThePatentsLastDayNotAfter) {
 }
 
 TEST_F(RegistryTest, PatentTermIsDerivedFromTypeAndFilingDate) {
-  f_.AddPatent("2020200000005", {"lanyu-materials"}, PatentType::kUtilityModel,
+  f_.AddPatent("2020200000055", {"lanyu-materials"}, PatentType::kUtilityModel,
                DateFromCivil(2020, 5, 10));
-  f_.AddPatent("2021300000006", {"lanyu-materials"}, PatentType::kDesign,
+  f_.AddPatent("202130000006X", {"lanyu-materials"}, PatentType::kDesign,
                DateFromCivil(2021, 6, 1));
-  f_.AddPatent("2021300000007", {"lanyu-materials"}, PatentType::kDesign,
+  f_.AddPatent("2021300000074", {"lanyu-materials"}, PatentType::kDesign,
                DateFromCivil(2021, 5, 31));
-  EXPECT_EQ(FormatDate(*f_.registry().GetAsset("patent:2020200000005")->patent->term_end),
+  EXPECT_EQ(FormatDate(*f_.registry().GetAsset("patent:2020200000055")->patent->term_end),
             "2030-05-09");
-  EXPECT_EQ(FormatDate(*f_.registry().GetAsset("patent:2021300000006")->patent->term_end),
+  EXPECT_EQ(FormatDate(*f_.registry().GetAsset("patent:202130000006X")->patent->term_end),
             "2036-05-31");
-  EXPECT_EQ(FormatDate(*f_.registry().GetAsset("patent:2021300000007")->patent->term_end),
+  EXPECT_EQ(FormatDate(*f_.registry().GetAsset("patent:2021300000074")->patent->term_end),
             "2031-05-30");
 }
 
@@ -562,16 +562,16 @@ TEST_F(RegistryTest, AmendmentNeedsEveryPledgorAndRechecksTheTerm) {
 }
 
 TEST_F(RegistryTest, PartialReleaseFreesThatCollateralOnly) {
-  f_.AddPatent("2017100000008", {"lanyu-materials"});
+  f_.AddPatent("2017100000081", {"lanyu-materials"});
   PledgeRegister b =
-      f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2014103620773", "patent:2017100000008"},
+      f_.PledgeBody("PL-1", {"lanyu-materials"}, {"patent:2014103620773", "patent:2017100000081"},
                     DateFromCivil(2030, 1, 1));
   ExpectAccepted(Pledge(b));
   PledgeAmend amend;
   amend.pledge_id = "PL-1";
-  amend.release_collateral = {"patent:2017100000008"};
+  amend.release_collateral = {"patent:2017100000081"};
   ExpectAccepted(f_.Submit(f_.Make("ccb-quzhou", amend), {"ccb-quzhou", "lanyu-materials"}));
-  EXPECT_FALSE(f_.registry().PledgeStatus("patent:2017100000008")->pledged);
+  EXPECT_FALSE(f_.registry().PledgeStatus("patent:2017100000081")->pledged);
   EXPECT_TRUE(f_.registry().PledgeStatus("patent:2014103620773")->pledged);
   // Releasing the rest by amendment is refused: that is a release.
   amend.release_collateral = {"patent:2014103620773"};
@@ -634,7 +634,8 @@ TEST_F(RegistryTest, UpheldObjectionRejectsTheRegistration) {
   a.holders = {"lanyu-materials"};
   a.data = DataFacts{"D", "d", 10, Sha256(AsBytes("d")), DataSource::kLicensed, "s"};
   ExpectAccepted(f_.Submit(f_.Make("lanyu-materials", a)));
-  ExpectAccepted(f_.Submit(f_.Make("registry", DataPublicize{a.asset_id, AddDays(f_.today(), 5)})));
+  ExpectAccepted(
+      f_.Submit(f_.Make("registry", DataPublicize{a.asset_id, AddDays(f_.today(), 10)})));
   SubmitOutcome obj =
       f_.Submit(f_.Make("hengtai-valve", DataObject{a.asset_id, "stolen", Sha256(AsBytes("x"))}));
   ExpectAccepted(obj);
@@ -796,9 +797,9 @@ TEST_F(RegistryTest, CaseGroupsPledgesOfOneLender) {
   ExpectAccepted(Pledge(b));
   EXPECT_EQ(f_.registry().GetCase("CASE-1")->pledges, std::vector<std::string>{"PL-1"});
   // Another bank cannot hang its pledge on this case.
-  f_.AddPatent("2019100000009", {"hengtai-valve"});
+  f_.AddPatent("2019100000095", {"hengtai-valve"});
   PledgeRegister other =
-      f_.PledgeBody("PL-2", {"hengtai-valve"}, {"patent:2019100000009"}, DateFromCivil(2028, 1, 1));
+      f_.PledgeBody("PL-2", {"hengtai-valve"}, {"patent:2019100000095"}, DateFromCivil(2028, 1, 1));
   other.case_id = "CASE-1";
   ExpectRejected(f_.Submit(f_.Make("icbc-jiangshan", other), {"icbc-jiangshan", "hengtai-valve"}),
                  "E_FORBIDDEN");
@@ -838,7 +839,8 @@ TEST_F(RegistryTest, APrecheckedRegistrationIsNotSeenByLaterStatements) {
   PolicyIssue pol;
   pol.policy_id = "POL-NEW";
   pol.product = "infringement_loss";
-  pol.insured = "new-firm";
+  pol.insured = "lanyu-materials";  // I-1: the holder of the covered patent
+  pol.loss_payees = {"new-firm"};
   pol.covered_assets = {"patent:2014103620773"};
   pol.period = {f_.today(), AddYears(f_.today(), 1)};
   pol.limit_per_claim = {50'000'000, "CNY"};
@@ -849,7 +851,7 @@ TEST_F(RegistryTest, APrecheckedRegistrationIsNotSeenByLaterStatements) {
   auto out = f_.registry().Submit(batch);
   ASSERT_OK(out);
   EXPECT_EQ((*out)[0].kind, OutcomeKind::kAccepted) << CodesOf((*out)[0]);
-  // The policy's insured must be a registered participant: found in the same batch.
+  // The policy's loss payee must be a registered participant: found in the same batch.
   EXPECT_EQ((*out)[1].kind, OutcomeKind::kAccepted) << CodesOf((*out)[1]) << (*out)[1].detail;
   auto p = f_.registry().GetParticipant("new-firm");
   ASSERT_OK(p);

@@ -67,6 +67,38 @@ TEST(ReplayTest, RebuiltStateEqualsStoredState) {
   EXPECT_GT(report->batches, 1u);
 }
 
+// Issue #19's refusals (a wrong check character, a second registration of one data set,
+// a publicity period too short) replay to the same state.
+TEST(ReplayTest, AssetIdentityRefusalsReplay) {
+  RegistryFixture f;
+  BuildHistory(f);
+  AssetRegister pat;
+  pat.asset_id = "patent:2014103620774";
+  pat.kind = AssetKind::kPatent;
+  pat.holders = {"lanyu-materials"};
+  pat.patent = PatentFacts{
+      "2014103620774",           std::nullopt, PatentType::kInvention, "copy",
+      DateFromCivil(2018, 3, 1), std::nullopt, std::nullopt,           DateFromCivil(2027, 3, 1)};
+  EXPECT_EQ(f.Submit(f.Make("registry", pat)).kind, OutcomeKind::kRefused);
+  AssetRegister data;
+  data.asset_id = "data:greenhouse_copy";
+  data.kind = AssetKind::kData;
+  data.holders = {"lanyu-materials"};
+  data.data =
+      DataFacts{"copy", "d", 10, Sha256(AsBytes("greenhouse")), DataSource::kSelfCollected, "s"};
+  EXPECT_EQ(f.Submit(f.Make("lanyu-materials", data)).kind, OutcomeKind::kRefused);
+  data.asset_id = "data:orchard";
+  data.data->fingerprint_sha256 = Sha256(AsBytes("orchard"));
+  EXPECT_EQ(f.Submit(f.Make("lanyu-materials", data)).kind, OutcomeKind::kAccepted);
+  EXPECT_EQ(f.Submit(f.Make("registry", DataPublicize{"data:orchard", f.today()})).kind,
+            OutcomeKind::kRefused);
+  const std::uint64_t size = f.registry().ledger().size();
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->entries, size);
+}
+
 // Replay prepares runs of 2,048 entries on all cores ahead of the sequencer: batches
 // that straddle runs replay as one batch, and a fault deep in a later run is named.
 class ReplayLongHistoryTest : public ::testing::Test {

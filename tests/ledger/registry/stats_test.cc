@@ -26,12 +26,12 @@ class StatsTest : public ::testing::Test {
     f_.AddParticipant("firm-a", Role::kEnterprise, "330802");  // Quzhou, Kecheng
     f_.AddParticipant("firm-b", Role::kEnterprise, "330881");  // Quzhou, Jiangshan
     f_.AddParticipant("firm-c", Role::kEnterprise, "330106");  // Hangzhou
-    for (const char* p : {"2014100000001", "2014100000002", "2014100000003", "2014100000004"}) {
+    for (const char* p : {"2014100000001", "2014100000020", "2014100000035", "201410000004X"}) {
       Patent(p, "firm-a");
     }
-    Patent("2014100000011", "firm-b");
-    Patent("2014100000012", "firm-b");
-    Patent("2014100000021", "firm-c");
+    Patent("201410000011X", "firm-b");
+    Patent("2014100000124", "firm-b");
+    Patent("2014100000213", "firm-c");
     f_.AddTrademark("70000001", {"firm-a"}, DateFromCivil(2033, 1, 1));
     f_.AddConfirmedData("water-b", "firm-b", DateFromCivil(2030, 1, 1));
   }
@@ -62,9 +62,9 @@ class StatsTest : public ::testing::Test {
   void BuildTwoYears() {
     // 2023, the previous year: two plain pledges.
     Accept(Pledge(DateFromCivil(2023, 4, 1), "registry-bank-ccb", "Q1", "firm-a",
-                  {"patent:2014100000004"}, 10'000'000 * kYuan));
+                  {"patent:201410000004X"}, 10'000'000 * kYuan));
     Accept(Pledge(DateFromCivil(2023, 6, 1), "icbc-jiangshan", "Q2", "firm-b",
-                  {"patent:2014100000012"}, 4'000'000 * kYuan));
+                  {"patent:2014100000124"}, 4'000'000 * kYuan));
     // 2024. A combination loan: one case, a patent pledge and a trademark pledge.
     f_.SetToday(DateFromCivil(2024, 3, 1));
     CaseRegister c;
@@ -79,13 +79,13 @@ class StatsTest : public ::testing::Test {
     Accept(Pledge(DateFromCivil(2024, 3, 12), "registry-bank-ccb", "P2", "firm-a",
                   {"trademark:70000001"}, 18'400'000 * kYuan, "CNY", "C1"));
     Accept(Pledge(DateFromCivil(2024, 5, 20), "icbc-jiangshan", "P3", "firm-b",
-                  {"patent:2014100000011"}, 5'800'000 * kYuan));
+                  {"patent:201410000011X"}, 5'800'000 * kYuan));
     SubmitOutcome p4 = Pledge(DateFromCivil(2024, 7, 1), "registry-bank-ccb", "P4", "firm-b",
                               {"data:water-b"}, 30'000'000 * kYuan);
     Accept(p4);
     p4_index_ = p4.index;
     Accept(Pledge(DateFromCivil(2024, 8, 8), "icbc-jiangshan", "P5", "firm-c",
-                  {"patent:2014100000021"}, 1'000'000 * 100, "USD"));
+                  {"patent:2014100000213"}, 1'000'000 * 100, "USD"));
     // A refusal (the patent is pledged under P1) is never counted.
     SubmitOutcome refused = Pledge(DateFromCivil(2024, 9, 1), "icbc-jiangshan", "P6", "firm-a",
                                    {"patent:2014100000001"}, 9'000'000 * kYuan);
@@ -94,10 +94,10 @@ class StatsTest : public ::testing::Test {
     f_.SetToday(DateFromCivil(2024, 10, 1));
     Accept(f_.Submit(f_.Make("icbc-jiangshan", PledgeRelease{"P3", ReleaseReason::kRepaid, {}})));
     Accept(Pledge(DateFromCivil(2024, 12, 31), "registry-bank-ccb", "P7", "firm-a",
-                  {"patent:2014100000002"}, 2'000'000 * kYuan));
+                  {"patent:2014100000020"}, 2'000'000 * kYuan));
     // 2025: outside the window.
     Accept(Pledge(DateFromCivil(2025, 1, 1), "registry-bank-ccb", "P8", "firm-a",
-                  {"patent:2014100000003"}, 7'000'000 * kYuan));
+                  {"patent:2014100000035"}, 7'000'000 * kYuan));
   }
 
   StatsResult Query(std::string region = "", StatsGroupBy g = StatsGroupBy::kNone,
