@@ -40,6 +40,12 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_OUTSIDE_PERIOD", {422, "outside-period", "Outside the policy period"}},
       {"E_LIMIT_EXCEEDED", {422, "limit-exceeded", "Policy limit exceeded"}},
       {"E_WRONG_ASSET_KIND", {422, "wrong-asset-kind", "Event does not apply to this asset"}},
+      {"E_ZERO_AMOUNT", {422, "zero-amount", "Amount must be more than zero"}},
+      {"E_VALUATION_DATES", {422, "valuation-dates", "Inconsistent valuation dates"}},
+      {"E_VALUATION_NOT_OF_COLLATERAL",
+       {422, "valuation-not-of-collateral", "Valuation does not value the collateral"}},
+      {"E_BACKDATED", {422, "backdated", "Effective date before the correction window"}},
+      {"E_TERM_ENDED", {422, "term-ended", "Debt term already ended"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);
