@@ -2,6 +2,7 @@
 // exactly one refusal leaf and no state change, and its legitimate neighbour passes.
 // Real RocksDB, real Ed25519 signatures.
 #include "crypto/bytes.h"
+#include "ledger/registry/pledge_state.h"
 #include "ledger/registry/registry.h"
 #include "tests/testing/registry_fixture.h"
 
@@ -180,9 +181,16 @@ TEST_F(RulesPledgesTest, L2_BackdatedCancellationIsRefusedOneInTheWindowIsNot) {
                    "E_BACKDATED");
   EXPECT_FALSE(f_.registry().GetPolicy("POL-1")->cancelled_from);
   EXPECT_TRUE(f_.registry().Coverage(kPatent, s)->covered);
-  ExpectAccepted(f_.Submit(
-      f_.Make("picc-zhejiang", PolicyCancel{"POL-1", AddDays(s, -kCorrectionWindowDays), "late"})));
+  SubmitOutcome cancel = f_.Submit(
+      f_.Make("picc-zhejiang", PolicyCancel{"POL-1", AddDays(s, -kCorrectionWindowDays), "late"}));
+  ExpectAccepted(cancel);
   EXPECT_FALSE(f_.registry().Coverage(kPatent, s)->covered);
+  // Coverage as of the entry before the cancellation still shows the cover, and says so.
+  auto before = f_.registry().Coverage(kPatent, s, cancel.index - 1);
+  ASSERT_OK(before);
+  EXPECT_TRUE(before->covered);
+  EXPECT_EQ(before->as_of_index, cancel.index - 1);
+  EXPECT_EQ(f_.registry().Coverage(kPatent, s)->as_of_index, cancel.index);
 }
 
 // L-2 for asset status events: a termination back-dated past the window is refused.
@@ -209,6 +217,30 @@ TEST_F(RulesPledgesTest, PledgeWhoseDebtTermEndedIsRefusedOneEndingTodayIsNot) {
   PledgeRegister today = Body("PL-1", s);
   today.debt_term.start = AddDays(s, -30);
   ExpectAccepted(Pledge(today));
+}
+
+// §8.3: "a pledge whose debt ended ... shows 'registered' for ever". A patent pledge past
+// its debt term is overdue and never expires; a trademark pledge lapses (expired) once the
+// grace after its term has passed; a released pledge is released whatever the date.
+TEST_F(RulesPledgesTest, DerivedStateIsOverdueForPatentsAndExpiredForMarks) {
+  const Date s = f_.today();
+  f_.AddTrademark("12345678", {"lanyu-materials"}, DateFromCivil(2040, 1, 1), "G1");
+  ExpectAccepted(Pledge(Body("PL-P", AddDays(s, 10))));
+  ExpectAccepted(
+      Pledge(f_.PledgeBody("PL-T", {"lanyu-materials"}, {"trademark:12345678"}, AddDays(s, 10))));
+  auto patent = f_.registry().GetPledge("PL-P");
+  auto mark = f_.registry().GetPledge("PL-T");
+  ASSERT_OK(patent);
+  ASSERT_OK(mark);
+  EXPECT_EQ(DerivedPledgeState(*patent, AddDays(s, 10)), "registered");
+  EXPECT_EQ(DerivedPledgeState(*patent, AddDays(s, 11)), "overdue");
+  EXPECT_EQ(DerivedPledgeState(*patent, AddYears(s, 30)), "overdue");
+  EXPECT_EQ(DerivedPledgeState(*mark, AddDays(s, 11)), "overdue");
+  EXPECT_EQ(DerivedPledgeState(*mark, AddDays(s, 10 + kPledgeLapseGraceDays)), "overdue");
+  EXPECT_EQ(DerivedPledgeState(*mark, AddDays(s, 11 + kPledgeLapseGraceDays)), "expired");
+  ExpectAccepted(
+      f_.Submit(f_.Make("ccb-quzhou", PledgeRelease{"PL-P", ReleaseReason::kRepaid, {}})));
+  EXPECT_EQ(DerivedPledgeState(*f_.registry().GetPledge("PL-P"), AddYears(s, 30)), "released");
 }
 
 }  // namespace
