@@ -45,6 +45,12 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_DUPLICATE_ASSET", {409, "duplicate-asset", "Asset already registered"}},
       {"E_PUBLICITY_TOO_SHORT", {422, "publicity-too-short", "Publicity period too short"}},
       {"E_INSURED_NOT_HOLDER", {422, "insured-not-holder", "Insured does not hold the asset"}},
+      {"E_ZERO_AMOUNT", {422, "zero-amount", "Amount must be more than zero"}},
+      {"E_VALUATION_DATES", {422, "valuation-dates", "Inconsistent valuation dates"}},
+      {"E_VALUATION_NOT_OF_COLLATERAL",
+       {422, "valuation-not-of-collateral", "Valuation does not value the collateral"}},
+      {"E_BACKDATED", {422, "backdated", "Effective date before the correction window"}},
+      {"E_TERM_ENDED", {422, "term-ended", "Debt term already ended"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);

@@ -12,6 +12,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/log/search_certificate.h"
 #include "ledger/log/tile.h"
+#include "ledger/registry/pledge_state.h"
 
 namespace ipledger::api {
 
@@ -313,6 +314,13 @@ Response GetPledgeStatus(Call& c) {
   auto v = c.registry.PledgeStatus(c.params[0], as_of);
   if (!v.ok()) return StatusProblem(v.status());
   const Date today = Today(c);
+  // Derived states are as of the as-of entry's date, so an answer for an index never
+  // changes with the wall clock.
+  auto as_of_leaf = c.registry.ledger().GetLeaf(v->as_of_index);
+  if (!as_of_leaf.ok()) return StatusProblem(as_of_leaf.status());
+  auto as_of_entry = DecodeLeaf(*as_of_leaf);
+  if (!as_of_entry.ok()) return StatusProblem(as_of_entry.status());
+  const Date as_of_date = DateOfInstant(as_of_entry->time_ms);
   json pledges = json::array();
   SearchCertificate cert;
   cert.origin = c.registry.ledger().origin();
@@ -323,6 +331,7 @@ Response GetPledgeStatus(Call& c) {
   cert.pledged = v->pledged;
   for (const PledgeRecord& p : v->pledges) {
     json pj = PledgeJson(c.registry, c.caller, p, today);
+    pj["derived_state"] = DerivedPledgeState(p, as_of_date);
     pj["evidence"] = p.history;
     pledges.push_back(pj);
     cert.pledges.push_back(
@@ -355,7 +364,27 @@ Response GetCoverage(Call& c) {
     date = *d;
   }
   const Head head = c.registry.ledger().head();
-  auto v = c.registry.Coverage(c.params[0], date);
+  // The state the answer reads: as of index=I, or of the last entry of day at=DATE (like
+  // pledge-status), else the head; the answer names it in as_of.index.
+  std::uint64_t as_of = head.checkpoint.size - 1;
+  if (c.query.contains("at") && c.query.contains("index")) {
+    return Problem(400, "bad-request", "Bad request", "give at=DATE or index=I, not both");
+  }
+  if (c.query.contains("at")) {
+    auto d = ParseDate(c.query["at"]);
+    if (!d) return Problem(400, "bad-request", "Bad request", "at must be a date YYYY-MM-DD");
+    auto i = c.registry.IndexAtDate(*d);
+    if (!i.ok()) return StatusProblem(i.status());
+    as_of = std::min(*i, as_of);
+  } else if (c.query.contains("index")) {
+    auto i = ParseDecimalU64(c.query["index"]);
+    if (!i || *i >= head.checkpoint.size) {
+      return Problem(400, "bad-request", "Bad request",
+                     "index must be an entry index below " + std::to_string(head.checkpoint.size));
+    }
+    as_of = *i;
+  }
+  auto v = c.registry.Coverage(c.params[0], date, as_of);
   if (!v.ok()) return StatusProblem(v.status());
   json policies = json::array();
   for (const auto& p : v->policies) {
@@ -374,12 +403,11 @@ Response GetCoverage(Call& c) {
          {"loss_payees", t.loss_payees},
          {"issued_index", p.record.issued_index}});
   }
-  return Json(
-      {{"asset", v->asset_id},
-       {"date", FormatDate(date)},
-       {"covered", v->covered},
-       {"policies", policies},
-       {"as_of", {{"index", head.checkpoint.size - 1}, {"checkpoint", head.signed_checkpoint}}}});
+  return Json({{"asset", v->asset_id},
+               {"date", FormatDate(date)},
+               {"covered", v->covered},
+               {"policies", policies},
+               {"as_of", {{"index", v->as_of_index}, {"checkpoint", head.signed_checkpoint}}}});
 }
 
 Response GetPledge(Call& c) {

@@ -8,6 +8,7 @@
 #include "ledger/base/civil_time.h"
 #include "ledger/log/merkle.h"
 #include "ledger/log/tlog_proof.h"
+#include "ledger/registry/pledge_state.h"
 
 namespace ipledger::api {
 
@@ -80,6 +81,7 @@ json PledgeJson(Registry& registry, const Caller& c, const PledgeRecord& p, Date
   j["released_collateral"] = p.released_collateral;
   j["debt_term"] = RangeJson(p.terms.debt_term);
   j["version"] = p.version;
+  j["derived_state"] = DerivedPledgeState(p, today);  // §8.3: overdue / expired
   j["history"] = p.history;
   j["valuation_ids"] = p.terms.valuation_ids;
   if (p.terms.case_id) j["case_id"] = *p.terms.case_id;

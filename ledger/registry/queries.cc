@@ -136,12 +136,17 @@ StatusOr<PledgeStatusView> Registry::PledgeStatus(std::string_view asset_id,
   return v;
 }
 
-StatusOr<CoverageView> Registry::Coverage(std::string_view asset_id, Date date) const {
-  auto asset = GetAsset(asset_id);
+StatusOr<CoverageView> Registry::Coverage(std::string_view asset_id, Date date,
+                                          std::optional<std::uint64_t> as_of) const {
+  const std::uint64_t size = ledger_->size();
+  if (size == 0) return Status::NotFound("the log is empty");
+  const std::uint64_t at = std::min(as_of.value_or(size - 1), size - 1);
+  auto asset = GetAsset(asset_id, at);
   if (!asset.ok()) return asset.status();
   CoverageView v;
   v.asset_id = std::string(asset_id);
   v.date = date;
+  v.as_of_index = at;
   std::vector<std::string> policy_ids;
   const std::string prefix = PairKey(kAssetPolicyPrefix, asset_id, "");
   const std::string end = PrefixEnd(prefix);
@@ -152,7 +157,8 @@ StatusOr<CoverageView> Registry::Coverage(std::string_view asset_id, Date date) 
                                    });
   if (!s.ok()) return s;
   for (const std::string& id : policy_ids) {
-    auto p = GetPolicy(id);
+    auto p = GetPolicy(id, at);
+    if (p.status().code() == ErrorCode::kNotFound) continue;  // issued after `at`
     if (!p.ok()) return p.status();
     const PolicyIssue& t = p->terms;
     const bool in_period = t.period.start <= date && date <= t.period.end;

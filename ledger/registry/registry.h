@@ -84,6 +84,7 @@ struct PledgeStatusView {
 struct CoverageView {
   std::string asset_id;
   Date date;
+  std::uint64_t as_of_index = 0;  // the last entry the answer accounts for
   bool covered = false;
   struct Policy {
     PolicyRecord record;
@@ -147,8 +148,10 @@ class Registry {
   // Whether `asset_id` is pledged as of index `as_of` (default: latest).
   StatusOr<PledgeStatusView> PledgeStatus(std::string_view asset_id,
                                           std::optional<std::uint64_t> as_of = {}) const;
-  // Policies covering `asset_id` on `date`, by the latest state.
-  StatusOr<CoverageView> Coverage(std::string_view asset_id, Date date) const;
+  // Policies covering `asset_id` on `date`, by the state as of index `as_of` (default:
+  // latest): a policy issued, cancelled or claimed against after `as_of` is not seen.
+  StatusOr<CoverageView> Coverage(std::string_view asset_id, Date date,
+                                  std::optional<std::uint64_t> as_of = {}) const;
   // Secured amount / sum of the latest non-withdrawn valuations of the collateral valid
   // on `date`, in basis points (half-up). nullopt if a collateral item has no such
   // valuation in the secured amount's currency.

@@ -251,6 +251,8 @@ void Handle(Ctx& c, const AssetStatus& b) {
   if (!RequireRole(c, {Role::kRegistry})) return;
   auto a = NeedAsset(c, b.asset_id);
   if (!a) return;
+  CheckNotBackdated(c, b.effective_date, "the event");
+  if (c.refused()) return;
   const bool patent = a->kind == AssetKind::kPatent;
   const bool trademark = a->kind == AssetKind::kTrademark;
   auto wrong_kind = [&] {
@@ -425,6 +427,7 @@ void Handle(Ctx& c, const DataReject& b) {
 void Handle(Ctx& c, const ValuationAttest& b) {
   c.subjects.insert(b.valuation_id);
   if (!RequireRole(c, {Role::kAppraiser})) return;
+  CheckValuationDates(c, b);
   if (c.txn->Load<ValuationRecord>(kValuationTag, b.valuation_id)) {
     c.Refuse("E_DUPLICATE_ID", "valuation " + b.valuation_id + " already exists");
   }
@@ -518,11 +521,16 @@ void Handle(Ctx& c, const PledgeRegister& b) {
     auto v = c.txn->Load<ValuationRecord>(kValuationTag, vid);
     if (!v) {
       c.Refuse("E_UNKNOWN_REFERENCE", "valuation " + vid + " does not exist");
-    } else if (v->withdrawn || *v->attest.valid_until < c.today) {
+      continue;
+    }
+    CheckValuationOfCollateral(c, *v, b.collateral);
+    if (v->withdrawn || *v->attest.valid_until < c.today) {
       c.Warn("W_VALUATION_STALE");
     }
   }
   if (b.forfeiture_clause) c.Warn("W_FORFEITURE_CLAUSE");
+  CheckPositiveAmount(c, b.secured.amount, "the secured amount");
+  CheckDebtTermNotEnded(c, b.debt_term);
   if (c.refused()) return;
 
   PledgeRecord r;
@@ -618,6 +626,7 @@ void Handle(Ctx& c, const PledgeAmend& b) {
       c.Refuse("E_UNKNOWN_REFERENCE", id + " is not collateral of " + b.pledge_id);
     }
   }
+  if (b.secured) CheckPositiveAmount(c, b.secured->amount, "the secured amount");
   if (remaining.empty()) {
     c.Refuse("E_NOT_ACTIVE", "an amendment cannot release all collateral; release the pledge");
   }
@@ -740,6 +749,8 @@ void Handle(Ctx& c, const PolicyCancel& b) {
     return;
   }
   for (const std::string& a : p->terms.covered_assets) c.Asset(a);
+  CheckNotBackdated(c, b.effective_date, "the cancellation");
+  if (c.refused()) return;
   p->cancelled_from = b.effective_date;
   Touch(p->history, c.index);
   c.txn->Save(kPolicyTag, b.policy_id, c.index, *p);
@@ -764,6 +775,8 @@ void Handle(Ctx& c, const PolicyClaim& b) {
     c.Refuse("E_OUTSIDE_PERIOD", "incident on " + FormatDate(b.incident_date) +
                                      " is outside the cover of " + b.policy_id);
   }
+  CheckIncidentNotFuture(c, b.incident_date);
+  CheckPositiveAmount(c, b.paid, "the claim payment");
   if (b.paid.currency != t.aggregate_limit.currency) {
     c.Refuse("E_POLICY_TERMS", "claim currency differs from the policy's");
   } else if (b.paid.amount > t.limit_per_claim.amount ||

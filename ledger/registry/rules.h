@@ -78,6 +78,38 @@ struct Ctx {
 // statement to c.txn. Storage read failures land in c.txn->error().
 void ApplyRules(Ctx& c);
 
+// --- Pledge and policy checks added for issue #19 (rules_pledges.cc) -----------------
+// Each refuses through `c` with the code named; none reads the clock, only c.today (the
+// date of the entry being sequenced), so replay reaches the same answer.
+
+// How far before the entry's own date an effective date may lie (a correction window
+// for late filings): policy.cancel and asset.status effective dates earlier than
+// today - kCorrectionWindowDays are refused with E_BACKDATED.
+inline constexpr int kCorrectionWindowDays = 30;
+
+// P-6 / I-3: a secured amount or a claim payment of zero is not a claim (E_ZERO_AMOUNT).
+// A claim's `paid` is the amount after the deductible, so any positive payment is in
+// keeping with the deductible.
+void CheckPositiveAmount(Ctx& c, const Money& m, std::string_view what);
+
+// I-3: an incident after the claim entry's date has not happened (E_OUTSIDE_PERIOD).
+void CheckIncidentNotFuture(Ctx& c, Date incident);
+
+// V-2: base_date <= the entry's date and valid_until (when given) >= base_date
+// (E_VALUATION_DATES).
+void CheckValuationDates(Ctx& c, const ValuationAttest& b);
+
+// V-3: a valuation cited by a pledge values at least one of its collateral assets
+// (E_VALUATION_NOT_OF_COLLATERAL).
+void CheckValuationOfCollateral(Ctx& c, const ValuationRecord& v,
+                                const std::vector<std::string>& collateral);
+
+// L-2: an effective date no earlier than today - kCorrectionWindowDays (E_BACKDATED).
+void CheckNotBackdated(Ctx& c, Date effective, std::string_view what);
+
+// §8.3: a pledge whose debt term already ended cannot be registered (E_TERM_ENDED).
+void CheckDebtTermNotEnded(Ctx& c, const DateRange& debt_term);
+
 }  // namespace ipledger
 
 // --- Asset identity and data-asset checks (rules_assets.cc) ---------------------------

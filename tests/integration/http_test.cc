@@ -326,6 +326,9 @@ TEST_F(HttpTest, VisibilityAnonymousSeesNoAmountsPartiesSeeTheirs) {
   EXPECT_FALSE(Body(Get("/v1/pledges/PL-1", "hengtai-valve")).contains("secured"));
   EXPECT_EQ(Body(Get("/v1/pledges/PL-1", "lanyu-materials"))["secured"]["amount"]["amount_fen"],
             100'000'000);
+  // The derived state (overdue / expired once the debt term has passed) is in both answers.
+  EXPECT_EQ(Body(Get("/v1/pledges/PL-1", "lanyu-materials"))["derived_state"], "registered");
+  EXPECT_EQ(Body(Get(ps, "ccb-quzhou"))["pledges"][0]["derived_state"], "registered");
 }
 
 TEST_F(HttpTest, PledgeStatusCarriesEvidenceAndASignedCertificate) {

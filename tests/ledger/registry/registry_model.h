@@ -225,6 +225,8 @@ class Model {
       if (!Signed(x)) return Forbid(p);  // L-3: every pledgor signs
     }
     if (pledges_.contains(b.pledge_id)) p.codes.insert("E_DUPLICATE_ID");
+    if (b.secured.amount.amount <= 0) p.codes.insert("E_ZERO_AMOUNT");  // P-6
+    if (b.debt_term.end < today_) p.codes.insert("E_TERM_ENDED");       // §8.3
     const std::set<std::string> pledgors(b.pledgors.begin(), b.pledgors.end());
     const std::set<std::string> collateral(b.collateral.begin(), b.collateral.end());
     for (const std::string& id : b.collateral) {
@@ -418,6 +420,10 @@ class Model {
       p.codes.insert("E_NOT_ACTIVE");
       return;
     }
+    if (b.effective_date < AddDays(today_, -30)) {  // L-2: the correction window
+      p.codes.insert("E_BACKDATED");
+      return;
+    }
     pol->cancelled_from = b.effective_date;
   }
 
@@ -430,12 +436,14 @@ class Model {
     }
     // I-3: the incident falls in the cover: the period, ended the day before a cancellation.
     const bool cancelled_before = pol->cancelled_from && b.incident_date >= *pol->cancelled_from;
-    if (b.incident_date < pol->start || b.incident_date > pol->end || cancelled_before) {
+    if (b.incident_date < pol->start || b.incident_date > pol->end || cancelled_before ||
+        b.incident_date > today_) {
       p.codes.insert("E_OUTSIDE_PERIOD");
     }
     if (b.paid.amount > pol->per_claim || pol->paid + b.paid.amount > pol->aggregate) {
       p.codes.insert("E_LIMIT_EXCEEDED");
     }
+    if (b.paid.amount <= 0) p.codes.insert("E_ZERO_AMOUNT");  // paid is after the deductible
     if (!p.codes.empty()) return;
     pol->paid += b.paid.amount;
     claims_.insert(b.claim_no);

@@ -679,21 +679,22 @@ TEST_F(RegistryTest, PolicyTermsMustBeConsistent) {
 }
 
 TEST_F(RegistryTest, ClaimsStayInsideThePeriodAndTheLimits) {
+  // Incidents lie in the past: a claim for a future incident is refused (I-3).
   const Date s = f_.today();
-  ExpectAccepted(f_.Submit(
-      f_.Make("picc-zhejiang", Policy("POL-1", "patent:2014103620773", s, AddYears(s, 1)))));
+  ExpectAccepted(f_.Submit(f_.Make(
+      "picc-zhejiang", Policy("POL-1", "patent:2014103620773", AddDays(s, -60), AddYears(s, 1)))));
   auto claim = [&](const std::string& no, Date incident, std::int64_t paid) {
     return f_.Submit(
         f_.Make("picc-zhejiang",
                 PolicyClaim{no, "POL-1", "patent:2014103620773", incident, {paid, "CNY"}}));
   };
-  ExpectRefused(claim("CL-0", AddDays(s, -1), 1000), "E_OUTSIDE_PERIOD");
-  ExpectRefused(claim("CL-1", AddDays(s, 10), 50'000'001), "E_LIMIT_EXCEEDED");
-  ExpectAccepted(claim("CL-2", AddDays(s, 10), 50'000'000));
-  ExpectAccepted(claim("CL-3", AddDays(s, 20), 40'000'000));
-  ExpectRefused(claim("CL-4", AddDays(s, 30), 10'000'001), "E_LIMIT_EXCEEDED");
-  ExpectRefused(claim("CL-3", AddDays(s, 30), 1), "E_DUPLICATE_ID");
-  ExpectAccepted(claim("CL-5", AddDays(s, 30), 10'000'000));
+  ExpectRefused(claim("CL-0", AddDays(s, -61), 1000), "E_OUTSIDE_PERIOD");
+  ExpectRefused(claim("CL-1", AddDays(s, -50), 50'000'001), "E_LIMIT_EXCEEDED");
+  ExpectAccepted(claim("CL-2", AddDays(s, -50), 50'000'000));
+  ExpectAccepted(claim("CL-3", AddDays(s, -40), 40'000'000));
+  ExpectRefused(claim("CL-4", AddDays(s, -30), 10'000'001), "E_LIMIT_EXCEEDED");
+  ExpectRefused(claim("CL-3", AddDays(s, -30), 1), "E_DUPLICATE_ID");
+  ExpectAccepted(claim("CL-5", AddDays(s, -30), 10'000'000));
   auto cov = f_.registry().Coverage("patent:2014103620773", AddDays(s, 40));
   ASSERT_OK(cov);
   ASSERT_EQ(cov->policies.size(), 1u);

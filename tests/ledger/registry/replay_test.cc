@@ -52,6 +52,21 @@ void BuildHistory(RegistryFixture& f) {
                                 "CL-1", "POL-1", "data:greenhouse", f.today(), {2'000'000, "CNY"}}))
                 .kind,
             OutcomeKind::kAccepted);
+  // Issue #19's refusals replay to the same refusal leaves.
+  EXPECT_EQ(
+      f.Submit(f.Make("picc-zhejiang",
+                      PolicyClaim{
+                          "CL-2", "POL-1", "data:greenhouse", AddDays(f.today(), 200), {1, "CNY"}}))
+          .kind,
+      OutcomeKind::kRefused);
+  EXPECT_EQ(f.Submit(f.Make("picc-zhejiang",
+                            PolicyClaim{"CL-3", "POL-1", "data:greenhouse", f.today(), {0, "CNY"}}))
+                .kind,
+            OutcomeKind::kRefused);
+  EXPECT_EQ(f.Submit(f.Make("picc-zhejiang",
+                            PolicyCancel{"POL-1", DateFromCivil(2020, 1, 1), "backdated"}))
+                .kind,
+            OutcomeKind::kRefused);
   EXPECT_EQ(f.Submit(f.Make("ccb-quzhou", PledgeRelease{"PL-1", ReleaseReason::kRepaid, {}})).kind,
             OutcomeKind::kAccepted);
 }
