@@ -40,6 +40,8 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_OUTSIDE_PERIOD", {422, "outside-period", "Outside the policy period"}},
       {"E_LIMIT_EXCEEDED", {422, "limit-exceeded", "Policy limit exceeded"}},
       {"E_WRONG_ASSET_KIND", {422, "wrong-asset-kind", "Event does not apply to this asset"}},
+      {"E_RECOVERY_PENDING", {409, "recovery-pending", "Key recovery pending"}},
+      {"E_RECOVERY_CANCELLED", {409, "recovery-cancelled", "Key recovery cancelled"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "api/codec/json_codec.h"
 #include "api/codec/submission_codec.h"
 #include "ledger/base/encoding.h"
 #include "tests/testing/registry_fixture.h"
@@ -65,6 +66,54 @@ TEST(ReplayTest, RebuiltStateEqualsStoredState) {
   ASSERT_OK(report);
   EXPECT_EQ(report->entries, size);
   EXPECT_GT(report->batches, 1u);
+}
+
+// Keys belong to their participant: a forbidden key change (never logged), a bank's own
+// key, a recovery refused before its publicity end, a cancelled one, a completed one,
+// and a re-serialized envelope answered with the original receipt all replay.
+TEST(ReplayTest, ReplaysKeyChangesRecoveriesAndReSerializedEnvelopes) {
+  RegistryFixture f(DateFromCivil(2026, 6, 1), nullptr, 3);
+  BuildHistory(f);
+  f.AddParticipant("cnipa-zj-regulator", Role::kRegulator);
+  ParticipantKeys add;
+  add.id = "ccb-quzhou";
+  add.add = {{"ops", testing::TestKey(60).public_key()}};
+  EXPECT_EQ(f.Submit(f.Make("registry", add)).kind, OutcomeKind::kRejected);
+  add.add = {{"k2", testing::TestKey(61).public_key()}};
+  EXPECT_EQ(f.Submit(f.Make("ccb-quzhou", add)).kind, OutcomeKind::kAccepted);
+  ParticipantRecover r;
+  r.id = "lanyu-materials";
+  r.keys = {{"r1", testing::TestKey(90).public_key()}};
+  r.reason = "lost";
+  const SubmitOutcome first = f.Submit(f.Make("registry", r), {"registry", "cnipa-zj-regulator"});
+  EXPECT_EQ(first.kind, OutcomeKind::kAccepted);
+  EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, first.index})).kind,
+            OutcomeKind::kRefused);
+  EXPECT_EQ(f.Submit(f.Make("lanyu-materials", ParticipantRecoverCancel{r.id, first.index})).kind,
+            OutcomeKind::kAccepted);
+  const SubmitOutcome second = f.Submit(f.Make("registry", r), {"registry", "cnipa-zj-regulator"});
+  EXPECT_EQ(second.kind, OutcomeKind::kAccepted);
+  f.SetToday(AddDays(f.today(), 3));
+  EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, first.index})).kind,
+            OutcomeKind::kRefused);
+  EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, second.index})).kind,
+            OutcomeKind::kAccepted);
+  // A statement signed twice by the bank (k1 and k2), sent re-serialized first.
+  const SigningKey k2 = testing::TestKey(61);
+  Submission original =
+      f.SignWithKeys(f.Make("ccb-quzhou", PledgeEnforce{"PL-X", f.today()}),
+                     {{"ccb-quzhou/k1", &f.KeyOf("ccb-quzhou")}, {"ccb-quzhou/k2", &k2}});
+  Submission copy = original;
+  std::reverse(copy.envelope.signatures.begin(), copy.envelope.signatures.end());
+  copy.envelope_bytes = api::EncodeEnvelopeJson(copy.envelope) + "\n";
+  const SubmitOutcome refused = f.SubmitSigned(copy);
+  EXPECT_EQ(refused.kind, OutcomeKind::kRefused);
+  EXPECT_EQ(f.SubmitSigned(original).index, refused.index);
+
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->entries, f.registry().ledger().size());
 }
 
 // Replay prepares runs of 2,048 entries on all cores ahead of the sequencer: batches
