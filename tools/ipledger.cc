@@ -2,6 +2,7 @@
 //
 //   ipledger keygen --out FILE
 //   ipledger init --data-dir D --origin ORIGIN [--registry-id ID] [--clock-file FILE]
+//                 [--recovery-publicity-days N]
 //   ipledger verify --data-dir D [--replay]
 //   ipledger checkpoint --data-dir D
 //   ipledger backup --data-dir D --out B
@@ -26,6 +27,7 @@
 #include "api/codec/submission_codec.h"
 #include "crypto/dsse.h"
 #include "crypto/init.h"
+#include "ledger/base/encoding.h"
 #include "ledger/log/entry.h"
 #include "ledger/log/ledger.h"
 #include "ledger/registry/registry.h"
@@ -42,6 +44,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  ipledger keygen --out FILE\n"
     "  ipledger init --data-dir D --origin ORIGIN [--registry-id ID] [--clock-file FILE]\n"
+    "                [--recovery-publicity-days N]   (key recovery publicity, 1-365, default 7)\n"
     "  ipledger verify --data-dir D [--replay]\n"
     "  ipledger checkpoint --data-dir D\n"
     "  ipledger backup --data-dir D --out B\n"
@@ -125,6 +128,14 @@ int Init(const Flags& f) {
   const std::string origin = origin_it->second;
   const std::string registry_id =
       f.values.contains("registry-id") ? f.values.at("registry-id") : "registry";
+  std::optional<std::uint32_t> publicity_days;
+  if (f.values.contains("recovery-publicity-days")) {
+    auto days = ParseDecimalU64(f.values.at("recovery-publicity-days"));
+    if (!days || *days < 1 || *days > 365) {
+      return Usage("--recovery-publicity-days must be a number of days from 1 to 365");
+    }
+    publicity_days = static_cast<std::uint32_t>(*days);
+  }
   if (!IsValidNoteKeyName(origin)) {
     return Fail(Status::InvalidArgument("origin '" + origin +
                                         "' must be non-empty with no spaces and no '+'"));
@@ -160,6 +171,7 @@ int Init(const Flags& f) {
   body.name = "Registry office";
   body.role = Role::kRegistry;
   body.keys = {{"k1", registry_key.public_key()}};
+  body.recovery_publicity_days = publicity_days;  // recorded in the log, so replay derives it
   Statement statement;
   statement.type = "participant.register";
   statement.submitter = registry_id;
@@ -354,7 +366,9 @@ int Main(int argc, char** argv) {
     return f.error.empty() ? Keygen(f) : Usage(f.error);
   }
   if (cmd == "init") {
-    Flags f = ParseFlags(argc, argv, {{"data-dir", "origin", "registry-id", "clock-file"}, {}});
+    Flags f = ParseFlags(
+        argc, argv,
+        {{"data-dir", "origin", "registry-id", "clock-file", "recovery-publicity-days"}, {}});
     return f.error.empty() ? Init(f) : Usage(f.error);
   }
   if (cmd == "verify") {

@@ -250,6 +250,15 @@ Status ReadScore(const json& v, const std::string& path, std::uint32_t* out) {
   return Status::Ok();
 }
 
+// A key recovery's publicity period: 1 to 365 days.
+Status ReadRecoveryPublicityDays(const json& v, const std::string& path, std::uint32_t* out) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > 365) {
+    return Error(path, "must be an integer from 1 to 365");
+  }
+  *out = static_cast<std::uint32_t>(v.get<std::uint64_t>());
+  return Status::Ok();
+}
+
 Status ReadVersion(const json& v, const std::string& path, int* out) {
   if (!v.is_number_unsigned() || v.get<std::uint64_t>() != 1) return Error(path, "must be 1");
   *out = 1;
@@ -482,13 +491,41 @@ Status ReadOtherCollateral(const json& v, const std::string& path, OtherCollater
 // Bodies, one reader per statement type (api.md §3)
 
 Status ReadBody(const json& v, const std::string& path, ParticipantRegister* out) {
-  Fields f(v, path, {"id", "name", "role", "uscc", "region_code", "keys"});
+  Fields f(v, path,
+           {"id", "name", "role", "uscc", "region_code", "keys", "recovery_publicity_days"});
   f.Required("id", ReadParticipantId, &out->id);
   f.Required("name", ReadText, &out->name);
   f.Required("role", ReadEnum<Role, ParseRole>, &out->role);
   f.Optional("uscc", ReadUscc, &out->uscc);
   f.Optional("region_code", ReadRegionCode, &out->region_code);
   f.Required("keys", ReadNonEmptyKeys, &out->keys);
+  f.Optional("recovery_publicity_days", ReadRecoveryPublicityDays, &out->recovery_publicity_days);
+  if (!f.ok()) return f.status();
+  if (out->recovery_publicity_days && out->role != Role::kRegistry) {
+    return Error(f.PathOf("recovery_publicity_days"), "only the registry's genesis entry sets it");
+  }
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, ParticipantRecover* out) {
+  Fields f(v, path, {"id", "keys", "reason"});
+  f.Required("id", ReadParticipantId, &out->id);
+  f.Required("keys", ReadNonEmptyKeys, &out->keys);
+  f.Required("reason", ReadText, &out->reason);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, ParticipantRecoverCancel* out) {
+  Fields f(v, path, {"id", "recovery_index"});
+  f.Required("id", ReadParticipantId, &out->id);
+  f.Required("recovery_index", ReadUint64, &out->recovery_index);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, ParticipantRecoverComplete* out) {
+  Fields f(v, path, {"id", "recovery_index"});
+  f.Required("id", ReadParticipantId, &out->id);
+  f.Required("recovery_index", ReadUint64, &out->recovery_index);
   return f.status();
 }
 

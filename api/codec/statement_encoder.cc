@@ -43,7 +43,20 @@ json BodyJson(const ParticipantRegister& b) {
       {"id", b.id}, {"name", b.name}, {"role", Str(RoleName(b.role))}, {"keys", KeysJson(b.keys)}};
   if (b.uscc) j["uscc"] = *b.uscc;
   if (b.region_code) j["region_code"] = *b.region_code;
+  if (b.recovery_publicity_days) j["recovery_publicity_days"] = *b.recovery_publicity_days;
   return j;
+}
+
+json BodyJson(const ParticipantRecover& b) {
+  return {{"id", b.id}, {"keys", KeysJson(b.keys)}, {"reason", b.reason}};
+}
+
+json BodyJson(const ParticipantRecoverCancel& b) {
+  return {{"id", b.id}, {"recovery_index", b.recovery_index}};
+}
+
+json BodyJson(const ParticipantRecoverComplete& b) {
+  return {{"id", b.id}, {"recovery_index", b.recovery_index}};
 }
 
 json BodyJson(const ParticipantKeys& b) {

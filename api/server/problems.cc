@@ -51,6 +51,8 @@ CodeInfo InfoFor(const std::string& code) {
        {422, "valuation-not-of-collateral", "Valuation does not value the collateral"}},
       {"E_BACKDATED", {422, "backdated", "Effective date before the correction window"}},
       {"E_TERM_ENDED", {422, "term-ended", "Debt term already ended"}},
+      {"E_RECOVERY_PENDING", {409, "recovery-pending", "Key recovery pending"}},
+      {"E_RECOVERY_CANCELLED", {409, "recovery-cancelled", "Key recovery cancelled"}},
       {"E_INTERNAL", {500, "internal", "Internal error"}},
   };
   auto it = kInfo.find(code);

@@ -5,9 +5,12 @@
 //
 // Column `state` (versioned: one key per change, so any past version can be read):
 //   "<tag>/<id>\0<index u64 BE>" -> record (ledger/registry/record.h), tags
-//   P participant, A asset, L pledge, V valuation, Y policy, C case, K claim.
+//   P participant, A asset, L pledge, V valuation, Y policy, C case, K claim,
+//   R key recovery (latest recovery of a participant, keyed by the participant id).
 // Column `index`:
-//   "I/<submitter>\0<idempotency key>"  -> index u64 BE || envelope SHA-256
+//   "I/<submitter>\0<idempotency key>"  -> index u64 BE || payload SHA-256 (the DSSE
+//                                          payload; stores written before 2026-12 hold
+//                                          the envelope's SHA-256 instead)
 //   "O/<index u64 BE>"                  -> outcome record
 //   "H/<asset>\0<index u64 BE>"         -> "" (asset history)
 //   "W/<participant>\0<index u64 BE>"   -> "" (participant history)
@@ -16,6 +19,8 @@
 //   "G/<similarity group>\0<asset>"     -> "" (trademarks by similarity group)
 //   "AV/<asset>\0<valuation>"           -> "" (valuations of an asset)
 //   "AY/<asset>\0<policy>"              -> "" (policies covering an asset)
+//   "RP/"                               -> key recovery publicity days, u64 BE (set by
+//                                          the genesis entry; absent: 7 days)
 //   "F/<index u64 BE>"                  -> statistics fact of an accepted pledge
 //                                          registration (ledger/registry/stats.h)
 //
@@ -44,6 +49,7 @@ inline constexpr char kValuationTag = 'V';
 inline constexpr char kPolicyTag = 'Y';
 inline constexpr char kCaseTag = 'C';
 inline constexpr char kClaimTag = 'K';
+inline constexpr char kRecoveryTag = 'R';
 
 // Separates a tag or index prefix from what follows ("P/...").
 inline constexpr char kTagSeparator = '/';
@@ -65,8 +71,10 @@ inline constexpr std::string_view kSimilarityGroupPrefix = "G/";
 inline constexpr std::string_view kAssetValuationPrefix = "AV/";
 inline constexpr std::string_view kAssetPolicyPrefix = "AY/";
 inline constexpr std::string_view kFactPrefix = "F/";
+inline constexpr std::string_view kRecoveryPublicityKey = "RP/";
 
-// The value of an idempotency key: index u64 BE || envelope SHA-256.
+// The value of an idempotency key: index u64 BE || SHA-256 of the signed payload
+// (legacy: of the envelope bytes).
 inline constexpr std::size_t kIdempotencyValueSize = kU64Size + 32;
 
 // The first key after every key that starts with `prefix` (non-empty), as a scan's

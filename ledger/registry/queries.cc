@@ -7,6 +7,7 @@
 
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
+#include "ledger/log/entry.h"
 #include "ledger/registry/keys.h"
 #include "ledger/registry/registry.h"
 
@@ -261,6 +262,30 @@ StatusOr<std::uint64_t> Registry::FirstIndexAtOrAfter(std::int64_t time_ms) cons
   return found.value_or(ledger_->size());
 }
 
+namespace {
+
+// Whether `stored` is a legacy idempotency record (index || envelope SHA-256, written
+// before the records held the payload's SHA-256) for the entry `replayed` names.
+bool LegacyIdempotencyRecord(const Ledger& ledger, std::string_view key, std::string_view stored,
+                             std::string_view replayed) {
+  if (key.substr(0, kIdempotencyPrefix.size()) != kIdempotencyPrefix ||
+      stored.size() != kIdempotencyValueSize || replayed.size() != kIdempotencyValueSize ||
+      stored.substr(0, kU64Size) != replayed.substr(0, kU64Size)) {
+    return false;
+  }
+  auto index = DecodeFixed64BE(stored.substr(0, kU64Size));
+  if (!index) return false;
+  auto leaf = ledger.GetLeaf(*index);
+  if (!leaf.ok()) return false;
+  auto entry = DecodeLeaf(*leaf);
+  if (!entry.ok()) return false;
+  return stored.substr(kU64Size) ==
+         std::string_view(reinterpret_cast<const char*>(entry->envelope_sha256.data()),
+                          entry->envelope_sha256.size());
+}
+
+}  // namespace
+
 Status Registry::CompareDerivedState(const Registry& other) const {
   for (Column c : {Column::kState, Column::kIndex}) {
     std::vector<std::pair<std::string, std::string>> mine;
@@ -283,7 +308,8 @@ Status Registry::CompareDerivedState(const Registry& other) const {
                                   first.substr(0, first.find(kIdTerminator)) +
                                   ") is in only one of the two states");
       }
-      if (mine[i].second != theirs[i].second) {
+      if (mine[i].second != theirs[i].second &&
+          !LegacyIdempotencyRecord(*ledger_, mine[i].first, mine[i].second, theirs[i].second)) {
         return Status::Corruption(col + " key " + HexEncode(AsBytes(mine[i].first)) + " (" +
                                   mine[i].first.substr(0, mine[i].first.find(kIdTerminator)) +
                                   ") differs between the stored and the replayed state");

@@ -357,6 +357,17 @@ void Fields(V& v, R& r) {
   v(r.paid);
 }
 template <typename V, typename R>
+requires std::is_same_v<std::remove_const_t<R>, RecoveryRecord>
+void Fields(V& v, R& r) {
+  v(r.id);
+  v(r.index);
+  v(r.keys);
+  v(r.reason);
+  v(r.publicity_end_ms);
+  v(r.cancelled_index);
+  v(r.completed_index);
+}
+template <typename V, typename R>
 requires std::is_same_v<std::remove_const_t<R>, ClaimRecord>
 void Fields(V& v, R& r) {
   v(r.claim);
@@ -441,6 +452,7 @@ std::string EncodeRecord(const PolicyRecord& r) { return Encode(r); }
 std::string EncodeRecord(const CaseRecord& r) { return Encode(r); }
 std::string EncodeRecord(const ClaimRecord& r) { return Encode(r); }
 std::string EncodeRecord(const OutcomeRecord& r) { return Encode(r); }
+std::string EncodeRecord(const RecoveryRecord& r) { return Encode(r); }
 
 Status DecodeRecord(std::string_view b, ParticipantRecord* r) {
   return Decode(b, r, "participant");
@@ -452,5 +464,6 @@ Status DecodeRecord(std::string_view b, PolicyRecord* r) { return Decode(b, r, "
 Status DecodeRecord(std::string_view b, CaseRecord* r) { return Decode(b, r, "case"); }
 Status DecodeRecord(std::string_view b, ClaimRecord* r) { return Decode(b, r, "claim"); }
 Status DecodeRecord(std::string_view b, OutcomeRecord* r) { return Decode(b, r, "outcome"); }
+Status DecodeRecord(std::string_view b, RecoveryRecord* r) { return Decode(b, r, "recovery"); }
 
 }  // namespace ipledger

@@ -124,6 +124,19 @@ struct ClaimRecord {
   friend bool operator==(const ClaimRecord&, const ClaimRecord&) = default;
 };
 
+// A key recovery of participant `id` (participant.recover at `index`). Pending until
+// cancelled or completed; completable from `publicity_end_ms`.
+struct RecoveryRecord {
+  std::string id;
+  std::uint64_t index = 0;
+  std::vector<KeyRecord> keys;  // the new keys, added_index = index
+  std::string reason;
+  std::int64_t publicity_end_ms = 0;
+  std::optional<std::uint64_t> cancelled_index;
+  std::optional<std::uint64_t> completed_index;
+  friend bool operator==(const RecoveryRecord&, const RecoveryRecord&) = default;
+};
+
 // What the registry decided for one logged entry; kept so an idempotent replay gets
 // the original answer.
 struct OutcomeRecord {
@@ -142,6 +155,7 @@ std::string EncodeRecord(const PolicyRecord& r);
 std::string EncodeRecord(const CaseRecord& r);
 std::string EncodeRecord(const ClaimRecord& r);
 std::string EncodeRecord(const OutcomeRecord& r);
+std::string EncodeRecord(const RecoveryRecord& r);
 
 // Each returns kCorruption if `bytes` is not a complete record of that kind.
 Status DecodeRecord(std::string_view bytes, ParticipantRecord* r);
@@ -152,5 +166,6 @@ Status DecodeRecord(std::string_view bytes, PolicyRecord* r);
 Status DecodeRecord(std::string_view bytes, CaseRecord* r);
 Status DecodeRecord(std::string_view bytes, ClaimRecord* r);
 Status DecodeRecord(std::string_view bytes, OutcomeRecord* r);
+Status DecodeRecord(std::string_view bytes, RecoveryRecord* r);
 
 }  // namespace ipledger

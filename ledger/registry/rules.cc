@@ -158,6 +158,7 @@ void Handle(Ctx& c, const ParticipantRegister& b) {
   c.parties.insert(b.id);
   c.subjects.insert(b.id);
   if (c.index > 0 && !RequireRole(c, {Role::kRegistry})) return;
+  if (!NoteRecoveryPublicity(c, b)) return;
   if (c.txn->Load<ParticipantRecord>(kParticipantTag, b.id)) {
     c.Refuse("E_DUPLICATE_ID", "participant " + b.id + " is already registered");
     return;
@@ -178,7 +179,7 @@ void Handle(Ctx& c, const ParticipantRegister& b) {
 
 void Handle(Ctx& c, const ParticipantKeys& b) {
   c.subjects.insert(b.id);
-  if (!RequireRole(c, {Role::kRegistry})) return;
+  if (!AuthorizeKeyChange(c, b)) return;
   auto p = NeedParticipant(c, b.id, "participant");
   if (!p) return;
   for (const KeySpec& k : b.add) {
@@ -206,6 +207,10 @@ void Handle(Ctx& c, const ParticipantKeys& b) {
   Touch(p->history, c.index);
   c.txn->Save(kParticipantTag, b.id, c.index, *p);
 }
+
+void Handle(Ctx& c, const ParticipantRecover& b) { HandleRecover(c, b); }
+void Handle(Ctx& c, const ParticipantRecoverCancel& b) { HandleRecoverCancel(c, b); }
+void Handle(Ctx& c, const ParticipantRecoverComplete& b) { HandleRecoverComplete(c, b); }
 
 // --- Assets ------------------------------------------------------------------------------
 

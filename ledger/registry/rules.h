@@ -149,3 +149,31 @@ void CheckSimilarMarksKeptTogether(Ctx& c, const std::vector<std::string>& relea
                                    const std::vector<std::string>& remaining);
 
 }  // namespace ipledger
+
+// --- Participant keys (rules_keys.cc) ------------------------------------------------
+// A participant's keys belong to it: the registry operator cannot sign for anyone.
+
+namespace ipledger {
+
+// Authorization of participant.keys: submitted by the registry or the participant
+// itself, always signed by one of the participant's current keys, and for the registry's
+// own keys co-signed by a regulator. Otherwise forbids c (E_FORBIDDEN, nothing written)
+// and returns false.
+bool AuthorizeKeyChange(Ctx& c, const ParticipantKeys& b);
+
+// The genesis entry's recovery_publicity_days (stored for the recovery rules); the
+// field anywhere else forbids c. Returns false if c was forbidden.
+bool NoteRecoveryPublicity(Ctx& c, const ParticipantRegister& b);
+
+// participant.recover: registry-submitted, co-signed by a regulator; starts the
+// publicity period of a pending recovery (E_RECOVERY_PENDING if one is pending).
+void HandleRecover(Ctx& c, const ParticipantRecover& b);
+// participant.recover_cancel: signed by a current key of the participant (submitter:
+// the participant or the registry); cancels the pending recovery.
+void HandleRecoverCancel(Ctx& c, const ParticipantRecoverCancel& b);
+// participant.recover_complete: by the registry after the publicity period; revokes
+// every key of the participant and adds the recovery's keys. E_RECOVERY_PENDING before
+// the end, E_RECOVERY_CANCELLED after a cancel.
+void HandleRecoverComplete(Ctx& c, const ParticipantRecoverComplete& b);
+
+}  // namespace ipledger

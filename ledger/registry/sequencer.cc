@@ -96,6 +96,11 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
   }
 
   // Idempotency before staleness: a client retrying an old envelope gets its receipt.
+  // Idempotency is by meaning: the record holds the SHA-256 of the signed payload, so
+  // the same statement in another serialization of the envelope (whitespace, signature
+  // order, extra co-signatures) gets the original receipt. Records written before this
+  // held the envelope's SHA-256; those still match their exact envelope bytes.
+  const Digest payload_hash = Sha256(s.envelope.payload);
   const Digest envelope_hash = Sha256(AsBytes(s.envelope_bytes));
   const std::string idem_key = IdempotencyKey(st.submitter, st.idempotency_key);
   if (auto prior = txn.Get(Column::kIndex, idem_key)) {
@@ -103,10 +108,12 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
     if (!prior_index || prior->size() != kIdempotencyValueSize) {
       return reject("E_INTERNAL", "idempotency record of " + st.submitter + " is malformed");
     }
-    if (prior->substr(kU64Size) != std::string(envelope_hash.begin(), envelope_hash.end())) {
+    const std::string held = prior->substr(kU64Size);
+    if (held != std::string(payload_hash.begin(), payload_hash.end()) &&
+        held != std::string(envelope_hash.begin(), envelope_hash.end())) {
       return reject("E_IDEMPOTENCY_CONFLICT", "idempotency key '" + st.idempotency_key + "' of " +
                                                   st.submitter +
-                                                  " was used for another envelope (index " +
+                                                  " was used for another statement (index " +
                                                   std::to_string(*prior_index) + ")");
     }
     out.kind = OutcomeKind::kReplayed;
@@ -156,7 +163,7 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
   // Entry metadata and indexes; a refusal is about the same parties and subjects.
   const std::string type = out.kind == OutcomeKind::kRefused ? std::string(kRefusalType) : st.type;
   txn.Put(Column::kIndex, idem_key,
-          EncodeFixed64BE(index) + std::string(envelope_hash.begin(), envelope_hash.end()));
+          EncodeFixed64BE(index) + std::string(payload_hash.begin(), payload_hash.end()));
   txn.Put(Column::kIndex, OutcomeKey(index),
           EncodeRecord(OutcomeRecord{st.type, out.codes, out.warnings, out.detail}));
   txn.Put(Column::kIndex, IndexKey(kTypePrefix, type, index), "");

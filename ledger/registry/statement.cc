@@ -49,7 +49,10 @@ constexpr std::array<std::string_view, std::variant_size_v<StatementBody>> kStat
     "pledge.enforce",
     "policy.issue",
     "policy.cancel",
-    "policy.claim"};
+    "policy.claim",
+    "participant.recover",
+    "participant.recover_cancel",
+    "participant.recover_complete"};
 
 template <typename E, std::size_t N>
 std::string_view NameOf(const std::array<std::string_view, N>& names, E e) {

@@ -97,6 +97,8 @@ struct ParticipantRegister {
   std::optional<std::string> uscc;
   std::optional<std::string> region_code;  // GB/T 2260, digits
   std::vector<KeySpec> keys;               // at least one; labels unique
+  // Genesis only: the publicity period of a key recovery, in days (default 7).
+  std::optional<std::uint32_t> recovery_publicity_days;
   friend bool operator==(const ParticipantRegister&, const ParticipantRegister&) = default;
 };
 
@@ -105,6 +107,30 @@ struct ParticipantKeys {
   std::vector<KeySpec> add;
   std::vector<std::string> revoke;  // labels
   friend bool operator==(const ParticipantKeys&, const ParticipantKeys&) = default;
+};
+
+// Recovery of a participant that lost every key: proposed by the registry with a
+// regulator's co-signature, public for a period during which any current key of the
+// participant can cancel it, then completed by the registry.
+struct ParticipantRecover {
+  std::string id;
+  std::vector<KeySpec> keys;  // at least one; labels unique
+  std::string reason;
+  friend bool operator==(const ParticipantRecover&, const ParticipantRecover&) = default;
+};
+
+struct ParticipantRecoverCancel {
+  std::string id;
+  std::uint64_t recovery_index = 0;  // log index of the participant.recover entry
+  friend bool operator==(const ParticipantRecoverCancel&,
+                         const ParticipantRecoverCancel&) = default;
+};
+
+struct ParticipantRecoverComplete {
+  std::string id;
+  std::uint64_t recovery_index = 0;  // log index of the participant.recover entry
+  friend bool operator==(const ParticipantRecoverComplete&,
+                         const ParticipantRecoverComplete&) = default;
 };
 
 struct PatentFacts {
@@ -313,7 +339,8 @@ using StatementBody =
     std::variant<ParticipantRegister, ParticipantKeys, AssetRegister, AssetStatus, DataPublicize,
                  DataObject, DataResolveObjection, DataConfirm, DataReject, ValuationAttest,
                  ValuationWithdraw, CaseRegister, PledgeRegister, PledgeAmend, PledgeRelease,
-                 PledgeEnforce, PolicyIssue, PolicyCancel, PolicyClaim>;
+                 PledgeEnforce, PolicyIssue, PolicyCancel, PolicyClaim, ParticipantRecover,
+                 ParticipantRecoverCancel, ParticipantRecoverComplete>;
 
 // The statement type names, in StatementBody's order ("participant.register", ...).
 std::string_view StatementTypeName(const StatementBody& body);

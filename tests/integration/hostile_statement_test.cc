@@ -178,7 +178,8 @@ TEST_F(HostileHttpTest, RevokedKeysAre401ForReadsAndEnvelopes) {
   keys.id = "ccb-quzhou";
   keys.add = {{"k2", k2.public_key()}};
   keys.revoke = {"k1"};
-  ASSERT_EQ(f().Submit(f().Make("registry", keys)).kind, OutcomeKind::kAccepted);
+  ASSERT_EQ(f().Submit(f().Make("registry", keys), {"registry", "ccb-quzhou"}).kind,
+            OutcomeKind::kAccepted);
   const StateSnapshot before = Snapshot();
   // A read signed with the revoked key.
   auto reader = s_->ClientFor("ccb-quzhou");

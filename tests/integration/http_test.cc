@@ -295,7 +295,7 @@ TEST_F(HttpTest, Rfc9421SignaturesAreCheckedNeverDowngraded) {
   keys.id = "picc-zhejiang";
   keys.add = {{"k2", testing::TestKey(55).public_key()}};
   keys.revoke = {"k1"};
-  ASSERT_EQ(s_.Post(s_.f().Make("registry", keys)).status, 201);
+  ASSERT_EQ(s_.Post(s_.f().Make("registry", keys), {"registry", "picc-zhejiang"}).status, 201);
   c->SetSigner("picc-zhejiang/k1", &s_.f().KeyOf("picc-zhejiang"));
   ExpectProblem(*c->Request("GET", path), 401, "E_SIGNATURE");
   const SigningKey k2 = testing::TestKey(55);

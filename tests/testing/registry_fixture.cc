@@ -7,7 +7,9 @@
 
 namespace ipledger::testing {
 
-RegistryFixture::RegistryFixture(Date today, rocksdb::Env* env) : env_(env) {
+RegistryFixture::RegistryFixture(Date today, rocksdb::Env* env,
+                                 std::optional<std::uint32_t> recovery_publicity_days)
+    : env_(env) {
   SetToday(today);
   RegistryOptions options;
   options.ledger.clock = [this] { return now_ms_; };
@@ -17,6 +19,7 @@ RegistryFixture::RegistryFixture(Date today, rocksdb::Env* env) : env_(env) {
   genesis.name = "Registry office";
   genesis.role = Role::kRegistry;
   genesis.keys = {{"k1", KeyOf("registry").public_key()}};
+  genesis.recovery_publicity_days = recovery_publicity_days;
   Submission s = Sign(Make("registry", genesis), {"registry"});
   Status created =
       Registry::Create(dir_.str() + "/db", "test.ipledger/log", TestKey(1000), s, options);
@@ -68,6 +71,21 @@ Submission RegistryFixture::Sign(const Statement& st, const std::vector<std::str
   for (const std::string& id : signers) AddDsseSignature(s.envelope, id + "/k1", KeyOf(id));
   s.envelope_bytes = api::EncodeEnvelopeJson(s.envelope);
   return s;
+}
+
+Submission RegistryFixture::SignWithKeys(
+    const Statement& st, const std::vector<std::pair<std::string, const SigningKey*>>& keys) {
+  Submission s = Sign(st, {});
+  for (const auto& [keyid, key] : keys) AddDsseSignature(s.envelope, keyid, *key);
+  s.envelope_bytes = api::EncodeEnvelopeJson(s.envelope);
+  return s;
+}
+
+SubmitOutcome RegistryFixture::SubmitSigned(const Submission& s) {
+  auto out = registry_->Submit({&s, 1});
+  EXPECT_OK(out);
+  if (!out.ok()) return {};
+  return (*out)[0];
 }
 
 SubmitOutcome RegistryFixture::Submit(const Statement& st, std::vector<std::string> signers) {

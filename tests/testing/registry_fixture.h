@@ -7,7 +7,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ledger/registry/registry.h"
@@ -22,8 +24,9 @@ namespace ipledger::testing {
 class RegistryFixture {
  public:
   // A registry whose clock reads noon (Asia/Shanghai) of `today`, with the genesis
-  // entry registering "registry".
-  explicit RegistryFixture(Date today = DateFromCivil(2026, 6, 1), rocksdb::Env* env = nullptr);
+  // entry registering "registry" (with `recovery_publicity_days`, if set).
+  explicit RegistryFixture(Date today = DateFromCivil(2026, 6, 1), rocksdb::Env* env = nullptr,
+                           std::optional<std::uint32_t> recovery_publicity_days = {});
   ~RegistryFixture();
 
   Registry& registry() { return *registry_; }
@@ -47,6 +50,11 @@ class RegistryFixture {
   SubmitOutcome Submit(const Statement& st, std::vector<std::string> signers = {});
   // The submission a client would send: JSON payload, DSSE envelope, envelope bytes.
   Submission Sign(const Statement& st, const std::vector<std::string>& signers);
+  // The same, signed with explicit keys: (key id "<participant>/<label>", key) pairs.
+  Submission SignWithKeys(const Statement& st,
+                          const std::vector<std::pair<std::string, const SigningKey*>>& keys);
+  // Sequences `s` alone and returns its outcome.
+  SubmitOutcome SubmitSigned(const Submission& s);
 
   // Registers a participant (by the registry) and asserts it was accepted.
   void AddParticipant(const std::string& id, Role role, const std::string& region = "330802");

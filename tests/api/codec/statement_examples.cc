@@ -89,7 +89,8 @@ std::vector<Example> Examples() {
                                           Role::kBank,
                                           "91330800MA2DXXXX16",
                                           "330802",
-                                          {{"k1", K(0)}, {"k2", K(32)}}})});
+                                          {{"k1", K(0)}, {"k2", K(32)}},
+                                          std::nullopt})});
 
   out.push_back({"participant_keys", R"json({
   "v": 1,
@@ -509,6 +510,69 @@ std::vector<Example> Examples() {
                  Make("policy.claim", "picc-zj", "claim-0001",
                       PolicyClaim{"PICC-CLM-2027-0003", "PICC-ZJ-IP-2026-088",
                                   "patent:2014103620773", D("2027-05-06"), Cny(120000000)})});
+
+  out.push_back({"participant_register_genesis", R"json({
+  "v": 1,
+  "type": "participant.register",
+  "submitter": "registry",
+  "idempotency_key": "genesis",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {
+    "id": "registry",
+    "name": "Quzhou registry office",
+    "role": "registry",
+    "keys": [{"label": "k1", "ed25519": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}],
+    "recovery_publicity_days": 14
+  }
+})json",
+                 Make("participant.register", "registry", "genesis",
+                      ParticipantRegister{"registry",
+                                          "Quzhou registry office",
+                                          Role::kRegistry,
+                                          std::nullopt,
+                                          std::nullopt,
+                                          {{"k1", K(0)}},
+                                          14})});
+
+  out.push_back(
+      {"participant_recover", R"json({
+  "v": 1,
+  "type": "participant.recover",
+  "submitter": "registry",
+  "idempotency_key": "recover-ccb-quzhou-0001",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {
+    "id": "ccb-quzhou",
+    "keys": [{"label": "r1", "ed25519": "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="}],
+    "reason": "HSM destroyed; identity checked in person on 2026-11-25"
+  }
+})json",
+       Make("participant.recover", "registry", "recover-ccb-quzhou-0001",
+            ParticipantRecover{"ccb-quzhou",
+                               {{"r1", K(32)}},
+                               "HSM destroyed; identity checked in person on 2026-11-25"})});
+
+  out.push_back({"participant_recover_cancel", R"json({
+  "v": 1,
+  "type": "participant.recover_cancel",
+  "submitter": "ccb-quzhou",
+  "idempotency_key": "cancel-recovery-0001",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {"id": "ccb-quzhou", "recovery_index": 812}
+})json",
+                 Make("participant.recover_cancel", "ccb-quzhou", "cancel-recovery-0001",
+                      ParticipantRecoverCancel{"ccb-quzhou", 812})});
+
+  out.push_back({"participant_recover_complete", R"json({
+  "v": 1,
+  "type": "participant.recover_complete",
+  "submitter": "registry",
+  "idempotency_key": "complete-recovery-0001",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {"id": "ccb-quzhou", "recovery_index": 812}
+})json",
+                 Make("participant.recover_complete", "registry", "complete-recovery-0001",
+                      ParticipantRecoverComplete{"ccb-quzhou", 812})});
   return out;
 }
 
@@ -524,10 +588,14 @@ const Example& ExampleNamed(std::string_view name) {
 // Statements with every optional field absent, so that omission round-trips too.
 std::vector<Statement> MinimalStatements() {
   std::vector<Statement> out;
-  out.push_back(
-      Make("participant.register", "registry", "m1",
-           ParticipantRegister{
-               "acme", "Acme", Role::kEnterprise, std::nullopt, std::nullopt, {{"k1", K(7)}}}));
+  out.push_back(Make("participant.register", "registry", "m1",
+                     ParticipantRegister{"acme",
+                                         "Acme",
+                                         Role::kEnterprise,
+                                         std::nullopt,
+                                         std::nullopt,
+                                         {{"k1", K(7)}},
+                                         std::nullopt}));
   out.push_back(Make("participant.keys", "registry", "m2", ParticipantKeys{"acme", {}, {}}));
   out.push_back(
       Make("asset.register", "registry", "m3",

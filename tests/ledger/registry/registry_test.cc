@@ -93,14 +93,16 @@ TEST_F(RegistryTest, RevokedKeySignsNothingAfterRevocationButNewKeyDoes) {
   keys.id = "ccb-quzhou";
   keys.add = {{"k2", k2.public_key()}};
   keys.revoke = {"k1"};
-  ExpectAccepted(f_.Submit(f_.Make("registry", keys)));
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys), {"registry", "ccb-quzhou"}));
   SubmitOutcome old_key = Pledge(Body("PL-1"));
   ExpectRejected(old_key, "E_SIGNATURE");
   // Revoking it again names a key that is no longer active.
   ParticipantKeys again;
   again.id = "ccb-quzhou";
   again.revoke = {"k1"};
-  ExpectRefused(f_.Submit(f_.Make("registry", again)), "E_UNKNOWN_REFERENCE");
+  ExpectRefused(
+      f_.SubmitSigned(f_.SignWithKeys(f_.Make("ccb-quzhou", again), {{"ccb-quzhou/k2", &k2}})),
+      "E_UNKNOWN_REFERENCE");
 }
 
 TEST_F(RegistryTest, PreverifiedSignaturesAreSkippedOnlyForTheSameCurrentKey) {
@@ -114,7 +116,7 @@ TEST_F(RegistryTest, PreverifiedSignaturesAreSkippedOnlyForTheSameCurrentKey) {
   keys.id = "ccb-quzhou";
   keys.add = {{"k2", testing::TestKey(78).public_key()}};
   keys.revoke = {"k1"};
-  ExpectAccepted(f_.Submit(f_.Make("registry", keys)));
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys), {"registry", "ccb-quzhou"}));
   auto out = f_.registry().Submit({&s, 1});
   ASSERT_OK(out);
   ExpectRejected((*out)[0], "E_SIGNATURE");
@@ -138,7 +140,7 @@ TEST_F(RegistryTest, PreverificationFollowsAKeyRotation) {
   keys.id = "ccb-quzhou";
   keys.add = {{"k2", testing::TestKey(80).public_key()}};
   keys.revoke = {"k1"};
-  ExpectAccepted(f_.Submit(f_.Make("registry", keys)));
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys), {"registry", "ccb-quzhou"}));
 
   Submission old_key = f_.Sign(f_.Make("ccb-quzhou", Body("PL-2")), {"ccb-quzhou"});
   f_.registry().PreverifySignatures(&old_key);

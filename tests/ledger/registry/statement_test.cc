@@ -106,7 +106,10 @@ TEST(StatementNamesTest, TypeNamesFollowBodyOrder) {
                                                   "pledge.enforce",
                                                   "policy.issue",
                                                   "policy.cancel",
-                                                  "policy.claim"};
+                                                  "policy.claim",
+                                                  "participant.recover",
+                                                  "participant.recover_cancel",
+                                                  "participant.recover_complete"};
   EXPECT_EQ(StatementTypeNames(), expected);
   EXPECT_EQ(StatementTypeNames().size(), std::variant_size_v<StatementBody>);
   EXPECT_EQ(&StatementTypeNames(), &StatementTypeNames());  // one table, not a copy per call
