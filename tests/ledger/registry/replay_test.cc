@@ -113,173 +113,172 @@ TEST(ReplayTest, AssetIdentityRefusalsReplay) {
   auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
   ASSERT_OK(report);
   EXPECT_EQ(report->entries, size);
+}
 
-  // Keys belong to their participant: a forbidden key change (never logged), a bank's own
-  // key, a recovery refused before its publicity end, a cancelled one, a completed one,
-  // and a re-serialized envelope answered with the original receipt all replay.
-  TEST(ReplayTest, ReplaysKeyChangesRecoveriesAndReSerializedEnvelopes) {
-    RegistryFixture f(DateFromCivil(2026, 6, 1), nullptr, 3);
-    BuildHistory(f);
-    f.AddParticipant("cnipa-zj-regulator", Role::kRegulator);
-    ParticipantKeys add;
-    add.id = "ccb-quzhou";
-    add.add = {{"ops", testing::TestKey(60).public_key()}};
-    EXPECT_EQ(f.Submit(f.Make("registry", add)).kind, OutcomeKind::kRejected);
-    add.add = {{"k2", testing::TestKey(61).public_key()}};
-    EXPECT_EQ(f.Submit(f.Make("ccb-quzhou", add)).kind, OutcomeKind::kAccepted);
-    ParticipantRecover r;
-    r.id = "lanyu-materials";
-    r.keys = {{"r1", testing::TestKey(90).public_key()}};
-    r.reason = "lost";
-    const SubmitOutcome first = f.Submit(f.Make("registry", r), {"registry", "cnipa-zj-regulator"});
-    EXPECT_EQ(first.kind, OutcomeKind::kAccepted);
-    EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, first.index})).kind,
-              OutcomeKind::kRefused);
-    EXPECT_EQ(f.Submit(f.Make("lanyu-materials", ParticipantRecoverCancel{r.id, first.index})).kind,
-              OutcomeKind::kAccepted);
-    const SubmitOutcome second =
-        f.Submit(f.Make("registry", r), {"registry", "cnipa-zj-regulator"});
-    EXPECT_EQ(second.kind, OutcomeKind::kAccepted);
-    f.SetToday(AddDays(f.today(), 3));
-    EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, first.index})).kind,
-              OutcomeKind::kRefused);
-    EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, second.index})).kind,
-              OutcomeKind::kAccepted);
-    // A statement signed twice by the bank (k1 and k2), sent re-serialized first.
-    const SigningKey k2 = testing::TestKey(61);
-    Submission original =
-        f.SignWithKeys(f.Make("ccb-quzhou", PledgeEnforce{"PL-X", f.today()}),
-                       {{"ccb-quzhou/k1", &f.KeyOf("ccb-quzhou")}, {"ccb-quzhou/k2", &k2}});
-    Submission copy = original;
-    std::reverse(copy.envelope.signatures.begin(), copy.envelope.signatures.end());
-    copy.envelope_bytes = api::EncodeEnvelopeJson(copy.envelope) + "\n";
-    const SubmitOutcome refused = f.SubmitSigned(copy);
-    EXPECT_EQ(refused.kind, OutcomeKind::kRefused);
-    EXPECT_EQ(f.SubmitSigned(original).index, refused.index);
+// Keys belong to their participant: a forbidden key change (never logged), a bank's own
+// key, a recovery refused before its publicity end, a cancelled one, a completed one,
+// and a re-serialized envelope answered with the original receipt all replay.
+TEST(ReplayTest, ReplaysKeyChangesRecoveriesAndReSerializedEnvelopes) {
+  RegistryFixture f(DateFromCivil(2026, 6, 1), nullptr, 3);
+  BuildHistory(f);
+  f.AddParticipant("cnipa-zj-regulator", Role::kRegulator);
+  ParticipantKeys add;
+  add.id = "ccb-quzhou";
+  add.add = {{"ops", testing::TestKey(60).public_key()}};
+  EXPECT_EQ(f.Submit(f.Make("registry", add)).kind, OutcomeKind::kRejected);
+  add.add = {{"k2", testing::TestKey(61).public_key()}};
+  EXPECT_EQ(f.Submit(f.Make("ccb-quzhou", add)).kind, OutcomeKind::kAccepted);
+  ParticipantRecover r;
+  r.id = "lanyu-materials";
+  r.keys = {{"r1", testing::TestKey(90).public_key()}};
+  r.reason = "lost";
+  const SubmitOutcome first = f.Submit(f.Make("registry", r), {"registry", "cnipa-zj-regulator"});
+  EXPECT_EQ(first.kind, OutcomeKind::kAccepted);
+  EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, first.index})).kind,
+            OutcomeKind::kRefused);
+  EXPECT_EQ(f.Submit(f.Make("lanyu-materials", ParticipantRecoverCancel{r.id, first.index})).kind,
+            OutcomeKind::kAccepted);
+  const SubmitOutcome second = f.Submit(f.Make("registry", r), {"registry", "cnipa-zj-regulator"});
+  EXPECT_EQ(second.kind, OutcomeKind::kAccepted);
+  f.SetToday(AddDays(f.today(), 3));
+  EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, first.index})).kind,
+            OutcomeKind::kRefused);
+  EXPECT_EQ(f.Submit(f.Make("registry", ParticipantRecoverComplete{r.id, second.index})).kind,
+            OutcomeKind::kAccepted);
+  // A statement signed twice by the bank (k1 and k2), sent re-serialized first.
+  const SigningKey k2 = testing::TestKey(61);
+  Submission original =
+      f.SignWithKeys(f.Make("ccb-quzhou", PledgeEnforce{"PL-X", f.today()}),
+                     {{"ccb-quzhou/k1", &f.KeyOf("ccb-quzhou")}, {"ccb-quzhou/k2", &k2}});
+  Submission copy = original;
+  std::reverse(copy.envelope.signatures.begin(), copy.envelope.signatures.end());
+  copy.envelope_bytes = api::EncodeEnvelopeJson(copy.envelope) + "\n";
+  const SubmitOutcome refused = f.SubmitSigned(copy);
+  EXPECT_EQ(refused.kind, OutcomeKind::kRefused);
+  EXPECT_EQ(f.SubmitSigned(original).index, refused.index);
 
-    testing::TempDir scratch;
-    auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
-    ASSERT_OK(report);
-    EXPECT_EQ(report->entries, f.registry().ledger().size());
-  }
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->entries, f.registry().ledger().size());
+}
 
-  // Replay prepares runs of 2,048 entries on all cores ahead of the sequencer: batches
-  // that straddle runs replay as one batch, and a fault deep in a later run is named.
-  class ReplayLongHistoryTest : public ::testing::Test {
-   protected:
-    // 2,401 entries: the genesis, then 3 days of 800 participant registrations each,
-    // submitted as batches of 400 (the batch of entries 2,001-2,400 straddles the runs).
-    void SetUp() override {
-      int n = 0;
-      for (int day = 0; day < 3; ++day) {
-        f_.SetToday(AddDays(f_.today(), 1));
-        for (int half = 0; half < 2; ++half) {
-          std::vector<Submission> batch;
-          for (int k = 0; k < 400; ++k, ++n) {
-            ParticipantRegister b;
-            b.id = "firm-" + std::to_string(n);
-            b.name = "Firm " + std::to_string(n);
-            b.role = Role::kEnterprise;
-            b.region_code = "330802";
-            b.keys = {{"k1", f_.KeyOf(b.id).public_key()}};
-            batch.push_back(f_.Sign(f_.Make("registry", b), {"registry"}));
-          }
-          auto outcomes = f_.registry().Submit(batch);
-          ASSERT_OK(outcomes);
-          for (const SubmitOutcome& o : *outcomes) ASSERT_EQ(o.kind, OutcomeKind::kAccepted);
+// Replay prepares runs of 2,048 entries on all cores ahead of the sequencer: batches
+// that straddle runs replay as one batch, and a fault deep in a later run is named.
+class ReplayLongHistoryTest : public ::testing::Test {
+ protected:
+  // 2,401 entries: the genesis, then 3 days of 800 participant registrations each,
+  // submitted as batches of 400 (the batch of entries 2,001-2,400 straddles the runs).
+  void SetUp() override {
+    int n = 0;
+    for (int day = 0; day < 3; ++day) {
+      f_.SetToday(AddDays(f_.today(), 1));
+      for (int half = 0; half < 2; ++half) {
+        std::vector<Submission> batch;
+        for (int k = 0; k < 400; ++k, ++n) {
+          ParticipantRegister b;
+          b.id = "firm-" + std::to_string(n);
+          b.name = "Firm " + std::to_string(n);
+          b.role = Role::kEnterprise;
+          b.region_code = "330802";
+          b.keys = {{"k1", f_.KeyOf(b.id).public_key()}};
+          batch.push_back(f_.Sign(f_.Make("registry", b), {"registry"}));
         }
+        auto outcomes = f_.registry().Submit(batch);
+        ASSERT_OK(outcomes);
+        for (const SubmitOutcome& o : *outcomes) ASSERT_EQ(o.kind, OutcomeKind::kAccepted);
       }
-      ASSERT_EQ(f_.registry().ledger().size(), 2401u);
     }
-
-    RegistryFixture f_;
-  };
-
-  TEST_F(ReplayLongHistoryTest, ReplaysEveryEntryInItsOriginalDays) {
-    testing::TempDir scratch;
-    auto report = ReplayAndCompare(f_.registry(), scratch.str() + "/db", api::DecodeSubmission);
-    ASSERT_OK(report);
-    EXPECT_EQ(report->entries, 2401u);
-    // The genesis, then one batch per day: the two submissions of a day share its time.
-    EXPECT_EQ(report->batches, 4u);
+    ASSERT_EQ(f_.registry().ledger().size(), 2401u);
   }
 
-  TEST_F(ReplayLongHistoryTest, ABrokenSignatureInALaterRunIsNamed) {
-    f_.Close();
-    const std::string db = f_.dir() + "/db";
-    // A changed signature byte in entry 2,200's envelope (in the second run) breaks its
-    // hash: the log check names leaf 2200, and replay, which reads the same envelope on
-    // a worker thread, must name entry 2200.
-    const std::string key = testing::MutateStored(
-        db, "envelopes", [](std::string_view k) { return k == EncodeFixed64BE(2200); },
-        [](std::string* v) {
-          const size_t at = v->find("\"sig\":\"") + 7;
-          (*v)[at] = (*v)[at] == 'A' ? 'B' : 'A';
-        });
-    ASSERT_EQ(key, EncodeFixed64BE(2200));
-    auto source = Registry::OpenReadOnly(db, {});
-    ASSERT_OK(source);
-    Status verify = (*source)->ledger().Verify();
-    EXPECT_NE(verify.message().find("leaf 2200"), std::string::npos) << verify.message();
-    testing::TempDir scratch;
-    auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
-    ASSERT_FALSE(report.ok());
-    EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
-    EXPECT_NE(report.status().message().find("entry 2200"), std::string::npos)
-        << report.status().message();
-  }
+  RegistryFixture f_;
+};
 
-  struct Tamper {
-    const char* name;
-    const char* cf;
-    const char* prefix;   // the first key with this prefix is changed
-    bool flip_last_byte;  // else a byte is appended
-  };
+TEST_F(ReplayLongHistoryTest, ReplaysEveryEntryInItsOriginalDays) {
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(f_.registry(), scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->entries, 2401u);
+  // The genesis, then one batch per day: the two submissions of a day share its time.
+  EXPECT_EQ(report->batches, 4u);
+}
 
-  class ReplayTamperTest : public ::testing::TestWithParam<Tamper> {};
-
-  TEST_P(ReplayTamperTest, ChangedStoredRecordIsFoundAndNamed) {
-    const Tamper t = GetParam();
-    RegistryFixture f;
-    BuildHistory(f);
-    f.Close();
-    const std::string db = f.dir() + "/db";
-    const std::string prefix = t.prefix;
-    const std::string key = testing::MutateStored(
-        db, t.cf, [&](std::string_view k) { return k.substr(0, prefix.size()) == prefix; },
-        [&](std::string* v) {
-          if (t.flip_last_byte && !v->empty()) {
-            v->back() = static_cast<char>(v->back() ^ 0x01);
-          } else {
-            v->push_back('x');
-          }
-        });
-    ASSERT_FALSE(key.empty()) << "no key with prefix " << prefix;
-    auto source = Registry::OpenReadOnly(db, {});
-    ASSERT_OK(source);
-    // The log itself is intact: only the derived state was changed.
-    EXPECT_OK((*source)->ledger().Verify());
-    testing::TempDir scratch;
-    auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
-    ASSERT_FALSE(report.ok()) << t.name << ": tampering with " << prefix << " went unnoticed";
-    EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
-    EXPECT_NE(report.status().message().find(prefix), std::string::npos)
-        << report.status().message();
-  }
-
-  INSTANTIATE_TEST_SUITE_P(
-      EveryKindOfRecord, ReplayTamperTest,
-      ::testing::Values(Tamper{"pledge", "state", "L/PL-1", true},
-                        Tamper{"asset", "state", "A/patent:2014103620773", false},
-                        Tamper{"participant", "state", "P/ccb-quzhou", true},
-                        Tamper{"policy", "state", "Y/POL-1", true},
-                        Tamper{"outcome", "index", "O/", false},
-                        Tamper{"asset history", "index", "H/data:greenhouse", false}),
-      [](const ::testing::TestParamInfo<Tamper>& param_info) {
-        std::string n = param_info.param.name;
-        std::replace(n.begin(), n.end(), ' ', '_');
-        return n;
+TEST_F(ReplayLongHistoryTest, ABrokenSignatureInALaterRunIsNamed) {
+  f_.Close();
+  const std::string db = f_.dir() + "/db";
+  // A changed signature byte in entry 2,200's envelope (in the second run) breaks its
+  // hash: the log check names leaf 2200, and replay, which reads the same envelope on
+  // a worker thread, must name entry 2200.
+  const std::string key = testing::MutateStored(
+      db, "envelopes", [](std::string_view k) { return k == EncodeFixed64BE(2200); },
+      [](std::string* v) {
+        const size_t at = v->find("\"sig\":\"") + 7;
+        (*v)[at] = (*v)[at] == 'A' ? 'B' : 'A';
       });
+  ASSERT_EQ(key, EncodeFixed64BE(2200));
+  auto source = Registry::OpenReadOnly(db, {});
+  ASSERT_OK(source);
+  Status verify = (*source)->ledger().Verify();
+  EXPECT_NE(verify.message().find("leaf 2200"), std::string::npos) << verify.message();
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(report.status().message().find("entry 2200"), std::string::npos)
+      << report.status().message();
+}
+
+struct Tamper {
+  const char* name;
+  const char* cf;
+  const char* prefix;   // the first key with this prefix is changed
+  bool flip_last_byte;  // else a byte is appended
+};
+
+class ReplayTamperTest : public ::testing::TestWithParam<Tamper> {};
+
+TEST_P(ReplayTamperTest, ChangedStoredRecordIsFoundAndNamed) {
+  const Tamper t = GetParam();
+  RegistryFixture f;
+  BuildHistory(f);
+  f.Close();
+  const std::string db = f.dir() + "/db";
+  const std::string prefix = t.prefix;
+  const std::string key = testing::MutateStored(
+      db, t.cf, [&](std::string_view k) { return k.substr(0, prefix.size()) == prefix; },
+      [&](std::string* v) {
+        if (t.flip_last_byte && !v->empty()) {
+          v->back() = static_cast<char>(v->back() ^ 0x01);
+        } else {
+          v->push_back('x');
+        }
+      });
+  ASSERT_FALSE(key.empty()) << "no key with prefix " << prefix;
+  auto source = Registry::OpenReadOnly(db, {});
+  ASSERT_OK(source);
+  // The log itself is intact: only the derived state was changed.
+  EXPECT_OK((*source)->ledger().Verify());
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_FALSE(report.ok()) << t.name << ": tampering with " << prefix << " went unnoticed";
+  EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(report.status().message().find(prefix), std::string::npos) << report.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKindOfRecord, ReplayTamperTest,
+    ::testing::Values(Tamper{"pledge", "state", "L/PL-1", true},
+                      Tamper{"asset", "state", "A/patent:2014103620773", false},
+                      Tamper{"participant", "state", "P/ccb-quzhou", true},
+                      Tamper{"policy", "state", "Y/POL-1", true},
+                      Tamper{"outcome", "index", "O/", false},
+                      Tamper{"asset history", "index", "H/data:greenhouse", false}),
+    [](const ::testing::TestParamInfo<Tamper>& param_info) {
+      std::string n = param_info.param.name;
+      std::replace(n.begin(), n.end(), ' ', '_');
+      return n;
+    });
 
 }  // namespace
 }  // namespace ipledger
