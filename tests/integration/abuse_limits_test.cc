@@ -180,8 +180,8 @@ class AbuseTest : public ::testing::Test {
     f.AddParticipant("icbc-quzhou", Role::kBank);
     f.AddParticipant("lanyu-materials", Role::kEnterprise);
     f.AddPatent("2014103620773", {"lanyu-materials"});
-    f.AddPatent("2015100000001", {"lanyu-materials"});
-    f.AddPatent("2016100000002", {"lanyu-materials"});
+    f.AddPatent("2015100000010", {"lanyu-materials"});
+    f.AddPatent("201610000002X", {"lanyu-materials"});
   }
   void TearDown() override { s_.reset(); }
 
@@ -197,7 +197,7 @@ class AbuseTest : public ::testing::Test {
     if (participants.ok()) {
       for (const auto& p : *participants) out += EncodeRecord(p) + "\n";
     }
-    for (const char* id : {"patent:2014103620773", "patent:2015100000001"}) {
+    for (const char* id : {"patent:2014103620773", "patent:2015100000010"}) {
       auto a = r.GetAsset(id);
       out += (a.ok() ? EncodeRecord(*a) : a.status().ToString()) + "\n";
     }
@@ -287,7 +287,7 @@ TEST_F(AbuseTest, NonCanonicalPercentEncodingOfAnIdIsRefused) {
 
 TEST_F(AbuseTest, KeyIdWithNulBytesCannotWriteAFalsePartyIntoALeaf) {
   const std::string before = Snapshot();
-  const Statement st = Pledge("ccb-quzhou", "PL-2", "patent:2015100000001");
+  const Statement st = Pledge("ccb-quzhou", "PL-2", "patent:2015100000010");
   for (const std::string& bad :
        {std::string("ccb-quzhou\0\0/k1", 16), std::string("ccb-quzhou/k1\0", 14),
         std::string("ccb-quzhou/k1\n"), std::string("ccb-quzhou/K1"), std::string("ccb-quzhou")}) {
@@ -326,7 +326,7 @@ TEST_F(AbuseTest, RequestSignatureKeyIdOutsideTheIdFormIsRefused) {
 
 TEST_F(AbuseTest, EnvelopeWithManySignaturesIsRefusedBeforeAnyIsChecked) {
   const std::string before = Snapshot();
-  const Statement st = Pledge("ccb-quzhou", "PL-2", "patent:2015100000001");
+  const Statement st = Pledge("ccb-quzhou", "PL-2", "patent:2015100000010");
   std::vector<std::string> keyids = {"ccb-quzhou/k1", "lanyu-materials/k1"};
   std::vector<std::string> signers = {"ccb-quzhou", "lanyu-materials"};
   for (size_t i = keyids.size(); i <= api::kMaxEnvelopeSignatures; ++i) {
@@ -366,14 +366,14 @@ TEST_F(QuotaTest, ParticipantFloodingTheLogIsThrottledOthersAreNot) {
   const std::vector<std::string> both = {"ccb-quzhou", "lanyu-materials"};
   const std::vector<std::string> keyids = {"ccb-quzhou/k1", "lanyu-materials/k1"};
   // Two writes fit in ccb-quzhou's bucket: one accepted, one refused by a rule (logged).
-  auto first = Post(Envelope(Pledge("ccb-quzhou", "PL-2", "patent:2015100000001"), keyids, both));
+  auto first = Post(Envelope(Pledge("ccb-quzhou", "PL-2", "patent:2015100000010"), keyids, both));
   ASSERT_OK(first);
   EXPECT_EQ(first->status, 201) << first->body;
-  auto second = Post(Envelope(Pledge("ccb-quzhou", "PL-9", "patent:2015100000001"), keyids, both));
+  auto second = Post(Envelope(Pledge("ccb-quzhou", "PL-9", "patent:2015100000010"), keyids, both));
   ASSERT_OK(second);
   EXPECT_EQ(second->status, 409) << second->body;
   const std::string before = Snapshot();
-  auto third = Post(Envelope(Pledge("ccb-quzhou", "PL-8", "patent:2015100000001"), keyids, both));
+  auto third = Post(Envelope(Pledge("ccb-quzhou", "PL-8", "patent:2015100000010"), keyids, both));
   ExpectProblem(third, 429, "write-quota", "E_WRITE_QUOTA");
   ASSERT_OK(third);
   ASSERT_TRUE(third->headers.contains("retry-after"));
@@ -384,7 +384,7 @@ TEST_F(QuotaTest, ParticipantFloodingTheLogIsThrottledOthersAreNot) {
   // reach) its quota: the sequencer rejects it without a leaf.
   // Another participant still writes.
   auto other =
-      Post(Envelope(Pledge("icbc-quzhou", "PL-3", "patent:2016100000002"),
+      Post(Envelope(Pledge("icbc-quzhou", "PL-3", "patent:201610000002X"),
                     {"icbc-quzhou/k1", "lanyu-materials/k1"}, {"icbc-quzhou", "lanyu-materials"}));
   ASSERT_OK(other);
   EXPECT_EQ(other->status, 201) << other->body;
@@ -395,16 +395,16 @@ TEST_F(AbuseTest, AssetHistoryIsPagedWithACursor) {
   const std::vector<std::string> both = {"ccb-quzhou", "lanyu-materials"};
   const std::vector<std::string> keyids = {"ccb-quzhou/k1", "lanyu-materials/k1"};
   ASSERT_EQ(
-      Post(Envelope(Pledge("ccb-quzhou", "PL-2", "patent:2015100000001"), keyids, both))->status,
+      Post(Envelope(Pledge("ccb-quzhou", "PL-2", "patent:2015100000010"), keyids, both))->status,
       201);
   for (int i = 0; i < 4; ++i) {  // refusals about the same asset, in its history too
-    auto r = Post(Envelope(Pledge("ccb-quzhou", "PL-R" + std::to_string(i), "patent:2015100000001"),
+    auto r = Post(Envelope(Pledge("ccb-quzhou", "PL-R" + std::to_string(i), "patent:2015100000010"),
                            keyids, both));
     ASSERT_OK(r);
     EXPECT_EQ(r->status, 409) << r->body;
   }
   auto c = s_->ClientFor("ccb-quzhou");
-  const std::string base = "/v1/assets/patent:2015100000001/history";
+  const std::string base = "/v1/assets/patent:2015100000010/history";
   auto all = c->Request("GET", base + "?limit=100");
   ASSERT_OK(all);
   ASSERT_EQ(all->status, 200) << all->body;

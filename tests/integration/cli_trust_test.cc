@@ -214,41 +214,41 @@ class CliTrustTest : public ::testing::Test {
 };
 
 TEST_F(CliTrustTest, FirstUsePinsTheKeyLoudlyAndLaterUsePassesQuietly) {
-  Patent("2014100001001", url_, d_);
+  Patent("2014100001019", url_, d_);
   // A first contact whose answer does not verify with the key served pins nothing.
   Result genuine =
-      Status("patent:2014100001001", url_, "--json --known-logs " + w_ + "/scratch_known_logs");
+      Status("patent:2014100001019", url_, "--json --known-logs " + w_ + "/scratch_known_logs");
   ASSERT_EQ(genuine.code, 0) << genuine.all();
   FakeServer fake({{"/log/vkey", FormatVkey(MakeNoteVerifier("test.example/ipledger",
                                                              testing::TestKey(7).public_key())) +
                                      "\n"},
-                   {"/v1/assets/patent:2014100001001/pledge-status", genuine.out}});
-  Result bad = Status("patent:2014100001001", fake.url());
+                   {"/v1/assets/patent:2014100001019/pledge-status", genuine.out}});
+  Result bad = Status("patent:2014100001019", fake.url());
   EXPECT_EQ(bad.code, 1) << bad.all();
   EXPECT_TRUE(Contains(bad.err, "NOT verified")) << bad.err;
   EXPECT_FALSE(Contains(bad.err, "FIRST USE")) << bad.err;
   EXPECT_EQ(TrustState(), "|");
 
-  Result first = Status("patent:2014100001001", url_);
+  Result first = Status("patent:2014100001019", url_);
   ASSERT_EQ(first.code, 0) << first.all();
-  EXPECT_TRUE(Contains(first.out, "patent:2014100001001: not pledged")) << first.out;
+  EXPECT_TRUE(Contains(first.out, "patent:2014100001019: not pledged")) << first.out;
   EXPECT_TRUE(Contains(first.err, "FIRST USE OF LOG test.example/ipledger")) << first.err;
   const std::string fp = "SHA256:" + HexEncode(Sha256(AsBytes(Vkey(d_))));
   EXPECT_TRUE(Contains(first.err, fp)) << first.err;
   EXPECT_TRUE(Contains(ReadOrEmpty(known_), Vkey(d_) + "\n")) << ReadOrEmpty(known_);
   EXPECT_FALSE(SeenSize().empty()) << ReadOrEmpty(known_ + ".checkpoints");
 
-  Result later = Coverage("patent:2014100001001", url_);
+  Result later = Coverage("patent:2014100001019", url_);
   ASSERT_EQ(later.code, 0) << later.all();
   EXPECT_TRUE(Contains(later.out, "checkpoint: verified")) << later.out;
   EXPECT_FALSE(Contains(later.err, "FIRST USE")) << later.err;
 
   // The saved receipt and certificate verify with the pinned key, no --vkey.
   Result receipt =
-      Run("verify-receipt --receipt " + w_ + "/patent-2014100001001-1.env.receipt.json");
+      Run("verify-receipt --receipt " + w_ + "/patent-2014100001019-1.env.receipt.json");
   EXPECT_EQ(receipt.code, 0) << receipt.all();
   EXPECT_TRUE(Contains(receipt.out, "(pinned)")) << receipt.out;
-  Result raw = Status("patent:2014100001001", url_, "--json");
+  Result raw = Status("patent:2014100001019", url_, "--json");
   ASSERT_EQ(raw.code, 0) << raw.all();
   WriteFile(w_ + "/status.json", raw.out);
   Result cert = Run("verify-certificate --response " + w_ + "/status.json");
@@ -261,35 +261,35 @@ TEST_F(CliTrustTest, FirstUsePinsTheKeyLoudlyAndLaterUsePassesQuietly) {
 }
 
 TEST_F(CliTrustTest, GenuineCertificateAboutAnotherAssetFromAFakeServerIsRefused) {
-  Patent("2014100001001", url_, d_);
-  Patent("2014100002002", url_, d_);
-  Result b = Status("patent:2014100002002", url_, "--json");
+  Patent("2014100001019", url_, d_);
+  Patent("2014100002026", url_, d_);
+  Result b = Status("patent:2014100002026", url_, "--json");
   ASSERT_EQ(b.code, 0) << b.all();
-  Result b_cov = Coverage("patent:2014100002002", url_, "--json");
+  Result b_cov = Coverage("patent:2014100002026", url_, "--json");
   ASSERT_EQ(b_cov.code, 0) << b_cov.all();
   const std::string b_answer = b.out;
 
   // A fake server with the genuine key answers B's genuine, verifiable answers for A.
   FakeServer fake({{"/log/vkey", Vkey(d_) + "\n"},
-                   {"/v1/assets/patent:2014100001001/pledge-status", b_answer},
-                   {"/v1/assets/patent:2014100001001/coverage", b_cov.out}});
+                   {"/v1/assets/patent:2014100001019/pledge-status", b_answer},
+                   {"/v1/assets/patent:2014100001019/coverage", b_cov.out}});
   const std::string before = TrustState();
-  Result status = Status("patent:2014100001001", fake.url());
+  Result status = Status("patent:2014100001019", fake.url());
   EXPECT_EQ(status.code, 1) << status.all();
   EXPECT_TRUE(
-      Contains(status.err, "about asset patent:2014100002002, not patent:2014100001001 as asked"))
+      Contains(status.err, "about asset patent:2014100002026, not patent:2014100001019 as asked"))
       << status.err;
   EXPECT_FALSE(Contains(status.out, "not pledged")) << "nothing shown: " << status.out;
-  Result with_vkey = Status("patent:2014100001001", fake.url(), "--vkey " + d_ + "/log.vkey");
+  Result with_vkey = Status("patent:2014100001019", fake.url(), "--vkey " + d_ + "/log.vkey");
   EXPECT_EQ(with_vkey.code, 1) << with_vkey.all();
-  EXPECT_TRUE(Contains(with_vkey.err, "not patent:2014100001001 as asked")) << with_vkey.err;
-  Result as_json = Status("patent:2014100001001", fake.url(), "--json");
+  EXPECT_TRUE(Contains(with_vkey.err, "not patent:2014100001019 as asked")) << with_vkey.err;
+  Result as_json = Status("patent:2014100001019", fake.url(), "--json");
   EXPECT_EQ(as_json.code, 1) << as_json.all();
   EXPECT_TRUE(as_json.out.empty()) << as_json.out;
-  Result coverage = Coverage("patent:2014100001001", fake.url());
+  Result coverage = Coverage("patent:2014100001019", fake.url());
   EXPECT_EQ(coverage.code, 1) << coverage.all();
   EXPECT_TRUE(
-      Contains(coverage.err, "about asset patent:2014100002002, not patent:2014100001001 as asked"))
+      Contains(coverage.err, "about asset patent:2014100002026, not patent:2014100001019 as asked"))
       << coverage.err;
   EXPECT_EQ(TrustState(), before);
 
@@ -297,61 +297,61 @@ TEST_F(CliTrustTest, GenuineCertificateAboutAnotherAssetFromAFakeServerIsRefused
   json other_date = json::parse(b_cov.out);
   const std::string asked = other_date["date"].get<std::string>();
   FakeServer fake_date(
-      {{"/log/vkey", Vkey(d_) + "\n"}, {"/v1/assets/patent:2014100002002/coverage", b_cov.out}});
-  Result wrong_date = Coverage("patent:2014100002002", fake_date.url(), "--date 2099-01-01");
+      {{"/log/vkey", Vkey(d_) + "\n"}, {"/v1/assets/patent:2014100002026/coverage", b_cov.out}});
+  Result wrong_date = Coverage("patent:2014100002026", fake_date.url(), "--date 2099-01-01");
   EXPECT_EQ(wrong_date.code, 1) << wrong_date.all();
   EXPECT_TRUE(Contains(wrong_date.err, "for the date " + asked + ", not 2099-01-01 as asked"))
       << wrong_date.err;
   // The neighbour: the same answers are accepted for the question they answer.
-  Result right = Coverage("patent:2014100002002", fake_date.url(), "--date " + asked);
+  Result right = Coverage("patent:2014100002026", fake_date.url(), "--date " + asked);
   EXPECT_EQ(right.code, 0) << right.all();
 
   // A saved answer is checked against the question given to verify-certificate.
   WriteFile(w_ + "/b.json", b_answer);
   Result saved =
-      Run("verify-certificate --response " + w_ + "/b.json --asset patent:2014100001001");
+      Run("verify-certificate --response " + w_ + "/b.json --asset patent:2014100001019");
   EXPECT_EQ(saved.code, 1) << saved.all();
   EXPECT_TRUE(
-      Contains(saved.err, "about asset patent:2014100002002, not patent:2014100001001 as asked"))
+      Contains(saved.err, "about asset patent:2014100002026, not patent:2014100001019 as asked"))
       << saved.err;
   Result saved_ok =
-      Run("verify-certificate --response " + w_ + "/b.json --asset patent:2014100002002");
+      Run("verify-certificate --response " + w_ + "/b.json --asset patent:2014100002026");
   EXPECT_EQ(saved_ok.code, 0) << saved_ok.all();
 
   // The as-of entry asked with --index is held too.
   const std::uint64_t as_of = json::parse(b_answer)["as_of"]["index"].get<std::uint64_t>();
   const std::string n = std::to_string(as_of);
   const std::string n1 = std::to_string(as_of - 1);
-  Result exact = Status("patent:2014100002002", url_, "--index " + n);
+  Result exact = Status("patent:2014100002026", url_, "--index " + n);
   EXPECT_EQ(exact.code, 0) << exact.all();
   EXPECT_TRUE(Contains(exact.out, "as of entry " + n)) << exact.out;
   FakeServer fake_index({{"/log/vkey", Vkey(d_) + "\n"},
-                         {"/v1/assets/patent:2014100002002/pledge-status", b_answer}});
-  Result stale = Status("patent:2014100002002", fake_index.url(), "--index " + n1);
+                         {"/v1/assets/patent:2014100002026/pledge-status", b_answer}});
+  Result stale = Status("patent:2014100002026", fake_index.url(), "--index " + n1);
   EXPECT_EQ(stale.code, 1) << stale.all();
   EXPECT_TRUE(Contains(stale.err, "as of entry " + n + ", not entry " + n1 + " as asked"))
       << stale.err;
   Result saved_index = Run("verify-certificate --response " + w_ +
-                           "/b.json --asset patent:2014100002002 --index " + n1);
+                           "/b.json --asset patent:2014100002026 --index " + n1);
   EXPECT_EQ(saved_index.code, 1) << saved_index.all();
   EXPECT_TRUE(Contains(saved_index.err, "not entry " + n1 + " as asked")) << saved_index.err;
 }
 
 TEST_F(CliTrustTest, AnswerAsOfAnotherDateThanAskedIsRefused) {
-  Patent("2014100001001", url_, d_);
-  Patent("2014100002002", url_, d_);
+  Patent("2014100001019", url_, d_);
+  Patent("2014100002026", url_, d_);
   const std::string today =
       FormatDate(DateOfInstant(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count()));
   const std::string yesterday = FormatDate(AddDays(*ParseDate(today), -1));
   // The neighbour: the real server's answer for today is its last entry of today.
-  Result at_today = Status("patent:2014100001001", url_, "--at " + today + " --json");
+  Result at_today = Status("patent:2014100001019", url_, "--at " + today + " --json");
   ASSERT_EQ(at_today.code, 0) << at_today.all();
   const json latest = json::parse(at_today.out);
   const std::uint64_t n = latest["as_of"]["index"].get<std::uint64_t>();
   Result at_earlier =
-      Status("patent:2014100001001", url_, "--index " + std::to_string(n - 1) + " --json");
+      Status("patent:2014100001019", url_, "--index " + std::to_string(n - 1) + " --json");
   ASSERT_EQ(at_earlier.code, 0) << at_earlier.all();
   const std::string cp = latest["as_of"]["checkpoint"].get<std::string>();
   const std::string size =
@@ -363,13 +363,13 @@ TEST_F(CliTrustTest, AnswerAsOfAnotherDateThanAskedIsRefused) {
     routes[e] = Run("get --server " + url_ + " " + e).out;
     routes[e + "/proof"] = Run("get --server " + url_ + " " + e + "/proof?size=" + size).out;
   }
-  const std::string path = "/v1/assets/patent:2014100001001/pledge-status";
+  const std::string path = "/v1/assets/patent:2014100001019/pledge-status";
   const std::string before = TrustState();
 
   // Today's answer given for yesterday: its entry is of today.
   routes[path] = at_today.out;
   FakeServer newer(routes);
-  Result r1 = Status("patent:2014100001001", newer.url(), "--at " + yesterday);
+  Result r1 = Status("patent:2014100001019", newer.url(), "--at " + yesterday);
   EXPECT_EQ(r1.code, 1) << r1.all();
   EXPECT_TRUE(Contains(r1.err, "as of entry " + std::to_string(n) + " of " + today + ", not of " +
                                    yesterday + " as asked"))
@@ -377,40 +377,40 @@ TEST_F(CliTrustTest, AnswerAsOfAnotherDateThanAskedIsRefused) {
   // An earlier answer given for today: a later entry of today exists.
   routes[path] = at_earlier.out;
   FakeServer older(routes);
-  Result r2 = Status("patent:2014100001001", older.url(), "--at " + today);
+  Result r2 = Status("patent:2014100001019", older.url(), "--at " + today);
   EXPECT_EQ(r2.code, 1) << r2.all();
   EXPECT_TRUE(Contains(r2.err, "not the last one of " + today + " as asked")) << r2.err;
   EXPECT_EQ(TrustState(), before);
   // The genuine answer through the same fake server passes.
   routes[path] = at_today.out;
   FakeServer same(routes);
-  Result ok = Status("patent:2014100001001", same.url(), "--at " + today);
+  Result ok = Status("patent:2014100001019", same.url(), "--at " + today);
   EXPECT_EQ(ok.code, 0) << ok.all();
 }
 
 TEST_F(CliTrustTest, DifferentKeyForAPinnedOriginIsRefused) {
-  Patent("2014100001001", url_, d_);
-  ASSERT_EQ(Status("patent:2014100001001", url_).code, 0);
+  Patent("2014100001019", url_, d_);
+  ASSERT_EQ(Status("patent:2014100001019", url_).code, 0);
 
   // Another registry with the same origin: another log key.
   const std::string d2 = w_ + "/impostor";
   ASSERT_EQ(Run("init --data-dir " + d2 + " --origin test.example/ipledger").code, 0);
   testing::ServerProcess impostor;
   Start(impostor, d2);
-  Patent("2014100001001", impostor.url(), d2);
+  Patent("2014100001019", impostor.url(), d2);
   const std::string before = TrustState();
-  Result r = Status("patent:2014100001001", impostor.url(), "", d2);
+  Result r = Status("patent:2014100001019", impostor.url(), "", d2);
   EXPECT_EQ(r.code, 1) << r.all();
   EXPECT_TRUE(Contains(r.err, "LOG KEY CHANGED")) << r.err;
   EXPECT_TRUE(Contains(r.err, "SHA256:" + HexEncode(Sha256(AsBytes(Vkey(d2)))))) << r.err;
   EXPECT_TRUE(Contains(r.err, "SHA256:" + HexEncode(Sha256(AsBytes(Vkey(d_)))))) << r.err;
   EXPECT_FALSE(Contains(r.out, "not pledged")) << r.out;
-  EXPECT_EQ(Coverage("patent:2014100001001", impostor.url(), "", d2).code, 1);
+  EXPECT_EQ(Coverage("patent:2014100001019", impostor.url(), "", d2).code, 1);
   EXPECT_EQ(TrustState(), before);
   // The legitimate server still passes.
-  EXPECT_EQ(Status("patent:2014100001001", url_).code, 0);
+  EXPECT_EQ(Status("patent:2014100001019", url_).code, 0);
   // Another user (another known_logs) meets the impostor first: pinned and passes.
-  Result fresh = Status("patent:2014100001001", impostor.url(),
+  Result fresh = Status("patent:2014100001019", impostor.url(),
                         "--known-logs " + w_ + "/other_known_logs", d2);
   EXPECT_EQ(fresh.code, 0) << fresh.all();
   EXPECT_TRUE(Contains(fresh.err, "FIRST USE")) << fresh.err;
@@ -418,8 +418,8 @@ TEST_F(CliTrustTest, DifferentKeyForAPinnedOriginIsRefused) {
 }
 
 TEST_F(CliTrustTest, RolledBackForkedOrRewrittenLogIsRefusedAndAGrownLogPasses) {
-  Patent("2014100001001", url_, d_);
-  ASSERT_EQ(Status("patent:2014100001001", url_).code, 0);
+  Patent("2014100001019", url_, d_);
+  ASSERT_EQ(Status("patent:2014100001019", url_).code, 0);
   const std::string small = SeenSize();
   ASSERT_FALSE(small.empty());
 
@@ -431,9 +431,9 @@ TEST_F(CliTrustTest, RolledBackForkedOrRewrittenLogIsRefusedAndAGrownLogPasses) 
   url_ = server_.url();
 
   // The log grows; the next answer comes with a consistency proof and passes.
-  Patent("2014100002002", url_, d_);
-  Patent("2014100003003", url_, d_);
-  Result grown = Status("patent:2014100001001", url_);
+  Patent("2014100002026", url_, d_);
+  Patent("2014100003033", url_, d_);
+  Result grown = Status("patent:2014100001019", url_);
   ASSERT_EQ(grown.code, 0) << grown.all();
   const std::string big = SeenSize();
   EXPECT_EQ(std::stoull(big), std::stoull(small) + 2);
@@ -442,7 +442,7 @@ TEST_F(CliTrustTest, RolledBackForkedOrRewrittenLogIsRefusedAndAGrownLogPasses) 
   testing::ServerProcess old;
   Start(old, bak);
   const std::string before = TrustState();
-  Result rollback = Status("patent:2014100001001", old.url());
+  Result rollback = Status("patent:2014100001019", old.url());
   EXPECT_EQ(rollback.code, 1) << rollback.all();
   EXPECT_TRUE(Contains(rollback.err, "the server shows an older log than one already seen"))
       << rollback.err;
@@ -450,25 +450,25 @@ TEST_F(CliTrustTest, RolledBackForkedOrRewrittenLogIsRefusedAndAGrownLogPasses) 
               Contains(rollback.err, "tree size " + big))
       << rollback.err;
   EXPECT_FALSE(Contains(rollback.out, "not pledged")) << rollback.out;
-  EXPECT_EQ(Coverage("patent:2014100001001", old.url()).code, 1);
+  EXPECT_EQ(Coverage("patent:2014100001019", old.url()).code, 1);
   EXPECT_EQ(TrustState(), before);
 
   // The backup grown differently: the same size with another root (a fork)...
-  Patent("2014100004004", old.url(), bak);
+  Patent("2014100004040", old.url(), bak);
   Patent("2014100005005", old.url(), bak);
-  Result fork = Status("patent:2014100001001", old.url());
+  Result fork = Status("patent:2014100001019", old.url());
   EXPECT_EQ(fork.code, 1) << fork.all();
   EXPECT_TRUE(Contains(fork.err, "another log of the same size")) << fork.err;
   EXPECT_EQ(TrustState(), before);
   // ...and larger but not an extension of the log seen (a rewrite).
-  Patent("2014100006006", old.url(), bak);
-  Result rewrite = Status("patent:2014100001001", old.url());
+  Patent("2014100006065", old.url(), bak);
+  Result rewrite = Status("patent:2014100001019", old.url());
   EXPECT_EQ(rewrite.code, 1) << rewrite.all();
   EXPECT_TRUE(Contains(rewrite.err, "is not consistent with the one already seen")) << rewrite.err;
   EXPECT_EQ(TrustState(), before);
 
   // The genuine log still passes, unchanged.
-  EXPECT_EQ(Status("patent:2014100001001", url_).code, 0);
+  EXPECT_EQ(Status("patent:2014100001019", url_).code, 0);
   EXPECT_EQ(TrustState(), before);
   EXPECT_EQ(old.Stop(SIGTERM), 0);
 }

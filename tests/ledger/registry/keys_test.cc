@@ -27,7 +27,7 @@ class KeysTest : public ::testing::Test {
     f_.AddParticipant("lanyu-materials", Role::kEnterprise, "330802");
     f_.AddParticipant("cnipa-zj-regulator", Role::kRegulator, "330000");
     f_.AddPatent("2014103620773", {"lanyu-materials"});
-    f_.AddPatent("2015100000001", {"lanyu-materials"});
+    f_.AddPatent("2015100000010", {"lanyu-materials"});
   }
 
   // A pledge of `patent` by ccb-quzhou, signed with `bank_key` and by the pledgor.
@@ -258,7 +258,7 @@ TEST_F(KeysTest, DifferentPayloadUnderTheSameKeyIsAConflict) {
   const std::uint64_t size = f_.registry().ledger().size();
   Statement other = st;
   std::get<PledgeRegister>(other.body).pledge_id = "PL-2";
-  std::get<PledgeRegister>(other.body).collateral = {"patent:2015100000001"};
+  std::get<PledgeRegister>(other.body).collateral = {"patent:2015100000010"};
   ExpectRejected(f_.Submit(other, {"ccb-quzhou", "lanyu-materials"}), "E_IDEMPOTENCY_CONFLICT");
   EXPECT_EQ(f_.registry().ledger().size(), size);
 }

@@ -153,9 +153,9 @@ TEST_F(RulesPledgesTest, V2_ValidUntilBeforeTheBaseDateIsRefusedOnItIsNot) {
 // V-3: "a pledge citing a valuation of another asset".
 TEST_F(RulesPledgesTest, V3_PledgeCitingAValuationOfAnotherAssetIsRefused) {
   const Date s = f_.today();
-  f_.AddPatent("2015100000001", {"hengtai-valve"});
+  f_.AddPatent("2015100000010", {"hengtai-valve"});
   ExpectAccepted(
-      f_.Submit(f_.Make("zhonghe-appraisal", Valuation("VAL-OTHER", "patent:2015100000001", s))));
+      f_.Submit(f_.Make("zhonghe-appraisal", Valuation("VAL-OTHER", "patent:2015100000010", s))));
   ExpectAccepted(f_.Submit(f_.Make("zhonghe-appraisal", Valuation("VAL-OWN", kPatent, s))));
   PledgeRegister other = Body("PL-1");
   other.valuation_ids = {"VAL-OTHER"};
