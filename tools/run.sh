@@ -123,8 +123,8 @@ if [ -e "$data/demo-loaded" ]; then
   green=$(sed -n 's/.*"asset_id": "\(data:[^"]*\)".*/\1/p' "$data"/demo-statements/*-data-register-greenhouse.json)
   pledge_receipt=$(ls "$data"/demo-receipts/*-pledge-greenhouse-*.receipt.json)
   refusal_receipt=$(ls "$data"/demo-receipts/*-pledge-double-financing-attempt.receipt.json)
-  echo "  $cli status $patent --server $url --key $data/demo-keys/ccb-quzhou.key:ccb-quzhou/k1"
-  echo "  $cli coverage $green --server $url --key $data/demo-keys/abc-jiangshan.key:abc-jiangshan/k1"
+  echo "  $cli status $patent --server $url --key $data/demo-keys/ccb-quzhou.key:ccb-quzhou/k1 --vkey $data/log.vkey"
+  echo "  $cli coverage $green --server $url --key $data/demo-keys/abc-jiangshan.key:abc-jiangshan/k1 --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
   echo "  $cli get --server $url /v1/assets/$patent"

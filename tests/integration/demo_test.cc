@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -98,6 +99,10 @@ Date DateOfReceipt(const json& receipt) {
 class DemoTest : public ::testing::Test {
  protected:
   void StartRegistry(int days_back) {
+    // The CLI pins log keys at first use; this test's logs are new every run, so it keeps
+    // its pins to itself instead of in $HOME (where a pin of an earlier run would refuse
+    // this run's key, as it should).
+    ::setenv("IPLEDGER_KNOWN_LOGS", (tmp_.str() + "/known_logs").c_str(), 1);
     data_ = tmp_.str() + "/var";
     clock_ = tmp_.str() + "/demo-clock";
     held_ms_ = (NowMs() - std::int64_t{days_back} * 86400000) / 1000 * 1000;
