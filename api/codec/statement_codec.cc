@@ -225,11 +225,12 @@ Status ReadUint64(const json& v, const std::string& path, std::uint64_t* out) {
   return Status::Ok();
 }
 
+// Every Money amount: an integer from 0 to kMaxAmount (10^15 minor units).
 Status ReadAmount(const json& v, const std::string& path, std::int64_t* out) {
-  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  constexpr auto kMax = static_cast<std::uint64_t>(kMaxAmount);
   if (!v.is_number_unsigned()) return Error(path, "must be an integer >= 0");
   const auto u = v.get<std::uint64_t>();
-  if (u > kMax) return Error(path, "must be an integer <= 9223372036854775807");
+  if (u > kMax) return Error(path, "must be an integer <= 1000000000000000 (10^15)");
   *out = static_cast<std::int64_t>(u);
   return Status::Ok();
 }
@@ -727,12 +728,15 @@ Status ReadBody(const json& v, const std::string& path, PledgeRegister* out) {
 }
 
 Status ReadBody(const json& v, const std::string& path, PledgeAmend* out) {
-  Fields f(v, path, {"pledge_id", "secured", "debt_term", "release_collateral", "official_reg_no"});
+  Fields f(v, path,
+           {"pledge_id", "secured", "debt_term", "release_collateral", "official_reg_no",
+            "valuation_ids"});
   f.Required("pledge_id", ReadOtherId, &out->pledge_id);
   f.Optional("secured", ReadSecured, &out->secured);
   f.Optional("debt_term", ReadOrderedRange, &out->debt_term);
   f.Defaulted("release_collateral", kAnyAssets, &out->release_collateral);
   f.Optional("official_reg_no", ReadText, &out->official_reg_no);
+  f.Defaulted("valuation_ids", kOtherIds, &out->valuation_ids);
   return f.status();
 }
 

@@ -197,6 +197,7 @@ json BodyJson(const PledgeAmend& b) {
   if (b.secured) j["secured"] = SecuredJson(*b.secured);
   if (b.debt_term) j["debt_term"] = RangeJson(*b.debt_term);
   if (!b.release_collateral.empty()) j["release_collateral"] = StringsJson(b.release_collateral);
+  if (!b.valuation_ids.empty()) j["valuation_ids"] = StringsJson(b.valuation_ids);
   if (b.official_reg_no) j["official_reg_no"] = *b.official_reg_no;
   return j;
 }

@@ -30,6 +30,8 @@ CodeInfo InfoFor(const std::string& code) {
       {"E_FEE_GRACE", {422, "fee-grace", "Patent in annuity grace period"}},
       {"E_PRESERVATION", {422, "preservation", "Asset under court preservation"}},
       {"E_TERM_BEYOND_ASSET", {422, "term-beyond-asset", "Debt term outlasts the asset"}},
+      {"E_CASE_DEBTOR_MISMATCH",
+       {422, "case-debtor-mismatch", "Pledge debtor differs from the case's"}},
       {"A_INVALIDATION_PENDING",
        {422, "invalidation-pending", "Invalidation pending: acknowledge"}},
       {"E_SIMILAR_MARKS_SPLIT", {422, "similar-marks-split", "Similar marks not pledged together"}},

@@ -169,11 +169,21 @@ Response GetAudit(Call& c) {
 
 namespace {
 
+// A total in minor units: a JSON integer up to 2^63-1, beyond it (only reachable with
+// more than 9,223 amounts at the 10^15 maximum) its exact decimal digits as a string.
+json TotalMoneyJson(Amount128 amount, const std::string& currency) {
+  json a = amount <= std::numeric_limits<std::int64_t>::max()
+               ? json(static_cast<std::int64_t>(amount))
+               : json(Amount128String(amount));
+  return {{"amount_fen", a}, {"currency", currency}};
+}
+
 json TotalsJson(const StatsTotals& t) {
   json amounts = json::array();
-  for (const auto& [currency, amount] : t.amount) amounts.push_back(MoneyJson({amount, currency}));
+  for (const auto& [currency, amount] : t.amount)
+    amounts.push_back(TotalMoneyJson(amount, currency));
   const auto cny = t.amount.find("CNY");
-  return {{"amount", MoneyJson({cny == t.amount.end() ? 0 : cny->second, "CNY"})},
+  return {{"amount", TotalMoneyJson(cny == t.amount.end() ? 0 : cny->second, "CNY")},
           {"amounts", amounts},
           {"registrations", t.registrations},
           {"cases", t.cases},
@@ -250,7 +260,7 @@ Response GetStats(Call& c) {
   if (!cp.ok()) return StatusProblem(cp.status());
   const auto cny = [](const StatsTotals& t) {
     auto it = t.amount.find("CNY");
-    return it == t.amount.end() ? std::int64_t{0} : it->second;
+    return it == t.amount.end() ? Amount128{0} : it->second;
   };
   json groups = json::array();
   for (const auto& grp : cur.groups) {
@@ -263,18 +273,17 @@ Response GetStats(Call& c) {
                  {"region", q.region_prefix},
                  {"group_by", group_by},
                  {"inclusive_threshold_fen", q.inclusive_threshold}};
-  return Json(
-      {{"as_of", {{"index", as_of}, {"checkpoint", *cp}}},
-       {"window", window},
-       {"totals", TotalsJson(cur.totals)},
-       {"previous_year", TotalsJson(prev.totals)},
-       {"yoy_bps",
-        {{"amount", Bps(ChangeBps(cny(cur.totals), cny(prev.totals)))},
-         {"registrations", Bps(ChangeBps(static_cast<std::int64_t>(cur.totals.registrations),
-                                         static_cast<std::int64_t>(prev.totals.registrations)))},
-         {"enterprises", Bps(ChangeBps(static_cast<std::int64_t>(cur.totals.enterprises),
-                                       static_cast<std::int64_t>(prev.totals.enterprises)))}}},
-       {"groups", groups}});
+  return Json({{"as_of", {{"index", as_of}, {"checkpoint", *cp}}},
+               {"window", window},
+               {"totals", TotalsJson(cur.totals)},
+               {"previous_year", TotalsJson(prev.totals)},
+               {"yoy_bps",
+                {{"amount", Bps(ChangeBps(cny(cur.totals), cny(prev.totals)))},
+                 {"registrations", Bps(ChangeBps(Amount128{cur.totals.registrations},
+                                                 Amount128{prev.totals.registrations}))},
+                 {"enterprises", Bps(ChangeBps(Amount128{cur.totals.enterprises},
+                                               Amount128{prev.totals.enterprises}))}}},
+               {"groups", groups}});
 }
 
 }  // namespace ipledger::api

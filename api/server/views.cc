@@ -217,17 +217,40 @@ json PolicyJson(const PolicyRecord& p) {
   return j;
 }
 
+namespace {
+
+// Whether `c` sees the value of `asset_id` in a valuation (issue #12, item 7): the
+// appraiser, regulators and the registry see every item; a holder of the asset sees it;
+// the pledgee of an active pledge over the asset sees it. Nobody else.
+bool SeesValuationItem(Registry& registry, const Caller& c, const ValuationRecord& v,
+                       const std::string& asset_id) {
+  if (c.SeesAll() || (c.authenticated && c.participant == v.appraiser)) return true;
+  if (!c.authenticated) return false;
+  auto asset = registry.GetAsset(asset_id);
+  if (!asset.ok()) return false;
+  if (IsParty(c, asset->holders)) return true;
+  for (const std::string& pid : asset->active_pledges) {
+    auto p = registry.GetPledge(pid);
+    if (p.ok() && p->pledgee == c.participant) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 json ValuationJson(Registry& registry, const Caller& c, const ValuationRecord& v, Date today) {
   const ValuationAttest& a = v.attest;
-  // Values are the parties' business: the appraiser, the holders of the valued assets
-  // (who commissioned it) and the regulators.
-  bool sees_values = c.SeesAll() || (c.authenticated && c.participant == v.appraiser);
   json items = json::array();
+  bool sees_all_items = true;
   for (const ValuationItem& item : a.items) {
     json ij = {{"asset_id", item.asset_id}};
-    if (!sees_values) {
-      auto asset = registry.GetAsset(item.asset_id);
-      if (asset.ok() && IsParty(c, asset->holders)) sees_values = true;
+    if (SeesValuationItem(registry, c, v, item.asset_id)) {
+      ij["value"] = MoneyJson(item.value);
+      if (item.legal_score) ij["legal_score"] = *item.legal_score;
+      if (item.technical_score) ij["technical_score"] = *item.technical_score;
+      if (item.economic_score) ij["economic_score"] = *item.economic_score;
+    } else {
+      sees_all_items = false;
     }
     items.push_back(ij);
   }
@@ -244,15 +267,8 @@ json ValuationJson(Registry& registry, const Caller& c, const ValuationRecord& v
             {"stale", *a.valid_until < today},
             {"history", v.history},
             {"version", v.history.size()}};
-  if (sees_values) {
-    for (size_t i = 0; i < a.items.size(); ++i) {
-      items[i]["value"] = MoneyJson(a.items[i].value);
-      if (a.items[i].legal_score) items[i]["legal_score"] = *a.items[i].legal_score;
-      if (a.items[i].technical_score) items[i]["technical_score"] = *a.items[i].technical_score;
-      if (a.items[i].economic_score) items[i]["economic_score"] = *a.items[i].economic_score;
-    }
-    j["total"] = MoneyJson(a.total);
-  }
+  // The total reveals every item's share: only for callers who see every item.
+  if (sees_all_items) j["total"] = MoneyJson(a.total);
   j["items"] = items;
   return j;
 }

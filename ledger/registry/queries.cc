@@ -1,6 +1,7 @@
 // Registry queries: read committed state only (never the sequencer's Txn), so they run
 // concurrently with sequencing.
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -178,26 +179,23 @@ StatusOr<std::optional<std::int64_t>> Registry::LtvBps(std::string_view pledge_i
   auto pledge = GetPledge(pledge_id);
   if (!pledge.ok()) return pledge.status();
   const Money& secured = pledge->terms.secured.amount;
+  // Only the valuations the pledge cites (pledge.register's valuation_ids and those a
+  // pledge.amend added): a valuation nobody cited, by anyone, moves no pledge's LTV.
+  std::vector<ValuationRecord> cited;
+  for (const std::string& id : pledge->terms.valuation_ids) {
+    auto v = GetValuation(id);
+    if (!v.ok()) return v.status();
+    if (v->withdrawn || *v->attest.valid_until < date || v->attest.base_date > date) continue;
+    cited.push_back(std::move(*v));
+  }
   Int128 total = 0;
   for (const std::string& asset : pledge->terms.collateral) {
-    const std::string prefix = PairKey(kAssetValuationPrefix, asset, "");
-    const std::string end = PrefixEnd(prefix);
-    std::vector<std::string> ids;
-    Status s = ledger_->store().Scan(Column::kIndex, prefix, end,
-                                     [&](std::string_view key, std::string_view) {
-                                       ids.emplace_back(key.substr(prefix.size()));
-                                       return true;
-                                     });
-    if (!s.ok()) return s;
-    // The latest (by base date, then log order) valuation still valid on `date`.
+    // The latest (by base date, then log order) cited valuation still valid on `date`.
     std::optional<std::pair<std::pair<Date, std::uint64_t>, std::int64_t>> best;
-    for (const std::string& id : ids) {
-      auto v = GetValuation(id);
-      if (!v.ok()) return v.status();
-      if (v->withdrawn || *v->attest.valid_until < date || v->attest.base_date > date) continue;
-      for (const ValuationItem& item : v->attest.items) {
+    for (const ValuationRecord& v : cited) {
+      for (const ValuationItem& item : v.attest.items) {
         if (item.asset_id != asset || item.value.currency != secured.currency) continue;
-        auto key = std::make_pair(v->attest.base_date, v->attested_index);
+        auto key = std::make_pair(v.attest.base_date, v.attested_index);
         if (!best || key > best->first) best.emplace(key, item.value.amount);
       }
     }
@@ -205,8 +203,11 @@ StatusOr<std::optional<std::int64_t>> Registry::LtvBps(std::string_view pledge_i
     total += best->second;
   }
   if (total <= 0) return std::optional<std::int64_t>();
+  // Amounts are at most 10^15, so the quotient fits 128 bits; an LTV beyond the int64
+  // range (a 10^15 debt on 1 fen of value) is clamped rather than wrapped.
   const Int128 bps = (static_cast<Int128>(secured.amount) * 10000 * 2 + total) / (2 * total);
-  return std::optional<std::int64_t>(static_cast<std::int64_t>(bps));
+  const Int128 max = std::numeric_limits<std::int64_t>::max();
+  return std::optional<std::int64_t>(static_cast<std::int64_t>(std::min(bps, max)));
 }
 
 StatusOr<std::vector<std::uint64_t>> Registry::AssetHistory(std::string_view asset_id) const {

@@ -508,6 +508,8 @@ void Handle(Ctx& c, const PledgeRegister& b) {
     } else if (kase->lender != c.st->submitter) {
       c.Forbid("case " + *b.case_id + " belongs to " + kase->lender);
       return;
+    } else {
+      CheckCaseDebtor(c, *kase, b.debtor);
     }
   }
   if (c.txn->Load<PledgeRecord>(kPledgeTag, b.pledge_id)) {
@@ -652,7 +654,9 @@ void Handle(Ctx& c, const PledgeAmend& b) {
       }
     }
   }
+  CheckCitedValuations(c, b.valuation_ids);
   if (c.refused()) return;
+  AddCitedValuations(b.valuation_ids, &p->terms.valuation_ids);
   if (b.secured) p->terms.secured = *b.secured;
   if (b.debt_term) p->terms.debt_term = *b.debt_term;
   if (b.official_reg_no) p->terms.official_reg_no = b.official_reg_no;

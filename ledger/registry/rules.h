@@ -175,5 +175,17 @@ void HandleRecoverCancel(Ctx& c, const ParticipantRecoverCancel& b);
 // every key of the participant and adds the recovery's keys. E_RECOVERY_PENDING before
 // the end, E_RECOVERY_CANCELLED after a cancel.
 void HandleRecoverComplete(Ctx& c, const ParticipantRecoverComplete& b);
+// --- Money and valuations (rules_money.cc) ---------------------------------------------
+
+// The valuations a pledge.amend cites: each must exist (E_UNKNOWN_REFERENCE); a withdrawn
+// or expired one warns W_VALUATION_STALE. Names them as subjects.
+void CheckCitedValuations(Ctx& c, const std::vector<std::string>& valuation_ids);
+// Appends to `cited` the ids it does not hold yet, in order: the pledge's cited
+// valuations, the only ones Registry::LtvBps reads.
+void AddCitedValuations(const std::vector<std::string>& valuation_ids,
+                        std::vector<std::string>* cited);
+// A pledge naming a financing case shares the case's debtor (one case is one loan to one
+// debtor); otherwise E_CASE_DEBTOR_MISMATCH.
+void CheckCaseDebtor(Ctx& c, const CaseRecord& kase, const std::string& debtor);
 
 }  // namespace ipledger

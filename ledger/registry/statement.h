@@ -22,7 +22,12 @@
 
 namespace ipledger {
 
-// Money in minor units (fen for CNY) with an ISO 4217 code; amounts are >= 0.
+// The largest amount a statement may carry: 10^15 minor units (¥10 trillion in fen).
+// The codec refuses larger amounts (E_SCHEMA), so sums of amounts over any number of
+// log entries (< 2^64) stay below 2^114 and fit a 128-bit integer.
+inline constexpr std::int64_t kMaxAmount = 1'000'000'000'000'000;
+
+// Money in minor units (fen for CNY) with an ISO 4217 code; 0 <= amount <= kMaxAmount.
 struct Money {
   std::int64_t amount = 0;
   std::string currency;  // three upper-case letters
@@ -289,6 +294,9 @@ struct PledgeAmend {
   std::optional<DateRange> debt_term;
   std::vector<std::string> release_collateral;
   std::optional<std::string> official_reg_no;
+  // Valuations the amendment cites; they join the pledge's cited valuations, the only
+  // ones its LTV is computed from. Empty: none (the field is omitted).
+  std::vector<std::string> valuation_ids;
   friend bool operator==(const PledgeAmend&, const PledgeAmend&) = default;
 };
 

@@ -85,7 +85,7 @@ class Accumulator {
       if (r->debtor != case_debtor_[c]) extra_debtors_.emplace_back(c, r->debtor);
     }
     t.cases = touched_.size();
-    std::map<std::uint32_t, std::int64_t> amounts;
+    std::map<std::uint32_t, Amount128> amounts;  // 128 bits: no sum can wrap
     auto count_inclusive = [&](std::uint32_t debtor) {
       if (inclusive_epoch_[debtor] != epoch_) {
         inclusive_epoch_[debtor] = epoch_;
@@ -272,18 +272,39 @@ StatsResult StatsIndex::Query(const StatsQuery& q) const {
   return result;
 }
 
-std::optional<std::int64_t> ChangeBps(std::int64_t current, std::int64_t previous) {
+std::string Amount128String(Amount128 v) {
+  if (v == 0) return "0";
+  const bool negative = v < 0;
+  std::string out;
+  while (v != 0) {
+    const int digit = static_cast<int>(v % 10);
+    out.push_back(static_cast<char>('0' + (digit < 0 ? -digit : digit)));
+    v /= 10;
+  }
+  if (negative) out.push_back('-');
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::int64_t> ChangeBps(Amount128 current, Amount128 previous) {
   if (previous == 0) return std::nullopt;
-  // Half away from zero, in 128 bits so that large amounts cannot overflow.
-  __extension__ using Int128 = __int128;
-  const Int128 num = (static_cast<Int128>(current) - previous) * 10000;
+  // Half away from zero. Totals are below 2^114, so (current - previous) * 10000 is
+  // below 2^128 only if kept modest: clamp the operands' difference first.
+  using Int128 = Amount128;
+  constexpr Int128 kLimit = static_cast<Int128>(1) << 112;
+  Int128 diff = current - previous;
+  if (diff > kLimit) diff = kLimit;
+  if (diff < -kLimit) diff = -kLimit;
+  const Int128 num = diff * 10000;
   const Int128 den = previous;
   Int128 q = num / den;
   const Int128 rem = num % den;
   const Int128 abs_rem2 = (rem < 0 ? -rem : rem) * 2;
   const Int128 abs_den = den < 0 ? -den : den;
   if (abs_rem2 >= abs_den) q += ((num < 0) != (den < 0)) ? -1 : 1;
-  return static_cast<std::int64_t>(q);
+  constexpr Int128 kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr Int128 kMin = std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(std::clamp(q, kMin, kMax));
 }
 
 }  // namespace ipledger

@@ -61,8 +61,15 @@ struct StatsQuery {
   std::optional<std::uint64_t> as_of;                // default: every fact
 };
 
+// A sum of amounts. Each amount is at most kMaxAmount (10^15 < 2^50) and a log holds
+// fewer than 2^64 facts, so every sum stays below 2^114: 128 bits cannot wrap.
+__extension__ using Amount128 = __int128;
+
+// The decimal digits of `v` (with a '-' when negative).
+std::string Amount128String(Amount128 v);
+
 struct StatsTotals {
-  std::map<std::string, std::int64_t> amount;  // currency -> minor units
+  std::map<std::string, Amount128> amount;  // currency -> minor units
   std::uint64_t registrations = 0;
   std::uint64_t cases = 0;
   std::uint64_t enterprises = 0;
@@ -122,8 +129,8 @@ class StatsIndex {
   Names currencies_ GUARDED_BY(mu_);
 };
 
-// (current - previous) / previous in basis points, rounded half away from zero;
-// nullopt when previous is 0.
-std::optional<std::int64_t> ChangeBps(std::int64_t current, std::int64_t previous);
+// (current - previous) / previous in basis points, rounded half away from zero and
+// clamped to the int64 range; nullopt when previous is 0. Computed in 128 bits.
+std::optional<std::int64_t> ChangeBps(Amount128 current, Amount128 previous);
 
 }  // namespace ipledger

@@ -13,6 +13,7 @@
 #include "api/codec/http_signature.h"
 #include "api/codec/json_codec.h"
 #include "crypto/bytes.h"
+#include "crypto/hash.h"
 #include "crypto/note.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/merkle.h"
@@ -329,6 +330,43 @@ TEST_F(HttpTest, VisibilityAnonymousSeesNoAmountsPartiesSeeTheirs) {
   // The derived state (overdue / expired once the debt term has passed) is in both answers.
   EXPECT_EQ(Body(Get("/v1/pledges/PL-1", "lanyu-materials"))["derived_state"], "registered");
   EXPECT_EQ(Body(Get(ps, "ccb-quzhou"))["pledges"][0]["derived_state"], "registered");
+}
+
+// Issue #12, item 7: per-item visibility of a valuation. The appraiser, regulators and
+// the registry see every item; a holder sees its own items only; a pledgee sees the
+// items of its collateral; anyone else sees no value.
+TEST_F(HttpTest, ValuationItemsAreVisiblePerItemToHolderPledgeeAppraiserRegulator) {
+  auto& f = s_.f();
+  f.AddParticipant("zhonghe-appraisal", Role::kAppraiser);
+  f.AddPatent("2014103620999", {"hengtai-valve"});
+  ValuationAttest v;
+  v.valuation_id = "VAL-2";
+  v.items = {{"patent:2014103620773", {500'000'000, "CNY"}, 80, 75, 70},
+             {"patent:2014103620999", {300'000'000, "CNY"}, 80, 75, 70}};
+  v.total = {800'000'000, "CNY"};
+  v.standard = "GB/T 42748-2023";
+  v.methods = {ValuationMethod::kIncome};
+  v.base_date = AddDays(f.today(), -1);
+  v.report_sha256 = Sha256(AsBytes("report VAL-2"));
+  ASSERT_EQ(s_.Post(f.Make("zhonghe-appraisal", v), {"zhonghe-appraisal"}).status, 201);
+  ASSERT_EQ(PostPledge("PL-1").status, 201);  // ccb-quzhou: pledgee of ...0773 only
+  auto seen = [&](const std::string& as) {
+    json j = Body(Get("/v1/valuations/VAL-2", as));
+    std::vector<bool> out;
+    for (const json& item : j["items"]) out.push_back(item.contains("value"));
+    out.push_back(j.contains("total"));
+    return out;
+  };
+  const std::vector<bool> all = {true, true, true};
+  EXPECT_EQ(seen("zhonghe-appraisal"), all);
+  EXPECT_EQ(seen("cnipa-zj"), all);
+  EXPECT_EQ(seen("registry"), all);
+  EXPECT_EQ(seen("lanyu-materials"), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(seen("hengtai-valve"), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(seen("ccb-quzhou"), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(seen("picc-zhejiang"), (std::vector<bool>{false, false, false}));
+  EXPECT_EQ(Body(Get("/v1/valuations/VAL-2", "hengtai-valve"))["items"][1]["value"]["amount_fen"],
+            300'000'000);
 }
 
 TEST_F(HttpTest, PledgeStatusCarriesEvidenceAndASignedCertificate) {

@@ -113,7 +113,7 @@ TEST(StatementCodecTest, AcceptsTheEdgesOfEachRange) {
     const char* to;
   };
   const Case cases[] = {
-      {"pledge_register", R"("amount_fen": 18400000000)", R"("amount_fen": 9223372036854775807)"},
+      {"pledge_register", R"("amount_fen": 18400000000)", R"("amount_fen": 1000000000000000)"},
       {"pledge_register", R"("amount_fen": 18400000000)", R"("amount_fen": 0)"},
       {"asset_register_trademark", R"("nice_class": 45)", R"("nice_class": 1)"},
       {"valuation_attest", R"("legal_score": 85)", R"("legal_score": 0)"},
@@ -154,6 +154,32 @@ TEST(StatementCodecTest, AcceptsTheEdgesOfEachRange) {
                           R"( "2026-11-26T08:00:00.123Z", "idempotency_key": "k", "submitter":)"
                           R"( "registry", "type": "data.reject", "v": 1})";
   EXPECT_OK(DecodeStatement(reordered));
+}
+
+// Issue #12, attack "Two pledges of 9,223,372,036,854,775,807 fen wrap the regulator's
+// CNY total": every Money field of every statement type refuses amounts above 10^15 fen
+// (a schema error, E_SCHEMA at the API), and accepts 10^15 itself.
+TEST(StatementCodecTest, TwoPledgesOfInt64MaxFenCannotWrapTotalsAmountsAbove1e15Refused) {
+  int fields = 0;
+  for (const Example& e : Examples()) {
+    const std::string key = "\"amount_fen\": ";
+    for (std::size_t at = e.json.find(key); at != std::string::npos;
+         at = e.json.find(key, at + 1)) {
+      const std::size_t start = at + key.size();
+      const std::size_t end = e.json.find_first_not_of("0123456789", start);
+      for (const char* huge : {"9223372036854775807", "1000000000000001"}) {
+        std::string json = e.json;
+        json.replace(start, end - start, huge);
+        StatusOr<Statement> s = DecodeStatement(json);
+        ASSERT_FALSE(s.ok()) << e.name << " " << huge;
+        EXPECT_NE(s.status().message().find("amount_fen: must be an integer <= 1000000000000000"),
+                  std::string::npos)
+            << s.status().message();
+      }
+      ++fields;
+    }
+  }
+  EXPECT_GE(fields, 8);  // pledge, case, other collateral, valuation, policy, claim
 }
 
 TEST(StatementCodecTest, IdempotencyKeyLengthCountsCharacters) {

@@ -413,7 +413,8 @@ std::vector<Example> Examples() {
     "secured": {"type": "ceiling", "amount": {"amount_fen": 20000000000, "currency": "CNY"}},
     "debt_term": {"start": "2026-12-01", "end": "2030-11-30"},
     "release_collateral": ["trademark:12345678"],
-    "official_reg_no": "Y2026330000124"
+    "official_reg_no": "Y2026330000124",
+    "valuation_ids": ["ZJA-2026-0118"]
   }
 })json",
                  Make("pledge.amend", "ccb-quzhou", "amend-0001",
@@ -421,7 +422,8 @@ std::vector<Example> Examples() {
                                   Secured{SecuredType::kCeiling, Cny(20000000000)},
                                   DateRange{D("2026-12-01"), D("2030-11-30")},
                                   {"trademark:12345678"},
-                                  "Y2026330000124"})});
+                                  "Y2026330000124",
+                                  {"ZJA-2026-0118"}})});
 
   out.push_back(
       {"pledge_release", R"json({
@@ -628,22 +630,21 @@ std::vector<Statement> MinimalStatements() {
                                      H(kHexTest)}));
   out.push_back(Make("case.register", "bank-1", "m6",
                      CaseRegister{"C1", "acme", Cny(1), {D("2026-01-01"), D("2026-01-01")}, {}}));
-  out.push_back(Make(
-      "pledge.register", "bank-1", "m7",
-      PledgeRegister{"P1",
-                     std::nullopt,
-                     {"acme"},
-                     "acme",
-                     {"data:d"},
-                     Secured{SecuredType::kLoan, Cny(std::numeric_limits<std::int64_t>::max())},
-                     {D("2026-01-01"), D("2027-01-01")},
-                     std::nullopt,
-                     {},
-                     H(kHexTest),
-                     {},
-                     false}));
+  out.push_back(Make("pledge.register", "bank-1", "m7",
+                     PledgeRegister{"P1",
+                                    std::nullopt,
+                                    {"acme"},
+                                    "acme",
+                                    {"data:d"},
+                                    Secured{SecuredType::kLoan, Cny(kMaxAmount)},
+                                    {D("2026-01-01"), D("2027-01-01")},
+                                    std::nullopt,
+                                    {},
+                                    H(kHexTest),
+                                    {},
+                                    false}));
   out.push_back(Make("pledge.amend", "bank-1", "m8",
-                     PledgeAmend{"P1", std::nullopt, std::nullopt, {}, std::nullopt}));
+                     PledgeAmend{"P1", std::nullopt, std::nullopt, {}, std::nullopt, {}}));
   out.push_back(Make("pledge.release", "bank-1", "m9",
                      PledgeRelease{"P1", ReleaseReason::kOther, std::nullopt}));
   // A reversed period decodes: the rules refuse it (E_POLICY_TERMS), not the schema.
