@@ -338,11 +338,11 @@ TEST_F(HttpTest, VisibilityAnonymousSeesNoAmountsPartiesSeeTheirs) {
 TEST_F(HttpTest, ValuationItemsAreVisiblePerItemToHolderPledgeeAppraiserRegulator) {
   auto& f = s_.f();
   f.AddParticipant("zhonghe-appraisal", Role::kAppraiser);
-  f.AddPatent("2014103620999", {"hengtai-valve"});
+  f.AddPatent("201410362099X", {"hengtai-valve"});
   ValuationAttest v;
   v.valuation_id = "VAL-2";
   v.items = {{"patent:2014103620773", {500'000'000, "CNY"}, 80, 75, 70},
-             {"patent:2014103620999", {300'000'000, "CNY"}, 80, 75, 70}};
+             {"patent:201410362099X", {300'000'000, "CNY"}, 80, 75, 70}};
   v.total = {800'000'000, "CNY"};
   v.standard = "GB/T 42748-2023";
   v.methods = {ValuationMethod::kIncome};

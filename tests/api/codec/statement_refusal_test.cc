@@ -188,7 +188,7 @@ const Refusal kRefusals[] = {
      "body.paid.amount_fen: must be an integer >= 0"},
     {"amount_beyond_int64", "pledge_register", R"("amount_fen": 18400000000)",
      R"("amount_fen": 9223372036854775808)",
-     "body.secured.amount.amount_fen: must be an integer <= 9223372036854775807"},
+     "body.secured.amount.amount_fen: must be an integer <= 1000000000000000 (10^15)"},
     {"amount_beyond_uint64", "pledge_register", R"("amount_fen": 18400000000)",
      R"("amount_fen": 18446744073709551616)",
      "body.secured.amount.amount_fen: must be an integer >= 0"},
@@ -499,9 +499,10 @@ const Refusal kRefusals[] = {
      R"("total": {"amount_fen": 18400000000, "currency": "CNY"})",
      R"("total": {"amount_fen": 18400000000, "currency": "EUR"})",
      "body.items[0].value.currency: must equal total.currency (EUR)"},
-    {"item_sum_overflows", "valuation_attest", R"("amount_fen": 12000000000,)",
+    // With every amount at most 10^15 fen, item values can no longer add up past int64.
+    {"item_value_beyond_the_cap", "valuation_attest", R"("amount_fen": 12000000000,)",
      R"("amount_fen": 9223372036854775807,)",
-     "body.items[1].value.amount_fen: the sum of item values overflows"},
+     "body.items[0].value.amount_fen: must be an integer <= 1000000000000000 (10^15)"},
 
     // asset.status: fields its event requires.
     {"annuity_paid_without_through", "asset_status",
