@@ -115,6 +115,33 @@ TEST(ReplayTest, AssetIdentityRefusalsReplay) {
   EXPECT_EQ(report->entries, size);
 }
 
+// The money rules' refusal (a pledge whose debtor is not its case's, E_CASE_DEBTOR_MISMATCH)
+// replays to the same state, next to the accepted pledge of the case's own debtor.
+TEST(ReplayTest, CaseDebtorRefusalReplays) {
+  RegistryFixture f;
+  BuildHistory(f);
+  f.AddParticipant("hengtai-valve", Role::kEnterprise, "330881");
+  CaseRegister k;
+  k.case_id = "C9";
+  k.debtor = "hengtai-valve";
+  k.facility = {4'500'000'000, "CNY"};
+  k.term = {f.today(), DateFromCivil(2029, 12, 31)};
+  EXPECT_EQ(f.Submit(f.Make("ccb-quzhou", k)).kind, OutcomeKind::kAccepted);
+  PledgeRegister b =
+      f.PledgeBody("PL-9", {"lanyu-materials"}, {"trademark:12345678"}, DateFromCivil(2028, 6, 1));
+  b.case_id = "C9";
+  SubmitOutcome bad = f.Submit(f.Make("ccb-quzhou", b), {"ccb-quzhou", "lanyu-materials"});
+  EXPECT_EQ(bad.codes, std::vector<std::string>{"E_CASE_DEBTOR_MISMATCH"});
+  b.debtor = "hengtai-valve";
+  EXPECT_EQ(f.Submit(f.Make("ccb-quzhou", b), {"ccb-quzhou", "lanyu-materials"}).kind,
+            OutcomeKind::kAccepted);
+  const std::uint64_t size = f.registry().ledger().size();
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->entries, size);
+}
+
 // Keys belong to their participant: a forbidden key change (never logged), a bank's own
 // key, a recovery refused before its publicity end, a cancelled one, a completed one,
 // and a re-serialized envelope answered with the original receipt all replay.
