@@ -1,0 +1,173 @@
+// Offline verification of the registry's answers with the log's vkey alone: receipts
+// (api.md §6) and pledge-status answers with their evidence and search certificate.
+// Each function takes the parsed JSON answer (or its text) and returns a Result.
+
+import { equalBytes, fromBase64, hex } from "./bytes.js";
+import {
+  decodeLeaf,
+  parseTlogProof,
+  searchCertificateLines,
+  verifyCheckpoint,
+  verifySearchCertificate,
+  verifyTlogProof,
+  type Checkpoint,
+  type Leaf,
+  type SearchCertificate,
+} from "./log.js";
+import { leafHash, verifyInclusion } from "./merkle.js";
+import type { NoteVerifier } from "./note.js";
+import { fail, ok, type Result } from "./result.js";
+
+type Json = Record<string, unknown>;
+
+function asObject(answer: unknown, what: string): Result<Json> {
+  if (typeof answer === "string") {
+    try {
+      answer = JSON.parse(answer);
+    } catch {
+      return fail(`${what} is not JSON`);
+    }
+  }
+  if (typeof answer !== "object" || answer === null || Array.isArray(answer)) return fail(`${what} is not a JSON object`);
+  return ok(answer as Json);
+}
+
+function proofHashes(v: unknown): Uint8Array[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: Uint8Array[] = [];
+  for (const h of v) {
+    const b = typeof h === "string" ? fromBase64(h) : undefined;
+    if (!b || b.length !== 32) return undefined;
+    out.push(b);
+  }
+  return out;
+}
+
+const isIndex = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+export interface VerifiedReceipt {
+  index: number;
+  leaf: Leaf;
+  checkpoint: Checkpoint;
+  warnings: string[];
+}
+
+/**
+ * Verifies a receipt (the answer to a submit, or the `receipt` of a recorded refusal):
+ * leaf_hash is the hash of the leaf, the leaf is canonical and has the receipt's index,
+ * the tlog_proof's checkpoint is signed by the log key and includes the leaf at that
+ * index, and the separate checkpoint and inclusion_proof, when present, are the
+ * tlog_proof's.
+ */
+export function verifyReceipt(receipt: unknown, logKey: NoteVerifier): Result<VerifiedReceipt> {
+  const r = asObject(receipt, "the receipt");
+  if (!r.ok) return r;
+  const o = r.value;
+  if (!isIndex(o.index)) return fail("the receipt's index is not a non-negative integer");
+  const leafBytes = typeof o.leaf === "string" ? fromBase64(o.leaf) : undefined;
+  if (!leafBytes) return fail("the receipt's leaf is not base64");
+  if (o.leaf_hash !== hex(leafHash(leafBytes))) return fail("leaf_hash is not the hash of the receipt's leaf");
+  const leaf = decodeLeaf(leafBytes);
+  if (!leaf.ok) return fail(`the receipt's leaf: ${leaf.reason}`);
+  if (leaf.value.index !== o.index) return fail(`the leaf says index ${leaf.value.index}, the receipt ${o.index}`);
+  if (typeof o.tlog_proof !== "string") return fail("the receipt has no tlog_proof");
+  const proof = parseTlogProof(o.tlog_proof);
+  if (!proof.ok) return fail(`tlog_proof: ${proof.reason}`);
+  if (proof.value.index !== o.index) return fail(`tlog_proof is for index ${proof.value.index}, the receipt for ${o.index}`);
+  const cp = verifyTlogProof(o.tlog_proof, leafBytes, logKey);
+  if (!cp.ok) return fail(`tlog_proof does not verify with the vkey of ${logKey.name}: ${cp.reason}`);
+  if (o.checkpoint !== undefined && o.checkpoint !== proof.value.checkpoint) return fail("the receipt's checkpoint is not the tlog_proof's");
+  if (o.inclusion_proof !== undefined) {
+    const inc = proofHashes(o.inclusion_proof);
+    const same = inc !== undefined && inc.length === proof.value.inclusionProof.length && inc.every((h, i) => equalBytes(h, proof.value.inclusionProof[i]!));
+    if (!same) return fail("the receipt's inclusion_proof is not the tlog_proof's");
+  }
+  const warnings = Array.isArray(o.warnings) ? o.warnings.filter((w): w is string => typeof w === "string") : [];
+  const { index: _, ...checkpoint } = cp.value;
+  return ok({ index: o.index, leaf: leaf.value, checkpoint, warnings });
+}
+
+export interface VerifiedPledgeStatus {
+  asset: string;
+  pledged: boolean;
+  checkpoint: Checkpoint;
+  certificate: SearchCertificate;
+  /** The proven evidence leaves, by index. */
+  evidence: Map<number, Leaf>;
+}
+
+/**
+ * Verifies everything a pledge-status answer claims: the certificate is signed by the
+ * log key and states this answer's asset, as-of index, status and pledges and the as_of
+ * checkpoint's size and root; that checkpoint verifies; every evidence leaf is
+ * canonical, has its index and is included in that tree; every pledge's registration
+ * entry is proven and registers that pledge over the asset.
+ */
+export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Result<VerifiedPledgeStatus> {
+  const r = asObject(answer, "the pledge-status answer");
+  if (!r.ok) return r;
+  const a = r.value;
+  if (typeof a.asset !== "string" || typeof a.pledged !== "boolean") return fail("the answer has no asset or pledged");
+  if (!Array.isArray(a.pledges) || !Array.isArray(a.evidence)) return fail("the answer has no pledges or evidence list");
+  const asOf = a.as_of as Json | undefined;
+  if (typeof asOf !== "object" || asOf === null || !isIndex(asOf.index) || typeof asOf.checkpoint !== "string") {
+    return fail("the answer's as_of is not {index, checkpoint}");
+  }
+  if (typeof a.certificate !== "string") return fail("the answer has no certificate");
+  const cert = verifySearchCertificate(a.certificate, logKey);
+  if (!cert.ok) return cert;
+  const cp = verifyCheckpoint(asOf.checkpoint, logKey);
+  if (!cp.ok) return fail(`as_of.checkpoint does not verify: ${cp.reason}`);
+  const pledges = a.pledges as Json[];
+  for (const p of pledges) {
+    if (typeof p !== "object" || p === null || typeof p.pledge_id !== "string" || typeof p.pledgee !== "string" ||
+        typeof p.state !== "string" || !isIndex(p.registered_index)) {
+      return fail("a pledge of the answer lacks pledge_id, pledgee, state or registered_index");
+    }
+  }
+  const want = searchCertificateLines({
+    origin: logKey.name,
+    asset: a.asset,
+    as_of_index: asOf.index,
+    tree_size: cp.value.size,
+    root: cp.value.root,
+    pledged: a.pledged,
+    pledges: pledges.map((p) => ({
+      pledge_id: p.pledge_id as string,
+      pledgee: p.pledgee as string,
+      state: p.state as string,
+      registered_index: p.registered_index as number,
+    })),
+  });
+  const got = cert.value.lines;
+  for (let i = 0; i < Math.max(want.length, got.length); i++) {
+    if (want[i] !== got[i]) {
+      return fail(`the certificate says '${got[i] ?? "(nothing)"}' where the answer implies '${want[i] ?? "(nothing)"}'`);
+    }
+  }
+  if (a.pledged !== pledges.length > 0) return fail("pledged is inconsistent with the pledges listed");
+  if (asOf.index >= cp.value.size) return fail("as_of.index is beyond the checkpoint's tree size");
+  const proven = new Map<number, Leaf>();
+  for (const e of a.evidence as Json[]) {
+    if (typeof e !== "object" || e === null || !isIndex(e.index)) return fail("an evidence item has no index");
+    const bytes = typeof e.leaf === "string" ? fromBase64(e.leaf) : undefined;
+    const hashes = proofHashes(e.inclusion_proof);
+    if (!bytes || !hashes) return fail(`evidence ${e.index}: leaf or inclusion_proof is not base64`);
+    const leaf = decodeLeaf(bytes);
+    if (!leaf.ok || leaf.value.index !== e.index) return fail(`evidence ${e.index}: the leaf is not canonical or has another index`);
+    const inc = verifyInclusion(e.index, cp.value.size, leafHash(bytes), hashes, cp.value.root);
+    if (!inc.ok) return fail(`evidence ${e.index}: inclusion proof does not verify against the checkpoint of size ${cp.value.size}: ${inc.reason}`);
+    proven.set(e.index, leaf.value);
+  }
+  for (const p of pledges) {
+    for (const i of Array.isArray(p.evidence) ? p.evidence : []) {
+      if (!proven.has(i as number)) return fail(`pledge ${p.pledge_id} cites entry ${i}, which the answer does not prove`);
+    }
+    const reg = proven.get(p.registered_index as number);
+    if (!reg) return fail(`pledge ${p.pledge_id}: its registration (entry ${p.registered_index}) is not proven`);
+    if (reg.type !== "pledge.register" || !reg.subjects.includes(p.pledge_id as string) || !reg.subjects.includes(a.asset)) {
+      return fail(`entry ${p.registered_index} is not the registration of pledge ${p.pledge_id} over ${a.asset}`);
+    }
+  }
+  return ok({ asset: a.asset, pledged: a.pledged, checkpoint: cp.value, certificate: cert.value, evidence: proven });
+}
