@@ -36,3 +36,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
     "${missing[@]}" >&2
 fi
+
+# The TypeScript SDK's npm dependencies (api/sdk/typescript), exactly as its committed
+# package-lock.json pins them. This also fills npm's cache, from which the sdk test
+# (api/sdk/typescript/test/run.sh) installs them again in the build tree without the network.
+sdk_dir="$(cd "$(dirname "$0")/.." && pwd)/api/sdk/typescript"
+if ! cmp -s "$sdk_dir/package-lock.json" "$sdk_dir/node_modules/.package-lock.json.ci" 2>/dev/null; then
+  echo "deps.sh: npm ci in api/sdk/typescript" >&2
+  (cd "$sdk_dir" && npm ci --no-audit --no-fund --loglevel=error >&2 &&
+    cp package-lock.json node_modules/.package-lock.json.ci)
+fi

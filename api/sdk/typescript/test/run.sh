@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds and tests the TypeScript SDK (CTest test sdk_typescript, label sdk):
+#   api/sdk/typescript/test/run.sh BUILD_DIR IPLEDGER IPLEDGERD [FALLBACK_VECTORS_DIR]
+# Copies the package into BUILD_DIR/sdk-typescript (the source tree stays clean), installs
+# its dependencies there with `npm ci` from the committed lockfile when the lockfile
+# changed (offline from npm's cache once tools/deps.sh has run `npm ci`), compiles it
+# with tsc and runs `node --test` on test/*.test.mjs. The vectors are tests/vectors when
+# it exists, else FALLBACK_VECTORS_DIR.
+set -euo pipefail
+if [ $# -lt 3 ]; then
+  echo "usage: $0 BUILD_DIR IPLEDGER IPLEDGERD [FALLBACK_VECTORS_DIR]" >&2
+  exit 2
+fi
+pkg=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$pkg/../../.." && pwd)
+work=$1/sdk-typescript
+vectors=$root/tests/vectors
+[ -d "$vectors" ] || vectors=${4:-$root/../shared/vectors}
+if [ ! -d "$vectors" ]; then
+  echo "run.sh: no test vectors at $root/tests/vectors or ${4:-(none given)}" >&2
+  exit 1
+fi
+
+mkdir -p "$work"
+rm -rf "$work/src" "$work/test"
+cp -R "$pkg/src" "$pkg/test" "$pkg/package.json" "$pkg/tsconfig.json" "$work/"
+if ! cmp -s "$pkg/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules" ]; then
+  cp "$pkg/package-lock.json" "$work/package-lock.json"
+  (cd "$work" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+fi
+cd "$work"
+rm -rf dist
+node_modules/.bin/tsc -p tsconfig.json
+IPLEDGER_VECTORS=$vectors IPLEDGER_CLI=$2 IPLEDGERD=$3 IPLEDGER_SDK_DOC=$root/docs/sdk-typescript.md \
+  exec node --test test/*.test.mjs
