@@ -131,7 +131,7 @@ export interface Leaf {
 }
 
 const LEAF_KEYS = ["envelope_sha256", "index", "parties", "signers", "subjects", "time", "type", "v"];
-const REFUSAL_KEYS = ["codes", ...LEAF_KEYS.slice(0, 4), "refused", ...LEAF_KEYS.slice(4)];
+const REFUSAL_KEYS = [...LEAF_KEYS, "codes", "refused"].sort(byteOrder);
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
 
 function byteOrder(a: string, b: string): number {

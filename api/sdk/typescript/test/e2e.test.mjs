@@ -95,6 +95,25 @@ test("a pledge signed by the pledgee and the pledgor: submit, verify, replay", a
   await assert.rejects(client.submit(other), (e) => e.status === 409 && e.codes.includes("E_IDEMPOTENCY_CONFLICT"));
 });
 
+test("a refused second pledge is recorded: its receipt verifies as a refusal leaf", async () => {
+  const again = sdk.signStatement({
+    type: "pledge.register", submitter: "ccb-quzhou",
+    body: { pledge_id: "CCB-QZ-SDK-P002", pledgors: ["kecheng-agrochem"], debtor: "kecheng-agrochem",
+      collateral: [asset], secured: { type: "loan", amount: { amount_fen: 100000000, currency: "CNY" } },
+      debt_term: { start: day(0), end: day(100) }, valuation_ids: [], contract_sha256: "cd".repeat(32) },
+  }, [bank, firm]);
+  const err = await client.submit(again).then(() => undefined, (e) => e);
+  assert.ok(err instanceof sdk.ApiError, "the second pledge must be refused");
+  assert.equal(err.status, 409);
+  assert.deepEqual(err.codes, ["E_ALREADY_PLEDGED"]);
+  const v = sdk.verifyReceipt(err.problem.receipt, logKey);
+  assert.ok(v.ok, v.reason);
+  assert.equal(v.value.index, err.problem.refusal_index);
+  assert.equal(v.value.leaf.type, "refusal");
+  assert.equal(v.value.leaf.refused, "pledge.register");
+  assert.deepEqual(v.value.leaf.codes, ["E_ALREADY_PLEDGED"]);
+});
+
 test("a one-byte change to any part of a receipt makes it fail", () => {
   assert.ok(pledgeReceipt, "needs the pledge test");
   assert.ok(sdk.verifyReceipt(pledgeReceipt, logKey).ok);

@@ -31,5 +31,14 @@ fi
 cd "$work"
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.json
+# The SDK targets Node 20 and later; Debian 12's own nodejs is 18, where WebCrypto's
+# global `crypto` still needs a flag.
+node_flags=()
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 18 ]; then
+  echo "run.sh: node $(node --version) is too old: the SDK needs Node 20 (18 at least)" >&2
+  exit 1
+fi
+[ "$node_major" -ge 19 ] || node_flags+=(--experimental-global-webcrypto)
 IPLEDGER_VECTORS=$vectors IPLEDGER_CLI=$2 IPLEDGERD=$3 IPLEDGER_SDK_DOC=$root/docs/sdk-typescript.md \
-  exec node --test test/*.test.mjs
+  exec node ${node_flags[@]+"${node_flags[@]}"} --test test/*.test.mjs
