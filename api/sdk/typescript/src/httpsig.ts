@@ -5,7 +5,7 @@
 // or "?" alone), then "@signature-params": <the member value exactly as sent>.
 
 import { base64, utf8 } from "./bytes.js";
-import type { SigningKey } from "./keys.js";
+import type { Ed25519Signer } from "./keys.js";
 
 export interface RequestSignature {
   "Signature-Input": string;
@@ -30,7 +30,7 @@ export function signatureBase(method: string, target: string, params: string): s
  * e.g. "/v1/assets/patent:2014103620773/pledge-status?at=2026-12-05") as `keyid`.
  * `created` is Unix seconds (default now); the server accepts 300 s of clock skew.
  */
-export function signRequest(method: string, target: string, keyid: string, key: SigningKey, created?: number): RequestSignature {
+export function signRequest(method: string, target: string, keyid: string, key: Ed25519Signer, created?: number): RequestSignature {
   const t = created ?? Math.floor(Date.now() / 1000);
   const params = `("@method" "@path" "@query");created=${t};keyid=${sfString(keyid)};alg="ed25519"`;
   const sig = key.sign(utf8(signatureBase(method.toUpperCase(), target, params)));

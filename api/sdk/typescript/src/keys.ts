@@ -8,6 +8,11 @@ import { base64, fromBase64, randomBytes } from "./bytes.js";
 
 ed.hashes.sha512 = sha512;
 
+/** What signs: a SigningKey, or anything else that makes Ed25519 signatures (e.g. a hardware token). */
+export interface Ed25519Signer {
+  sign(message: Uint8Array): Uint8Array;
+}
+
 /** An Ed25519 signing key. Keep the seed secret; `publicKey` is what the registry registers. */
 export class SigningKey {
   readonly #seed: Uint8Array;

@@ -39,13 +39,13 @@ export function verifyCheckpoint(note: string, logKey: NoteVerifier, others: Not
   if (!parsed.ok) return fail(`checkpoint: ${parsed.reason}`);
   const cp = parseCheckpointText(parsed.value.text);
   if (!cp.ok) return cp;
-  const opened = openNote(note, [logKey, ...others]);
+  const opened = openNote(note, [logKey, ...(Array.isArray(others) ? others : [])]);
   if (!opened.ok) return fail(`checkpoint: ${opened.reason}`);
   if (!opened.value.signatures.some((s) => s.name === logKey.name && s.keyId === logKey.keyId)) {
-    return fail(`checkpoint has no valid signature by log key ${logKey.name}`);
+    return fail(`checkpoint has no valid signature by log key ${logKey?.name}`);
   }
   if (cp.value.origin !== logKey.name) {
-    return fail(`checkpoint origin ${cp.value.origin} is not the log key's name ${logKey.name}`);
+    return fail(`checkpoint origin ${cp.value.origin} is not the log key's name ${logKey?.name}`);
   }
   return ok({ ...cp.value, note });
 }

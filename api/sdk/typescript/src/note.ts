@@ -170,6 +170,9 @@ export function parseNote(note: string): Result<Note> {
  * known signer must have signed. The result lists the verified signatures.
  */
 export function openNote(note: string, verifiers: NoteVerifier[]): Result<Note> {
+  const usable = (v: NoteVerifier | undefined) =>
+    typeof v === "object" && v !== null && typeof v.name === "string" && typeof v.keyId === "number" && typeof v.verify === "function";
+  if (!Array.isArray(verifiers) || !verifiers.every(usable)) return fail("the verifier keys are not parsed vkeys (use parseVkey)");
   const parsed = parseNote(note);
   if (!parsed.ok) return parsed;
   const verified: NoteSignature[] = [];

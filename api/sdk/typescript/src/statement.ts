@@ -3,7 +3,7 @@
 // several signers (a pledge is signed by the pledgee and every pledgor).
 
 import { base64, concat, fromBase64, hex, randomBytes, utf8 } from "./bytes.js";
-import { verifyEd25519, type SigningKey } from "./keys.js";
+import { verifyEd25519, type Ed25519Signer } from "./keys.js";
 
 export const STATEMENT_PAYLOAD_TYPE = "application/vnd.ipledger.statement.v1+json";
 
@@ -20,7 +20,7 @@ export interface StatementInput {
 /** A signer: a key id "<participant>/<label>" and its key. */
 export interface Signer {
   keyid: string;
-  key: SigningKey;
+  key: Ed25519Signer;
 }
 
 export interface DsseSignature {

@@ -75,7 +75,7 @@ export function verifyReceipt(receipt: unknown, logKey: NoteVerifier): Result<Ve
   if (!proof.ok) return fail(`tlog_proof: ${proof.reason}`);
   if (proof.value.index !== o.index) return fail(`tlog_proof is for index ${proof.value.index}, the receipt for ${o.index}`);
   const cp = verifyTlogProof(o.tlog_proof, leafBytes, logKey);
-  if (!cp.ok) return fail(`tlog_proof does not verify with the vkey of ${logKey.name}: ${cp.reason}`);
+  if (!cp.ok) return fail(`tlog_proof does not verify with the vkey of ${logKey?.name}: ${cp.reason}`);
   if (o.checkpoint !== undefined && o.checkpoint !== proof.value.checkpoint) return fail("the receipt's checkpoint is not the tlog_proof's");
   if (o.inclusion_proof !== undefined) {
     const inc = proofHashes(o.inclusion_proof);

@@ -166,6 +166,14 @@ test("verify functions return a reason for garbage instead of throwing", () => {
     assert.equal(sdk.parseNote(j).ok, false);
     assert.equal(sdk.parseTlogProof(j).ok, false);
   }
+  // Not even a key to verify with: still a result, not an exception.
+  const cp = read("derived/checkpoint-size8.note");
+  for (const key of [undefined, null, "vkey text", {}]) {
+    assert.equal(sdk.verifyCheckpoint(cp, key).ok, false);
+    assert.equal(sdk.verifyTlogProof(read("derived/tlog-proof-index5-size8.tlog-proof"), new Uint8Array(), key).ok, false);
+    assert.equal(sdk.verifySearchCertificate(cp, key).ok, false);
+    assert.equal(sdk.verifyReceipt({}, key).ok, false);
+  }
   assert.equal(sdk.verifyInclusion(0, 1, new Uint8Array(5), [], new Uint8Array(32)).ok, false);
   assert.equal(sdk.verifyInclusion(Number.NaN, 1, new Uint8Array(32), [], new Uint8Array(32)).ok, false);
 });
