@@ -3,7 +3,7 @@
 // (canonical JSON, api.md §6) and the search certificate (ipledger.search-certificate/v1).
 
 import { base64, fromBase64, fromUtf8, parseDecimal } from "./bytes.js";
-import { leafHash, verifyInclusion } from "./merkle.js";
+import { leafHash, verifyConsistency, verifyInclusion } from "./merkle.js";
 import { openNote, parseNote, type NoteVerifier } from "./note.js";
 import { fail, ok, type Result } from "./result.js";
 
@@ -48,6 +48,23 @@ export function verifyCheckpoint(note: string, logKey: NoteVerifier, others: Not
     return fail(`checkpoint origin ${cp.value.origin} is not the log key's name ${logKey?.name}`);
   }
   return ok({ ...cp.value, note });
+}
+
+/**
+ * Verifies that `newer` extends `older` (both already verified checkpoints of one log)
+ * with an RFC 6962 consistency proof, e.g. from Client.consistency(older.size, newer.size).
+ * From the empty tree every tree is consistent (with an empty proof), as C2SP witnesses treat it.
+ */
+export function verifyCheckpointConsistency(
+  older: Pick<Checkpoint, "origin" | "size" | "root">,
+  newer: Pick<Checkpoint, "origin" | "size" | "root">,
+  proof: Uint8Array[],
+): Result<true> {
+  if (typeof older !== "object" || older === null || typeof newer !== "object" || newer === null) return fail("two checkpoints are needed");
+  if (older.origin !== newer.origin) return fail(`the checkpoints are of different logs (${older.origin}, ${newer.origin})`);
+  if (older.size === 0) return Array.isArray(proof) && proof.length === 0 ? ok(true) : fail("from size 0 the proof must be empty");
+  const r = verifyConsistency(older.size, newer.size, proof, older.root, newer.root);
+  return r.ok ? r : fail(`tree ${newer.size} does not extend tree ${older.size}: ${r.reason}`);
 }
 
 export interface TlogProof {

@@ -192,6 +192,13 @@ test("checkpoints and consistency proofs from the server verify", async () => {
   assert.ok(root2.ok);
   assert.ok(sdk.verifyConsistency(2, latest.value.size, proof, root2.value, latest.value.root).ok);
   assert.equal(sdk.verifyConsistency(2, latest.value.size, proof, root2.value, tamperBytes(latest.value.root)).ok, false);
+  // Checkpoint to checkpoint: the pledge's receipt and the latest one.
+  const between = await client.consistency(first.value.size, latest.value.size);
+  assert.ok(sdk.verifyCheckpointConsistency(first.value, latest.value, between).ok);
+  if (latest.value.size > first.value.size) {
+    assert.equal(sdk.verifyCheckpointConsistency(first.value, { ...latest.value, root: tamperBytes(latest.value.root) }, between).ok, false);
+  }
+  assert.equal(sdk.verifyCheckpointConsistency(first.value, { ...latest.value, origin: "other.example/log" }, between).ok, false);
 });
 
 test("key files: the CLI's format, mode 0600 required", async () => {
