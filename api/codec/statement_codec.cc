@@ -458,15 +458,16 @@ Status ReadTrademarkFacts(const json& v, const std::string& path, TrademarkFacts
 }
 
 Status ReadDataFacts(const json& v, const std::string& path, DataFacts* out) {
-  Fields f(
-      v, path,
-      {"name", "description", "record_count", "fingerprint_sha256", "source_type", "scenario"});
+  Fields f(v, path,
+           {"name", "description", "record_count", "fingerprint_sha256", "source_type", "scenario",
+            "licence_end"});
   f.Required("name", ReadText, &out->name);
   f.Required("description", ReadText, &out->description);
   f.Required("record_count", ReadUint64, &out->record_count);
   f.Required("fingerprint_sha256", ReadDigest, &out->fingerprint_sha256);
   f.Required("source_type", ReadEnum<DataSource, ParseDataSource>, &out->source_type);
   f.Required("scenario", ReadText, &out->scenario);
+  f.Optional("licence_end", ReadDate, &out->licence_end);
   return f.status();
 }
 
@@ -752,6 +753,22 @@ Status ReadBody(const json& v, const std::string& path, PledgeEnforce* out) {
   Fields f(v, path, {"pledge_id", "started"});
   f.Required("pledge_id", ReadOtherId, &out->pledge_id);
   f.Required("started", ReadDate, &out->started);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PledgeRevoke* out) {
+  Fields f(v, path, {"pledge_id", "order_sha256", "reason"});
+  f.Required("pledge_id", ReadOtherId, &out->pledge_id);
+  f.Required("order_sha256", ReadDigest, &out->order_sha256);
+  f.Required("reason", ReadText, &out->reason);
+  return f.status();
+}
+
+Status ReadBody(const json& v, const std::string& path, PledgeReleaseRequest* out) {
+  Fields f(v, path, {"pledge_id", "reason", "evidence_sha256"});
+  f.Required("pledge_id", ReadOtherId, &out->pledge_id);
+  f.Required("reason", ReadEnum<ReleaseReason, ParseReleaseReason>, &out->reason);
+  f.Required("evidence_sha256", ReadDigest, &out->evidence_sha256);
   return f.status();
 }
 

@@ -86,12 +86,14 @@ json TrademarkJson(const TrademarkFacts& t) {
 }
 
 json DataJson(const DataFacts& d) {
-  return {{"name", d.name},
-          {"description", d.description},
-          {"record_count", d.record_count},
-          {"fingerprint_sha256", DigestJson(d.fingerprint_sha256)},
-          {"source_type", Str(DataSourceName(d.source_type))},
-          {"scenario", d.scenario}};
+  json j = {{"name", d.name},
+            {"description", d.description},
+            {"record_count", d.record_count},
+            {"fingerprint_sha256", DigestJson(d.fingerprint_sha256)},
+            {"source_type", Str(DataSourceName(d.source_type))},
+            {"scenario", d.scenario}};
+  if (d.licence_end) j["licence_end"] = DateJson(*d.licence_end);
+  return j;
 }
 
 json BodyJson(const AssetRegister& b) {
@@ -210,6 +212,18 @@ json BodyJson(const PledgeRelease& b) {
 
 json BodyJson(const PledgeEnforce& b) {
   return {{"pledge_id", b.pledge_id}, {"started", DateJson(b.started)}};
+}
+
+json BodyJson(const PledgeRevoke& b) {
+  return {{"pledge_id", b.pledge_id},
+          {"order_sha256", DigestJson(b.order_sha256)},
+          {"reason", b.reason}};
+}
+
+json BodyJson(const PledgeReleaseRequest& b) {
+  return {{"pledge_id", b.pledge_id},
+          {"reason", Str(ReleaseReasonName(b.reason))},
+          {"evidence_sha256", DigestJson(b.evidence_sha256)}};
 }
 
 json BodyJson(const PolicyIssue& b) {

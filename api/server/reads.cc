@@ -13,6 +13,7 @@
 #include "ledger/log/search_certificate.h"
 #include "ledger/log/tile.h"
 #include "ledger/registry/pledge_state.h"
+#include "ledger/registry/stats.h"
 
 namespace ipledger::api {
 
@@ -431,7 +432,29 @@ Response GetValuation(Call& c) {
 Response GetCase(Call& c) {
   auto k = c.registry.GetCase(c.params[0]);
   if (!k.ok()) return StatusProblem(k.status());
-  return Json(CaseJson(c.caller, *k));
+  json j = CaseJson(c.caller, *k);
+  if (j.contains("facility")) {
+    // S-1 for one case: its IP amount is its largest secured amount (as amended) in the
+    // facility's currency, capped at the facility; its IP share is that over the IP
+    // amount plus the other collateral in the same currency.
+    const Money& facility = k->terms.facility;
+    std::int64_t ip = 0;
+    for (const std::string& pid : k->pledges) {
+      auto p = c.registry.GetPledge(pid);
+      if (!p.ok()) return StatusProblem(p.status());
+      if (p->terms.secured.amount.currency == facility.currency)
+        ip = std::max(ip, p->terms.secured.amount.amount);
+    }
+    ip = std::min(ip, facility.amount);
+    Amount128 other = 0;
+    for (const OtherCollateral& o : k->terms.other_collateral) {
+      if (o.amount.currency == facility.currency) other += o.amount.amount;
+    }
+    j["ip_amount"] = MoneyJson(Money{ip, facility.currency});
+    const auto share = IpShareBps(ip, other);
+    j["ip_share_bps"] = share ? json(*share) : json(nullptr);
+  }
+  return Json(j);
 }
 
 }  // namespace ipledger::api

@@ -190,7 +190,12 @@ json TotalsJson(const StatsTotals& t) {
           {"enterprises", t.enterprises},
           {"ip_items", {{"patent", t.patents}, {"trademark", t.trademarks}, {"data", t.data}}},
           {"inclusive_enterprises", t.inclusive_enterprises},
-          {"inclusive_share_bps", t.inclusive_share_bps}};
+          {"inclusive_share_bps", t.inclusive_share_bps},
+          {"combination_loans",
+           {{"cases", t.combination_cases},
+            {"ip_amount", TotalMoneyJson(t.combination_ip, "CNY")},
+            {"other_collateral", TotalMoneyJson(t.combination_other, "CNY")},
+            {"ip_share_bps", t.ip_share_bps ? json(*t.ip_share_bps) : json(nullptr)}}}};
 }
 
 json Bps(std::optional<std::int64_t> v) { return v ? json(*v) : json(nullptr); }

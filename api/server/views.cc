@@ -136,6 +136,7 @@ json AssetPublicJson(Registry& registry, const AssetRecord& a) {
                  {"fingerprint_sha256", HexEncode(a.data->fingerprint_sha256)},
                  {"source_type", DataSourceName(a.data->source_type)},
                  {"scenario", a.data->scenario}};
+    if (a.data->licence_end) j["data"]["licence_end"] = FormatDate(*a.data->licence_end);
   }
   j["status"] = status;
   json pledges = json::array();

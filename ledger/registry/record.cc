@@ -206,6 +206,7 @@ void Fields(V& v, R& r) {
   v(r.fingerprint_sha256);
   v(r.source_type);
   v(r.scenario);
+  v(r.licence_end);
 }
 template <typename V, typename R>
 requires std::is_same_v<std::remove_const_t<R>, AssetRecord>
@@ -266,6 +267,7 @@ void Fields(V& v, R& r) {
   v(r.released_time_ms);
   v(r.debtor_region);
   v(r.history);
+  v(r.revocation_order_sha256);
 }
 template <typename V, typename R>
 requires std::is_same_v<std::remove_const_t<R>, ValuationItem>
@@ -440,6 +442,8 @@ std::string_view PledgeStateName(PledgeState s) {
       return "enforcing";
     case PledgeState::kReleased:
       return "released";
+    case PledgeState::kRevoked:
+      return "revoked";
   }
   return "unknown";
 }

@@ -70,7 +70,7 @@ struct AssetRecord {
   friend bool operator==(const AssetRecord&, const AssetRecord&) = default;
 };
 
-enum class PledgeState { kRegistered, kEnforcing, kReleased };
+enum class PledgeState { kRegistered, kEnforcing, kReleased, kRevoked };
 std::string_view PledgeStateName(PledgeState s);
 
 struct PledgeRecord {
@@ -86,6 +86,8 @@ struct PledgeRecord {
   std::optional<std::int64_t> released_time_ms;
   std::optional<std::string> debtor_region;  // the debtor's region_code at registration
   std::vector<std::uint64_t> history;
+  // pledge.revoke: the SHA-256 of the court order the registry revoked the pledge on.
+  std::optional<Digest> revocation_order_sha256;
   friend bool operator==(const PledgeRecord&, const PledgeRecord&) = default;
 };
 

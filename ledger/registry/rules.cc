@@ -232,6 +232,7 @@ void Handle(Ctx& c, const AssetRegister& b) {
     c.Refuse("E_DUPLICATE_ID", "asset " + b.asset_id + " is already registered");
   }
   CheckAssetIdentity(c, b);
+  CheckDataSource(c, b);
   if (c.refused()) return;
   AssetRecord r;
   r.asset_id = b.asset_id;
@@ -405,6 +406,8 @@ void Handle(Ctx& c, const DataConfirm& b) {
              "publicity of " + b.asset_id + " runs until " + FormatDate(*a->publicity_end));
     return;
   }
+  CheckCertificateTerm(c, *a, b.valid_until);
+  if (c.refused()) return;
   a->data_state = DataState::kConfirmed;
   a->certificate_no = b.certificate_no;
   a->certificate_valid_until = b.valid_until;
@@ -558,6 +561,15 @@ void Handle(Ctx& c, const PledgeRegister& b) {
   fact.case_key = b.case_id ? "case:" + *b.case_id : "pledge:" + b.pledge_id;
   fact.amount = b.secured.amount.amount;
   fact.currency = b.secured.amount.currency;
+  // S-1: enterprises by USCC; a case counts at most its facility; its other collateral
+  // gives the combination loan's IP share.
+  fact.enterprise = debtor && debtor->uscc ? "uscc:" + *debtor->uscc : "id:" + b.debtor;
+  if (kase) {
+    if (kase->terms.facility.currency == fact.currency) fact.facility = kase->terms.facility.amount;
+    for (const OtherCollateral& o : kase->terms.other_collateral) {
+      if (o.amount.currency == fact.currency) fact.other_collateral += o.amount.amount;
+    }
+  }
   for (const std::string& id : b.collateral) {
     auto a = c.txn->Load<AssetRecord>(kAssetTag, id);
     a->active_pledges.push_back(b.pledge_id);
@@ -657,6 +669,18 @@ void Handle(Ctx& c, const PledgeAmend& b) {
   CheckCitedValuations(c, b.valuation_ids);
   if (c.refused()) return;
   AddCitedValuations(b.valuation_ids, &p->terms.valuation_ids);
+  if (b.secured && b.secured->amount != p->terms.secured.amount) {
+    // S-1: the statistics count the amended amount from this index on.
+    PledgeFact fact;
+    fact.index = c.index;
+    fact.date = c.today;
+    fact.pledge_id = b.pledge_id;
+    fact.amount = b.secured->amount.amount;
+    fact.currency = b.secured->amount.currency;
+    fact.amendment = true;
+    c.txn->Put(Column::kIndex, FactKey(c.index), EncodeFact(fact));
+    c.txn->facts().push_back(std::move(fact));
+  }
   if (b.secured) p->terms.secured = *b.secured;
   if (b.debt_term) p->terms.debt_term = *b.debt_term;
   if (b.official_reg_no) p->terms.official_reg_no = b.official_reg_no;
@@ -668,11 +692,72 @@ void Handle(Ctx& c, const PledgeAmend& b) {
   ReleaseAssets(c, b.release_collateral, b.pledge_id);
 }
 
+// Ends an active pledge: released (by its pledgee, or on the pledgor's countersigned
+// request) or revoked by the registry. E_NOT_ACTIVE once it has ended.
+bool EndPledge(Ctx& c, PledgeRecord& p, PledgeState to) {
+  if (p.state == PledgeState::kReleased || p.state == PledgeState::kRevoked) {
+    c.Refuse("E_NOT_ACTIVE", "pledge " + p.terms.pledge_id + " is already " +
+                                 std::string(PledgeStateName(p.state)));
+    return false;
+  }
+  p.state = to;
+  p.released_time_ms = c.time_ms;
+  ++p.version;
+  Touch(p.history, c.index);
+  return true;
+}
+
+void Handle(Ctx& c, const PledgeRevoke& b) {
+  c.subjects.insert(b.pledge_id);
+  if (!RequireRole(c, {Role::kRegistry})) return;
+  auto p = c.txn->Load<PledgeRecord>(kPledgeTag, b.pledge_id);
+  if (!p) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "pledge " + b.pledge_id + " does not exist");
+    return;
+  }
+  for (const std::string& a : p->terms.collateral) c.Asset(a);
+  for (const std::string& x : p->terms.pledgors) c.parties.insert(x);
+  c.parties.insert(p->terms.debtor);
+  c.parties.insert(p->pledgee);
+  if (!EndPledge(c, *p, PledgeState::kRevoked)) return;
+  p->revocation_order_sha256 = b.order_sha256;
+  c.txn->Save(kPledgeTag, b.pledge_id, c.index, *p);
+  ReleaseAssets(c, p->terms.collateral, b.pledge_id);
+}
+
+void Handle(Ctx& c, const PledgeReleaseRequest& b) {
+  c.subjects.insert(b.pledge_id);
+  if (!RequireRole(c, {Role::kEnterprise})) return;
+  auto p = c.txn->Load<PledgeRecord>(kPledgeTag, b.pledge_id);
+  if (!p) {
+    c.Refuse("E_UNKNOWN_REFERENCE", "pledge " + b.pledge_id + " does not exist");
+    return;
+  }
+  const auto& pledgors = p->terms.pledgors;
+  if (std::find(pledgors.begin(), pledgors.end(), c.st->submitter) == pledgors.end()) {
+    c.Forbid(c.st->submitter + " is not a pledgor of " + b.pledge_id);
+    return;
+  }
+  if (!c.Signed(p->pledgee)) {
+    c.Forbid("the release request needs the pledgee " + p->pledgee + "'s countersignature");
+    return;
+  }
+  for (const std::string& a : p->terms.collateral) c.Asset(a);
+  for (const std::string& x : pledgors) c.parties.insert(x);
+  c.parties.insert(p->terms.debtor);
+  c.parties.insert(p->pledgee);
+  if (!EndPledge(c, *p, PledgeState::kReleased)) return;
+  p->release_reason = b.reason;
+  c.txn->Save(kPledgeTag, b.pledge_id, c.index, *p);
+  ReleaseAssets(c, p->terms.collateral, b.pledge_id);
+}
+
 void Handle(Ctx& c, const PledgeRelease& b) {
   auto p = NeedOwnPledge(c, b.pledge_id);
   if (!p) return;
-  if (p->state == PledgeState::kReleased) {
-    c.Refuse("E_NOT_ACTIVE", "pledge " + b.pledge_id + " is already released");
+  if (p->state == PledgeState::kReleased || p->state == PledgeState::kRevoked) {
+    c.Refuse("E_NOT_ACTIVE",
+             "pledge " + b.pledge_id + " is already " + std::string(PledgeStateName(p->state)));
     return;
   }
   p->state = PledgeState::kReleased;
@@ -692,6 +777,8 @@ void Handle(Ctx& c, const PledgeEnforce& b) {
              "pledge " + b.pledge_id + " is " + std::string(PledgeStateName(p->state)));
     return;
   }
+  CheckNotBackdated(c, b.started, "the enforcement");
+  if (c.refused()) return;
   p->state = PledgeState::kEnforcing;
   p->enforcement_started = b.started;
   ++p->version;

@@ -83,8 +83,9 @@ void ApplyRules(Ctx& c);
 // date of the entry being sequenced), so replay reaches the same answer.
 
 // How far before the entry's own date an effective date may lie (a correction window
-// for late filings): policy.cancel and asset.status effective dates earlier than
-// today - kCorrectionWindowDays are refused with E_BACKDATED.
+// for late filings): policy.cancel and asset.status effective dates and pledge.enforce
+// start dates earlier than today - kCorrectionWindowDays are refused with E_BACKDATED.
+// Releases and revocations carry no date of their own: they take effect at their entry.
 inline constexpr int kCorrectionWindowDays = 30;
 
 // P-6 / I-3: a secured amount or a claim payment of zero is not a claim (E_ZERO_AMOUNT).
@@ -131,6 +132,14 @@ void IndexAssetIdentity(Ctx& c, const AssetRegister& b);
 void CheckParticipantIdentity(Ctx& c, const ParticipantRegister& b);
 // D-4: publicity_end is at least kMinPublicityDays after today.
 void CheckPublicityPeriod(Ctx& c, const DataPublicize& b);
+// D-5: how long a data certificate may run, in years from the data.confirm entry's date
+// (the Beijing pilot's three years from the registration announcement).
+inline constexpr int kCertificateTermYears = 3;
+// D-2: licensed or purchased data names the end of its licence (E_LICENCE_END_MISSING).
+void CheckDataSource(Ctx& c, const AssetRegister& b);
+// D-5: a certificate runs from today to at most today + kCertificateTermYears and, when
+// the data has a licence_end, not beyond it (E_CERTIFICATE_TERM).
+void CheckCertificateTerm(Ctx& c, const AssetRecord& a, Date valid_until);
 // D-6: an invalidated or terminated data asset secures nothing (E_ASSET_NOT_PLEDGEABLE).
 void CheckDataAssetStanding(Ctx& c, const AssetRecord& a);
 // I-1: the insured holds every covered asset (E_INSURED_NOT_HOLDER).

@@ -79,6 +79,32 @@ void CheckPublicityPeriod(Ctx& c, const DataPublicize& b) {
   }
 }
 
+void CheckDataSource(Ctx& c, const AssetRegister& b) {
+  if (!b.data || b.data->licence_end) return;
+  if (b.data->source_type == DataSource::kLicensed ||
+      b.data->source_type == DataSource::kPurchased) {
+    c.Refuse("E_LICENCE_END_MISSING", std::string(DataSourceName(b.data->source_type)) +
+                                          " data names its licence's end (licence_end)");
+  }
+}
+
+void CheckCertificateTerm(Ctx& c, const AssetRecord& a, Date valid_until) {
+  const Date latest = AddYears(c.today, kCertificateTermYears);
+  if (valid_until < c.today) {
+    c.Refuse("E_CERTIFICATE_TERM", "the certificate of " + a.asset_id + " would end on " +
+                                       FormatDate(valid_until) + ", before its issue");
+  } else if (valid_until > latest) {
+    c.Refuse("E_CERTIFICATE_TERM", "the certificate of " + a.asset_id + " may run until " +
+                                       FormatDate(latest) + " at the latest (" +
+                                       std::to_string(kCertificateTermYears) + " years)");
+  }
+  if (a.data && a.data->licence_end && valid_until > *a.data->licence_end) {
+    c.Refuse("E_CERTIFICATE_TERM", "the certificate of " + a.asset_id +
+                                       " may not outlast the licence, which ends on " +
+                                       FormatDate(*a.data->licence_end));
+  }
+}
+
 void CheckDataAssetStanding(Ctx& c, const AssetRecord& a) {
   if (a.legal == LegalStatus::kTerminated || a.legal == LegalStatus::kInvalidated) {
     c.Refuse("E_ASSET_NOT_PLEDGEABLE", a.asset_id + " is " + std::string(LegalStatusName(a.legal)));

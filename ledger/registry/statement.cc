@@ -52,7 +52,9 @@ constexpr std::array<std::string_view, std::variant_size_v<StatementBody>> kStat
     "policy.claim",
     "participant.recover",
     "participant.recover_cancel",
-    "participant.recover_complete"};
+    "participant.recover_complete",
+    "pledge.revoke",
+    "pledge.release_request"};
 
 template <typename E, std::size_t N>
 std::string_view NameOf(const std::array<std::string_view, N>& names, E e) {

@@ -167,6 +167,9 @@ struct DataFacts {
   Digest fingerprint_sha256{};
   DataSource source_type = DataSource::kSelfCollected;
   std::string scenario;
+  // When the licence or purchase contract the data was obtained under ends (domain.md
+  // D-2): required for licensed and purchased data; the certificate ends no later.
+  std::optional<Date> licence_end;
   friend bool operator==(const DataFacts&, const DataFacts&) = default;
 };
 
@@ -313,6 +316,24 @@ struct PledgeEnforce {
   friend bool operator==(const PledgeEnforce&, const PledgeEnforce&) = default;
 };
 
+// The registry revokes a pledge on a court order (domain.md §8.3 REVOKE), naming the
+// order by its SHA-256. Submitted and signed by the registry.
+struct PledgeRevoke {
+  std::string pledge_id;
+  Digest order_sha256{};
+  std::string reason;
+  friend bool operator==(const PledgeRevoke&, const PledgeRevoke&) = default;
+};
+
+// A pledgor's release request with its repayment proof (domain.md R-2), submitted by a
+// pledgor and countersigned by the pledgee; it releases the pledge as pledge.release.
+struct PledgeReleaseRequest {
+  std::string pledge_id;
+  ReleaseReason reason = ReleaseReason::kRepaid;
+  Digest evidence_sha256{};
+  friend bool operator==(const PledgeReleaseRequest&, const PledgeReleaseRequest&) = default;
+};
+
 struct PolicyIssue {
   std::string policy_id;
   std::string product;  // infringement_loss | enforcement_cost | data_ip_loss | ...
@@ -348,7 +369,8 @@ using StatementBody =
                  DataObject, DataResolveObjection, DataConfirm, DataReject, ValuationAttest,
                  ValuationWithdraw, CaseRegister, PledgeRegister, PledgeAmend, PledgeRelease,
                  PledgeEnforce, PolicyIssue, PolicyCancel, PolicyClaim, ParticipantRecover,
-                 ParticipantRecoverCancel, ParticipantRecoverComplete>;
+                 ParticipantRecoverCancel, ParticipantRecoverComplete, PledgeRevoke,
+                 PledgeReleaseRequest>;
 
 // The statement type names, in StatementBody's order ("participant.register", ...).
 std::string_view StatementTypeName(const StatementBody& body);

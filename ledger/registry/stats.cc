@@ -13,7 +13,7 @@
 namespace ipledger {
 namespace {
 
-constexpr char kFactFormat = 1;
+constexpr char kFactFormat = 2;  // 1: without enterprise .. amendment
 
 void PutString(std::string* out, std::string_view s) {
   PutFixed64BE(out, s.size());
@@ -48,7 +48,9 @@ class Accumulator {
         case_epoch_(cases, 0),
         case_max_(cases, 0),
         case_currency_(cases, 0),
-        case_debtor_(cases, 0) {}
+        case_debtor_(cases, 0),
+        case_facility_(cases, 0),
+        case_other_(cases, 0) {}
 
   StatsTotals Run(const std::vector<const StatsIndex::Row*>& rows,
                   const StatsIndex::Names& currencies) {
@@ -72,6 +74,8 @@ class Accumulator {
         case_max_[c] = r->amount;
         case_currency_[c] = r->currency;
         case_debtor_[c] = r->debtor;
+        case_facility_[c] = r->facility;
+        case_other_[c] = r->other_collateral;
         touched_.push_back(c);
         continue;
       }
@@ -95,7 +99,14 @@ class Accumulator {
     std::vector<char> inclusive_case;  // only for cases with extra debtors
     std::map<std::uint32_t, bool> inclusive_by_case;
     for (std::uint32_t c : touched_) {
+      // S-1: a case counts at most its facility.
+      if (case_facility_[c] > 0) case_max_[c] = std::min(case_max_[c], case_facility_[c]);
       amounts[case_currency_[c]] += case_max_[c];
+      if (case_other_[c] > 0 && case_currency_[c] == cny_) {
+        ++t.combination_cases;
+        t.combination_ip += case_max_[c];
+        t.combination_other += case_other_[c];
+      }
       const bool inclusive = case_currency_[c] == cny_ && case_max_[c] < threshold_;
       if (inclusive) count_inclusive(case_debtor_[c]);
       if (!extra_debtors_.empty()) inclusive_by_case[c] = inclusive;
@@ -112,6 +123,7 @@ class Accumulator {
       if (inclusive_by_case[c]) count_inclusive(debtor);
     }
     for (const auto& [currency, amount] : amounts) t.amount[currencies.by_id[currency]] = amount;
+    t.ip_share_bps = IpShareBps(t.combination_ip, t.combination_other);
     if (t.enterprises > 0) {
       t.inclusive_share_bps = static_cast<std::int64_t>(
           (t.inclusive_enterprises * 10000 * 2 + t.enterprises) / (2 * t.enterprises));
@@ -129,6 +141,8 @@ class Accumulator {
   std::vector<std::int64_t> case_max_;
   std::vector<std::uint32_t> case_currency_;
   std::vector<std::uint32_t> case_debtor_;
+  std::vector<std::int64_t> case_facility_;
+  std::vector<std::int64_t> case_other_;
   std::vector<std::uint32_t> touched_;
   std::map<std::uint64_t, std::int64_t> extra_amounts_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> extra_debtors_;
@@ -150,12 +164,17 @@ std::string EncodeFact(const PledgeFact& f) {
   PutFixed64BE(&out, f.patents);
   PutFixed64BE(&out, f.trademarks);
   PutFixed64BE(&out, f.data);
+  PutString(&out, f.enterprise);
+  PutFixed64BE(&out, static_cast<std::uint64_t>(f.facility));
+  PutFixed64BE(&out, static_cast<std::uint64_t>(f.other_collateral));
+  PutFixed64BE(&out, f.amendment ? 1 : 0);
   return out;
 }
 
 Status DecodeFact(std::string_view in, PledgeFact* f) {
   const Status bad = Status::Corruption("stored statistics fact is malformed");
-  if (in.empty() || in[0] != kFactFormat) return bad;
+  if (in.empty() || (in[0] != 1 && in[0] != kFactFormat)) return bad;
+  const bool v2 = in[0] == kFactFormat;
   in.remove_prefix(1);
   std::uint64_t date = 0;
   std::uint64_t amount = 0;
@@ -165,9 +184,22 @@ Status DecodeFact(std::string_view in, PledgeFact* f) {
   if (!GetU64(&in, &f->index) || !GetU64(&in, &date) || !GetString(&in, &f->pledge_id) ||
       !GetString(&in, &f->bank) || !GetString(&in, &f->debtor) || !GetString(&in, &f->region) ||
       !GetString(&in, &f->case_key) || !GetU64(&in, &amount) || !GetString(&in, &f->currency) ||
-      !GetU64(&in, &p) || !GetU64(&in, &t) || !GetU64(&in, &d) || !in.empty()) {
+      !GetU64(&in, &p) || !GetU64(&in, &t) || !GetU64(&in, &d)) {
     return bad;
   }
+  if (v2) {
+    std::uint64_t facility = 0;
+    std::uint64_t other = 0;
+    std::uint64_t amendment = 0;
+    if (!GetString(&in, &f->enterprise) || !GetU64(&in, &facility) || !GetU64(&in, &other) ||
+        !GetU64(&in, &amendment) || amendment > 1) {
+      return bad;
+    }
+    f->facility = static_cast<std::int64_t>(facility);
+    f->other_collateral = static_cast<std::int64_t>(other);
+    f->amendment = amendment == 1;
+  }
+  if (!in.empty()) return bad;
   f->date = Date{static_cast<std::int32_t>(static_cast<std::int64_t>(date))};
   f->amount = static_cast<std::int64_t>(amount);
   f->patents = static_cast<std::uint32_t>(p);
@@ -187,14 +219,26 @@ std::uint32_t StatsIndex::Names::Intern(const std::string& s) {
 
 Status StatsIndex::Add(const PledgeFact& f) {
   WriterLock l(&mu_);
-  if (!rows_.empty() && (f.index <= rows_.back().index || f.date < rows_.back().date)) {
+  if ((last_index_ > 0 && f.index <= last_index_) ||
+      (!f.amendment && !rows_.empty() && f.date < rows_.back().date)) {
     return Status::InvalidArgument("statistics facts must arrive in log order");
   }
+  if (f.amendment) {
+    auto it = row_of_pledge_.find(f.pledge_id);
+    if (it == row_of_pledge_.end()) {
+      return Status::InvalidArgument("amendment of an unknown pledge " + f.pledge_id);
+    }
+    amendments_[it->second].push_back({f.index, f.amount, currencies_.Intern(f.currency)});
+    last_index_ = f.index;
+    return Status::Ok();
+  }
+  last_index_ = f.index;
+  row_of_pledge_.emplace(f.pledge_id, rows_.size());
   Row r;
   r.index = f.index;
   r.date = f.date;
   r.bank = banks_.Intern(f.bank);
-  r.debtor = debtors_.Intern(f.debtor);
+  r.debtor = debtors_.Intern(f.enterprise.empty() ? f.debtor : f.enterprise);
   r.region = regions_.Intern(f.region);
   r.case_key = cases_.Intern(f.case_key);
   r.currency = currencies_.Intern(f.currency);
@@ -202,6 +246,8 @@ Status StatsIndex::Add(const PledgeFact& f) {
   r.patents = f.patents;
   r.trademarks = f.trademarks;
   r.data = f.data;
+  r.facility = f.facility;
+  r.other_collateral = f.other_collateral;
   rows_.push_back(r);
   return Status::Ok();
 }
@@ -232,8 +278,29 @@ StatsResult StatsIndex::Query(const StatsQuery& q) const {
       cny_it == currencies_.ids.end() ? std::numeric_limits<std::uint32_t>::max() : cny_it->second;
   std::vector<const Row*> selected;
   selected.reserve(static_cast<size_t>(hi - lo));
+  // Amended pledges count at the amount in force at the as-of index: copies of their
+  // rows carry it (reserved up front so the pointers stay valid).
+  std::vector<Row> amended;
+  amended.reserve(amendments_.size());
   for (auto it = lo; it < hi; ++it) {
-    if (region_ok[it->region]) selected.push_back(&*it);
+    if (!region_ok[it->region]) continue;
+    auto am = amendments_.empty() ? amendments_.end()
+                                  : amendments_.find(static_cast<std::size_t>(it - rows_.begin()));
+    const Amendment* in_force = nullptr;
+    if (am != amendments_.end()) {
+      for (const Amendment& a : am->second) {
+        if (q.as_of && a.index > *q.as_of) break;
+        in_force = &a;
+      }
+    }
+    if (in_force == nullptr) {
+      selected.push_back(&*it);
+      continue;
+    }
+    amended.push_back(*it);
+    amended.back().amount = in_force->amount;
+    amended.back().currency = in_force->currency;
+    selected.push_back(&amended.back());
   }
   Accumulator acc(debtors_.by_id.size(), cases_.by_id.size(), q.inclusive_threshold, cny);
   StatsResult result;
@@ -270,6 +337,12 @@ StatsResult StatsIndex::Query(const StatsQuery& q) const {
   for (const auto& [key, rows] : buckets)
     result.groups.push_back({key, acc.Run(rows, currencies_)});
   return result;
+}
+
+std::optional<std::int64_t> IpShareBps(Amount128 ip, Amount128 other) {
+  const Amount128 whole = ip + other;
+  if (whole <= 0) return std::nullopt;
+  return static_cast<std::int64_t>((ip * 10000 * 2 + whole) / (2 * whole));
 }
 
 std::string Amount128String(Amount128 v) {

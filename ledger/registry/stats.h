@@ -12,9 +12,16 @@
 // time) from `from` to `to` inclusive, with index <= as_of. Amount is counted once per
 // financing case: a case's amount is the largest secured amount among its pledges in
 // the window (a pledge without a case is its own case), summed per currency.
-// Enterprises are distinct debtors. Region is the debtor's region code at registration,
-// matched by prefix. ip_items counts collateral items by kind. The inclusive share is
-// the share of enterprises with at least one CNY case below the threshold.
+// A case's amount is capped at its facility (a ¥100 m pledge in a ¥45 m case counts ¥45 m).
+// A pledge.amend of the secured amount leaves an amendment fact at its own index: a query
+// as of index I counts each pledge at the amount in force at I (its latest amendment at
+// or before I), so amendments reach the statistics and old reports stay reproducible.
+// Enterprises are distinct debtors by USCC (the debtor's participant id when it has none):
+// two participants with one USCC are one enterprise. Region is the debtor's region code
+// at registration, matched by prefix. ip_items counts collateral items by kind. The
+// inclusive share is the share of enterprises with at least one CNY case below the
+// threshold. The IP share of combination loans (cases with other collateral): the
+// cases' counted amounts over those amounts plus the other collateral's, in CNY.
 //
 // Thread-safety: Add and Query may run concurrently (a shared mutex).
 #pragma once
@@ -45,6 +52,13 @@ struct PledgeFact {
   std::uint32_t patents = 0;
   std::uint32_t trademarks = 0;
   std::uint32_t data = 0;
+  // Format 2 (a format-1 fact decodes with these empty or zero):
+  std::string enterprise;             // "uscc:<USCC>" or "id:<debtor>"; "" = debtor
+  std::int64_t facility = 0;          // the case's facility in `currency`; 0 = no cap
+  std::int64_t other_collateral = 0;  // the case's other collateral in `currency`
+  // An amendment fact: pledge `pledge_id`'s secured amount is `amount` `currency` from
+  // `index` on; the other fields are unused.
+  bool amendment = false;
 };
 
 std::string EncodeFact(const PledgeFact& f);
@@ -78,7 +92,17 @@ struct StatsTotals {
   std::uint64_t data = 0;
   std::uint64_t inclusive_enterprises = 0;
   std::int64_t inclusive_share_bps = 0;  // of enterprises; 0 when there are none
+  // Combination loans: cases with other collateral, their counted amounts (IP) and
+  // their other collateral, both CNY; the IP share of them in basis points.
+  std::uint64_t combination_cases = 0;
+  Amount128 combination_ip = 0;
+  Amount128 combination_other = 0;
+  std::optional<std::int64_t> ip_share_bps;  // nullopt when there are none
 };
+
+// The IP share ip / (ip + other) in basis points, rounded half up; nullopt when both are
+// zero.
+std::optional<std::int64_t> IpShareBps(Amount128 ip, Amount128 other);
 
 struct StatsGroup {
   std::string key;  // bank id, region code, asset kind or YYYY-MM
@@ -111,6 +135,8 @@ class StatsIndex {
     std::uint32_t patents = 0;
     std::uint32_t trademarks = 0;
     std::uint32_t data = 0;
+    std::int64_t facility = 0;
+    std::int64_t other_collateral = 0;
   };
   // Interned strings: id -> string, string -> id.
   struct Names {
@@ -127,6 +153,15 @@ class StatsIndex {
   Names regions_ GUARDED_BY(mu_);
   Names cases_ GUARDED_BY(mu_);
   Names currencies_ GUARDED_BY(mu_);
+  // Amendments: row position -> (index, amount, currency) in index order.
+  struct Amendment {
+    std::uint64_t index = 0;
+    std::int64_t amount = 0;
+    std::uint32_t currency = 0;
+  };
+  std::map<std::string, std::size_t, std::less<>> row_of_pledge_ GUARDED_BY(mu_);
+  std::map<std::size_t, std::vector<Amendment>> amendments_ GUARDED_BY(mu_);
+  std::uint64_t last_index_ GUARDED_BY(mu_) = 0;
 };
 
 // (current - previous) / previous in basis points, rounded half away from zero and

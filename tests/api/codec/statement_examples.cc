@@ -173,8 +173,7 @@ std::vector<Example> Examples() {
                                                    "lanyu-g1"},
                                     std::nullopt})});
 
-  out.push_back(
-      {"asset_register_data", R"json({
+  out.push_back({"asset_register_data", R"json({
   "v": 1,
   "type": "asset.register",
   "submitter": "qz-logistics",
@@ -194,17 +193,18 @@ std::vector<Example> Examples() {
     }
   }
 })json",
-       Make("asset.register", "qz-logistics", "data-app-2026-001",
-            AssetRegister{"data:qz-logistics.routes_2025",
-                          AssetKind::kData,
-                          {"qz-logistics"},
-                          std::nullopt,
-                          std::nullopt,
-                          DataFacts{"Quzhou cold-chain routes 2025",
-                                    "GPS traces and delivery times of 1,200 "
-                                    "refrigerated trucks",
-                                    std::numeric_limits<std::uint64_t>::max(), H(kHexTest),
-                                    DataSource::kPublicAuthorised, "route optimisation"}})});
+                 Make("asset.register", "qz-logistics", "data-app-2026-001",
+                      AssetRegister{"data:qz-logistics.routes_2025",
+                                    AssetKind::kData,
+                                    {"qz-logistics"},
+                                    std::nullopt,
+                                    std::nullopt,
+                                    DataFacts{"Quzhou cold-chain routes 2025",
+                                              "GPS traces and delivery times of 1,200 "
+                                              "refrigerated trucks",
+                                              std::numeric_limits<std::uint64_t>::max(),
+                                              H(kHexTest), DataSource::kPublicAuthorised,
+                                              "route optimisation", std::nullopt}})});
 
   out.push_back({"asset_status", R"json({
   "v": 1,
@@ -451,6 +451,38 @@ std::vector<Example> Examples() {
 })json",
                  Make("pledge.enforce", "ccb-quzhou", "enf-0001",
                       PledgeEnforce{"CCB-QZ-2026-0042-P1", D("2028-03-01")})});
+
+  out.push_back(
+      {"pledge_revoke", R"json({
+  "v": 1,
+  "type": "pledge.revoke",
+  "submitter": "registry",
+  "idempotency_key": "rvk-0001",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {
+    "pledge_id": "CCB-QZ-2026-0042-P1",
+    "order_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "reason": "(2026) Zhe 08 Min Chu 118 ruling"
+  }
+})json",
+       Make("pledge.revoke", "registry", "rvk-0001",
+            PledgeRevoke{"CCB-QZ-2026-0042-P1", H(kHexTest), "(2026) Zhe 08 Min Chu 118 ruling"})});
+
+  out.push_back(
+      {"pledge_release_request", R"json({
+  "v": 1,
+  "type": "pledge.release_request",
+  "submitter": "zj-greenfield",
+  "idempotency_key": "rrq-0001",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {
+    "pledge_id": "CCB-QZ-2026-0042-P1",
+    "reason": "repaid",
+    "evidence_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+  }
+})json",
+       Make("pledge.release_request", "zj-greenfield", "rrq-0001",
+            PledgeReleaseRequest{"CCB-QZ-2026-0042-P1", ReleaseReason::kRepaid, H(kHexTest)})});
 
   out.push_back({"policy_issue", R"json({
   "v": 1,

@@ -85,7 +85,8 @@ struct Samples<AssetRecord> {
                        std::numeric_limits<std::uint64_t>::max(),
                        DigestOf("fingerprint"),
                        DataSource::kPublicAuthorised,
-                       "agriculture"};
+                       "agriculture",
+                       DateFromCivil(2030, 6, 30)};
     r.legal = LegalStatus::kPartiallyInvalidated;
     r.fee_grace = true;
     r.invalidation_pending = true;
@@ -142,6 +143,7 @@ struct Samples<PledgeRecord> {
     r.released_time_ms = -1;
     r.debtor_region = "330802";
     r.history = {40, 41, 57};
+    r.revocation_order_sha256 = DigestOf("court order");
     return r;
   }
   static PledgeRecord Sparse() {

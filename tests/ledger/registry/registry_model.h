@@ -92,7 +92,7 @@ struct MAsset {
   std::vector<std::pair<std::uint64_t, std::set<std::string>>> history;
 };
 
-enum class MState { kRegistered, kEnforcing, kReleased };
+enum class MState { kRegistered, kEnforcing, kReleased, kRevoked };
 
 struct MPledge {
   std::string pledgee;
@@ -261,10 +261,46 @@ class Model {
     return &it->second;
   }
 
+  // §8.3 REVOKE: the registry ends any pledge not yet ended, on a court order.
+  void Handle(const PledgeRevoke& b, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kRegistry) return Forbid(p);
+    auto it = pledges_.find(b.pledge_id);
+    if (it == pledges_.end()) {
+      p.codes.insert("E_UNKNOWN_REFERENCE");
+      return;
+    }
+    End(it->second, b.pledge_id, MState::kRevoked, p);
+  }
+
+  // a pledgor's request, countersigned by the pledgee, releases the pledge.
+  void Handle(const PledgeReleaseRequest& b, Prediction& p) {
+    if (RoleOf(st_->submitter) != Role::kEnterprise) return Forbid(p);
+    auto it = pledges_.find(b.pledge_id);
+    if (it == pledges_.end()) {
+      p.codes.insert("E_UNKNOWN_REFERENCE");
+      return;
+    }
+    const auto& pledgors = it->second.pledgors;
+    if (std::find(pledgors.begin(), pledgors.end(), st_->submitter) == pledgors.end() ||
+        !Signed(it->second.pledgee)) {
+      return Forbid(p);
+    }
+    End(it->second, b.pledge_id, MState::kReleased, p);
+  }
+
+  void End(MPledge& pl, const std::string& id, MState to, Prediction& p) {
+    if (pl.state == MState::kReleased || pl.state == MState::kRevoked) {
+      p.codes.insert("E_NOT_ACTIVE");
+      return;
+    }
+    pl.state = to;
+    for (const std::string& a : pl.collateral) SetActive(a, id, false);
+  }
+
   void Handle(const PledgeRelease& b, Prediction& p) {
     MPledge* pl = OwnPledge(b.pledge_id, p);
     if (pl == nullptr) return;
-    if (pl->state == MState::kReleased) {
+    if (pl->state == MState::kReleased || pl->state == MState::kRevoked) {
       p.codes.insert("E_NOT_ACTIVE");
       return;
     }
@@ -277,6 +313,10 @@ class Model {
     if (pl == nullptr) return;
     if (pl->state != MState::kRegistered) {  // §8.3: REGISTERED -> ENFORCING only
       p.codes.insert("E_NOT_ACTIVE");
+      return;
+    }
+    if (b.started < AddDays(today_, -30)) {  // L-2: the correction window
+      p.codes.insert("E_BACKDATED");
       return;
     }
     pl->state = MState::kEnforcing;
@@ -511,7 +551,9 @@ inline std::string Describe(const Statement& st) {
             << Join(b.collateral) << " debt " << FormatDate(b.debt_term.start) << ".."
             << FormatDate(b.debt_term.end) << " acks " << Join(b.acknowledgements)
             << (b.forfeiture_clause ? " forfeiture" : "");
-        } else if constexpr (std::is_same_v<B, PledgeRelease> || std::is_same_v<B, PledgeEnforce>) {
+        } else if constexpr (std::is_same_v<B, PledgeRelease> || std::is_same_v<B, PledgeEnforce> ||
+                             std::is_same_v<B, PledgeRevoke> ||
+                             std::is_same_v<B, PledgeReleaseRequest>) {
           o << b.pledge_id;
         } else if constexpr (std::is_same_v<B, PledgeAmend>) {
           o << b.pledge_id << " release " << Join(b.release_collateral);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
@@ -44,7 +45,12 @@ using model::Rng;
 using testing::RegistryFixture;
 
 constexpr std::uint32_t kSeed = 20260601;
-constexpr int kSteps = 3000;
+// IPLEDGER_MODEL_STEPS overrides it for longer manual runs.
+constexpr int kDefaultSteps = 10'000;
+const int kSteps = [] {
+  const char* env = std::getenv("IPLEDGER_MODEL_STEPS");
+  return env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : kDefaultSteps;
+}();
 
 const std::vector<std::string> kBanks = {"ccb-quzhou", "icbc-jiangshan", "abc-longyou"};
 const std::vector<std::string> kEnterprises = {"lanyu-materials", "hengtai-valve", "qiantang-bio"};
@@ -288,7 +294,31 @@ class RegistryModelTest : public ::testing::Test {
   Gen GenPledgeEnforce() {
     const std::string id = PickPledge(MState::kRegistered);
     const std::string submitter = ActingBank(id);
-    return Make(submitter, PledgeEnforce{id, today()}, {submitter});
+    // Now mostly; sometimes just inside or beyond the correction window (L-2).
+    const int back = rng_.Percent(80) ? 0 : rng_.Int(25, 35);
+    return Make(submitter, PledgeEnforce{id, AddDays(today(), -back)}, {submitter});
+  }
+
+  Gen GenPledgeRevoke() {
+    const std::string id = PickPledge(MState::kRegistered);
+    const std::string submitter = rng_.Percent(90) ? "registry" : ActingBank(id);
+    return Make(submitter, PledgeRevoke{id, Sha256(AsBytes("order " + id)), "court order"},
+                {submitter});
+  }
+
+  Gen GenPledgeReleaseRequest() {
+    const std::string id = PickPledge(MState::kRegistered);
+    auto it = m_.pledges().find(id);
+    std::string submitter = rng_.Pick(kEnterprises);
+    std::vector<std::string> signers = {submitter};
+    if (it != m_.pledges().end()) {
+      if (rng_.Percent(85)) submitter = rng_.Pick(it->second.pledgors);
+      signers = {submitter};
+      if (rng_.Percent(85)) signers.push_back(it->second.pledgee);
+    }
+    return Make(submitter,
+                PledgeReleaseRequest{id, ReleaseReason::kRepaid, Sha256(AsBytes("proof " + id))},
+                signers);
   }
 
   Gen GenPledgeAmend() {
@@ -452,7 +482,9 @@ class RegistryModelTest : public ::testing::Test {
   Gen Generate() {
     const int r = rng_.Int(0, 99);
     if (r < 30) return GenPledgeRegister();
-    if (r < 40) return GenPledgeRelease();
+    if (r < 36) return GenPledgeRelease();
+    if (r < 38) return GenPledgeRevoke();
+    if (r < 40) return GenPledgeReleaseRequest();
     if (r < 45) return GenPledgeEnforce();
     if (r < 54) return GenPledgeAmend();
     if (r < 72) return GenAssetStatus();
@@ -638,6 +670,7 @@ class RegistryModelTest : public ::testing::Test {
       if (!p.ok()) return false;
       const PledgeState state = mp.state == MState::kRegistered  ? PledgeState::kRegistered
                                 : mp.state == MState::kEnforcing ? PledgeState::kEnforcing
+                                : mp.state == MState::kRevoked   ? PledgeState::kRevoked
                                                                  : PledgeState::kReleased;
       const std::set<std::string> collateral(p->terms.collateral.begin(),
                                              p->terms.collateral.end());

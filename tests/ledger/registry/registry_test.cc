@@ -588,8 +588,9 @@ TEST_F(RegistryTest, DataAssetLifecycleWithPublicityAndObjection) {
   a.asset_id = "data:greenhouse-2026";
   a.kind = AssetKind::kData;
   a.holders = {"lanyu-materials"};
-  a.data = DataFacts{"Greenhouse data",          "1,501 records", 1501, Sha256(AsBytes("gh")),
-                     DataSource::kSelfCollected, "agriculture"};
+  a.data =
+      DataFacts{"Greenhouse data",          "1,501 records", 1501,        Sha256(AsBytes("gh")),
+                DataSource::kSelfCollected, "agriculture",   std::nullopt};
   // The registry does not file an enterprise's application.
   ExpectRejected(f_.Submit(f_.Make("registry", a)), "E_FORBIDDEN");
   ExpectAccepted(f_.Submit(f_.Make("lanyu-materials", a)));
@@ -634,7 +635,8 @@ TEST_F(RegistryTest, UpheldObjectionRejectsTheRegistration) {
   a.asset_id = "data:disputed";
   a.kind = AssetKind::kData;
   a.holders = {"lanyu-materials"};
-  a.data = DataFacts{"D", "d", 10, Sha256(AsBytes("d")), DataSource::kLicensed, "s"};
+  a.data = DataFacts{
+      "D", "d", 10, Sha256(AsBytes("d")), DataSource::kLicensed, "s", AddYears(f_.today(), 2)};
   ExpectAccepted(f_.Submit(f_.Make("lanyu-materials", a)));
   ExpectAccepted(
       f_.Submit(f_.Make("registry", DataPublicize{a.asset_id, AddDays(f_.today(), 10)})));

@@ -101,7 +101,8 @@ TEST(ReplayTest, AssetIdentityRefusalsReplay) {
   data.kind = AssetKind::kData;
   data.holders = {"lanyu-materials"};
   data.data =
-      DataFacts{"copy", "d", 10, Sha256(AsBytes("greenhouse")), DataSource::kSelfCollected, "s"};
+      DataFacts{"copy", "d",         10, Sha256(AsBytes("greenhouse")), DataSource::kSelfCollected,
+                "s",    std::nullopt};
   EXPECT_EQ(f.Submit(f.Make("lanyu-materials", data)).kind, OutcomeKind::kRefused);
   data.asset_id = "data:orchard";
   data.data->fingerprint_sha256 = Sha256(AsBytes("orchard"));

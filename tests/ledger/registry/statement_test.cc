@@ -109,7 +109,9 @@ TEST(StatementNamesTest, TypeNamesFollowBodyOrder) {
                                                   "policy.claim",
                                                   "participant.recover",
                                                   "participant.recover_cancel",
-                                                  "participant.recover_complete"};
+                                                  "participant.recover_complete",
+                                                  "pledge.revoke",
+                                                  "pledge.release_request"};
   EXPECT_EQ(StatementTypeNames(), expected);
   EXPECT_EQ(StatementTypeNames().size(), std::variant_size_v<StatementBody>);
   EXPECT_EQ(&StatementTypeNames(), &StatementTypeNames());  // one table, not a copy per call

@@ -33,7 +33,8 @@ class StatsTest : public ::testing::Test {
     Patent("2014100000124", "firm-b");
     Patent("2014100000213", "firm-c");
     f_.AddTrademark("70000001", {"firm-a"}, DateFromCivil(2033, 1, 1));
-    f_.AddConfirmedData("water-b", "firm-b", DateFromCivil(2030, 1, 1));
+    // D-5: a certificate runs at most 3 years from its confirmation.
+    f_.AddConfirmedData("water-b", "firm-b", DateFromCivil(2026, 1, 1));
   }
 
   void Patent(const std::string& no, const std::string& holder) {
@@ -47,9 +48,10 @@ class StatsTest : public ::testing::Test {
   SubmitOutcome Pledge(Date day, const std::string& bank, const std::string& id,
                        const std::string& debtor, const std::vector<std::string>& collateral,
                        std::int64_t amount, const std::string& currency = "CNY",
-                       std::optional<std::string> case_id = {}) {
+                       std::optional<std::string> case_id = {},
+                       Date end = DateFromCivil(2029, 12, 31)) {
     f_.SetToday(day);
-    PledgeRegister b = f_.PledgeBody(id, {debtor}, collateral, DateFromCivil(2029, 12, 31), amount);
+    PledgeRegister b = f_.PledgeBody(id, {debtor}, collateral, end, amount);
     b.secured.amount.currency = currency;
     b.case_id = case_id;
     return f_.Submit(f_.Make(bank, b), {bank, debtor});
@@ -80,8 +82,9 @@ class StatsTest : public ::testing::Test {
                   {"trademark:70000001"}, 18'400'000 * kYuan, "CNY", "C1"));
     Accept(Pledge(DateFromCivil(2024, 5, 20), "icbc-jiangshan", "P3", "firm-b",
                   {"patent:201410000011X"}, 5'800'000 * kYuan));
-    SubmitOutcome p4 = Pledge(DateFromCivil(2024, 7, 1), "registry-bank-ccb", "P4", "firm-b",
-                              {"data:water-b"}, 30'000'000 * kYuan);
+    SubmitOutcome p4 =
+        Pledge(DateFromCivil(2024, 7, 1), "registry-bank-ccb", "P4", "firm-b", {"data:water-b"},
+               30'000'000 * kYuan, "CNY", {}, DateFromCivil(2025, 12, 31));
     Accept(p4);
     p4_index_ = p4.index;
     Accept(Pledge(DateFromCivil(2024, 8, 8), "icbc-jiangshan", "P5", "firm-c",
