@@ -14,7 +14,9 @@ packages=(
   clang-format
   clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)
   golang-go golang-golang-x-mod-dev   # the independent verifier in ../shared/conformance
-  nodejs npm                          # Redocly CLI lints api/openapi.yaml (tests/openapi)
+  nodejs npm                          # Redocly CLI lints api/openapi.yaml (tests/openapi); tests/interop
+  prometheus                          # promtool checks /metrics (tests/integration/ops_test.cc)
+  dpkg-dev                            # dpkg-shlibdeps for cpack's .deb (tests/package/check_package.sh)
   curl ca-certificates
 )
 
@@ -45,4 +47,13 @@ if ! cmp -s "$sdk_dir/package-lock.json" "$sdk_dir/node_modules/.package-lock.js
   echo "deps.sh: npm ci in api/sdk/typescript" >&2
   (cd "$sdk_dir" && npm ci --no-audit --no-fund --loglevel=error >&2 &&
     cp package-lock.json node_modules/.package-lock.json.ci)
+fi
+
+# The npm packages of the RFC 9421 interoperability test (tests/interop/package-lock.json),
+# installed into tests/interop/node_modules when missing or older than the lock file.
+interop=$(cd "$(dirname "$0")/.." && pwd)/tests/interop
+if [ ! -d "$interop/node_modules/http-message-signatures" ] ||
+    [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+  echo "deps.sh: npm ci in tests/interop" >&2
+  (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi

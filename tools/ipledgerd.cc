@@ -3,11 +3,15 @@
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
 //             [--tls-cert FILE --tls-key FILE] [--config FILE] [--clock-file FILE]
 //             [--max-connections-per-address N] [--write-quota-per-minute N]
+//             [--log-level debug|info|warn|error] [--metrics-listen HOST:PORT]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
 // HTTP API (HTTPS, TLS 1.2 or later, with --tls-cert and --tls-key, PEM files) and
-// logs one JSON line per start, request and committed batch to stderr. --config FILE
+// logs one JSON object per line to stderr (ledger/base/log.h: ts, level, msg, fields) for
+// its start, requests and committed batches; the one line on stdout is the port line
+// "ipledgerd: listening on http://HOST:PORT". --metrics-listen serves GET /metrics (only)
+// on a second address as well. --config FILE
 // reads the same options from an INI-style file; the command line wins over it.
 // SIGINT or SIGTERM stops it gracefully: no new connections, the batch in flight and
 // everything queued are committed, then the database is closed.
@@ -31,6 +35,7 @@
 #include "crypto/bytes.h"
 #include "crypto/init.h"
 #include "ledger/base/encoding.h"
+#include "ledger/base/log.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 #include "tools/clock_file.h"
@@ -47,6 +52,8 @@ constexpr const char* kUsage =
     "                 [--max-connections-per-address N]  (default 64; 0: no cap)\n"
     "                 [--write-quota-per-minute N]  (writes per participant; default 600; 0: "
     "none)\n"
+    "                 [--log-level debug|info|warn|error]  (default info; JSON lines on stderr)\n"
+    "                 [--metrics-listen HOST:PORT]  (GET /metrics on a second address too)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -58,34 +65,25 @@ constexpr const char* kUsage =
 // The options of the command line; a config file holds the same ones but --config.
 const OptionSpec kFileOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
-     "max-connections-per-address", "write-quota-per-minute"},
+     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen"},
     {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
-     "max-connections-per-address", "write-quota-per-minute"},
+     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen"},
     {"skip-verify", "help,h", "version"}};
 
-// `s` as a JSON string, for the log lines.
-std::string JsonQuote(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+int Fail(const std::string& what) {
+  Log(LogLevel::kError, "ipledgerd: " + what, {{"event", "fatal"}});
+  return 1;
 }
 
-int Fail(const std::string& what) {
-  std::fprintf(stderr, "ipledgerd: %s\n", what.c_str());
-  return 1;
+// Splits "HOST:PORT"; nullopt unless PORT is 0..65535.
+std::optional<std::pair<std::string, std::uint16_t>> HostPort(const std::string& s) {
+  const size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  auto port = ParseDecimalU64(s.substr(colon + 1));
+  if (!port || *port > 65535) return std::nullopt;
+  return std::pair{s.substr(0, colon), static_cast<std::uint16_t>(*port)};
 }
 
 int Main(int argc, char** argv) {
@@ -114,6 +112,13 @@ int Main(int argc, char** argv) {
   const std::string tls_cert = value("tls-cert", "");
   const std::string tls_key = value("tls-key", "");
   const std::string clock_file = value("clock-file", "");
+  const std::string metrics_listen = value("metrics-listen", "");
+  if (args->Has("log-level")) {
+    auto level = ParseLogLevel(args->Get("log-level"));
+    if (!level)
+      return UsageError("ipledgerd", "--log-level must be debug, info, warn or error", kUsage);
+    SetLogLevel(*level);
+  }
   if (args->Has("io-threads")) {
     auto n = ParseDecimalU64(args->Get("io-threads"));
     if (!n || *n == 0 || *n > 64) return Fail("--io-threads must be 1..64\n" + std::string(kUsage));
@@ -137,9 +142,12 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "ipledgerd: --tls-cert and --tls-key go together\n%s", kUsage);
     return 2;
   }
-  const size_t colon = listen.rfind(':');
-  auto port = colon == std::string::npos ? std::nullopt : ParseDecimalU64(listen.substr(colon + 1));
-  if (!port || *port > 65535) return Fail("--listen must be HOST:PORT, got '" + listen + "'");
+  const auto listen_at = HostPort(listen);
+  if (!listen_at) return Fail("--listen must be HOST:PORT, got '" + listen + "'");
+  const auto metrics_at = HostPort(metrics_listen);
+  if (!metrics_listen.empty() && !metrics_at) {
+    return Fail("--metrics-listen must be HOST:PORT, got '" + metrics_listen + "'");
+  }
   if (!InitCrypto()) return Fail("libsodium initialization failed");
 
   // Block the stop signals in every thread; the main thread waits for them below.
@@ -157,8 +165,8 @@ int Main(int argc, char** argv) {
   if (!clock_file.empty()) {
     ClockFileOptions co;
     co.on_change = [](std::optional<std::int64_t> held, const std::string& why) {
-      std::fprintf(stderr, "{\"event\":\"clock\",\"source\":\"%s\",\"detail\":%s}\n",
-                   held ? "clock-file" : "system", JsonQuote(why).c_str());
+      Log(LogLevel::kWarn, "clock",
+          {{"event", "clock"}, {"source", held ? "clock-file" : "system"}, {"detail", why}});
     };
     clock = std::make_unique<ClockFile>(clock_file, std::move(co));
     clock->Now();  // logs, from the start, which clock the registry follows
@@ -172,9 +180,11 @@ int Main(int argc, char** argv) {
     if (Status s = (*registry)->ledger().Verify(); !s.ok()) {
       return Fail("refusing to serve a ledger that does not verify: " + s.ToString());
     }
-    std::fprintf(stderr, "{\"event\":\"verified\",\"tree_size\":%llu,\"seconds\":%.3f}\n",
-                 static_cast<unsigned long long>((*registry)->ledger().size()),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    Log(LogLevel::kInfo, "verified the whole log",
+        {{"event", "verified"},
+         {"tree_size", (*registry)->ledger().size()},
+         {"seconds",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
   }
 
   api::Metrics metrics;
@@ -182,17 +192,19 @@ int Main(int argc, char** argv) {
   GroupCommitOptions gco;
   gco.on_batch = [&metrics](std::size_t batch, std::uint64_t tree_size, double seconds) {
     metrics.ObserveBatch(batch, tree_size, seconds);
-    std::fprintf(stderr,
-                 "{\"event\":\"batch\",\"size\":%zu,\"tree_size\":%llu,\"append_ms\":%.3f}\n",
-                 batch, static_cast<unsigned long long>(tree_size), seconds * 1000);
+    Log(LogLevel::kDebug, "batch committed",
+        {{"event", "batch"},
+         {"size", batch},
+         {"tree_size", tree_size},
+         {"append_ms", seconds * 1000}});
   };
   GroupCommitter committer(**registry, gco);
   api::RouterOptions ro;
   ro.write_quota_per_minute = static_cast<std::uint32_t>(write_quota);
   api::Router router(**registry, committer, metrics, ro);
   api::ServerOptions so;
-  so.host = listen.substr(0, colon);
-  so.port = static_cast<std::uint16_t>(*port);
+  so.host = listen_at->first;
+  so.port = listen_at->second;
   so.io_threads = io_threads;
   so.tls_cert_file = tls_cert;
   so.tls_key_file = tls_key;
@@ -201,26 +213,54 @@ int Main(int argc, char** argv) {
     router.Handle(std::move(r), std::move(done));
   });
   if (!server.ok()) return Fail(server.status().ToString());
+  // --metrics-listen: GET /metrics alone on its own address (plain HTTP), e.g. for a
+  // scraper on an internal network while the API faces the banks.
+  std::unique_ptr<api::Server> metrics_server;
+  if (metrics_at) {
+    api::ServerOptions mo;
+    mo.host = metrics_at->first;
+    mo.port = metrics_at->second;
+    mo.io_threads = 1;
+    auto ms = api::Server::Start(mo, [&](api::Request r, api::Respond done) {
+      api::Response out;
+      if (r.target == "/metrics" && r.method == "GET") {
+        metrics.SetLive((*registry)->ledger().size(), (*registry)->ledger().read_only(),
+                        committer.queue_depth());
+        out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        out.body = metrics.Render();
+      } else {
+        out.status = 404;
+        out.body = "{\"status\":404,\"detail\":\"only GET /metrics is served here\"}";
+      }
+      done(std::move(out));
+    });
+    if (!ms.ok()) return Fail("--metrics-listen: " + ms.status().ToString());
+    metrics_server = std::move(*ms);
+    Log(LogLevel::kInfo, "metrics listening",
+        {{"event", "metrics-listen"},
+         {"listen", mo.host + ":" + std::to_string(metrics_server->port())}});
+  }
   const Head head = (*registry)->ledger().head();
-  std::fprintf(stderr,
-               "{\"event\":\"start\",\"origin\":\"%s\",\"tree_size\":%llu,\"root\":\"%s\","
-               "\"listen\":\"%s:%u\"}\n",
-               (*registry)->ledger().origin().c_str(),
-               static_cast<unsigned long long>(head.checkpoint.size),
-               Base64Encode(head.checkpoint.root).c_str(), so.host.c_str(), (*server)->port());
+  Log(LogLevel::kInfo, "serving",
+      {{"event", "start"},
+       {"version", std::string(Version())},
+       {"origin", (*registry)->ledger().origin()},
+       {"tree_size", head.checkpoint.size},
+       {"root", Base64Encode(head.checkpoint.root)},
+       {"listen", so.host + ":" + std::to_string((*server)->port())}});
   std::printf("ipledgerd: listening on %s://%s:%u\n", tls_cert.empty() ? "http" : "https",
               so.host.c_str(), (*server)->port());
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  std::fprintf(stderr, "{\"event\":\"stopping\",\"signal\":%d}\n", signal_number);
+  Log(LogLevel::kInfo, "stopping", {{"event", "stopping"}, {"signal", signal_number}});
+  if (metrics_server) metrics_server->Stop();
   (*server)->Stop();  // no new requests; responses in flight finish
   committer.Stop();   // the batch in flight and everything queued are committed
   const std::uint64_t final_size = (*registry)->ledger().size();
   registry->reset();  // closes the database (flushes memtables)
-  std::fprintf(stderr, "{\"event\":\"stopped\",\"tree_size\":%llu}\n",
-               static_cast<unsigned long long>(final_size));
+  Log(LogLevel::kInfo, "stopped", {{"event", "stopped"}, {"tree_size", final_size}});
   return 0;
 }
 
@@ -231,7 +271,8 @@ int main(int argc, char** argv) {
   try {
     return ipledger::Main(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ipledgerd: internal error: %s\n", e.what());
+    ipledger::Log(ipledger::LogLevel::kError, std::string("ipledgerd: internal error: ") + e.what(),
+                  {{"event", "fatal"}});
     return 1;
   }
 }

@@ -112,9 +112,12 @@ if [ "$demo" = 1 ] && [ ! -e "$data/demo-loaded" ]; then
   fi
 fi
 
+# The lines below that start with two spaces are commands: each works when its whole line is
+# pasted into bash (remarks go after '#'; tests/tools/run_commands_test.sh checks it).
+# BEGIN printed commands
 echo
 echo "The registry at $url, log size $(curl -sf "$url/healthz" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p'):"
-echo "  verifier key ($data/log.vkey; publish it): $(cat "$data/log.vkey")"
+echo "Its verifier key ($data/log.vkey; publish it): $(cat "$data/log.vkey")"
 echo
 echo "Try:"
 echo "  curl -s $url/log/checkpoint"
@@ -129,11 +132,13 @@ if [ -e "$data/demo-loaded" ]; then
   echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
   echo "  $cli get --server $url /v1/assets/$patent"
   echo "  $cli get --server $url /v1/pledges/$(sed -n 's/.*"pledge_id": "\([^"]*\)".*/\1/p' "$data"/demo-statements/*-pledge-agrochem-18-patents.json) --key $data/demo-keys/kecheng-agrochem.key:kecheng-agrochem/k1"
-  echo "  (keys of every demo participant are in $data/demo-keys/, the statements in $data/demo-statements/)"
+  echo "Keys of every demo participant are in $data/demo-keys/, the statements in $data/demo-statements/."
 else
   echo "  $cli get --server $url /v1/participants"
 fi
-echo "  $cli verify --data-dir $data        (offline, read-only; safe while the server runs)"
+echo "  $cli verify --data-dir $data  # offline, read-only; safe while the server runs"
 echo
-echo "Stop the server:  kill \$(cat $pidfile)"
-echo "(docs/getting-started.md walks through keygen, signing, submitting and verifying.)"
+echo "Stop the server:"
+echo "  kill \$(cat $pidfile)"
+echo "docs/getting-started.md walks through keygen, signing, submitting and verifying."
+# END printed commands

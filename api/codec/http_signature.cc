@@ -10,8 +10,6 @@
 namespace ipledger::api {
 namespace {
 
-// The only covered-component list of the profile, serialized as RFC 8941 requires.
-constexpr std::string_view kComponents = R"(("@method" "@path" "@query"))";
 constexpr std::string_view kAlg = "ed25519";
 // RFC 8941 §3.3.1: an sf-integer has at most 15 digits.
 constexpr std::size_t kMaxIntegerDigits = 15;
@@ -137,17 +135,41 @@ Status ExpectSingleMember(SfParser& p) {
   return p.Error("unexpected character '" + std::string(1, p.Peek()) + "' after the member");
 }
 
-// The serialized member value of a SignRequest-style signature, used both to sign and
-// to require that a received Signature-Input is in the canonical form (so the text
-// signed "exactly as sent" and RFC 9421's re-serialization are the same bytes).
+// The serialized member value of a signature: the inner list of components and the
+// parameters in the order given. Used both to sign and to require that a received
+// Signature-Input is in the canonical form (so the text signed "exactly as sent" and
+// RFC 9421's re-serialization are the same bytes).
 struct ParamEntry {
   std::string name;
   std::string serialized_value;
 };
-std::string SerializeParams(const std::vector<ParamEntry>& params) {
-  std::string out(kComponents);
+std::string SerializeParams(const std::vector<std::string>& components,
+                            const std::vector<ParamEntry>& params) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < components.size(); ++i) {
+    out += (i == 0 ? "" : " ") + SerializeString(components[i]);
+  }
+  out += ")";
   for (const auto& p : params) out += ";" + p.name + "=" + p.serialized_value;
   return out;
+}
+
+// Derived components (RFC 9421 §2.2) the profile accepts besides the required three.
+bool IsAcceptedDerived(std::string_view c) {
+  return c == "@method" || c == "@path" || c == "@query" || c == "@authority" ||
+         c == "@request-target";
+}
+
+// A header field name as a component identifier: lower-case token characters.
+bool IsFieldName(std::string_view c) {
+  if (c.empty()) return false;
+  for (const char ch : c) {
+    if (!IsLcAlpha(ch) && !IsDigit(ch) &&
+        std::string_view("!#$%&'*+-.^_`|~").find(ch) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
 }
 
 struct ParsedInput {
@@ -175,6 +197,13 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
     auto component = p.String("a component identifier");
     if (!component.ok()) return component.status();
     if (p.Peek() == ';') return p.Error("component identifiers must not have parameters");
+    for (const auto& c : components) {
+      if (c == *component) return p.Error("component \"" + c + "\" is covered twice");
+    }
+    const bool derived = !component->empty() && component->front() == '@';
+    if (derived ? !IsAcceptedDerived(*component) : !IsFieldName(*component)) {
+      return p.Error("unsupported covered component \"" + *component + "\"");
+    }
     components.push_back(std::move(*component));
     if (p.AtEnd()) return p.Error("unterminated inner list");
     if (p.Peek() != ')' && p.Peek() != ' ') {
@@ -182,9 +211,15 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
     }
     p.SkipSp();
   }
-  if (components != std::vector<std::string>{"@method", "@path", "@query"}) {
-    return p.Error(R"(covered components must be exactly ("@method" "@path" "@query"))");
+  for (const char* required : {"@method", "@path", "@query"}) {
+    bool found = false;
+    for (const auto& c : components) found = found || c == required;
+    if (!found) {
+      return p.Error(std::string("covered components must include \"") + required +
+                     "\" (required: \"@method\" \"@path\" \"@query\")");
+    }
   }
+  out.params.components = components;
 
   bool has_created = false, has_keyid = false, has_alg = false;
   std::vector<ParamEntry> seen;
@@ -197,12 +232,16 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
     }
     if (!p.Consume('=')) return p.Error("parameter '" + *name + "' has no value");
     ParamEntry entry{*name, {}};
-    if (*name == "created") {
-      auto created = p.Integer("created");
-      if (!created.ok()) return created.status();
-      out.params.created = *created;
-      entry.serialized_value = std::to_string(*created);
-      has_created = true;
+    if (*name == "created" || *name == "expires") {
+      auto value = p.Integer(*name);
+      if (!value.ok()) return value.status();
+      entry.serialized_value = std::to_string(*value);
+      if (*name == "created") {
+        out.params.created = *value;
+        has_created = true;
+      } else {
+        out.params.expires = *value;
+      }
     } else if (*name == "keyid") {
       auto keyid = p.String("keyid");
       if (!keyid.ok()) return keyid.status();
@@ -216,6 +255,12 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
       out.params.alg = std::move(*alg);
       entry.serialized_value = SerializeString(out.params.alg);
       has_alg = true;
+    } else if (*name == "nonce" || *name == "tag") {
+      auto value = p.String(*name);
+      if (!value.ok()) return value.status();
+      if (value->empty()) return p.Error(*name + " is empty");
+      entry.serialized_value = SerializeString(*value);
+      (*name == "nonce" ? out.params.nonce : out.params.tag) = std::move(*value);
     } else {
       return p.Error("unsupported parameter '" + *name + "'");
     }
@@ -229,7 +274,7 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
   if (!has_alg) return p.Error("missing parameter 'alg'");
 
   out.params_text = std::string(p.Slice(value_start, value_end));
-  const std::string canonical = SerializeParams(seen);
+  const std::string canonical = SerializeParams(components, seen);
   if (out.params_text != canonical) {
     return Status::InvalidArgument(
         "Signature-Input: member value is not in canonical RFC 8941 form (expected " + canonical +
@@ -271,6 +316,56 @@ StatusOr<ParsedSignatureValue> ParseSignatureValue(std::string_view header_value
   return out;
 }
 
+// The signature base of `params` for this request: one line per covered component in the
+// order sent, then the @signature-params line. kFailedPrecondition if a covered header
+// field is absent.
+StatusOr<std::string> FullSignatureBase(const ParsedSignature& parsed, std::string_view method,
+                                        std::string_view target,
+                                        const std::map<std::string, std::string>* headers) {
+  const std::size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  if (path.empty()) path = "/";  // RFC 9421 §2.2.6
+  const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  const auto header = [headers](const std::string& name) -> std::optional<std::string> {
+    if (headers == nullptr) return std::nullopt;
+    auto it = headers->find(name);
+    if (it == headers->end()) return std::nullopt;
+    return std::string(TrimOws(it->second));
+  };
+  std::string base;
+  for (const std::string& c : parsed.params.components) {
+    std::string value;
+    if (c == "@method") {
+      value = std::string(method);
+    } else if (c == "@path") {
+      value = std::string(path);
+    } else if (c == "@query") {
+      value = "?" + std::string(query);
+    } else if (c == "@request-target") {
+      value = std::string(target);
+    } else if (c == "@authority") {
+      auto host = header("host");
+      if (!host) {
+        return Status::FailedPrecondition(
+            "signature covers \"@authority\" but the request has no Host");
+      }
+      value = *host;
+      for (char& ch : value) {
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      }
+    } else {
+      auto field = header(c);
+      if (!field) {
+        return Status::FailedPrecondition("signature covers \"" + c +
+                                          "\" but the request has no such header");
+      }
+      value = *field;
+    }
+    base += SerializeString(c) + ": " + value + "\n";
+  }
+  return base + "\"@signature-params\": " + parsed.params_text;
+}
+
 }  // namespace
 
 std::string SignatureBase(std::string_view method, std::string_view target,
@@ -293,11 +388,12 @@ std::string SignatureBase(std::string_view method, std::string_view target,
 
 SignatureHeaders SignRequest(std::string_view method, std::string_view target,
                              std::string_view keyid, std::int64_t created, const SigningKey& key) {
-  const std::string params = SerializeParams({
-      {"created", std::to_string(created)},
-      {"keyid", SerializeString(keyid)},
-      {"alg", SerializeString(kAlg)},
-  });
+  const std::string params =
+      SerializeParams({"@method", "@path", "@query"}, {
+                                                          {"created", std::to_string(created)},
+                                                          {"keyid", SerializeString(keyid)},
+                                                          {"alg", SerializeString(kAlg)},
+                                                      });
   const std::string base = SignatureBase(method, target, params);
   const Signature sig = key.Sign(AsBytes(base));
   SignatureHeaders headers;
@@ -326,7 +422,8 @@ StatusOr<ParsedSignature> ParseSignatureHeaders(std::string_view signature_input
 
 Status VerifyRequestSignature(const ParsedSignature& parsed, std::string_view method,
                               std::string_view target, const PublicKey& key,
-                              std::int64_t now_seconds, std::int64_t window_seconds) {
+                              std::int64_t now_seconds, std::int64_t window_seconds,
+                              const std::map<std::string, std::string>* headers) {
   const std::int64_t created = parsed.params.created;
   const std::uint64_t window = window_seconds < 0 ? 0 : static_cast<std::uint64_t>(window_seconds);
   // Differences in unsigned arithmetic: exact for any two int64 values, no overflow.
@@ -347,8 +444,23 @@ Status VerifyRequestSignature(const ParsedSignature& parsed, std::string_view me
                                         " s ahead, window " + std::to_string(window) + " s");
     }
   }
-  const std::string base = SignatureBase(method, target, parsed.params_text);
-  if (!Verify(key, AsBytes(base), parsed.signature)) {
+  if (const auto& expires = parsed.params.expires) {
+    if (*expires <= now_seconds) {
+      return Status::FailedPrecondition("request signature of " + parsed.params.keyid +
+                                        " expired: expires " + std::to_string(*expires) +
+                                        " is not after the server clock " +
+                                        std::to_string(now_seconds));
+    }
+    if (*expires < created ||
+        static_cast<std::uint64_t>(*expires) - static_cast<std::uint64_t>(created) > window) {
+      return Status::FailedPrecondition("request signature of " + parsed.params.keyid +
+                                        ": expires must be at most " + std::to_string(window) +
+                                        " s after created");
+    }
+  }
+  auto base = FullSignatureBase(parsed, method, target, headers);
+  if (!base.ok()) return base.status();
+  if (!Verify(key, AsBytes(*base), parsed.signature)) {
     return Status::FailedPrecondition("request signature of " + parsed.params.keyid +
                                       " does not verify");
   }

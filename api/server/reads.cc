@@ -102,7 +102,8 @@ Response GetHealth(Call& c) {
 }
 
 Response GetMetrics(Call& c) {
-  c.metrics.SetTreeSize(c.registry.ledger().size());
+  c.metrics.SetLive(c.registry.ledger().size(), c.registry.ledger().read_only(),
+                    c.committer.queue_depth());
   return Text(c.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -3,17 +3,17 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <random>
 
 #include "api/codec/http_signature.h"
 #include "api/codec/identifier.h"
 #include "api/server/internal/handlers.h"
 #include "api/server/internal/problems.h"
+#include "ledger/base/log.h"
 
 namespace ipledger::api {
 
 namespace {
-
-using nlohmann::json;
 
 // Who may call a route: anyone (anonymous callers see public views; writes carry their
 // own signed envelopes), or only callers with a valid RFC 9421 signature (api.md §8).
@@ -38,6 +38,8 @@ void Sync(Call& call, Reply reply) {
 constexpr Route kRoutes[] = {
     {"GET",  "/healthz",                          Access::kAnyone, Sync<GetHealth>},
     {"GET",  "/metrics",                          Access::kAnyone, Sync<GetMetrics>},
+    {"GET",  "/readyz",                           Access::kAnyone, Sync<GetReady>},
+    {"GET",  "/openapi.yaml",                     Access::kAnyone, Sync<GetOpenapi>},
     {"GET",  "/log/checkpoint",                   Access::kAnyone, Sync<GetCheckpoint>},
     {"GET",  "/log/vkey",                         Access::kAnyone, Sync<GetVkey>},
     {"GET",  "/log/tile/{L}/{N}",                 Access::kAnyone, Sync<GetTile>},
@@ -122,14 +124,17 @@ std::optional<Response> CheckParams(const Route& route, std::vector<std::string>
 }
 
 // The route serving `method` on `path`, its parameters in `params`; nullptr if none does.
-// `path_known` says whether some route serves `path` with another method (405, not 404).
+// `allowed` lists the methods some route serves on `path` ("GET, POST"; empty: 404, else
+// 405 with this Allow header).
 const Route* FindRoute(const std::string& method, const std::string& path,
-                       std::vector<std::string>* params, bool* path_known) {
-  *path_known = false;
+                       std::vector<std::string>* params, std::string* allowed) {
+  allowed->clear();
   for (const Route& route : kRoutes) {
     std::vector<std::string> got;
     if (!Match(route.pattern, path, &got)) continue;
-    *path_known = true;
+    if (allowed->find(route.method) == std::string::npos) {
+      *allowed += (allowed->empty() ? "" : ", ") + std::string(route.method);
+    }
     if (route.method == method) {
       *params = std::move(got);
       return &route;
@@ -141,7 +146,7 @@ const Route* FindRoute(const std::string& method, const std::string& path,
 // Authenticates `req` (api.md §8): no signature leaves `caller` anonymous; a valid one
 // fills it; a bad one is the 401 returned.
 std::optional<Response> Authenticate(Registry& registry, const RouterOptions& options,
-                                     const Request& req, Caller* caller) {
+                                     NonceCache& nonces, const Request& req, Caller* caller) {
   const std::string& sig_input = req.Header("signature-input");
   const std::string& sig = req.Header("signature");
   if (sig_input.empty() && sig.empty()) return std::nullopt;
@@ -170,10 +175,27 @@ std::optional<Response> Authenticate(Registry& registry, const RouterOptions& op
     return Problem(401, "signature", "Signature not accepted",
                    "key " + keyid + " is not registered or is revoked", {"E_SIGNATURE"});
   }
-  Status v = VerifyRequestSignature(*parsed, req.method, req.target, *key, options.clock_seconds(),
-                                    options.signature_window_seconds);
+  const std::int64_t now = options.clock_seconds();
+  Status v = VerifyRequestSignature(*parsed, req.method, req.target, *key, now,
+                                    options.signature_window_seconds, &req.headers);
   if (!v.ok()) {
     return Problem(401, "signature", "Signature not accepted", v.message(), {"E_SIGNATURE"});
+  }
+  // A nonce, once its signature verified, may not come again while `created` is in the
+  // window (api.md §8, v1.1).
+  if (const auto& nonce = parsed->params.nonce) {
+    switch (nonces.Insert(keyid, *nonce, parsed->params.created + options.signature_window_seconds,
+                          now)) {
+      case NonceCache::Result::kFresh:
+        break;
+      case NonceCache::Result::kReplay:
+        return Problem(401, "signature", "Signature not accepted",
+                       "nonce already used by " + keyid + " within the signature window",
+                       {"E_SIGNATURE"});
+      case NonceCache::Result::kFull:
+        return Problem(401, "signature", "Signature not accepted",
+                       "too many nonces in the signature window; retry later", {"E_SIGNATURE"});
+    }
   }
   caller->authenticated = true;
   caller->participant = who->id;
@@ -189,24 +211,59 @@ Response AuthenticationRequired() {
   return r;
 }
 
-std::string JsonEscape(const std::string& s) {
-  json j = s;
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+// The client's X-Request-Id if it is sane (1 to 128 of A-Z a-z 0-9 and - _ . : / + =),
+// else a new random one (32 hex digits).
+std::string RequestId(const Request& req) {
+  const std::string& given = req.Header("x-request-id");
+  bool sane = !given.empty() && given.size() <= 128;
+  for (const char ch : given) {
+    const bool alnum =
+        (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (!alnum && std::string_view("-_.:/+=").find(ch) == std::string_view::npos) sane = false;
+  }
+  if (sane) return given;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char id[40];
+  std::snprintf(id, sizeof(id), "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return id;
 }
 
-// Counts `r` in `metrics` and writes the request's log line.
+// Counts `r` in `metrics`, writes the request's log line and returns the request id.
 void Record(Metrics& metrics, const RouterOptions& options, const Request& req,
-            std::chrono::steady_clock::time_point start, Response& r) {
+            const std::string& request_id, std::chrono::steady_clock::time_point start,
+            Response& r) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (r.route.empty()) r.route = "unmatched";
   metrics.ObserveRequest(r.route, req.method, r.status, seconds);
-  char latency[32];
-  std::snprintf(latency, sizeof(latency), "%.3f", seconds * 1000);
-  options.log("{\"event\":\"request\",\"method\":" + JsonEscape(req.method) +
-              ",\"path\":" + JsonEscape(req.target.substr(0, req.target.find('?'))) +
-              ",\"status\":" + std::to_string(r.status) + ",\"latency_ms\":" + latency +
-              ",\"caller\":" + JsonEscape(r.caller.empty() ? "-" : r.caller) + "}");
+  r.headers.emplace_back("x-request-id", request_id);
+  // Probes and scrapes are routine: logged at debug, everything else at info (5xx: error).
+  const bool routine =
+      r.status < 400 && (r.route == "/healthz" || r.route == "/readyz" || r.route == "/metrics");
+  const LogLevel level = r.status >= 500 ? LogLevel::kError
+                         : routine       ? LogLevel::kDebug
+                                         : LogLevel::kInfo;
+  if (!options.log && !LogEnabled(level)) return;
+  const double latency_ms = static_cast<double>(static_cast<long long>(seconds * 1e6)) / 1000;
+  const std::string line = FormatLogLine(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count(),
+                                         level, "request",
+                                         {{"event", "request"},
+                                          {"request_id", request_id},
+                                          {"method", req.method},
+                                          {"path", req.target.substr(0, req.target.find('?'))},
+                                          {"route", r.route},
+                                          {"status", r.status},
+                                          {"latency_ms", latency_ms},
+                                          {"caller", r.caller.empty() ? "-" : r.caller},
+                                          {"remote", req.remote}});
+  if (options.log) {
+    options.log(line);
+  } else {
+    WriteLogLine(line);
+  }
 }
 
 }  // namespace
@@ -234,29 +291,29 @@ Router::Router(Registry& registry, GroupCommitter& committer, Metrics& metrics,
           .count();
     };
   }
-  if (!options_.log) {
-    options_.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  }
 }
 
 void Router::Handle(Request request, Respond respond) {
   const auto start = std::chrono::steady_clock::now();
   // Shared: a write answers after Handle has returned.
   auto req = std::make_shared<Request>(std::move(request));
-  auto finish = [this, req, start, respond](Response r) {
-    Record(metrics_, options_, *req, start, r);
+  auto finish = [this, req, start, respond, request_id = RequestId(*req)](Response r) {
+    Record(metrics_, options_, *req, request_id, start, r);
     respond(std::move(r));
   };
   // Parse and route.
   const size_t qpos = req->target.find('?');
   const std::string path = req->target.substr(0, qpos);
   std::vector<std::string> params;
-  bool path_known = false;
-  const Route* route = FindRoute(req->method, path, &params, &path_known);
+  std::string allowed;
+  const Route* route = FindRoute(req->method, path, &params, &allowed);
   if (route == nullptr) {
-    return finish(path_known ? Problem(405, "method-not-allowed", "Method not allowed",
-                                       req->method + " is not served on " + path)
-                             : Problem(404, "not-found", "Not found", "no route for " + path));
+    if (allowed.empty())
+      return finish(Problem(404, "not-found", "Not found", "no route for " + path));
+    Response r = Problem(405, "method-not-allowed", "Method not allowed",
+                         req->method + " is not served on " + path + "; allowed: " + allowed);
+    r.headers.emplace_back("allow", allowed);
+    return finish(std::move(r));
   }
   const auto reply_as = [finish, route](std::string keyid) -> Reply {
     return [finish, route, keyid = std::move(keyid)](Response r) {
@@ -273,7 +330,7 @@ void Router::Handle(Request request, Respond respond) {
   if (auto refused = CheckParams(*route, &params)) return reply_as("")(std::move(*refused));
   // Authenticate.
   Caller caller;
-  if (auto refused = Authenticate(registry_, options_, *req, &caller)) {
+  if (auto refused = Authenticate(registry_, options_, nonces_, *req, &caller)) {
     return reply_as("")(std::move(*refused));
   }
   if (route->access == Access::kSigned && !caller.authenticated) {

@@ -19,6 +19,7 @@
 
 #include "api/server/http_types.h"
 #include "api/server/metrics.h"
+#include "api/server/nonce_cache.h"
 #include "api/server/write_quota.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
@@ -30,7 +31,8 @@ struct RouterOptions {
   std::function<std::int64_t()> clock_seconds;
   // Allowed distance of `created` from the clock. Default: 300 s (api.md §8).
   std::int64_t signature_window_seconds = 300;
-  // Where request and batch log lines go (one line each). Default: stderr.
+  // Where request log lines go (one JSON line each, ledger/base/log.h format, every
+  // level). Default: the process log (ledger/base/log.h: stderr, at its level).
   std::function<void(const std::string&)> log;
   // Writes (POST /v1/entries) each participant may submit per minute, as a token bucket
   // of that size (write_quota.h); beyond it 429 E_WRITE_QUOTA with Retry-After. 0: no
@@ -55,6 +57,7 @@ class Router {
   Metrics& metrics_;
   RouterOptions options_;
   WriteQuota quota_;
+  NonceCache nonces_;  // RFC 9421 nonces seen inside the signature window
 };
 
 }  // namespace ipledger::api

@@ -16,6 +16,7 @@
 #include <limits>
 
 #include "crypto/bytes.h"
+#include "ledger/base/log.h"
 
 namespace ipledger {
 namespace {
@@ -98,18 +99,18 @@ struct Store::Rep {
       // A clean close moves the memtables into checksummed table files, so the next
       // open replays no log and every stored byte is covered by a block checksum.
       if (rocksdb::Status fs = FlushAll(); !fs.ok())
-        std::fprintf(stderr, "ipledger: flushing on close: %s\n", fs.ToString().c_str());
+        Log(LogLevel::kError, "flushing on close failed", {{"detail", fs.ToString()}});
     }
     for (auto*& h : handles) {
       if (h != nullptr) {
         rocksdb::Status s = db->DestroyColumnFamilyHandle(h);
         if (!s.ok())
-          std::fprintf(stderr, "ipledger: closing column family: %s\n", s.ToString().c_str());
+          Log(LogLevel::kError, "closing a column family failed", {{"detail", s.ToString()}});
         h = nullptr;
       }
     }
     rocksdb::Status s = db->Close();
-    if (!s.ok()) std::fprintf(stderr, "ipledger: closing database: %s\n", s.ToString().c_str());
+    if (!s.ok()) Log(LogLevel::kError, "closing the database failed", {{"detail", s.ToString()}});
     db.reset();
   }
 

@@ -13,6 +13,11 @@ GroupCommitter::GroupCommitter(Registry& registry, GroupCommitOptions options)
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
+std::size_t GroupCommitter::queue_depth() {
+  MutexLock l(&mu_);
+  return queue_.size();
+}
+
 void GroupCommitter::Enqueue(Submission s, Done done) {
   bool stopping = false;
   {

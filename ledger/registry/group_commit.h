@@ -62,6 +62,9 @@ class GroupCommitter {
   // Finishes the batch in flight and everything queued, then stops both threads.
   void Stop() EXCLUDES(mu_, join_mu_, done_mu_);
 
+  // Submissions queued and not yet taken into a batch (for the queue-depth gauge).
+  std::size_t queue_depth() EXCLUDES(mu_);
+
  private:
   struct Item {
     Submission submission;

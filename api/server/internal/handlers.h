@@ -90,6 +90,14 @@ Response GetPolicy(Call& c);
 Response GetValuation(Call& c);
 Response GetCase(Call& c);
 
+// --- Operations: readiness and the served contract (ops.cc) -----------------------------
+
+// 200 {"status":"ready",...} while the registry is open and writable; 503
+// {"status":"not-ready","reason":...} once it is read-only.
+Response GetReady(Call& c);
+// api/openapi.yaml as built into the binary.
+Response GetOpenapi(Call& c);
+
 // --- Regulators: audit and statistics (regulator.cc) ----------------------------------------
 
 Response GetAudit(Call& c);

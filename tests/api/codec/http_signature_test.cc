@@ -2,6 +2,7 @@
 // sign/verify, the time window and strict parsing of Signature-Input / Signature.
 #include "api/codec/http_signature.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,63 @@ TEST(HttpSignatureTest, OtherLabelAndParameterOrderVerify) {
   EXPECT_EQ(parsed->params.label, "sig1");
   EXPECT_EQ(parsed->params_text, params);
   EXPECT_OK(VerifyRequestSignature(*parsed, "GET", "/v1/x", key.public_key(), kCreated));
+}
+
+// What RFC 9421 libraries send by default (api.md §8, v1.1): the parameters keyid, alg,
+// created, expires (and nonce, tag) in their order, the components in the caller's order
+// with extra ones such as "@authority" and header fields.
+TEST(HttpSignatureTest, LibraryStyleParametersAndComponentsVerify) {
+  const SigningKey key = testing::TestKey(1);
+  const std::string params =
+      R"(("@authority" "@method" "content-type" "@query" "@path");keyid="bank-a/k1";)"
+      R"(alg="ed25519";created=1764144000;expires=1764144300;nonce="n-1";tag="ipl-app")";
+  const std::string base =
+      "\"@authority\": registry.example:8443\n"
+      "\"@method\": GET\n"
+      "\"content-type\": application/json\n"
+      "\"@query\": ?at=2024-06-30\n"
+      "\"@path\": /v1/x\n"
+      "\"@signature-params\": " +
+      params;
+  const Signature sig = key.Sign(AsBytes(base));
+  auto parsed = ParseSignatureHeaders("sig=" + params, "sig=:" + Base64Encode(sig) + ":");
+  ASSERT_OK(parsed);
+  EXPECT_EQ(parsed->params.expires, 1764144300);
+  EXPECT_EQ(parsed->params.nonce, "n-1");
+  EXPECT_EQ(parsed->params.tag, "ipl-app");
+  const std::map<std::string, std::string> headers = {{"host", "Registry.Example:8443"},
+                                                      {"content-type", " application/json "}};
+  EXPECT_OK(VerifyRequestSignature(*parsed, "GET", "/v1/x?at=2024-06-30", key.public_key(),
+                                   kCreated + 10, 300, &headers));
+  // Another header value, or none, does not verify.
+  const std::map<std::string, std::string> other = {{"host", "registry.example:8443"},
+                                                    {"content-type", "text/plain"}};
+  EXPECT_FALSE(VerifyRequestSignature(*parsed, "GET", "/v1/x?at=2024-06-30", key.public_key(),
+                                      kCreated + 10, 300, &other)
+                   .ok());
+  Status missing = VerifyRequestSignature(*parsed, "GET", "/v1/x?at=2024-06-30", key.public_key(),
+                                          kCreated + 10, 300, nullptr);
+  EXPECT_NE(missing.message().find("no Host"), std::string::npos) << missing.message();
+  // expires is enforced: at or after it, refused even though created is in the window.
+  Status late = VerifyRequestSignature(*parsed, "GET", "/v1/x?at=2024-06-30", key.public_key(),
+                                       1764144300, 600, &headers);
+  EXPECT_EQ(late.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(late.message().find("expired: expires"), std::string::npos) << late.message();
+}
+
+TEST(HttpSignatureTest, ExpiresMoreThanTheWindowAfterCreatedIsRefused) {
+  const SigningKey key = testing::TestKey(1);
+  for (const std::string expires : {"1764144301", "1764143999"}) {
+    const std::string params = R"(("@method" "@path" "@query");created=1764144000;)"
+                               R"(keyid="bank-a/k1";alg="ed25519";expires=)" +
+                               expires;
+    const Signature sig = key.Sign(AsBytes(SignatureBase("GET", "/v1/x", params)));
+    auto parsed = ParseSignatureHeaders("ipl=" + params, "ipl=:" + Base64Encode(sig) + ":");
+    ASSERT_OK(parsed);
+    Status s = VerifyRequestSignature(*parsed, "GET", "/v1/x", key.public_key(), kCreated - 10);
+    EXPECT_EQ(s.code(), ErrorCode::kFailedPrecondition) << expires;
+    EXPECT_NE(s.message().find("at most 300 s after created"), std::string::npos) << s.message();
+  }
 }
 
 class VerifyTest : public ::testing::Test {
@@ -243,11 +301,15 @@ TEST(HttpSignatureTest, MalformedHeadersAreRejected) {
       {"unterminated list", R"(ipl=("@method" "@path")", sig, "unterminated inner list"},
       {"too few components", R"(ipl=("@method" "@path"))" + tail, sig, "covered components"},
       {"empty components", "ipl=()" + tail, sig, "covered components"},
-      {"wrong order", R"(ipl=("@path" "@method" "@query"))" + tail, sig, "covered components"},
-      {"extra component", R"(ipl=("@method" "@path" "@query" "@authority"))" + tail, sig,
-       "covered components"},
-      {"other component", R"(ipl=("@method" "@target-uri" "@query"))" + tail, sig,
-       "covered components"},
+      {"missing @query", R"(ipl=("@path" "@method"))" + tail, sig, R"(must include "@query")"},
+      {"unsupported derived component", R"(ipl=("@method" "@path" "@query" "@target-uri"))" + tail,
+       sig, R"(unsupported covered component "@target-uri")"},
+      {"other component instead of @path", R"(ipl=("@method" "@authority" "@query"))" + tail, sig,
+       R"(must include "@path")"},
+      {"component twice", R"(ipl=("@method" "@path" "@query" "@path"))" + tail, sig,
+       "covered twice"},
+      {"upper-case field name", R"(ipl=("@method" "@path" "@query" "Host"))" + tail, sig,
+       R"(unsupported covered component "Host")"},
       {"token component", R"(ipl=(@method "@path" "@query"))" + tail, sig, "must be a string"},
       {"component parameters", R"(ipl=("@method";req "@path" "@query"))" + tail, sig,
        "must not have parameters"},
@@ -280,10 +342,13 @@ TEST(HttpSignatureTest, MalformedHeadersAreRejected) {
       {"duplicate parameter",
        "ipl=" + list + R"(;created=1764144000;created=1764144000;keyid="k";alg="ed25519")", sig,
        "duplicate parameter 'created'"},
-      {"unsupported parameter", "ipl=" + list + tail + R"(;nonce="abc")", sig,
-       "unsupported parameter 'nonce'"},
-      {"expires parameter", "ipl=" + list + tail + ";expires=1764144300", sig,
-       "unsupported parameter 'expires'"},
+      {"unsupported parameter", "ipl=" + list + tail + R"(;foo="abc")", sig,
+       "unsupported parameter 'foo'"},
+      {"expires as string", "ipl=" + list + tail + R"(;expires="1764144300")", sig,
+       "expires must be an integer"},
+      {"nonce as integer", "ipl=" + list + tail + ";nonce=12", sig, "nonce must be a string"},
+      {"empty nonce", "ipl=" + list + tail + R"(;nonce="")", sig, "nonce is empty"},
+      {"tag as token", "ipl=" + list + tail + ";tag=app", sig, "tag must be a string"},
       {"unterminated keyid", "ipl=" + list + R"(;created=1764144000;keyid="bank-a/k1)", sig,
        "unterminated string"},
       {"bad escape in keyid", "ipl=" + list + R"(;created=1764144000;keyid="a\nb";alg="ed25519")",
