@@ -28,11 +28,9 @@ TempDir::~TempDir() {
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
-std::filesystem::path SharedDir() {
-  const char* env = std::getenv("IPLEDGER_SHARED");
-  if (env != nullptr && *env != '\0') return env;
-  return IPLEDGER_SHARED_DIR;
-}
+std::filesystem::path VectorsDir() { return IPLEDGER_VECTORS_DIR; }
+
+std::filesystem::path SharedDir() { return VectorsDir().parent_path(); }
 
 std::string ReadFileOrDie(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

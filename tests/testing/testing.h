@@ -49,7 +49,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The ../shared folder (vectors/, conformance/); $IPLEDGER_SHARED overrides it.
+// tests/vectors in the source tree: the public test vectors (tests/vectors/README.md).
+std::filesystem::path VectorsDir();
+
+// The folder that holds vectors/ (tests/), for code written when the vectors sat in a
+// folder beside the checkout: SharedDir() / "vectors/x" is VectorsDir() / "x".
 std::filesystem::path SharedDir();
 
 // Reads a whole file; fails the current test if it cannot.
