@@ -129,11 +129,12 @@ if [ -e "$data/demo-loaded" ]; then
   echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
   echo "  $cli get --server $url /v1/assets/$patent"
   echo "  $cli get --server $url /v1/pledges/$(sed -n 's/.*"pledge_id": "\([^"]*\)".*/\1/p' "$data"/demo-statements/*-pledge-agrochem-18-patents.json) --key $data/demo-keys/kecheng-agrochem.key:kecheng-agrochem/k1"
-  echo "  (keys of every demo participant are in $data/demo-keys/, the statements in $data/demo-statements/)"
+  echo "  # keys of every demo participant are in $data/demo-keys/, the statements in $data/demo-statements/"
 else
   echo "  $cli get --server $url /v1/participants"
 fi
-echo "  $cli verify --data-dir $data        (offline, read-only; safe while the server runs)"
+echo "  $cli verify --data-dir $data        # offline, read-only; safe while the server runs"
 echo
-echo "Stop the server:  kill \$(cat $pidfile)"
-echo "(docs/getting-started.md walks through keygen, signing, submitting and verifying.)"
+echo "Stop the server:"
+echo "  kill \$(cat $pidfile)"
+echo "# docs/getting-started.md walks through keygen, signing, submitting and verifying."
