@@ -7,6 +7,7 @@
 
 #include "crypto/hash.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {

@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "ledger/log/store.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger::testing {
 
@@ -30,6 +31,8 @@ TempDir::~TempDir() {
 
 std::filesystem::path VectorsDir() { return IPLEDGER_VECTORS_DIR; }
 
+// The folder that holds vectors/, for code written when the vectors sat beside the
+// checkout.
 std::filesystem::path SharedDir() { return VectorsDir().parent_path(); }
 
 std::string ReadFileOrDie(const std::filesystem::path& p) {

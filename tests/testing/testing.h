@@ -49,11 +49,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// tests/vectors in the source tree: the public test vectors (tests/vectors/README.md).
-std::filesystem::path VectorsDir();
-
-// The folder that holds vectors/ (tests/), for code written when the vectors sat in a
-// folder beside the checkout: SharedDir() / "vectors/x" is VectorsDir() / "x".
+// tests/ (SharedDir() / "vectors/x" is VectorsDir() / "x"; tests/testing/vectors.h).
 std::filesystem::path SharedDir();
 
 // Reads a whole file; fails the current test if it cannot.

@@ -10,6 +10,7 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {

@@ -18,6 +18,7 @@
 #include "ledger/log/tile.h"
 #include "ledger/log/tlog_proof.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {

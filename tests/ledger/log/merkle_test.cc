@@ -12,6 +12,7 @@
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {

@@ -15,6 +15,7 @@
 #include "crypto/hash.h"
 #include "ledger/log/merkle.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {

@@ -8,6 +8,7 @@
 #include "crypto/note.h"
 #include "ledger/log/merkle.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {

@@ -4,6 +4,8 @@
 // The subtreeinclusion/ and subtreeconsistency/ folders are skipped on purpose: they
 // test subtree [start, end) proofs (draft-ietf-plants-merkle-tree-certs), which ipledger
 // does not implement.
+#include "tests/testing/vectors.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
