@@ -13,11 +13,12 @@ packages=(
   libpq-dev                           # ipledger-bench pg: the PostgreSQL baseline (optional in CMake)
   clang-format
   clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)
-  golang-go golang-golang-x-mod-dev   # the independent verifier in ../shared/conformance
-  nodejs npm                          # Redocly CLI lints api/openapi.yaml (tests/openapi); tests/interop
+  golang-go golang-golang-x-mod-dev   # tests/conformance/logverify, the independent checker
+  nodejs npm                          # Redocly CLI lints api/openapi.yaml (tests/openapi); tests/interop; the SDK
   prometheus                          # promtool checks /metrics (tests/integration/ops_test.cc)
   dpkg-dev                            # dpkg-shlibdeps for cpack's .deb (tests/package/check_package.sh)
   curl ca-certificates
+  python3 python3-cryptography python3-requests python3-pytest  # api/sdk/python and its tests
 )
 
 missing=()

@@ -7,6 +7,7 @@
 
 #include "crypto/hash.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {
@@ -16,7 +17,7 @@ using nlohmann::json;
 // vectors/signed-note/signed-note-vectors.json (see vectors/README.txt for sources).
 const json& Vectors() {
   static const json vectors = json::parse(
-      testing::ReadFileOrDie(testing::SharedDir() / "vectors/signed-note/signed-note-vectors.json"),
+      testing::ReadFileOrDie(testing::VectorsDir() / "signed-note/signed-note-vectors.json"),
       nullptr, false);
   return vectors;
 }
@@ -258,8 +259,8 @@ TEST(NoteTest, SignatureMatchingOnlyNameOrOnlyKeyIdIsIgnored) {
 
 TEST(NoteTest, RealSumGolangOrgCheckpointVerifies) {
   const json& real = Vectors().at("real_sum_golang_org_checkpoint");
-  const std::string file = testing::ReadFileOrDie(
-      testing::SharedDir() / "vectors/signed-note/sum.golang.org-checkpoint.note");
+  const std::string file =
+      testing::ReadFileOrDie(testing::VectorsDir() / "signed-note/sum.golang.org-checkpoint.note");
   EXPECT_EQ(file, Str(real, "signed_note"));
   const std::optional<Note> note = OpenNote(file, Verifiers({Str(real, "vkey")}));
   ASSERT_TRUE(note);

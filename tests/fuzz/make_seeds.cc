@@ -1,7 +1,7 @@
 // fuzz_make_seeds CORPUS_DIR: writes the seeds that need this project's keys, clock and
 // encoders (signed envelopes, RFC 9421 headers, raw HTTP requests against the
 // http_request target's registry) into CORPUS_DIR/<target>/generated-*. The rest of the
-// corpus is copied from ../shared/vectors and the tests (tests/fuzz/README.md).
+// corpus is copied from tests/vectors and the tests (tests/fuzz/README.md).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

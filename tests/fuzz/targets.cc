@@ -66,7 +66,7 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
-// --- Fixed keys (../shared/vectors/derived/keys.json) --------------------------------------
+// --- Fixed keys (tests/vectors/derived/keys.json) --------------------------------------
 
 constexpr std::string_view kLogVkey =
     "localhost.localdev/sumdb+00000c67+AcTrnkbUA+TU4heY3hkjiSES/DSQniBqIeQ/YppAUtK6";

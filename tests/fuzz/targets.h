@@ -27,7 +27,7 @@ Status FuzzEnvelope(std::string_view input);
 // DecodeStatement; a decoded statement re-encodes (EncodeStatement) to JSON that decodes
 // and re-encodes to the same bytes.
 Status FuzzStatement(std::string_view input);
-// ParseNote, OpenNote with the verifiers of ../shared/vectors/derived/keys.json, and
+// ParseNote, OpenNote with the verifiers of tests/vectors/derived/keys.json, and
 // ParseVkey (a parsed vkey formats back to the same string).
 Status FuzzNote(std::string_view input);
 // ParseCheckpointText, OpenCheckpoint (the vectors' log key), ParseTlogProof and

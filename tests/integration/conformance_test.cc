@@ -1,7 +1,9 @@
 // Conformance: what the ledger publishes (signed checkpoints, inclusion proofs,
-// consistency proofs) is accepted by tlogcheck, an independent verifier built on Go's
-// golang.org/x/mod/sumdb/{note,tlog} (../shared/conformance). And tlogcheck rejects
-// tampered versions of the same data, so the acceptance means something.
+// consistency proofs) is accepted by an independent verifier built on Go's
+// golang.org/x/mod/sumdb/{note,tlog}: the project's tests/conformance/logverify, or any
+// checker with the same command line named by $LOG_CHECKER (tests/conformance/
+// second_opinion.sh). And it rejects tampered versions of the same data, so the
+// acceptance means something.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -15,8 +17,8 @@
 namespace ipledger {
 namespace {
 
-std::string Tlogcheck() {
-  const char* env = std::getenv("TLOGCHECK");
+std::string LogChecker() {
+  const char* env = std::getenv("LOG_CHECKER");
   return env != nullptr ? env : "";
 }
 
@@ -49,8 +51,8 @@ std::string HexCsv(const std::vector<Digest>& proof) {
 class ConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tool_ = Tlogcheck();
-    ASSERT_FALSE(tool_.empty()) << "set TLOGCHECK to the tlogcheck binary (CTest does)";
+    tool_ = LogChecker();
+    ASSERT_FALSE(tool_.empty()) << "set LOG_CHECKER to the checker binary (CTest does)";
     ASSERT_OK(Ledger::Create(dir_.str() + "/db", "conformance.ipledger.test/log",
                              testing::TestKey(7), {}));
     auto ledger = Ledger::Open(dir_.str() + "/db", testing::TestKey(7), {});
@@ -93,7 +95,7 @@ class ConformanceTest : public ::testing::Test {
   std::string vkey_;
 };
 
-TEST_F(ConformanceTest, EveryCheckpointIsAcceptedByTlogcheck) {
+TEST_F(ConformanceTest, EveryCheckpointIsAcceptedByLogChecker) {
   for (const auto& [size, note] : checkpoints_) {
     std::string out;
     EXPECT_EQ(RunShell(tool_ + " checkpoint --vkey '" + vkey_ + "' --origin " + ledger_->origin() +
@@ -105,7 +107,7 @@ TEST_F(ConformanceTest, EveryCheckpointIsAcceptedByTlogcheck) {
   }
 }
 
-TEST_F(ConformanceTest, TamperedCheckpointIsRejectedByTlogcheck) {
+TEST_F(ConformanceTest, TamperedCheckpointIsRejectedByLogChecker) {
   const std::uint64_t size = checkpoints_.rbegin()->first;
   std::string note = checkpoints_.rbegin()->second;
   const std::string needle = "\n" + std::to_string(size) + "\n";

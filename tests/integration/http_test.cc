@@ -149,9 +149,9 @@ TEST_F(HttpTest, SubmitAnswersWithAReceiptThatVerifiesOffline) {
   EXPECT_EQ(Body(e)["type"], "pledge.register");
 }
 
-TEST_F(HttpTest, ReceiptTlogProofIsAcceptedByTlogcheck) {
-  const char* tool = std::getenv("TLOGCHECK");
-  if (tool == nullptr) GTEST_SKIP() << "TLOGCHECK not set (the conformance label sets it)";
+TEST_F(HttpTest, ReceiptTlogProofIsAcceptedByLogChecker) {
+  const char* tool = std::getenv("LOG_CHECKER");
+  if (tool == nullptr) GTEST_SKIP() << "LOG_CHECKER not set (the logverify fixture sets it)";
   auto r = PostPledge("PL-1");
   ASSERT_EQ(r.status, 201);
   json j = Body(r);

@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "ledger/log/store.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger::testing {
 
@@ -28,11 +29,11 @@ TempDir::~TempDir() {
   if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
-std::filesystem::path SharedDir() {
-  const char* env = std::getenv("IPLEDGER_SHARED");
-  if (env != nullptr && *env != '\0') return env;
-  return IPLEDGER_SHARED_DIR;
-}
+std::filesystem::path VectorsDir() { return IPLEDGER_VECTORS_DIR; }
+
+// The folder that holds vectors/, for code written when the vectors sat beside the
+// checkout.
+std::filesystem::path SharedDir() { return VectorsDir().parent_path(); }
 
 std::string ReadFileOrDie(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

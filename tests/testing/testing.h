@@ -49,7 +49,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The ../shared folder (vectors/, conformance/); $IPLEDGER_SHARED overrides it.
+// tests/ (SharedDir() / "vectors/x" is VectorsDir() / "x"; tests/testing/vectors.h).
 std::filesystem::path SharedDir();
 
 // Reads a whole file; fails the current test if it cannot.

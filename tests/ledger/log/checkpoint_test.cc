@@ -10,6 +10,7 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {
@@ -21,20 +22,21 @@ const json& LoadJson(const char* relative) {
   static std::map<std::string, json> cache;
   auto it = cache.find(relative);
   if (it == cache.end()) {
-    it = cache
-             .emplace(relative, json::parse(testing::ReadFileOrDie(testing::SharedDir() / relative),
-                                            nullptr, false))
-             .first;
+    it =
+        cache
+            .emplace(relative, json::parse(testing::ReadFileOrDie(testing::VectorsDir() / relative),
+                                           nullptr, false))
+            .first;
   }
   return it->second;
 }
 
-const json& Keys() { return LoadJson("vectors/derived/keys.json"); }
-const json& Reference() { return LoadJson("vectors/rfc6962-reference-8-leaves.json"); }
-const json& SignedNoteVectors() { return LoadJson("vectors/signed-note/signed-note-vectors.json"); }
+const json& Keys() { return LoadJson("derived/keys.json"); }
+const json& Reference() { return LoadJson("rfc6962-reference-8-leaves.json"); }
+const json& SignedNoteVectors() { return LoadJson("signed-note/signed-note-vectors.json"); }
 
 std::string Derived(const char* name) {
-  return testing::ReadFileOrDie(testing::SharedDir() / "vectors/derived" / name);
+  return testing::ReadFileOrDie(testing::VectorsDir() / "derived" / name);
 }
 
 std::string Str(const json& j, const char* key) { return j.at(key).get<std::string>(); }

@@ -12,6 +12,7 @@
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {
@@ -257,8 +258,8 @@ class ReferenceTreeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     vectors_ = Json::parse(
-        testing::ReadFileOrDie(testing::SharedDir() / "vectors/rfc6962-reference-8-leaves.json"),
-        nullptr, false);
+        testing::ReadFileOrDie(testing::VectorsDir() / "rfc6962-reference-8-leaves.json"), nullptr,
+        false);
     ASSERT_FALSE(vectors_.is_discarded());
     ASSERT_EQ(vectors_["leaves_hex"].size(), 8u);
     for (const Json& leaf : vectors_["leaves_hex"]) {

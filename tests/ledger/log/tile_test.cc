@@ -15,6 +15,7 @@
 #include "crypto/hash.h"
 #include "ledger/log/merkle.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {
@@ -66,8 +67,8 @@ std::optional<Bytes> HexDecodeAllowingEmpty(const std::string& hex) {
 }
 
 Json LoadJson(const std::string& name) {
-  Json j = Json::parse(testing::ReadFileOrDie(testing::SharedDir() / "vectors/derived" / name),
-                       nullptr, false);
+  Json j =
+      Json::parse(testing::ReadFileOrDie(testing::VectorsDir() / "derived" / name), nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << name;
   return j;
 }
@@ -106,9 +107,9 @@ class Tiles300Test : public ::testing::Test {
 
 TEST(TileTest, EightLeafHashTileAndEntryBundleMatchVectors) {
   const Json v = LoadJson("tiles-8-leaves.json");
-  const Json ref = Json::parse(
-      testing::ReadFileOrDie(testing::SharedDir() / "vectors/rfc6962-reference-8-leaves.json"),
-      nullptr, false);
+  const Json ref =
+      Json::parse(testing::ReadFileOrDie(testing::VectorsDir() / "rfc6962-reference-8-leaves.json"),
+                  nullptr, false);
   ASSERT_FALSE(ref.is_discarded());
   MemoryTree tree;
   for (const Json& leaf : ref["leaves_hex"]) {

@@ -8,6 +8,7 @@
 #include "crypto/note.h"
 #include "ledger/log/merkle.h"
 #include "tests/testing/testing.h"
+#include "tests/testing/vectors.h"
 
 namespace ipledger {
 namespace {
@@ -15,20 +16,20 @@ namespace {
 using nlohmann::json;
 
 const json& Reference() {
-  static const json reference = json::parse(
-      testing::ReadFileOrDie(testing::SharedDir() / "vectors/rfc6962-reference-8-leaves.json"),
-      nullptr, false);
+  static const json reference =
+      json::parse(testing::ReadFileOrDie(testing::VectorsDir() / "rfc6962-reference-8-leaves.json"),
+                  nullptr, false);
   return reference;
 }
 
 const json& Keys() {
   static const json keys = json::parse(
-      testing::ReadFileOrDie(testing::SharedDir() / "vectors/derived/keys.json"), nullptr, false);
+      testing::ReadFileOrDie(testing::VectorsDir() / "derived/keys.json"), nullptr, false);
   return keys;
 }
 
 std::string Derived(const char* name) {
-  return testing::ReadFileOrDie(testing::SharedDir() / "vectors/derived" / name);
+  return testing::ReadFileOrDie(testing::VectorsDir() / "derived" / name);
 }
 
 std::string ProofVector() { return Derived("tlog-proof-index5-size8.tlog-proof"); }

@@ -1,9 +1,11 @@
-// The transparency-dev/merkle proof vectors (../shared/vectors/merkle-transparency-dev):
+// The transparency-dev/merkle proof vectors (tests/vectors/merkle-transparency-dev):
 // every inclusion and consistency file, valid ones accepted and wantErr ones rejected.
 //
 // The subtreeinclusion/ and subtreeconsistency/ folders are skipped on purpose: they
 // test subtree [start, end) proofs (draft-ietf-plants-merkle-tree-certs), which ipledger
 // does not implement.
+#include "tests/testing/vectors.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -98,7 +100,7 @@ struct Tally {
   int unrepresentable_valid = 0;
 };
 
-fs::path VectorsDir() { return testing::SharedDir() / "vectors/merkle-transparency-dev"; }
+fs::path MerkleDir() { return testing::VectorsDir() / "merkle-transparency-dev"; }
 
 // Runs every .json file under `dir` (recursively, in sorted order) through `verify`
 // and checks the verdict against the file's wantErr.
@@ -111,7 +113,7 @@ Tally RunDirectory(const fs::path& dir, Verify verify) {
   }
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
-    const std::string name = fs::relative(file, VectorsDir()).generic_string();
+    const std::string name = fs::relative(file, MerkleDir()).generic_string();
     SCOPED_TRACE(name);
     const Json v = Json::parse(testing::ReadFileOrDie(file), nullptr, false);
     EXPECT_FALSE(v.is_discarded());
@@ -136,8 +138,8 @@ Tally RunDirectory(const fs::path& dir, Verify verify) {
 }
 
 TEST(VectorsTest, EveryTransparencyDevProofVectorGetsItsExpectedVerdict) {
-  const Tally inclusion = RunDirectory(VectorsDir() / "inclusion", VerifyInclusionVector);
-  const Tally consistency = RunDirectory(VectorsDir() / "consistency", VerifyConsistencyVector);
+  const Tally inclusion = RunDirectory(MerkleDir() / "inclusion", VerifyInclusionVector);
+  const Tally consistency = RunDirectory(MerkleDir() / "consistency", VerifyConsistencyVector);
   for (const Tally& t : {inclusion, consistency}) {
     EXPECT_GT(t.files, 90);
     EXPECT_GT(t.accepted, 0);

@@ -1,0 +1,250 @@
+"""The log's signed formats: checkpoints (c2sp.org/tlog-checkpoint), tlog-proofs
+(c2sp.org/tlog-proof@v1), ipledger leaves, search certificates
+(ipledger.search-certificate/v1), and the checks of a receipt and a pledge-status answer.
+Everything here works offline with the log's verifier key alone.
+"""
+
+import base64
+import hashlib
+import json
+import re
+
+from . import merkle
+from .errors import FormatError, VerificationError
+from .keys import b64decode_strict
+from .note import open_note, parse_note
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+_TOKEN = re.compile(r"[^\s]+")
+
+
+def _decimal(text, what):
+    if not _DECIMAL.fullmatch(text) or int(text) >= 1 << 64:
+        raise FormatError(f"{what} {text!r} is not a decimal number without leading zeros")
+    return int(text)
+
+
+def _hash_b64(text, what):
+    raw = b64decode_strict(text, what)
+    if len(raw) != 32:
+        raise FormatError(f"{what} is not 32 bytes")
+    return raw
+
+
+class Checkpoint:
+    """A checkpoint body: origin, tree size, root hash (32 bytes), extension lines."""
+
+    def __init__(self, origin, size, root, extensions=()):
+        self.origin, self.size, self.root, self.extensions = origin, size, root, list(extensions)
+
+
+def parse_checkpoint_body(text):
+    """Parses checkpoint text strictly (origin, size, base64 root, optional extensions)."""
+    if not text.endswith("\n"):
+        raise FormatError("checkpoint does not end in a newline")
+    lines = text[:-1].split("\n")
+    if len(lines) < 3 or any(not line for line in lines):
+        raise FormatError("checkpoint needs origin, size and root lines, none empty")
+    return Checkpoint(lines[0], _decimal(lines[1], "tree size"),
+                      _hash_b64(lines[2], "root hash"), lines[3:])
+
+
+def open_checkpoint(note, verifier):
+    """Verifies a signed checkpoint with the log's verifier and returns its Checkpoint.
+
+    The origin must be the key name, as ipledger signs it.
+    """
+    cp = parse_checkpoint_body(open_note(note, verifier))
+    if cp.origin != verifier.name:
+        raise VerificationError(f"checkpoint origin {cp.origin!r} is not the key name "
+                                f"{verifier.name!r}")
+    return cp
+
+
+class TlogProof:
+    def __init__(self, index, proof, checkpoint, extra=None):
+        self.index, self.proof, self.checkpoint, self.extra = index, proof, checkpoint, extra
+
+
+def parse_tlog_proof(text):
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    head, sep, checkpoint = text.partition("\n\n")
+    if not sep:
+        raise FormatError("tlog-proof has no empty line before the checkpoint")
+    lines = head.split("\n")
+    if lines[0] != "c2sp.org/tlog-proof@v1":
+        raise FormatError("tlog-proof does not start with c2sp.org/tlog-proof@v1")
+    lines = lines[1:]
+    extra = None
+    if lines and lines[0].startswith("extra "):
+        extra = b64decode_strict(lines[0][6:], "extra")
+        lines = lines[1:]
+    if not lines or not lines[0].startswith("index "):
+        raise FormatError("tlog-proof has no index line")
+    index = _decimal(lines[0][6:], "index")
+    proof = [_hash_b64(line, "proof hash") for line in lines[1:]]
+    parse_note(checkpoint)
+    return TlogProof(index, proof, checkpoint, extra)
+
+
+def verify_tlog_proof(text, leaf, verifier):
+    """Verifies a tlog-proof for the leaf bytes `leaf`; returns the proof's Checkpoint."""
+    tp = parse_tlog_proof(text)
+    cp = open_checkpoint(tp.checkpoint, verifier)
+    merkle.verify_inclusion(tp.index, cp.size, merkle.leaf_hash(leaf), tp.proof, cp.root)
+    return cp
+
+
+def decode_leaf(leaf):
+    """Decodes an ipledger leaf: canonical JSON (sorted keys, no whitespace, only strings,
+    arrays and non-negative integers). FormatError if it is not canonical."""
+    try:
+        obj = json.loads(bytes(leaf).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise FormatError("leaf is not JSON") from None
+
+    def plain(v):
+        if isinstance(v, bool) or isinstance(v, float):
+            return False
+        if isinstance(v, int):
+            return v >= 0
+        if isinstance(v, list):
+            return all(plain(x) for x in v)
+        return isinstance(v, str)
+
+    if not isinstance(obj, dict) or not all(plain(v) for v in obj.values()):
+        raise FormatError("leaf holds values other than strings, arrays and integers")
+    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if canonical.encode("utf-8") != bytes(leaf) or obj.get("v") != 1:
+        raise FormatError("leaf is not canonical ipledger leaf JSON")
+    return obj
+
+
+def verify_receipt(receipt, verifier, envelope=None):
+    """Checks a submit receipt (the decoded JSON answer) offline; returns the decoded leaf.
+
+    The leaf hash, the leaf's index, the tlog-proof (log signature and inclusion), and that
+    the receipt's checkpoint and inclusion proof are the tlog-proof's. With `envelope` (the
+    bytes that were posted) also that the leaf commits to them (envelope_sha256).
+    """
+    leaf = base64.b64decode(receipt["leaf"], validate=True)
+    if merkle.leaf_hash(leaf).hex() != receipt.get("leaf_hash"):
+        raise VerificationError("leaf_hash is not the hash of the receipt's leaf")
+    entry = decode_leaf(leaf)
+    if entry.get("index") != receipt["index"]:
+        raise VerificationError(f"the leaf says index {entry.get('index')}, the receipt "
+                                f"{receipt['index']}")
+    tp = parse_tlog_proof(receipt["tlog_proof"])
+    if tp.index != receipt["index"]:
+        raise VerificationError("the tlog_proof is for another index")
+    verify_tlog_proof(receipt["tlog_proof"], leaf, verifier)
+    if receipt.get("checkpoint") and receipt["checkpoint"] != tp.checkpoint:
+        raise VerificationError("the receipt's checkpoint is not the tlog_proof's")
+    if receipt.get("inclusion_proof") and [
+            base64.b64decode(h) for h in receipt["inclusion_proof"]] != tp.proof:
+        raise VerificationError("the receipt's inclusion_proof is not the tlog_proof's")
+    if envelope is not None and entry.get("envelope_sha256") != hashlib.sha256(
+            bytes(envelope)).hexdigest():
+        raise VerificationError("the leaf does not commit to this envelope")
+    return entry
+
+
+class SearchCertificate:
+    def __init__(self, origin, asset, as_of, tree_size, root, pledged, pledges):
+        self.origin, self.asset, self.as_of, self.tree_size = origin, asset, as_of, tree_size
+        self.root, self.pledged, self.pledges = root, pledged, pledges  # pledges: tuples
+
+    def lines(self):
+        out = ["ipledger.search-certificate/v1", f"origin {self.origin}", f"asset {self.asset}",
+               f"as-of {self.as_of}", f"tree-size {self.tree_size}",
+               "root " + base64.b64encode(self.root).decode(),
+               "status " + ("pledged" if self.pledged else "not-pledged")]
+        out += [f"pledge {p[0]} {p[1]} {p[2]} {p[3]}" for p in self.pledges]
+        return out
+
+
+def parse_search_certificate(text):
+    """Parses the signed text of a search certificate strictly."""
+    if not text.endswith("\n"):
+        raise FormatError("certificate does not end in a newline")
+    lines = text[:-1].split("\n")
+    fixed = ["ipledger.search-certificate/v1", "origin", "asset", "as-of", "tree-size", "root",
+             "status"]
+    if len(lines) < len(fixed) or lines[0] != fixed[0]:
+        raise FormatError("not an ipledger.search-certificate/v1")
+    values = []
+    for want, line in zip(fixed[1:], lines[1:7]):
+        key, sep, value = line.partition(" ")
+        if key != want or not sep or not _TOKEN.fullmatch(value):
+            raise FormatError(f"certificate line {line!r}: expected '{want} <value>'")
+        values.append(value)
+    origin, asset, as_of, size, root, status = values
+    if status not in ("pledged", "not-pledged"):
+        raise FormatError(f"certificate status {status!r}")
+    pledges = []
+    for line in lines[7:]:
+        parts = line.split(" ")
+        if len(parts) != 5 or parts[0] != "pledge" or not all(parts[1:]):
+            raise FormatError(f"certificate line {line!r}: expected a pledge line")
+        pledges.append((parts[1], parts[2], parts[3], _decimal(parts[4], "pledge index")))
+    cert = SearchCertificate(origin, asset, _decimal(as_of, "as-of"), _decimal(size, "tree-size"),
+                             _hash_b64(root, "root"), status == "pledged", pledges)
+    if cert.as_of >= cert.tree_size:
+        raise FormatError("as-of is not below tree-size")
+    if cert.pledged != bool(pledges):
+        raise FormatError("status disagrees with the pledge lines")
+    if cert.lines() != lines:
+        raise FormatError("certificate is not in its canonical form")
+    return cert
+
+
+def open_search_certificate(note, verifier):
+    """Verifies a search certificate (a note signed by the log key) and parses it."""
+    cert = parse_search_certificate(open_note(note, verifier))
+    if cert.origin != verifier.name:
+        raise VerificationError("certificate origin is not the log key's name")
+    return cert
+
+
+def verify_pledge_status(answer, verifier, asset=None, index=None):
+    """Checks a pledge-status answer (decoded JSON) offline; returns its SearchCertificate.
+
+    The certificate and the as-of checkpoint verify with the log key and agree with every
+    field of the answer; every evidence leaf is canonical, has its index and is included
+    in that checkpoint's tree; each pledge's registration entry is proven and names the
+    pledge and the asset. `asset` and `index`, when given, must be what the answer is about.
+    """
+    cert = open_search_certificate(answer["certificate"], verifier)
+    cp = open_checkpoint(answer["as_of"]["checkpoint"], verifier)
+    pledges = [(p["pledge_id"], p["pledgee"], p["state"], p["registered_index"])
+               for p in answer.get("pledges", [])]
+    want = SearchCertificate(verifier.name, answer["asset"], answer["as_of"]["index"], cp.size,
+                             cp.root, answer["pledged"], pledges)
+    for got_line, want_line in zip(cert.lines() + ["(nothing)"], want.lines() + ["(nothing)"]):
+        if got_line != want_line:
+            raise VerificationError(f"the certificate says {got_line!r} where the answer "
+                                    f"implies {want_line!r}")
+    if asset is not None and cert.asset != asset:
+        raise VerificationError(f"the answer is about {cert.asset}, not {asset}")
+    if index is not None and cert.as_of != index:
+        raise VerificationError(f"the answer is as of entry {cert.as_of}, not {index}")
+    proven = {}
+    for e in answer.get("evidence", []):
+        leaf = base64.b64decode(e["leaf"], validate=True)
+        entry = decode_leaf(leaf)
+        if entry.get("index") != e["index"]:
+            raise VerificationError(f"evidence {e['index']}: the leaf has another index")
+        proof = [base64.b64decode(h, validate=True) for h in e["inclusion_proof"]]
+        merkle.verify_inclusion(e["index"], cp.size, merkle.leaf_hash(leaf), proof, cp.root)
+        proven[e["index"]] = entry
+    for p in answer.get("pledges", []):
+        for i in p.get("evidence", []):
+            if i not in proven:
+                raise VerificationError(f"pledge {p['pledge_id']} cites unproven entry {i}")
+        reg = proven.get(p["registered_index"])
+        if reg is None or reg.get("type") != "pledge.register" or not {
+                p["pledge_id"], answer["asset"]} <= set(reg.get("subjects", [])):
+            raise VerificationError(f"the registration of pledge {p['pledge_id']} over "
+                                    f"{answer['asset']} is not proven")
+    return cert
