@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
@@ -158,9 +159,27 @@ struct SparseMap::Rep {
   std::vector<std::pair<std::uint64_t, Ref>> staged GUARDED_BY(mu);
   std::map<std::string, std::string> staged_nodes GUARDED_BY(mu);
 
+  // Stored nodes of the upper levels (depth < kCacheDepth), read through: a stored
+  // node never changes, so an entry is never stale. Bounded: emptied when it exceeds
+  // kCacheEntries (the upper levels of the versions in use soon return). Check reads
+  // around it, from disk.
+  static constexpr size_t kCacheDepth = 16;
+  static constexpr size_t kCacheEntries = size_t{1} << 17;
+  mutable SharedMutex cache_mu;
+  mutable std::unordered_map<std::string, Node> cache GUARDED_BY(cache_mu);
+
+  enum class Source { kCached, kDisk };
+
   // The node stored at `node_key` (staged ones first if `staged_too`).
   StatusOr<Node> ReadNode(const std::string& node_key, std::uint64_t version, size_t depth,
-                          const std::map<std::string, std::string>* staged_too) const {
+                          const std::map<std::string, std::string>* staged_too,
+                          Source source = Source::kCached) const {
+    const bool cacheable = source == Source::kCached && depth < kCacheDepth;
+    if (cacheable) {
+      ReaderLock lock(&cache_mu);
+      auto it = cache.find(node_key);
+      if (it != cache.end()) return it->second;
+    }
     std::string value;
     bool found = false;
     if (staged_too != nullptr) {
@@ -183,6 +202,11 @@ struct SparseMap::Rep {
     Node n;
     if (!DecodeNode(value, &n)) {
       return Status::Corruption(DescribeNode(node_key, version, depth) + " is malformed");
+    }
+    if (cacheable && !found) {  // staged nodes are not cached: they may be abandoned
+      WriterLock lock(&cache_mu);
+      if (cache.size() >= kCacheEntries) cache.clear();
+      cache.emplace(node_key, n);
     }
     return n;
   }
@@ -284,7 +308,7 @@ struct SparseMap::Rep {
       return Status::Corruption(parent + " points to " + name + ", newer than version " +
                                 std::to_string(top));
     }
-    auto node = ReadNode(key, ref.version, depth, nullptr);
+    auto node = ReadNode(key, ref.version, depth, nullptr, Source::kDisk);
     if (!node.ok()) {
       if (node.status().code() != ErrorCode::kCorruption) return node.status();
       return Status::Corruption(node.status().message() + ", pointed to by " + parent);

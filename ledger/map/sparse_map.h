@@ -16,6 +16,9 @@
 //          (version, depth + 1, path + bit))
 //   'r' || version (u64 BE)                         the version's root: one child as above
 //
+// Reads of the upper 16 levels go through an in-memory cache of stored nodes (bounded
+// at 131,072 nodes); Check always reads from disk.
+//
 // Versions strictly increase (the registry uses the log index of the entry that commits
 // the root). Writes go into the caller's WriteBatch, so the map changes atomically with
 // whatever else that batch carries.
