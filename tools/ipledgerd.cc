@@ -3,6 +3,7 @@
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
 //             [--tls-cert FILE --tls-key FILE] [--config FILE] [--clock-file FILE]
 //             [--max-connections-per-address N] [--write-quota-per-minute N]
+//             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -25,12 +26,14 @@
 #include <string>
 #include <utility>
 
+#include "api/client/cosigner.h"
 #include "api/server/metrics.h"
 #include "api/server/router.h"
 #include "api/server/server.h"
 #include "crypto/bytes.h"
 #include "crypto/init.h"
 #include "ledger/base/encoding.h"
+#include "ledger/log/witness_policy.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 #include "tools/clock_file.h"
@@ -47,6 +50,9 @@ constexpr const char* kUsage =
     "                 [--max-connections-per-address N]  (default 64; 0: no cap)\n"
     "                 [--write-quota-per-minute N]  (writes per participant; default 600; 0: "
     "none)\n"
+    "                 [--witness-policy FILE]  (gather witness cosignatures; see\n"
+    "                 docs/operations.md) [--witness-interval D] (default 1s)\n"
+    "                 [--witness-timeout D] (per witness request, default 2s; D: 500ms, 2s)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -58,11 +64,13 @@ constexpr const char* kUsage =
 // The options of the command line; a config file holds the same ones but --config.
 const OptionSpec kFileOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
-     "max-connections-per-address", "write-quota-per-minute"},
+     "max-connections-per-address", "write-quota-per-minute", "witness-policy", "witness-interval",
+     "witness-timeout"},
     {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
-     "max-connections-per-address", "write-quota-per-minute"},
+     "max-connections-per-address", "write-quota-per-minute", "witness-policy", "witness-interval",
+     "witness-timeout"},
     {"skip-verify", "help,h", "version"}};
 
 // `s` as a JSON string, for the log lines.
@@ -81,6 +89,20 @@ std::string JsonQuote(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+// "500ms", "2s" or a plain number of seconds; nullopt otherwise or beyond an hour.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string s) {
+  std::uint64_t scale = 1000;
+  if (s.ends_with("ms")) {
+    scale = 1;
+    s.resize(s.size() - 2);
+  } else if (s.ends_with("s")) {
+    s.pop_back();
+  }
+  auto n = ParseDecimalU64(s);
+  if (!n || *n == 0 || *n > 3600000 / scale) return std::nullopt;
+  return std::chrono::milliseconds(*n * scale);
 }
 
 int Fail(const std::string& what) {
@@ -141,6 +163,22 @@ int Main(int argc, char** argv) {
   auto port = colon == std::string::npos ? std::nullopt : ParseDecimalU64(listen.substr(colon + 1));
   if (!port || *port > 65535) return Fail("--listen must be HOST:PORT, got '" + listen + "'");
   if (!InitCrypto()) return Fail("libsodium initialization failed");
+  std::optional<WitnessPolicy> witness_policy;
+  api::CosignerOptions cosigner_options;
+  if (args->Has("witness-policy")) {
+    auto text = ReadWholeFile(args->Get("witness-policy"));
+    if (!text.ok()) return Fail("--witness-policy: " + text.status().ToString());
+    auto policy = ParseWitnessPolicy(*text);
+    if (!policy.ok()) return Fail("--witness-policy: " + policy.status().message());
+    witness_policy = std::move(*policy);
+  }
+  for (auto [name, out] : {std::pair{"witness-interval", &cosigner_options.interval},
+                           std::pair{"witness-timeout", &cosigner_options.timeout}}) {
+    if (!args->Has(name)) continue;
+    auto d = ParseDuration(args->Get(name));
+    if (!d) return Fail("--" + std::string(name) + " must be a duration such as 500ms or 2s");
+    *out = *d;
+  }
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
@@ -201,6 +239,12 @@ int Main(int argc, char** argv) {
     router.Handle(std::move(r), std::move(done));
   });
   if (!server.ok()) return Fail(server.status().ToString());
+  // Witness cosignatures, gathered in the background (never on the append path).
+  std::unique_ptr<api::Cosigner> cosigner;
+  if (witness_policy) {
+    cosigner = std::make_unique<api::Cosigner>((*registry)->ledger(), std::move(*witness_policy),
+                                               cosigner_options);
+  }
   const Head head = (*registry)->ledger().head();
   std::fprintf(stderr,
                "{\"event\":\"start\",\"origin\":\"%s\",\"tree_size\":%llu,\"root\":\"%s\","
@@ -216,6 +260,7 @@ int Main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   std::fprintf(stderr, "{\"event\":\"stopping\",\"signal\":%d}\n", signal_number);
   (*server)->Stop();  // no new requests; responses in flight finish
+  cosigner.reset();   // the round in flight ends within the witness timeouts
   committer.Stop();   // the batch in flight and everything queued are committed
   const std::uint64_t final_size = (*registry)->ledger().size();
   registry->reset();  // closes the database (flushes memtables)

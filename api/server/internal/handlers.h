@@ -90,6 +90,13 @@ Response GetPolicy(Call& c);
 Response GetValuation(Call& c);
 Response GetCase(Call& c);
 
+// --- Witness cosignatures (cosigned.cc) -------------------------------------------------------
+
+// GET /v1/checkpoints/cosigned: the latest checkpoint that met the witness policy.
+Response GetCosignedCheckpoint(Call& c);
+// GET /v1/entries/{index}/tlog-proof?checkpoint=cosigned: the proof against it.
+Response GetCosignedTlogProof(Call& c, std::uint64_t index);
+
 // --- Regulators: audit and statistics (regulator.cc) ----------------------------------------
 
 Response GetAudit(Call& c);
