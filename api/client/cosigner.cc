@@ -2,7 +2,6 @@
 #include "api/client/cosigner.h"
 
 #include <cstdio>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <utility>
@@ -136,8 +135,10 @@ void Cosigner::Log(const std::string& line) const {
 void Cosigner::Loop() {
   while (true) {
     {
-      std::unique_lock<Mutex> lock(mu_);
-      wake_.wait_for(lock, options_.interval, [this]() NO_THREAD_SAFETY_ANALYSIS { return stop_; });
+      MutexLock lock(&mu_);
+      const auto deadline = std::chrono::steady_clock::now() + options_.interval;
+      while (!stop_ && wake_.wait_until(mu_, deadline) != std::cv_status::timeout) {
+      }
       if (stop_) return;
     }
     Round();

@@ -105,13 +105,17 @@ class WitnessIntegrationTest : public ::testing::Test {
 
   // Registers a participant through `url`; returns the receipt file.
   std::string Submit(const std::string& url, const std::string& id) {
+    return SubmitJson(
+        url, id,
+        R"({"v":1,"type":"participant.register","submitter":"registry","body":{"id":")" + id +
+            R"(","name":"P )" + id +
+            R"(","role":"enterprise","region_code":"330802","keys":[{"label":"k1","ed25519":")" +
+            Base64Encode(testing::TestKey(100 + next_key_++).public_key()) + R"("}]}})");
+  }
+  // Signs `json` with the registry's key and submits it through `url`; the receipt file.
+  std::string SubmitJson(const std::string& url, const std::string& id, const std::string& json) {
     const std::string stmt = w_ + "/" + id + ".json";
-    std::ofstream(stmt) << R"({"v":1,"type":"participant.register","submitter":"registry",)"
-                        << R"("body":{"id":")" << id << R"(","name":"P )" << id
-                        << R"(","role":"enterprise","region_code":"330802","keys":[{"label":"k1",)"
-                        << R"("ed25519":")"
-                        << Base64Encode(testing::TestKey(100 + next_key_++).public_key())
-                        << R"("}]}})";
+    std::ofstream(stmt) << json;
     Result s = Cli("sign --statement " + stmt + " --key " + d_ +
                        "/registry.key:registry/k1 --out " + w_ + "/" + id + ".env",
                    w_);
@@ -242,12 +246,41 @@ TEST_F(WitnessIntegrationTest, AForkedLogIsRefusedAndItsReceiptsFailThePolicy) {
                          {"--data-dir", w_ + "/fork", "--listen", "127.0.0.1:0", "--witness-policy",
                           policy_, "--witness-interval", "200ms"},
                          w_ + "/fork.log"));
+  // status and verify-certificate --policy on the real log: the answer's checkpoint is
+  // the cosigned one, or consistent with it.
+  SubmitJson(url, "patent",
+             R"({"v":1,"type":"asset.register","submitter":"registry","body":{)"
+             R"("asset_id":"patent:2014103620773","kind":"patent","holders":["alpha"],)"
+             R"("patent":{"application_no":"2014103620773","type":"invention","title":"T",)"
+             R"("filing_date":"2020-01-06","grant_date":"2022-03-01",)"
+             R"("annuity_paid_through":"2030-01-06"}}})");
+  ASSERT_GE(WaitCosigned(url, TreeSize(url)), 0);
+  const std::string status_args = "status patent:2014103620773 --key " + d_ +
+                                  "/registry.key:registry/k1 --vkey " + d_ + "/log.vkey --policy " +
+                                  policy_ + " --server ";
+  Result status = Cli(status_args + url, w_);
+  EXPECT_EQ(status.code, 0) << status.out;
+  EXPECT_TRUE(Contains(status.out, "quorum needed met")) << status.out;
+  Result json = Cli(status_args + url + " --json", w_);
+  ASSERT_EQ(json.code, 0) << json.out;
+  std::ofstream(w_ + "/answer.json") << json.out;
+  Result cert = Cli("verify-certificate --response " + w_ + "/answer.json --vkey " + d_ +
+                        "/log.vkey --policy " + policy_ + " --server " + url,
+                    w_);
+  EXPECT_EQ(cert.code, 0) << cert.out;
+  EXPECT_TRUE(Contains(cert.out, "quorum needed met")) << cert.out;
+
+  // The fork grows to the witnesses' size with other entries: same size, another root.
   const std::string forked = Submit(fork.url(), "mallory");
+  std::string fork_patent = testing::ReadFileOrDie(w_ + "/patent.json");
+  fork_patent.replace(fork_patent.find("\"alpha\""), 7, "\"mallory\"");
+  SubmitJson(fork.url(), "patent-fork", fork_patent);
+  ASSERT_EQ(TreeSize(fork.url()), TreeSize(url));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(CosignedSize(fork.url()), 0u);
   const std::string log = testing::ReadFileOrDie(w_ + "/fork.log");
   EXPECT_TRUE(Contains(log, "cosign-quorum-missed")) << log;
-  EXPECT_TRUE(Contains(log, "HTTP 422") || Contains(log, "409")) << log;
+  EXPECT_TRUE(Contains(log, "HTTP 422: same size with another root")) << log;
   // The forked receipt verifies alone (same log key) but not against the witnesses.
   EXPECT_EQ(Cli("verify-receipt --receipt " + forked + " --vkey " + d_ + "/log.vkey", w_).code, 0);
   Result on_real = VerifyWithPolicy(forked, url);
@@ -256,6 +289,11 @@ TEST_F(WitnessIntegrationTest, AForkedLogIsRefusedAndItsReceiptsFailThePolicy) {
   Result on_fork = VerifyWithPolicy(forked, fork.url());
   EXPECT_EQ(on_fork.code, 1) << on_fork.out;
   EXPECT_TRUE(Contains(on_fork.out, "QUORUM NOT MET")) << on_fork.out;
+  // The fork's own answers (checked with a trust store that never saw the real log).
+  std::filesystem::create_directories(w_ + "/fork-client");
+  Result fork_status = Cli(status_args + fork.url(), w_ + "/fork-client");
+  EXPECT_EQ(fork_status.code, 1) << fork_status.out;
+  EXPECT_TRUE(Contains(fork_status.out, "QUORUM NOT MET")) << fork_status.out;
 }
 
 }  // namespace
