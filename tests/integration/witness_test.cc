@@ -206,7 +206,7 @@ TEST_F(WitnessIntegrationTest, QuorumWithOneDownStopsWithTwoDownAndAKilledWitnes
   const std::string r3 = Submit(url, "gamma");
   const std::uint64_t size3 = TreeSize(url);
   EXPECT_GT(size3, size2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   EXPECT_EQ(CosignedSize(url), size2);
   EXPECT_TRUE(Contains(testing::ReadFileOrDie(w_ + "/ipledgerd.log"), "cosign-quorum-missed"));
   Result not_yet = VerifyWithPolicy(r3, url);
@@ -276,7 +276,7 @@ TEST_F(WitnessIntegrationTest, AForkedLogIsRefusedAndItsReceiptsFailThePolicy) {
   fork_patent.replace(fork_patent.find("\"alpha\""), 7, "\"mallory\"");
   SubmitJson(fork.url(), "patent-fork", fork_patent);
   ASSERT_EQ(TreeSize(fork.url()), TreeSize(url));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   EXPECT_EQ(CosignedSize(fork.url()), 0u);
   const std::string log = testing::ReadFileOrDie(w_ + "/fork.log");
   EXPECT_TRUE(Contains(log, "cosign-quorum-missed")) << log;
