@@ -134,6 +134,20 @@ StatusOr<NoteVerifier> OfflineLogKey(const Args& a, const TrustStore& store,
 // both checkpoints otherwise; kUnavailable if the state file cannot be written.
 Status CheckAndRecordCheckpoint(const TrustStore& store, const Checkpoint& cp, api::Client& client);
 
+// --- Witness policies (tools/client_witness.cc) ---------------------------------------------
+
+// With --policy FILE (a witness policy, ledger/log/witness_policy.h): checks that the
+// verified checkpoint `cp` lies on the branch the witnesses cosigned. Fetches the
+// server's cosigned checkpoint (with `index`, the entry's tlog-proof against it, whose
+// inclusion of `leaf_hash` is verified), verifies its log signature with `log_key` and
+// the policy's quorum over its cosignatures, and proves consistency between `cp` and it.
+// Returns one line saying what held; kFailedPrecondition ("QUORUM NOT MET: ..." or what
+// does not verify), kInvalidArgument for a bad policy file, kUnavailable if unreachable.
+StatusOr<std::string> CheckWitnessPolicy(const Args& a, api::Client& client,
+                                         const NoteVerifier& log_key, const Checkpoint& cp,
+                                         std::optional<std::uint64_t> index = std::nullopt,
+                                         std::optional<Digest> leaf_hash = std::nullopt);
+
 // --- Commands of tools/ipledger_client_regulator.cc ----------------------------------------
 
 // `ipledger stats` and `ipledger audit`; the exit status, as RunClientCommand.

@@ -6,6 +6,7 @@
 //   ipledger verify --data-dir D [--replay]
 //   ipledger checkpoint --data-dir D
 //   ipledger backup --data-dir D --out B
+//   ipledger witness --data-dir W --listen HOST:PORT --name NAME --log-vkey FILE...
 //   ipledger --version
 // and the client commands of tools/ipledger_client.h (sign, submit, get, verify-receipt,
 // verify-certificate, status, coverage, and the regulators' stats and audit).
@@ -34,6 +35,7 @@
 #include "ledger/registry/replay.h"
 #include "tools/clock_file.h"
 #include "tools/ipledger_client.h"
+#include "tools/ipledger_witness.h"
 #include "tools/key_file.h"
 #include "tools/options.h"
 
@@ -48,6 +50,7 @@ constexpr const char* kUsage =
     "  ipledger verify --data-dir D [--replay]\n"
     "  ipledger checkpoint --data-dir D\n"
     "  ipledger backup --data-dir D --out B\n"
+    "  ipledger witness --data-dir W --listen HOST:PORT --name NAME --log-vkey FILE...\n"
     "  ipledger --version\n"
     "  (init --clock-file FILE, for demos and tests only: the genesis entry is stamped with\n"
     "  the time FILE holds, as ipledgerd --clock-file does; see docs/operations.md)\n";
@@ -361,6 +364,7 @@ int Main(int argc, char** argv) {
   }
   if (cmd == "--version") return PrintVersion("ipledger");
   if (IsClientCommand(cmd)) return RunClientCommand(argc, argv);
+  if (cmd == "witness") return RunWitness(argc, argv);
   if (cmd == "keygen") {
     Flags f = ParseFlags(argc, argv, {{"out"}, {}});
     return f.error.empty() ? Keygen(f) : Usage(f.error);

@@ -20,6 +20,8 @@
 #include "ledger/base/encoding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
+#include "ledger/log/search_certificate.h"
 #include "tools/client_common.h"
 #include "tools/key_file.h"
 
@@ -32,12 +34,13 @@ const char* const kClientUsage =
     "  ipledger submit --server URL --envelope FILE [--receipt-out FILE]\n"
     "  ipledger get --server URL PATH [--key KEYFILE:KEYID]\n"
     "  ipledger verify-receipt --receipt FILE [--vkey VKEY_OR_FILE] [--envelope FILE]\n"
+    "      [--policy FILE --server URL]\n"
     "  ipledger verify-certificate (--certificate FILE | --response FILE) [--vkey VKEY_OR_FILE]\n"
-    "      [--asset ASSET] [--index N]\n"
+    "      [--asset ASSET] [--index N] [--policy FILE --server URL]\n"
     "  ipledger status ASSET --server URL --key KEYFILE:KEYID [--at DATE | --index N] [--json]\n"
-    "      [--vkey VKEY_OR_FILE]\n"
+    "      [--vkey VKEY_OR_FILE] [--policy FILE]\n"
     "  ipledger coverage ASSET --server URL --key KEYFILE:KEYID [--date DATE] [--json]\n"
-    "      [--vkey VKEY_OR_FILE]\n"
+    "      [--vkey VKEY_OR_FILE] [--policy FILE]\n"
     "  ipledger stats --server URL --key KEYFILE:KEYID --from DATE --to DATE [--region PREFIX]\n"
     "      [--group-by bank|region|asset_kind|month] [--as-of INDEX]\n"
     "      [--inclusive-threshold-fen N] [--json]           (regulators and the registry)\n"
@@ -48,7 +51,9 @@ const char* const kClientUsage =
     "  ccb-quzhou/k1. Without --vkey, status and coverage pin the server's log key at first\n"
     "  use in --known-logs FILE (default $IPLEDGER_KNOWN_LOGS, else\n"
     "  ~/.config/ipledger/known_logs) and refuse a different one later; verify-receipt and\n"
-    "  verify-certificate use the pinned key)\n";
+    "  verify-certificate use the pinned key. --policy FILE, a witness policy, also requires\n"
+    "  the answer to lie on the branch the policy's witnesses cosigned, as the server's\n"
+    "  /v1/checkpoints/cosigned shows, and the policy's quorum to be met)\n";
 namespace cli {
 namespace {
 
@@ -234,7 +239,9 @@ std::optional<std::uint64_t> IndexFlag(const Args& a, const std::string& flag, s
 
 int VerifyReceiptCommand(int argc, char** argv) {
   const std::string cmd = "verify-receipt";
-  Args a = ParseArgs(argc, argv, 2, {"receipt", "vkey", "envelope", "known-logs"}, {}, 0);
+  Args a = ParseArgs(argc, argv, 2,
+                     {"receipt", "vkey", "envelope", "known-logs", "policy", "server", "ca-file"},
+                     {}, 0);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (!a.Has("receipt")) return Usage(cmd, "--receipt FILE is required");
   auto text = ReadWholeFile(a.Get("receipt"));
@@ -252,6 +259,16 @@ int VerifyReceiptCommand(int argc, char** argv) {
       return Fail(cmd,
                   "FAILED: the leaf's envelope_sha256 is not the hash of " + a.Get("envelope"));
     }
+  }
+  std::string witnessed;
+  if (a.Has("policy")) {
+    int code = 0;
+    auto conn = Connect(cmd, a, /*key_required=*/false, &code);
+    if (!conn) return code;
+    auto w = CheckWitnessPolicy(a, *conn->client, *vkey, v->checkpoint, v->entry.index,
+                                LeafHash(receipt->leaf));
+    if (!w.ok()) return Fail(cmd, "FAILED: " + w.status().message());
+    witnessed = *w;
   }
   const Entry& e = v->entry;
   std::printf("receipt verified with the vkey of %s%s\n", vkey->name.c_str(),
@@ -273,6 +290,7 @@ int VerifyReceiptCommand(int argc, char** argv) {
   rows.push_back({"envelope sha256:", HexEncode(e.envelope_sha256) +
                                           (a.Has("envelope") ? " (matches the envelope)" : "")});
   PrintTable(rows);
+  if (!witnessed.empty()) std::printf("%s\n", witnessed.c_str());
   return 0;
 }
 
@@ -281,7 +299,9 @@ int VerifyReceiptCommand(int argc, char** argv) {
 int VerifyCertificateCommand(int argc, char** argv) {
   const std::string cmd = "verify-certificate";
   Args a = ParseArgs(argc, argv, 2,
-                     {"certificate", "response", "vkey", "known-logs", "asset", "index"}, {}, 0);
+                     {"certificate", "response", "vkey", "known-logs", "asset", "index", "policy",
+                      "server", "ca-file"},
+                     {}, 0);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (a.Has("certificate") == a.Has("response")) {
     return Usage(cmd, "give one of --certificate FILE or --response FILE");
@@ -329,6 +349,17 @@ int VerifyCertificateCommand(int argc, char** argv) {
     if (!checked.ok()) return Fail(cmd, "FAILED: " + checked.status().message());
     cp = *checked;
   }
+  std::string witnessed;
+  if (a.Has("policy")) {
+    int code = 0;
+    auto conn = Connect(cmd, a, /*key_required=*/false, &code);
+    if (!conn) return code;
+    const SearchCertificate& sc = cert->certificate;
+    auto w = CheckWitnessPolicy(a, *conn->client, *vkey,
+                                cp ? *cp : Checkpoint{sc.origin, sc.tree_size, sc.root});
+    if (!w.ok()) return Fail(cmd, "FAILED: " + w.status().message());
+    witnessed = *w;
+  }
   std::printf("certificate verified: signed by the log key of %s%s\n", vkey->name.c_str(),
               a.Has("vkey") ? "" : " (pinned)");
   for (const std::string& line : cert->lines) std::printf("  %s\n", line.c_str());
@@ -338,6 +369,7 @@ int VerifyCertificateCommand(int argc, char** argv) {
         "included in it; the pledges listed match the certificate\n",
         static_cast<unsigned long long>(cp->size), Entries(answer->evidence.size()).c_str());
   }
+  if (!witnessed.empty()) std::printf("%s\n", witnessed.c_str());
   return 0;
 }
 
@@ -377,9 +409,9 @@ Status CheckAsOfDate(const std::string& at, std::uint64_t as_of, const Checkpoin
 
 int StatusCommand(int argc, char** argv) {
   const std::string cmd = "status";
-  Args a =
-      ParseArgs(argc, argv, 2, {"server", "ca-file", "key", "at", "index", "vkey", "known-logs"},
-                {"json"}, 1);
+  Args a = ParseArgs(argc, argv, 2,
+                     {"server", "ca-file", "key", "at", "index", "vkey", "known-logs", "policy"},
+                     {"json"}, 1);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (a.positional.empty()) return Usage(cmd, "give the ASSET, e.g. patent:2014103620773");
   if (a.Has("at") && a.Has("index")) return Usage(cmd, "give --at DATE or --index N, not both");
@@ -429,6 +461,12 @@ int StatusCommand(int argc, char** argv) {
   if (Status s = CheckAndRecordCheckpoint(*store, *cp, *conn->client); !s.ok()) {
     return Fail(cmd, "REFUSED: " + s.message());
   }
+  std::string witnessed;
+  if (a.Has("policy")) {
+    auto w = CheckWitnessPolicy(a, *conn->client, *vkey, *cp);
+    if (!w.ok()) return Fail(cmd, "REFUSED: " + w.status().message());
+    witnessed = *w;
+  }
   if (Status s = PinLogKey(cmd, *store, *log_key); !s.ok()) return Fail(cmd, s.message());
   if (a.switches.contains("json")) {
     std::printf("%s\n", TrimRight(r->body).c_str());
@@ -470,13 +508,15 @@ int StatusCommand(int argc, char** argv) {
       "proven)\n",
       vkey->name.c_str(), static_cast<unsigned long long>(cp->size),
       Entries(answer->evidence.size()).c_str());
+  if (!witnessed.empty()) std::printf("%s\n", witnessed.c_str());
   return 0;
 }
 
 int CoverageCommand(int argc, char** argv) {
   const std::string cmd = "coverage";
-  Args a = ParseArgs(argc, argv, 2, {"server", "ca-file", "key", "date", "vkey", "known-logs"},
-                     {"json"}, 1);
+  Args a =
+      ParseArgs(argc, argv, 2, {"server", "ca-file", "key", "date", "vkey", "known-logs", "policy"},
+                {"json"}, 1);
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (a.positional.empty()) return Usage(cmd, "give the ASSET, e.g. data:greenhouse-2026");
   int code = 0;
@@ -521,6 +561,12 @@ int CoverageCommand(int argc, char** argv) {
   if (Status s = CheckAndRecordCheckpoint(*store, *cp, *conn->client); !s.ok()) {
     return Fail(cmd, "REFUSED: " + s.message());
   }
+  std::string witnessed;
+  if (a.Has("policy")) {
+    auto w = CheckWitnessPolicy(a, *conn->client, *vkey, *cp);
+    if (!w.ok()) return Fail(cmd, "REFUSED: " + w.status().message());
+    witnessed = *w;
+  }
   if (Status s = PinLogKey(cmd, *store, *log_key); !s.ok()) return Fail(cmd, s.message());
   if (a.switches.contains("json")) {
     std::printf("%s\n", TrimRight(r->body).c_str());
@@ -544,6 +590,7 @@ int CoverageCommand(int argc, char** argv) {
   }
   std::printf("checkpoint: verified (signed by the log key of %s; tree size %llu)\n",
               vkey->name.c_str(), static_cast<unsigned long long>(cp->size));
+  if (!witnessed.empty()) std::printf("%s\n", witnessed.c_str());
   return 0;
 }
 

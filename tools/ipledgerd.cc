@@ -4,6 +4,7 @@
 //             [--tls-cert FILE --tls-key FILE] [--config FILE] [--clock-file FILE]
 //             [--max-connections-per-address N] [--write-quota-per-minute N]
 //             [--log-level debug|info|warn|error] [--metrics-listen HOST:PORT]
+//             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -29,6 +30,7 @@
 #include <string>
 #include <utility>
 
+#include "api/client/cosigner.h"
 #include "api/server/metrics.h"
 #include "api/server/router.h"
 #include "api/server/server.h"
@@ -36,6 +38,7 @@
 #include "crypto/init.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/log.h"
+#include "ledger/log/witness_policy.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 #include "tools/clock_file.h"
@@ -54,6 +57,9 @@ constexpr const char* kUsage =
     "none)\n"
     "                 [--log-level debug|info|warn|error]  (default info; JSON lines on stderr)\n"
     "                 [--metrics-listen HOST:PORT]  (GET /metrics on a second address too)\n"
+    "                 [--witness-policy FILE]  (gather witness cosignatures; see\n"
+    "                 docs/operations.md) [--witness-interval D] (default 1s)\n"
+    "                 [--witness-timeout D] (per witness request, default 2s; D: 500ms, 2s)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -65,11 +71,13 @@ constexpr const char* kUsage =
 // The options of the command line; a config file holds the same ones but --config.
 const OptionSpec kFileOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
-     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen"},
+     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
+     "witness-policy", "witness-interval", "witness-timeout"},
     {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
-     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen"},
+     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
+     "witness-policy", "witness-interval", "witness-timeout"},
     {"skip-verify", "help,h", "version"}};
 
 int Fail(const std::string& what) {
@@ -84,6 +92,20 @@ std::optional<std::pair<std::string, std::uint16_t>> HostPort(const std::string&
   auto port = ParseDecimalU64(s.substr(colon + 1));
   if (!port || *port > 65535) return std::nullopt;
   return std::pair{s.substr(0, colon), static_cast<std::uint16_t>(*port)};
+}
+
+// "500ms", "2s" or a plain number of seconds; nullopt otherwise or beyond an hour.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string s) {
+  std::uint64_t scale = 1000;
+  if (s.ends_with("ms")) {
+    scale = 1;
+    s.resize(s.size() - 2);
+  } else if (s.ends_with("s")) {
+    s.pop_back();
+  }
+  auto n = ParseDecimalU64(s);
+  if (!n || *n == 0 || *n > 3600000 / scale) return std::nullopt;
+  return std::chrono::milliseconds(*n * scale);
 }
 
 int Main(int argc, char** argv) {
@@ -149,6 +171,22 @@ int Main(int argc, char** argv) {
     return Fail("--metrics-listen must be HOST:PORT, got '" + metrics_listen + "'");
   }
   if (!InitCrypto()) return Fail("libsodium initialization failed");
+  std::optional<WitnessPolicy> witness_policy;
+  api::CosignerOptions cosigner_options;
+  if (args->Has("witness-policy")) {
+    auto text = ReadWholeFile(args->Get("witness-policy"));
+    if (!text.ok()) return Fail("--witness-policy: " + text.status().ToString());
+    auto policy = ParseWitnessPolicy(*text);
+    if (!policy.ok()) return Fail("--witness-policy: " + policy.status().message());
+    witness_policy = std::move(*policy);
+  }
+  for (auto [name, out] : {std::pair{"witness-interval", &cosigner_options.interval},
+                           std::pair{"witness-timeout", &cosigner_options.timeout}}) {
+    if (!args->Has(name)) continue;
+    auto d = ParseDuration(args->Get(name));
+    if (!d) return Fail("--" + std::string(name) + " must be a duration such as 500ms or 2s");
+    *out = *d;
+  }
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
@@ -240,6 +278,12 @@ int Main(int argc, char** argv) {
         {{"event", "metrics-listen"},
          {"listen", mo.host + ":" + std::to_string(metrics_server->port())}});
   }
+  // Witness cosignatures, gathered in the background (never on the append path).
+  std::unique_ptr<api::Cosigner> cosigner;
+  if (witness_policy) {
+    cosigner = std::make_unique<api::Cosigner>((*registry)->ledger(), std::move(*witness_policy),
+                                               cosigner_options);
+  }
   const Head head = (*registry)->ledger().head();
   Log(LogLevel::kInfo, "serving",
       {{"event", "start"},
@@ -257,6 +301,7 @@ int Main(int argc, char** argv) {
   Log(LogLevel::kInfo, "stopping", {{"event", "stopping"}, {"signal", signal_number}});
   if (metrics_server) metrics_server->Stop();
   (*server)->Stop();  // no new requests; responses in flight finish
+  cosigner.reset();   // the round in flight ends within the witness timeouts
   committer.Stop();   // the batch in flight and everything queued are committed
   const std::uint64_t final_size = (*registry)->ledger().size();
   registry->reset();  // closes the database (flushes memtables)

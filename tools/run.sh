@@ -13,8 +13,14 @@
 #   tools/run.sh             start (and load the demo the first time)
 #   tools/run.sh --no-demo   start without loading the demo
 #
-# IPLEDGER_LISTEN (default 127.0.0.1:8080) and IPLEDGER_ORIGIN (default
-# localhost/ipledger, used only by the first init) change the defaults.
+# Beside it run three witnesses (ipledger witness: a bank's, an insurer's and the
+# regulator's, in ./var/witnesses/, on ports 8081-8083) and ipledgerd gathers their
+# cosignatures under the policy ./var/witness-policy, "the regulator and one of the other
+# two" (docs/operations.md, Witnesses).
+#
+# IPLEDGER_LISTEN (default 127.0.0.1:8080), IPLEDGER_WITNESS_PORT (default 8081, the
+# first of three) and IPLEDGER_ORIGIN (default localhost/ipledger, used only by the first
+# init) change the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +28,7 @@ demo=1
 for arg in "$@"; do
   case "$arg" in
     --no-demo) demo=0 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,6 +65,38 @@ if [ "$demo" = 1 ] && [ ! -e "$data/demo-loaded" ] && [ -e "$clock" ]; then
   clock_args=(--clock-file "$clock")
 fi
 
+# The witnesses: started once, reused while their pid files name a live witness.
+witness_port=${IPLEDGER_WITNESS_PORT:-8081}
+policy=$data/witness-policy
+policy_text="# the regulator and one of the bank and the insurer (tools/run.sh)"
+for name in bank insurer regulator; do
+  wdir=$data/witnesses/$name
+  mkdir -p "$wdir"
+  wurl=http://127.0.0.1:$witness_port
+  wpid=""
+  if [ -s "$wdir/pid" ] && kill -0 "$(cat "$wdir/pid")" 2>/dev/null &&
+      tr '\0' ' ' <"/proc/$(cat "$wdir/pid")/cmdline" 2>/dev/null | grep -q " witness --data-dir $wdir "; then
+    wpid=$(cat "$wdir/pid")
+  else
+    setsid "$cli" witness --data-dir "$wdir" --listen "127.0.0.1:$witness_port" \
+      --name "witness.$name.example" --log-vkey "$data/log.vkey" >>"$wdir/log" 2>&1 </dev/null &
+    echo $! >"$wdir/pid"
+  fi
+  for _ in $(seq 1 100); do
+    if curl -sf "$wurl/healthz" >/dev/null 2>&1; then break; fi
+    sleep 0.1
+  done
+  if ! curl -sf "$wurl/healthz" >/dev/null 2>&1; then
+    echo "run.sh: the $name witness does not answer on $wurl; see $wdir/log" >&2
+    exit 1
+  fi
+  [ -n "$wpid" ] || echo "started the $name witness (pid $(cat "$wdir/pid")) on $wurl"
+  policy_text+=$'\n'"witness $name $(cat "$wdir/witness.vkey") $wurl"
+  witness_port=$((witness_port + 1))
+done
+policy_text+=$'\n'"group others any bank insurer"$'\n'"group needed all regulator others"$'\n'"quorum needed"
+printf '%s\n' "$policy_text" >"$policy"
+
 # Reuse a server already running from this data directory (RocksDB allows one writer).
 running=""
 if [ -s "$pidfile" ]; then
@@ -74,7 +112,8 @@ if [ -n "$running" ]; then
   echo "ipledgerd is already running from ./$data (pid $running) on $url"
 else
   # setsid: the server outlives this script and the terminal's job control.
-  setsid "$daemon" --data-dir "$data" --listen "$listen" "${clock_args[@]}" >>"$log" 2>&1 </dev/null &
+  setsid "$daemon" --data-dir "$data" --listen "$listen" --witness-policy "$policy" \
+    "${clock_args[@]}" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   echo "started ipledgerd (pid $(cat "$pidfile")) on $url; log in $log"
 fi
@@ -130,15 +169,17 @@ if [ -e "$data/demo-loaded" ]; then
   echo "  $cli coverage $green --server $url --key $data/demo-keys/abc-jiangshan.key:abc-jiangshan/k1 --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
+  echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey --policy $policy --server $url  # witnessed: in a checkpoint the regulator's and one other witness cosigned"
   echo "  $cli get --server $url /v1/assets/$patent"
   echo "  $cli get --server $url /v1/pledges/$(sed -n 's/.*"pledge_id": "\([^"]*\)".*/\1/p' "$data"/demo-statements/*-pledge-agrochem-18-patents.json) --key $data/demo-keys/kecheng-agrochem.key:kecheng-agrochem/k1"
   echo "Keys of every demo participant are in $data/demo-keys/, the statements in $data/demo-statements/."
 else
   echo "  $cli get --server $url /v1/participants"
 fi
+echo "  curl -s $url/v1/checkpoints/cosigned  # cosigned by the witnesses; policy in $policy"
 echo "  $cli verify --data-dir $data  # offline, read-only; safe while the server runs"
 echo
-echo "Stop the server:"
-echo "  kill \$(cat $pidfile)"
+echo "Stop the server and the witnesses:"
+echo "  kill \$(cat $pidfile) \$(cat $data/witnesses/*/pid)"
 echo "docs/getting-started.md walks through keygen, signing, submitting and verifying."
 # END printed commands

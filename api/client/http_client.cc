@@ -85,6 +85,8 @@ struct Client::Rep {
   std::optional<beast::tcp_stream> stream;
   std::optional<TlsStream> tls_stream;
   beast::flat_buffer buffer;
+  // Bound on each step (connect, handshake, write, read); Client::SetTimeout.
+  std::chrono::milliseconds timeout{kTimeout};
 
   bool connected() const { return stream.has_value() || tls_stream.has_value(); }
   // The TCP layer of the open connection.
@@ -167,7 +169,7 @@ struct Client::Rep {
     } else {
       stream.emplace(ioc);
     }
-    lowest().expires_after(kTimeout);
+    lowest().expires_after(timeout);
     lowest().async_connect(endpoints,
                            [&ec](const beast::error_code& e, const tcp::endpoint&) { ec = e; });
     RunUntilDone();
@@ -176,7 +178,7 @@ struct Client::Rep {
       return Status::Unavailable("connect to " + host + ":" + port + ": " + ec.message());
     }
     if (tls_stream) {
-      lowest().expires_after(kTimeout);
+      lowest().expires_after(timeout);
       tls_stream->async_handshake(ssl::stream_base::client,
                                   [&ec](const beast::error_code& e) { ec = e; });
       RunUntilDone();
@@ -190,7 +192,7 @@ struct Client::Rep {
 
   beast::error_code Write(http::request<http::string_body>& req) {
     beast::error_code ec;
-    lowest().expires_after(kTimeout);
+    lowest().expires_after(timeout);
     auto done = [&ec](const beast::error_code& e, std::size_t) { ec = e; };
     if (tls_stream) {
       http::async_write(*tls_stream, req, done);
@@ -203,7 +205,7 @@ struct Client::Rep {
 
   beast::error_code Read(http::response_parser<http::string_body>& parser) {
     beast::error_code ec;
-    lowest().expires_after(kTimeout);
+    lowest().expires_after(timeout);
     auto done = [&ec](const beast::error_code& e, std::size_t) { ec = e; };
     if (tls_stream) {
       http::async_read(*tls_stream, buffer, parser, done);
@@ -320,5 +322,11 @@ StatusOr<HttpResponse> Client::Request(std::string_view method, std::string_view
     return out;
   }
 }
+
+}  // namespace ipledger::api
+
+namespace ipledger::api {
+
+void Client::SetTimeout(std::chrono::milliseconds timeout) { rep_->timeout = timeout; }
 
 }  // namespace ipledger::api

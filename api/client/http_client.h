@@ -11,6 +11,7 @@
 // for an IP literal as an IP address subjectAltName.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,8 @@ class Client {
                                  std::string_view content_type = "application/json",
                                  const std::map<std::string, std::string>& extra_headers = {});
   void SetSigner(std::string keyid, const SigningKey* key);  // key not owned; null = anonymous
+  // Bounds each step of a request (connect, TLS handshake, write, read); default 30 s.
+  void SetTimeout(std::chrono::milliseconds timeout);
   void SetCreatedOverride(std::optional<std::int64_t> created) { created_override_ = created; }
 
  private:

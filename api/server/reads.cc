@@ -158,6 +158,12 @@ Response GetTlogProof(Call& c) {
   if (*index >= c.registry.ledger().size()) {
     return Problem(404, "not-found", "Not found", "no entry " + std::to_string(*index));
   }
+  if (c.query.contains("checkpoint")) {
+    if (c.query["checkpoint"] != "cosigned") {
+      return Problem(400, "bad-request", "Bad request", "checkpoint must be 'cosigned'");
+    }
+    return GetCosignedTlogProof(c, *index);
+  }
   auto proof = c.registry.ledger().TlogProof(*index);
   if (!proof.ok()) return StatusProblem(proof.status());
   return Text(*proof);

@@ -20,6 +20,7 @@ constexpr std::string_view kMetaVkey = "vkey";
 constexpr std::string_view kMetaSize = "size";
 constexpr std::string_view kMetaCheckpoint = "checkpoint";
 constexpr std::string_view kMetaTime = "time";
+constexpr std::string_view kMetaCosigned = "cosigned";
 
 std::int64_t SystemClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -418,6 +419,23 @@ StatusOr<std::string> Ledger::SignNote(std::string_view text) const {
     return Status::InvalidArgument("note text must end in a newline");
   }
   return ipledger::SignNote(text, origin_, *log_key_);
+}
+
+StatusOr<std::string> Ledger::CosignedCheckpoint() const {
+  return store_->Get(Column::kMeta, kMetaCosigned);
+}
+
+Status Ledger::SaveCosignedCheckpoint(std::string_view note) const {
+  if (log_key_ == nullptr) return Status::FailedPrecondition("the ledger is open read-only");
+  auto cp = OpenCheckpoint(note, verifier_);
+  if (!cp.ok()) return Status::InvalidArgument("not a checkpoint of this log");
+  if (cp->size > size()) return Status::InvalidArgument("cosigned checkpoint beyond the tree");
+  auto root = RootAt(cp->size);
+  if (!root.ok()) return root.status();
+  if (*root != cp->root) return Status::InvalidArgument("cosigned checkpoint of another tree");
+  WriteSet w;
+  w.Put(Column::kMeta, kMetaCosigned, note);
+  return store_->Write(w);
 }
 
 StatusOr<std::string> Ledger::SignedCheckpointAt(std::uint64_t tree_size) const {

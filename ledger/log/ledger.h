@@ -189,6 +189,17 @@ class Ledger {
   // kFailedPrecondition if opened read-only; kInvalidArgument beyond the tree.
   StatusOr<std::string> SignedCheckpointAt(std::uint64_t size) const;
 
+  // The latest checkpoint that met the witness policy, with its cosignature lines (a
+  // signed note), as last saved by SaveCosignedCheckpoint (meta "cosigned"); kNotFound
+  // while none was saved.
+  StatusOr<std::string> CosignedCheckpoint() const;
+  // Durably saves `note` as the cosigned checkpoint (the gatherer of cosignatures has
+  // checked it against its policy). kInvalidArgument unless it is a checkpoint of this
+  // log no larger than size() whose root equals RootAt(its size); kFailedPrecondition
+  // if opened read-only. Safe to call concurrently with Append; const because it changes
+  // nothing the log commits to (one meta key beside it).
+  Status SaveCosignedCheckpoint(std::string_view note) const;
+
   // C2SP tlog-proof of entry `index` against the latest checkpoint.
   StatusOr<std::string> TlogProof(std::uint64_t index) const;
 

@@ -98,6 +98,13 @@ Response GetReady(Call& c);
 // api/openapi.yaml as built into the binary.
 Response GetOpenapi(Call& c);
 
+// --- Witness cosignatures (cosigned.cc) -------------------------------------------------------
+
+// GET /v1/checkpoints/cosigned: the latest checkpoint that met the witness policy.
+Response GetCosignedCheckpoint(Call& c);
+// GET /v1/entries/{index}/tlog-proof?checkpoint=cosigned: the proof against it.
+Response GetCosignedTlogProof(Call& c, std::uint64_t index);
+
 // --- Regulators: audit and statistics (regulator.cc) ----------------------------------------
 
 Response GetAudit(Call& c);

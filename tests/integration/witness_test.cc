@@ -1,0 +1,300 @@
+// Witnesses end to end: three `ipledger witness` processes (a bank's, an insurer's and
+// the regulator's) beside the real ipledgerd with the policy "the regulator and one of
+// the other two". Cosigned checkpoints follow the log; one witness down still meets
+// the quorum; two down, appends go on and the cosigned checkpoint stops (a log line says
+// so); a witness killed with SIGKILL keeps its state; a forked log (same key and origin,
+// diverging) is refused by the witnesses and its receipts fail `verify-receipt --policy`.
+#include "ledger/log/witness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/client/cli_support.h"
+#include "api/client/http_client.h"
+#include "crypto/bytes.h"
+#include "crypto/note.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/witness_policy.h"
+#include "tests/testing/server_process.h"
+#include "tests/testing/testing.h"
+
+namespace ipledger {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Result {
+  int code = -1;
+  std::string out;
+};
+
+// Runs the CLI with `args`; stdout and stderr together.
+Result Cli(const std::string& args, const std::string& scratch) {
+  Result r;
+  FILE* p = popen(
+      ("IPLEDGER_KNOWN_LOGS=" + scratch + "/known_logs " + IPLEDGER_CLI + " " + args + " 2>&1")
+          .c_str(),
+      "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::uint16_t PortOf(const std::string& url) {
+  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+}
+
+class WitnessIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    w_ = tmp_.str();
+    d_ = w_ + "/reg";
+    Result init = Cli("init --data-dir " + d_ + " --origin witness.example/ipledger", w_);
+    ASSERT_EQ(init.code, 0) << init.out;
+    // A fork: the same key, origin and genesis, to diverge later.
+    std::filesystem::copy(d_, w_ + "/fork", std::filesystem::copy_options::recursive);
+    std::string policy = "# the regulator and one of the bank and the insurer\n";
+    for (const char* name : {"bank", "insurer", "regulator"}) {
+      ASSERT_TRUE(StartWitness(name, "127.0.0.1:0"));
+      const std::string vkey = Trim(testing::ReadFileOrDie(w_ + "/" + name + "/witness.vkey"));
+      policy += std::string("witness ") + name + " " + vkey + " " + witnesses_[name]->url() + "\n";
+    }
+    policy += "group others any bank insurer\ngroup needed all regulator others\nquorum needed\n";
+    policy_ = w_ + "/policy.txt";
+    std::ofstream(policy_) << policy;
+    ASSERT_TRUE(server_.Start(IPLEDGERD,
+                              {"--data-dir", d_, "--listen", "127.0.0.1:0", "--witness-policy",
+                               policy_, "--witness-interval", "200ms", "--witness-timeout", "1s"},
+                              w_ + "/ipledgerd.log"))
+        << testing::ReadFileOrDie(w_ + "/ipledgerd.log");
+  }
+
+  bool StartWitness(const std::string& name, const std::string& listen) {
+    auto p = std::make_unique<testing::ServerProcess>();
+    const bool ok =
+        p->Start(IPLEDGER_CLI,
+                 {"witness", "--data-dir", w_ + "/" + name, "--listen", listen, "--name",
+                  "witness." + name + ".example", "--log-vkey", d_ + "/log.vkey"},
+                 w_ + "/" + name + ".log");
+    witnesses_[name] = std::move(p);
+    return ok;
+  }
+
+  // Registers a participant through `url`; returns the receipt file.
+  std::string Submit(const std::string& url, const std::string& id) {
+    return SubmitJson(
+        url, id,
+        R"({"v":1,"type":"participant.register","submitter":"registry","body":{"id":")" + id +
+            R"(","name":"P )" + id +
+            R"(","role":"enterprise","region_code":"330802","keys":[{"label":"k1","ed25519":")" +
+            Base64Encode(testing::TestKey(100 + next_key_++).public_key()) + R"("}]}})");
+  }
+  // Signs `json` with the registry's key and submits it through `url`; the receipt file.
+  std::string SubmitJson(const std::string& url, const std::string& id, const std::string& json) {
+    const std::string stmt = w_ + "/" + id + ".json";
+    std::ofstream(stmt) << json;
+    Result s = Cli("sign --statement " + stmt + " --key " + d_ +
+                       "/registry.key:registry/k1 --out " + w_ + "/" + id + ".env",
+                   w_);
+    EXPECT_EQ(s.code, 0) << s.out;
+    Result r = Cli("submit --server " + url + " --envelope " + w_ + "/" + id + ".env", w_);
+    EXPECT_EQ(r.code, 0) << r.out;
+    return w_ + "/" + id + ".env.receipt.json";
+  }
+
+  // The size of `url`'s cosigned checkpoint (0 while it has none).
+  static std::uint64_t CosignedSize(const std::string& url) {
+    auto addr = api::ParseServerUrl(url);
+    api::Client c(addr->host, addr->port);
+    auto r = c.Request("GET", "/v1/checkpoints/cosigned");
+    if (!r.ok() || r->status != 200) return 0;
+    auto note = ParseNote(r->body);
+    if (!note) return 0;
+    auto cp = ParseCheckpointText(note->text);
+    return cp.ok() ? cp->size : 0;
+  }
+  static std::uint64_t TreeSize(const std::string& url) {
+    auto addr = api::ParseServerUrl(url);
+    api::Client c(addr->host, addr->port);
+    auto r = c.Request("GET", "/log/checkpoint");
+    auto cp = ParseCheckpointText(ParseNote(r->body)->text);
+    return cp->size;
+  }
+  // Waits up to `limit` for `url`'s cosigned size to reach `size`; the seconds it took.
+  static double WaitCosigned(const std::string& url, std::uint64_t size,
+                             std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    const auto start = Clock::now();
+    while (CosignedSize(url) < size) {
+      if (Clock::now() - start > limit) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  Result VerifyWithPolicy(const std::string& receipt, const std::string& url) {
+    return Cli("verify-receipt --receipt " + receipt + " --vkey " + d_ + "/log.vkey --policy " +
+                   policy_ + " --server " + url,
+               w_);
+  }
+
+  testing::TempDir tmp_;
+  int next_key_ = 0;
+  std::string w_, d_, policy_;
+  std::map<std::string, std::unique_ptr<testing::ServerProcess>> witnesses_;
+  testing::ServerProcess server_;
+};
+
+TEST_F(WitnessIntegrationTest, QuorumWithOneDownStopsWithTwoDownAndAKilledWitnessKeepsState) {
+  const std::string url = server_.url();
+  const std::string r1 = Submit(url, "alpha");
+  const std::uint64_t size1 = TreeSize(url);
+  const double took = WaitCosigned(url, size1);
+  ASSERT_GE(took, 0) << testing::ReadFileOrDie(w_ + "/ipledgerd.log");
+  std::printf("cosigned checkpoint of size %llu appeared after %.2f s\n",
+              static_cast<unsigned long long>(size1), took);
+  // All three cosigned; the policy holds over what the server serves.
+  {
+    auto addr = api::ParseServerUrl(url);
+    api::Client c(addr->host, addr->port);
+    auto r = c.Request("GET", "/v1/checkpoints/cosigned");
+    ASSERT_EQ(r->status, 200);
+    auto policy = ParseWitnessPolicy(testing::ReadFileOrDie(policy_));
+    auto vkey = ParseVkey(Trim(testing::ReadFileOrDie(d_ + "/log.vkey")));
+    auto c1 = OpenCosignedCheckpoint(r->body, *vkey, *policy);
+    ASSERT_OK(c1);
+    EXPECT_TRUE(c1->quorum);
+    EXPECT_EQ(c1->witnesses.size(), 3u);
+    // GET /log/checkpoint stays the log-signed checkpoint alone.
+    auto plain = c.Request("GET", "/log/checkpoint");
+    EXPECT_EQ(ParseNote(plain->body)->signatures.size(), 1u);
+  }
+  Result ok = VerifyWithPolicy(r1, url);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_TRUE(Contains(ok.out, "quorum needed met")) << ok.out;
+
+  // The bank's witness dies: the regulator and the insurer still meet the quorum.
+  const std::uint16_t bank_port = PortOf(witnesses_["bank"]->url());
+  witnesses_["bank"]->Stop(SIGKILL);
+  Submit(url, "beta");
+  ASSERT_GE(WaitCosigned(url, TreeSize(url)), 0) << testing::ReadFileOrDie(w_ + "/ipledgerd.log");
+  const std::uint64_t size2 = TreeSize(url);
+
+  // The insurer's too: appends go on, the cosigned checkpoint stays, a log line says so.
+  witnesses_["insurer"]->Stop(SIGKILL);
+  const std::string r3 = Submit(url, "gamma");
+  const std::uint64_t size3 = TreeSize(url);
+  EXPECT_GT(size3, size2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(CosignedSize(url), size2);
+  EXPECT_TRUE(Contains(testing::ReadFileOrDie(w_ + "/ipledgerd.log"), "cosign-quorum-missed"));
+  Result not_yet = VerifyWithPolicy(r3, url);
+  EXPECT_EQ(not_yet.code, 1) << not_yet.out;
+  EXPECT_TRUE(Contains(not_yet.out, "QUORUM NOT MET")) << not_yet.out;
+  // Without --policy the receipt itself still verifies.
+  EXPECT_EQ(Cli("verify-receipt --receipt " + r3 + " --vkey " + d_ + "/log.vkey", w_).code, 0);
+
+  // The bank's witness restarts on its port with its state: the same key, and it knows
+  // the size it cosigned before it was killed.
+  ASSERT_TRUE(StartWitness("bank", "127.0.0.1:" + std::to_string(bank_port)));
+  EXPECT_FALSE(Contains(testing::ReadFileOrDie(w_ + "/bank.log"), "new key"));
+  {
+    api::Client c("127.0.0.1", bank_port);
+    auto addr = api::ParseServerUrl(url);
+    api::Client s(addr->host, addr->port);
+    auto cp = s.Request("GET", "/log/checkpoint");
+    auto r =
+        c.Request("POST", "/add-checkpoint", FormatAddCheckpoint(0, {}, cp->body), "text/plain");
+    ASSERT_OK(r);
+    EXPECT_EQ(r->status, 409);
+    EXPECT_EQ(r->content_type, "text/x.tlog.size");
+    EXPECT_EQ(std::stoull(r->body), size1);  // it was killed before cosigning size2
+  }
+  ASSERT_GE(WaitCosigned(url, size3), 0) << testing::ReadFileOrDie(w_ + "/ipledgerd.log");
+  Result now_ok = VerifyWithPolicy(r3, url);
+  EXPECT_EQ(now_ok.code, 0) << now_ok.out;
+}
+
+TEST_F(WitnessIntegrationTest, AForkedLogIsRefusedAndItsReceiptsFailThePolicy) {
+  const std::string url = server_.url();
+  Submit(url, "alpha");
+  ASSERT_GE(WaitCosigned(url, TreeSize(url)), 0);
+  // The fork: the same key and origin, started after the witnesses saw the real log.
+  testing::ServerProcess fork;
+  ASSERT_TRUE(fork.Start(IPLEDGERD,
+                         {"--data-dir", w_ + "/fork", "--listen", "127.0.0.1:0", "--witness-policy",
+                          policy_, "--witness-interval", "200ms"},
+                         w_ + "/fork.log"));
+  // status and verify-certificate --policy on the real log: the answer's checkpoint is
+  // the cosigned one, or consistent with it.
+  SubmitJson(url, "patent",
+             R"({"v":1,"type":"asset.register","submitter":"registry","body":{)"
+             R"("asset_id":"patent:2014103620773","kind":"patent","holders":["alpha"],)"
+             R"("patent":{"application_no":"2014103620773","type":"invention","title":"T",)"
+             R"("filing_date":"2020-01-06","grant_date":"2022-03-01",)"
+             R"("annuity_paid_through":"2030-01-06"}}})");
+  ASSERT_GE(WaitCosigned(url, TreeSize(url)), 0);
+  const std::string status_args = "status patent:2014103620773 --key " + d_ +
+                                  "/registry.key:registry/k1 --vkey " + d_ + "/log.vkey --policy " +
+                                  policy_ + " --server ";
+  Result status = Cli(status_args + url, w_);
+  EXPECT_EQ(status.code, 0) << status.out;
+  EXPECT_TRUE(Contains(status.out, "quorum needed met")) << status.out;
+  Result json = Cli(status_args + url + " --json", w_);
+  ASSERT_EQ(json.code, 0) << json.out;
+  std::ofstream(w_ + "/answer.json") << json.out;
+  Result cert = Cli("verify-certificate --response " + w_ + "/answer.json --vkey " + d_ +
+                        "/log.vkey --policy " + policy_ + " --server " + url,
+                    w_);
+  EXPECT_EQ(cert.code, 0) << cert.out;
+  EXPECT_TRUE(Contains(cert.out, "quorum needed met")) << cert.out;
+
+  // The fork grows to the witnesses' size with other entries: same size, another root.
+  const std::string forked = Submit(fork.url(), "mallory");
+  std::string fork_patent = testing::ReadFileOrDie(w_ + "/patent.json");
+  fork_patent.replace(fork_patent.find("\"alpha\""), 7, "\"mallory\"");
+  SubmitJson(fork.url(), "patent-fork", fork_patent);
+  ASSERT_EQ(TreeSize(fork.url()), TreeSize(url));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(CosignedSize(fork.url()), 0u);
+  const std::string log = testing::ReadFileOrDie(w_ + "/fork.log");
+  EXPECT_TRUE(Contains(log, "cosign-quorum-missed")) << log;
+  EXPECT_TRUE(Contains(log, "HTTP 422: same size with another root")) << log;
+  // The forked receipt verifies alone (same log key) but not against the witnesses.
+  EXPECT_EQ(Cli("verify-receipt --receipt " + forked + " --vkey " + d_ + "/log.vkey", w_).code, 0);
+  Result on_real = VerifyWithPolicy(forked, url);
+  EXPECT_EQ(on_real.code, 1) << on_real.out;
+  EXPECT_TRUE(Contains(on_real.out, "FAILED")) << on_real.out;
+  Result on_fork = VerifyWithPolicy(forked, fork.url());
+  EXPECT_EQ(on_fork.code, 1) << on_fork.out;
+  EXPECT_TRUE(Contains(on_fork.out, "QUORUM NOT MET")) << on_fork.out;
+  // The fork's own answers (checked with a trust store that never saw the real log).
+  std::filesystem::create_directories(w_ + "/fork-client");
+  Result fork_status = Cli(status_args + fork.url(), w_ + "/fork-client");
+  EXPECT_EQ(fork_status.code, 1) << fork_status.out;
+  EXPECT_TRUE(Contains(fork_status.out, "QUORUM NOT MET")) << fork_status.out;
+}
+
+}  // namespace
+}  // namespace ipledger
