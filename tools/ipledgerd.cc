@@ -3,6 +3,7 @@
 //   ipledgerd --data-dir D [--listen HOST:PORT] [--io-threads N] [--skip-verify]
 //             [--tls-cert FILE --tls-key FILE] [--config FILE] [--clock-file FILE]
 //             [--max-connections-per-address N] [--write-quota-per-minute N]
+//             [--ui-dir DIR]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -14,12 +15,17 @@
 //
 // --clock-file FILE is for demos and tests only: while FILE holds a time, the registry's
 // clock reads that time (never later than the real clock); see tools/clock_file.h.
+//
+// --ui-dir DIR serves the web console (api/web/, built into the build's web/ folder) at
+// /ui/; by default the web/ folder beside the binary's folder (build/<preset>/web) or,
+// when installed, <prefix>/share/ipledger/web.
 #include <pthread.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +53,7 @@ constexpr const char* kUsage =
     "                 [--max-connections-per-address N]  (default 64; 0: no cap)\n"
     "                 [--write-quota-per-minute N]  (writes per participant; default 600; 0: "
     "none)\n"
+    "                 [--ui-dir DIR]  (the web console's files, served at /ui/)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -58,11 +65,11 @@ constexpr const char* kUsage =
 // The options of the command line; a config file holds the same ones but --config.
 const OptionSpec kFileOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
-     "max-connections-per-address", "write-quota-per-minute"},
+     "max-connections-per-address", "write-quota-per-minute", "ui-dir"},
     {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
-     "max-connections-per-address", "write-quota-per-minute"},
+     "max-connections-per-address", "write-quota-per-minute", "ui-dir"},
     {"skip-verify", "help,h", "version"}};
 
 // `s` as a JSON string, for the log lines.
@@ -81,6 +88,20 @@ std::string JsonQuote(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+// The web console's folder when --ui-dir is not given: web/ beside the binary's folder
+// (build/<preset>/tools/ipledgerd -> build/<preset>/web), else share/ipledger/web of an
+// installed prefix; empty if neither exists (then /ui/ answers 404 saying so).
+std::string DefaultUiDir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::filesystem::path up = exe.parent_path().parent_path();
+  for (const auto& dir : {up / "web", up / "share" / "ipledger" / "web"}) {
+    if (std::filesystem::is_regular_file(dir / "index.html", ec)) return dir.string();
+  }
+  return "";
 }
 
 int Fail(const std::string& what) {
@@ -189,6 +210,7 @@ int Main(int argc, char** argv) {
   GroupCommitter committer(**registry, gco);
   api::RouterOptions ro;
   ro.write_quota_per_minute = static_cast<std::uint32_t>(write_quota);
+  ro.ui_dir = args->Has("ui-dir") ? args->Get("ui-dir") : DefaultUiDir();
   api::Router router(**registry, committer, metrics, ro);
   api::ServerOptions so;
   so.host = listen.substr(0, colon);
