@@ -16,6 +16,7 @@ packages=(
   golang-go golang-golang-x-mod-dev   # the independent verifier in ../shared/conformance
   nodejs npm                          # Redocly CLI lints api/openapi.yaml (tests/openapi)
   curl ca-certificates
+  chromium fonts-wqy-microhei         # the web console's browser tests (api/web/test); CJK glyphs
 )
 
 missing=()
@@ -44,5 +45,13 @@ sdk_dir="$(cd "$(dirname "$0")/.." && pwd)/api/sdk/typescript"
 if ! cmp -s "$sdk_dir/package-lock.json" "$sdk_dir/node_modules/.package-lock.json.ci" 2>/dev/null; then
   echo "deps.sh: npm ci in api/sdk/typescript" >&2
   (cd "$sdk_dir" && npm ci --no-audit --no-fund --loglevel=error >&2 &&
+    cp package-lock.json node_modules/.package-lock.json.ci)
+fi
+
+# The web console's npm packages (api/web: esbuild, playwright-core), from its lockfile.
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/api/web"
+if ! cmp -s "$web_dir/package-lock.json" "$web_dir/node_modules/.package-lock.json.ci" 2>/dev/null; then
+  echo "deps.sh: npm ci in api/web" >&2
+  (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error >&2 &&
     cp package-lock.json node_modules/.package-lock.json.ci)
 fi

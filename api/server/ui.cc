@@ -99,8 +99,9 @@ Response ServeUi(const std::string& ui_dir, const std::string& path) {
   }
   std::error_code ec;
   if (ui_dir.empty() || !fs::is_directory(ui_dir, ec)) {
-    return NotFound(path, "the web console is not installed: start ipledgerd with --ui-dir DIR "
-                          "(the build's web/ folder)");
+    return NotFound(path,
+                    "the web console is not installed: start ipledgerd with --ui-dir DIR "
+                    "(the build's web/ folder)");
   }
   const fs::path root = fs::canonical(ui_dir, ec);
   if (ec) return NotFound(path, "");
