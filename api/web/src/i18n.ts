@@ -43,6 +43,8 @@ const zh = {
   err_503: "服务器暂时只读或繁忙（503），请稍后再试。",
   err_other: "请求失败：",
   empty: "无数据",
+  covered: "有保障", not_covered: "无有效保单",
+  absence_unproven: "已验证检查点签名；“无保单”无法证明（需状态映射证明）",
   loading: "加载中…",
 };
 type Key = keyof typeof zh;
@@ -89,6 +91,8 @@ const en: Partial<Record<Key, string>> = {
   err_503: "The server is read-only or busy for now (503); try again later.",
   err_other: "Request failed: ",
   empty: "No data",
+  covered: "Covered", not_covered: "No policy in force",
+  absence_unproven: "checkpoint signature verified; \"no policy\" cannot be proven (needs the status map proof)",
   loading: "Loading…",
 };
 

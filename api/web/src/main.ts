@@ -195,8 +195,10 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
         if (why) problems.push(why);
       }
     }
-    cov.append(badge(problems.length === 0, problems.join("; ")),
-      h("p", { class: "big" }, `${c.date}: ${c.covered ? "✔" : "✘"} ${(c.policies as Json[]).length}`),
+    const none = ((c.policies as Json[]) ?? []).length === 0;
+    // No policy is a claim of absence, which only the status map could prove.
+    cov.append(problems.length > 0 ? badge(false, problems.join("; ")) : none ? badge(undefined, t("absence_unproven")) : badge(true, ""),
+      h("p", { class: "big" }, `${c.date}: ${c.covered ? t("covered") : t("not_covered")}`),
       table(["policy", "insurer", "product", "period", "aggregate"], ((c.policies as Json[]) ?? []).map((p) =>
         [p.policy_id, p.insurer, p.product, `${p.period?.start} – ${p.period?.end}`, yuan(p.limits?.aggregate?.amount_fen ?? 0)])));
   } catch (e) {
@@ -341,15 +343,15 @@ async function logPage(main: HTMLElement): Promise<void> {
   }
   const cpSec = h("section", {}, h("h2", {}, t("latest_cp")), badge(true, cp.origin),
     h("p", { class: "big", id: "log-size" }, `${t("size")}: ${cp.size}`), h("p", { class: "mono" }, `${t("root")}: ${hex(cp.root)}`));
-  const rows: unknown[][] = [];
-  for (let i = cp.size - 1; i >= Math.max(0, cp.size - 10); i--) {
+  const wanted = Array.from({ length: Math.min(10, cp.size) }, (_, k) => cp.size - 1 - k);
+  const rows: unknown[][] = await Promise.all(wanted.map(async (i) => {
     try {
       const e = await anon.getJson<Json>(`/v1/entries/${i}`);
-      rows.push([i, e.type, e.time, String(e.leaf_hash).slice(0, 16) + "…"]);
+      return [i, e.type, e.time, String(e.leaf_hash).slice(0, 16) + "…"];
     } catch (e) {
-      rows.push([i, errorText(e), "", ""]);
+      return [i, errorText(e), "", ""];
     }
-  }
+  }));
   out.replaceChildren(cpSec, cons, h("section", {}, h("h2", {}, t("latest_entries")),
     table([t("index"), t("type"), t("time"), "leaf hash"], rows, "entries")), slots());
 }

@@ -102,6 +102,20 @@ test("a bank sees a pledged demo patent's pledge verified", async () => {
   await page.context().close();
 });
 
+test("an insurer checks coverage of the insured demo data set and sees it verified", async () => {
+  const stmts = join(data, "demo-statements");
+  const policy = JSON.parse(readFileSync(join(stmts, readdirSync(stmts)
+    .find((f) => f.endsWith("-policy-greenhouse-data-ip-loss.json"))), "utf8")).body;
+  const page = await newPage();
+  await signIn(page, "picc-quzhou");
+  await page.goto(`${url}/ui/#/asset?id=${encodeURIComponent("data:jiangshan-greenhouse-2026")}&date=${policy.period.start}`);
+  await page.waitForSelector("#coverage .badge");
+  assert.equal(await page.getAttribute("#coverage .badge", "data-verified"), "true");
+  assert.match(await page.textContent("#coverage table"), new RegExp(policy.policy_id));
+  await page.screenshot({ path: join(shots, "coverage.png"), fullPage: true });
+  await page.context().close();
+});
+
 test("an answer with one byte changed on the way shows a red failure, never a green tick", async () => {
   const page = await newPage();
   await signIn(page, "ccb-quzhou");
