@@ -19,6 +19,7 @@ packages=(
   dpkg-dev                            # dpkg-shlibdeps for cpack's .deb (tests/package/check_package.sh)
   curl ca-certificates
   python3 python3-cryptography python3-requests python3-pytest  # api/sdk/python and its tests
+  chromium fonts-wqy-microhei         # the web console's browser tests (api/web/test); CJK glyphs
 )
 
 missing=()
@@ -57,4 +58,12 @@ if [ ! -d "$interop/node_modules/http-message-signatures" ] ||
     [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
   echo "deps.sh: npm ci in tests/interop" >&2
   (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+
+# The web console's npm packages (api/web: esbuild, playwright-core), from its lockfile.
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/api/web"
+if ! cmp -s "$web_dir/package-lock.json" "$web_dir/node_modules/.package-lock.json.ci" 2>/dev/null; then
+  echo "deps.sh: npm ci in api/web" >&2
+  (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error >&2 &&
+    cp package-lock.json node_modules/.package-lock.json.ci)
 fi

@@ -5,6 +5,7 @@
 //             [--max-connections-per-address N] [--write-quota-per-minute N]
 //             [--log-level debug|info|warn|error] [--metrics-listen HOST:PORT]
 //             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
+//             [--ui-dir DIR]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -19,12 +20,17 @@
 //
 // --clock-file FILE is for demos and tests only: while FILE holds a time, the registry's
 // clock reads that time (never later than the real clock); see tools/clock_file.h.
+//
+// --ui-dir DIR serves the web console (api/web/, built into the build's web/ folder) at
+// /ui/; by default the web/ folder beside the binary's folder (build/<preset>/web) or,
+// when installed, <prefix>/share/ipledger/web.
 #include <pthread.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +66,7 @@ constexpr const char* kUsage =
     "                 [--witness-policy FILE]  (gather witness cosignatures; see\n"
     "                 docs/operations.md) [--witness-interval D] (default 1s)\n"
     "                 [--witness-timeout D] (per witness request, default 2s; D: 500ms, 2s)\n"
+    "                 [--ui-dir DIR]  (the web console's files, served at /ui/)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -72,12 +79,12 @@ constexpr const char* kUsage =
 const OptionSpec kFileOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
      "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
-     "witness-policy", "witness-interval", "witness-timeout"},
+     "witness-policy", "witness-interval", "witness-timeout", "ui-dir"},
     {"skip-verify"}};
 const OptionSpec kCommandLineOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
      "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
-     "witness-policy", "witness-interval", "witness-timeout"},
+     "witness-policy", "witness-interval", "witness-timeout", "ui-dir"},
     {"skip-verify", "help,h", "version"}};
 
 int Fail(const std::string& what) {
@@ -106,6 +113,20 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string s) {
   auto n = ParseDecimalU64(s);
   if (!n || *n == 0 || *n > 3600000 / scale) return std::nullopt;
   return std::chrono::milliseconds(*n * scale);
+}
+
+// The web console's folder when --ui-dir is not given: web/ beside the binary's folder
+// (build/<preset>/tools/ipledgerd -> build/<preset>/web), else share/ipledger/web of an
+// installed prefix; empty if neither exists (then /ui/ answers 404 saying so).
+std::string DefaultUiDir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const std::filesystem::path up = exe.parent_path().parent_path();
+  for (const auto& dir : {up / "web", up / "share" / "ipledger" / "web"}) {
+    if (std::filesystem::is_regular_file(dir / "index.html", ec)) return dir.string();
+  }
+  return "";
 }
 
 int Main(int argc, char** argv) {
@@ -239,6 +260,7 @@ int Main(int argc, char** argv) {
   GroupCommitter committer(**registry, gco);
   api::RouterOptions ro;
   ro.write_quota_per_minute = static_cast<std::uint32_t>(write_quota);
+  ro.ui_dir = args->Has("ui-dir") ? args->Get("ui-dir") : DefaultUiDir();
   api::Router router(**registry, committer, metrics, ro);
   api::ServerOptions so;
   so.host = listen_at->first;

@@ -36,6 +36,10 @@ done
 tools/deps.sh
 cmake --preset release -G Ninja >/dev/null
 cmake --build build/release -j"$(nproc)" --target ipledger ipledgerd
+# The web console (api/web), served by ipledgerd at /ui/; built when node and npm exist.
+if command -v npm >/dev/null 2>&1; then
+  cmake --build build/release --target web_console
+fi
 
 cli=build/release/tools/ipledger
 daemon=build/release/tools/ipledgerd
@@ -158,6 +162,10 @@ echo
 echo "The registry at $url, log size $(curl -sf "$url/healthz" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p'):"
 echo "Its verifier key ($data/log.vkey; publish it): $(cat "$data/log.vkey")"
 echo
+if [ -f build/release/web/index.html ]; then
+  echo "Web console (zh-CN; English switch at the top right): $url/ui/"
+  echo
+fi
 echo "Try:"
 echo "  curl -s $url/log/checkpoint"
 if [ -e "$data/demo-loaded" ]; then

@@ -9,6 +9,7 @@
 #include "api/codec/identifier.h"
 #include "api/server/internal/handlers.h"
 #include "api/server/internal/problems.h"
+#include "api/server/internal/ui.h"
 #include "ledger/base/log.h"
 
 namespace ipledger::api {
@@ -63,6 +64,7 @@ constexpr Route kRoutes[] = {
     {"GET",  "/v1/cases/{id}",                    Access::kSigned, Sync<GetCase>},
     {"GET",  "/v1/audit/entries",                 Access::kSigned, Sync<GetAudit>},
     {"GET",  "/v1/stats/pledges",                 Access::kSigned, Sync<GetStats>},
+    {"GET",  "/ui/{path}",                        Access::kAnyone, nullptr},  // ServeUi
 };
 // clang-format on
 
@@ -73,6 +75,10 @@ bool Match(const std::string& pattern, const std::string& path, std::vector<std:
     if (path.rfind("/log/tile/entries/", 0) != 0) return false;
     params->clear();
     return true;
+  }
+  if (pattern == "/ui/{path}") {  // the console's files, any depth; "/ui" redirects
+    params->clear();
+    return path == "/ui" || path.rfind("/ui/", 0) == 0;
   }
   if (pattern == "/log/tile/{L}/{N}") {
     if (path.rfind("/log/tile/", 0) != 0 || path.rfind("/log/tile/entries/", 0) == 0) return false;
@@ -323,6 +329,12 @@ void Router::Handle(Request request, Respond respond) {
       finish(std::move(r));
     };
   };
+  // Static files need neither the query nor a caller (ui.cc checks the path itself).
+  if (route->handle == nullptr) {
+    Response r = ServeUi(options_.ui_dir, path);
+    r.route = route->pattern;
+    return finish(std::move(r));
+  }
   auto query = ParseQuery(qpos == std::string::npos ? "" : req->target.substr(qpos + 1));
   if (!query) {
     return reply_as("")(

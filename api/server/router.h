@@ -38,6 +38,8 @@ struct RouterOptions {
   // of that size (write_quota.h); beyond it 429 E_WRITE_QUOTA with Retry-After. 0: no
   // quota. Default: 0 here; ipledgerd sets --write-quota-per-minute (default 600).
   std::uint32_t write_quota_per_minute = 0;
+  // The web console's built files, served at GET /ui/ (ui.h). Empty: /ui/ answers 404.
+  std::string ui_dir;
 };
 
 class Router {
