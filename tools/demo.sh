@@ -139,6 +139,9 @@ post() {
   accepted=$((accepted + 1))
   local index type
   index=$(sed -n 's/^ *index: *//p' <<<"$out")
+  # A statement that changed an asset's status is followed by the log's map.root entry:
+  # number the next file after the log's last entry.
+  n=$(( $(curl -sf "$server/healthz" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p') - 1 ))
   type=$(sed -n '1s/^accepted (201): \([^ ]*\) by .*/\1/p' <<<"$out")
   local warnings
   warnings=$(sed -n 's/^ *warnings: *//p' <<<"$out")

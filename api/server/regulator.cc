@@ -13,6 +13,7 @@
 #include "api/server/internal/views.h"
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
+#include "ledger/registry/asset_status.h"
 #include "ledger/registry/stats.h"
 
 namespace ipledger::api {
@@ -136,7 +137,9 @@ Response GetAudit(Call& c) {
               {"parties", e->parties},
               {"signers", e->signers},
               {"subjects", e->subjects},
-              {"envelope", json::parse(*envelope, nullptr, false)},
+              // map.root entries hold the log's signed note, not JSON: shown as text.
+              {"envelope",
+               e->type == kMapRootType ? json(*envelope) : json::parse(*envelope, nullptr, false)},
               {"envelope_b64", Base64Encode(AsBytes(*envelope))}};
     if (e->type == kRefusalType) {
       j["refused"] = e->refused;
