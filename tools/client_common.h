@@ -140,4 +140,7 @@ Status CheckAndRecordCheckpoint(const TrustStore& store, const Checkpoint& cp, a
 int StatsCommand(int argc, char** argv);
 int AuditCommand(int argc, char** argv);
 
+// `ipledger monitor` (tools/ipledger_client_monitor.cc); the exit status, as RunClientCommand.
+int MonitorCommand(int argc, char** argv);
+
 }  // namespace ipledger::cli

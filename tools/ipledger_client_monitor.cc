@@ -1,0 +1,88 @@
+// `ipledger monitor` (issue 13 item 5): follows a registry through its public endpoints
+// with api/client/monitor.h and reports the first disagreement. With --once it catches
+// up to the latest checkpoint and exits (0 when everything held, 1 naming the first
+// disagreement or when the server cannot be reached); without it, it polls every
+// --interval seconds until a disagreement (exit 1) or a signal. Single-threaded.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "api/client/monitor.h"
+#include "crypto/bytes.h"
+#include "tools/client_common.h"
+
+namespace ipledger::cli {
+namespace {
+
+void PrintReport(const api::CatchUpReport& r, const Checkpoint& cp, bool json) {
+  const double rate =
+      r.seconds > 0 ? static_cast<double>(r.new_size - r.old_size) / r.seconds : 0.0;
+  if (json) {
+    std::printf(
+        "{\"event\":\"checkpoint\",\"origin\":\"%s\",\"size\":%llu,\"root\":\"%s\","
+        "\"new_entries\":%llu,\"requests\":%llu,\"seconds\":%.3f,\"entries_per_second\":%.0f}\n",
+        cp.origin.c_str(), static_cast<unsigned long long>(cp.size), Base64Encode(cp.root).c_str(),
+        static_cast<unsigned long long>(r.new_size - r.old_size),
+        static_cast<unsigned long long>(r.requests), r.seconds, rate);
+  } else if (r.new_size == r.old_size) {
+    std::printf("ipledger monitor: %s size %llu unchanged, verified\n", cp.origin.c_str(),
+                static_cast<unsigned long long>(cp.size));
+  } else {
+    std::printf(
+        "ipledger monitor: %s size %llu -> %llu verified (root %s): %llu new entries, "
+        "%llu requests, %.3f s, %.0f entries/s\n",
+        cp.origin.c_str(), static_cast<unsigned long long>(r.old_size),
+        static_cast<unsigned long long>(r.new_size), Base64Encode(cp.root).c_str(),
+        static_cast<unsigned long long>(r.new_size - r.old_size),
+        static_cast<unsigned long long>(r.requests), r.seconds, rate);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int MonitorCommand(int argc, char** argv) {
+  const std::string cmd = "monitor";
+  Args a = ParseArgs(argc, argv, 2, {"server", "vkey", "state", "watch", "interval", "ca-file"},
+                     {"once", "json"}, 0);
+  if (!a.error.empty()) return Usage(cmd, a.error);
+  if (!a.Has("vkey")) return Usage(cmd, "--vkey VKEY_OR_FILE is required (the log's key)");
+  if (!a.Has("state")) return Usage(cmd, "--state DIR is required");
+  long interval = 60;
+  if (a.Has("interval")) {
+    char* end = nullptr;
+    interval = std::strtol(a.Get("interval").c_str(), &end, 10);
+    if (end == a.Get("interval").c_str() || *end != '\0' || interval < 1 || interval > 86400) {
+      return Usage(cmd, "--interval must be whole seconds from 1 to 86400");
+    }
+  }
+  const bool once = a.switches.contains("once");
+  const bool json = a.switches.contains("json");
+  int code = 0;
+  auto conn = Connect(cmd, a, /*key_required=*/false, &code);
+  if (!conn) return code;
+  auto vkey = LoadVkey(a.Get("vkey"));
+  if (!vkey.ok()) return Usage(cmd, vkey.status().message());
+  auto monitor = api::Monitor::Open(a.Get("state"), *vkey);
+  if (!monitor.ok()) return Fail(cmd, monitor.status().message());
+
+  while (true) {
+    auto report = (*monitor)->CatchUp(*conn->client);
+    if (report.ok()) {
+      PrintReport(*report, (*monitor)->checkpoint(), json);
+      if (once) return 0;
+    } else if (report.status().code() == ErrorCode::kUnavailable && !once) {
+      std::fprintf(stderr, "ipledger monitor: %s (retrying in %ld s)\n",
+                   report.status().message().c_str(), interval);
+    } else if (report.status().code() == ErrorCode::kFailedPrecondition) {
+      return Fail(cmd, "DISAGREEMENT: " + report.status().message());
+    } else {
+      return Fail(cmd, report.status().message());
+    }
+    ::sleep(static_cast<unsigned>(interval));
+  }
+}
+
+}  // namespace ipledger::cli
