@@ -58,7 +58,8 @@ Result Shell(const std::string& command, const std::string& err_file) {
 
 // A TCP proxy on 127.0.0.1 port 0 in front of `upstream_port`: one request per client
 // connection, forwarded with "Connection: close"; the whole answer passes through
-// `alter(target, response)` on its way back. One connection at a time.
+// `alter(target, response)` on its way back (with upstream port 0 nothing is forwarded:
+// `alter` writes the whole answer, a server of its own). One connection at a time.
 class Proxy {
  public:
   using Alter = std::function<void(const std::string& target, std::string* response)>;
@@ -124,21 +125,23 @@ class Proxy {
         at = nl + 2;
       }
       request += "\r\n";
-      const int u = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      addr.sin_port = htons(static_cast<uint16_t>(upstream_));
       std::string response;
-      if (::connect(u, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-          SendAll(u, request)) {
-        while (true) {
-          const ssize_t n = ::read(u, chunk, sizeof(chunk));
-          if (n <= 0) break;
-          response.append(chunk, static_cast<size_t>(n));
+      if (upstream_ != 0) {
+        const int u = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<uint16_t>(upstream_));
+        if (::connect(u, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+            SendAll(u, request)) {
+          while (true) {
+            const ssize_t n = ::read(u, chunk, sizeof(chunk));
+            if (n <= 0) break;
+            response.append(chunk, static_cast<size_t>(n));
+          }
         }
+        ::close(u);
       }
-      ::close(u);
       alter_(target, &response);
       SendAll(c, response);
       ::close(c);
