@@ -238,7 +238,12 @@ TEST_F(MonitorTest, OnceOnAFreshAndAGrownLogExitsZeroAndResumes) {
   EXPECT_TRUE(Contains(more.out, R"("size":348,)")) << more.out;
   EXPECT_TRUE(Contains(more.out, R"("new_entries":26,"requests":2,)")) << more.out;
 
-  // Two monitors never share a state directory; the vkey is required.
+  // --watch is refused until the status map exists, rather than silently watching nothing.
+  Result watch = Monitor(s.url(), "--watch patent:2014103620773");
+  EXPECT_EQ(watch.code, 2) << watch.all();
+  EXPECT_TRUE(Contains(watch.err, "--watch needs the status map")) << watch.err;
+
+  // The vkey is required.
   Result usage = Cli("monitor --server " + s.url() + " --state " + state_ + " --once");
   EXPECT_EQ(usage.code, 2) << usage.all();
   EXPECT_TRUE(Contains(usage.err, "--vkey")) << usage.err;
