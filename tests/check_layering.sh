@@ -2,10 +2,11 @@
 # Layering check (CTest label lint): each library may include only what lies below it.
 #
 #   crypto <- ledger/base <- ledger/log <- ledger/registry <- api/codec <- api/server
-#                                                                       <- api/client <- tools
+#                         <- ledger/map <-                              <- api/client <- tools
 #
-# The log never includes the registry; the codecs never include the server or client;
-# RocksDB stays in ledger/log, libsodium in crypto, Beast/OpenSSL in api/server and
+# The log never includes the registry; the status map (ledger/map) sits beside the log,
+# below the registry, and includes neither; the codecs never include the server or client;
+# RocksDB stays in ledger/log and ledger/map, libsodium in crypto, Beast/OpenSSL in api/server and
 # api/client, nlohmann-json in api/; third-party headers never in a public header.
 set -u
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ check() {  # check DIR REGEX WHY
 }
 check crypto '#include [<"](ledger|api|tools)/|#include <(rocksdb|boost|nlohmann|openssl)' 'may include only std and libsodium'
 check ledger/base '#include [<"](crypto|ledger/log|ledger/registry|api|tools)/|#include <(rocksdb|sodium|boost|nlohmann|openssl)' 'may include only std'
-check ledger/log '#include [<"](ledger/registry|api|tools)/|#include <(sodium|boost|nlohmann|openssl)' 'may include only crypto/, ledger/base/ and RocksDB'
+check ledger/log '#include [<"](ledger/map|ledger/registry|api|tools)/|#include <(sodium|boost|nlohmann|openssl)' 'may include only crypto/, ledger/base/ and RocksDB'
+check ledger/map '#include [<"](ledger/log|ledger/registry|api|tools)/|#include <(sodium|boost|nlohmann|openssl)' 'may include only crypto/, ledger/base/ and RocksDB'
 check ledger/registry '#include [<"](api|tools)/|#include <(rocksdb|sodium|boost|nlohmann|openssl)' 'may include only crypto/ and ledger/ (RocksDB stays behind ledger/log/store.h)'
 check api/codec '#include [<"](api/server|api/client|tools)/|#include <(rocksdb|sodium|boost|openssl)' 'may not include the server, the client, tools/, Beast, RocksDB or libsodium'
 check api/server '#include [<"](api/client|tools)/|#include <(rocksdb|sodium)' 'may not include the client, tools/, RocksDB or libsodium'
@@ -32,9 +34,9 @@ check api/client '#include [<"](api/server|tools)/|#include <(rocksdb|sodium)' '
 # Every source sits in a room: no file left at the top of ledger/ or api/.
 checks=$((checks + 1))
 stray=$(ls ledger/*.h ledger/*.cc api/*.h api/*.cc 2>/dev/null)
-if [ -n "$stray" ]; then echo "layering: sources outside ledger/{base,log,registry} or api/{codec,server,client}:"; echo "$stray"; fail=1; fi
+if [ -n "$stray" ]; then echo "layering: sources outside ledger/{base,log,map,registry} or api/{codec,server,client}:"; echo "$stray"; fail=1; fi
 # Third-party headers stay out of public headers (pimpl instead).
-for d in crypto ledger/base ledger/log ledger/registry api/codec api/server api/client; do
+for d in crypto ledger/base ledger/log ledger/map ledger/registry api/codec api/server api/client; do
   checks=$((checks + 1))
   hits=$(grep -nE '#include <(rocksdb|sodium|boost|nlohmann|openssl)' "$d"/*.h 2>/dev/null)
   if [ -n "$hits" ]; then echo "layering: third-party header in a $d/ header:"; echo "$hits"; fail=1; fi

@@ -13,6 +13,7 @@
 
 #include "api/client/cli_support.h"
 #include "api/client/http_client.h"
+#include "api/client/status_proof.h"
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
@@ -20,6 +21,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/entry.h"
+#include "ledger/log/search_certificate.h"
 #include "tools/client_common.h"
 #include "tools/key_file.h"
 
@@ -280,6 +282,120 @@ int VerifyReceiptCommand(int argc, char** argv) {
 
 // --- verify-certificate --------------------------------------------------------------------
 
+// The status map part of a verified answer (pledge-status or coverage): the proof of the
+// asset's record or of its absence against a logged root included in `cp`. Prints the
+// proven status; the message of the first failing check otherwise.
+// nullopt if the answer has no map evidence (no root logged that early).
+StatusOr<std::optional<api::ProvenStatus>> VerifyStatusMapOf(
+    const std::string& text, const std::string& asset, const Checkpoint& cp,
+    const NoteVerifier& vkey, std::optional<std::uint64_t> asked_index) {
+  auto evidence = api::ParseStatusMapOfResponse(text);
+  if (!evidence.ok()) return evidence.status();
+  if (!*evidence) return std::optional<api::ProvenStatus>();
+  auto proven = api::VerifyStatusMap(**evidence, asset, cp, vkey);
+  if (!proven.ok()) return proven.status();
+  if (asked_index && proven->version > *asked_index) {
+    return Status::FailedPrecondition("the map root (entry " + std::to_string(proven->version) +
+                                      ") is after entry " + std::to_string(*asked_index) +
+                                      " as asked");
+  }
+  return std::optional<api::ProvenStatus>(std::move(*proven));
+}
+
+void PrintUnproven(const std::string& asset, std::uint64_t as_of) {
+  std::printf(
+      "asset %s: status not proven: no status map root is logged at or before index "
+      "%llu\n",
+      asset.c_str(), static_cast<unsigned long long>(as_of));
+}
+
+// The status map evidence of a pledge-status answer whose certificate and checkpoint
+// VerifyPledgeStatus accepted: the map proof, the certificate's map line, and the
+// pledges listed against the proven record. nullopt if the answer has no map evidence.
+StatusOr<std::optional<api::ProvenStatus>> CheckPledgeStatusMap(
+    const std::string& text, const api::PledgeStatusAnswer& answer, const Checkpoint& cp,
+    const NoteVerifier& vkey) {
+  auto cert = OpenSearchCertificate(answer.certificate, vkey);
+  if (!cert.ok()) return cert.status();
+  auto verified = VerifyStatusMapOf(text, answer.asset, cp, vkey, answer.as_of_index);
+  if (!verified.ok()) return verified.status();
+  if (!*verified) {
+    if (cert->map_version) {
+      return Status::FailedPrecondition(
+          "the certificate names a status map root the answer does not prove against");
+    }
+    return verified;
+  }
+  const api::ProvenStatus& p = **verified;
+  if (!cert->map_version || *cert->map_version != p.version || cert->map_root != p.root) {
+    return Status::FailedPrecondition(
+        "the certificate does not name the status map root the answer proves against");
+  }
+  // The map as of its root must agree with the pledges listed when nothing can have
+  // changed in between (the root is the as-of entry, or the answer is the latest).
+  std::vector<std::uint64_t> listed;
+  for (const api::PledgeView& pv : answer.pledges) listed.push_back(pv.registered_index);
+  std::sort(listed.begin(), listed.end());
+  const std::vector<std::uint64_t> held =
+      p.record ? p.record->pledges : std::vector<std::uint64_t>{};
+  if (listed != held && (p.version == answer.as_of_index || answer.as_of_index + 1 == cp.size)) {
+    return Status::FailedPrecondition("the pledges listed differ from the proven status record");
+  }
+  return verified;
+}
+
+// verify-certificate --response with a coverage answer: the checkpoint and the status map.
+int VerifyCoverageResponse(const Args& a, const std::string& text,
+                           std::optional<std::uint64_t> asked_index) {
+  const std::string cmd = "verify-certificate";
+  auto answer = api::ParseCoverageJson(text);
+  if (!answer.ok()) return Fail(cmd, "FAILED: " + answer.status().message());
+  auto parsed = ParseNote(answer->checkpoint);
+  std::string origin = parsed ? parsed->text.substr(0, parsed->text.find('\n')) : "";
+  auto vkey = ReceiptOrCertificateKey(a, origin);
+  if (!vkey.ok()) return Fail(cmd, vkey.status().message());
+  auto cp = OpenCheckpoint(answer->checkpoint, *vkey);
+  if (!cp.ok()) return Fail(cmd, "FAILED: as_of.checkpoint: " + cp.status().message());
+  if (a.Has("asset") && answer->asset != a.Get("asset")) {
+    return Fail(cmd, "REFUSED: the answer is about asset " + answer->asset + ", not " +
+                         a.Get("asset") + " as asked");
+  }
+  if (asked_index && answer->as_of_index != *asked_index) {
+    return Fail(cmd, "REFUSED: the answer is as of entry " + std::to_string(answer->as_of_index) +
+                         ", not entry " + std::to_string(*asked_index) + " as asked");
+  }
+  if (answer->as_of_index >= cp->size) {
+    return Fail(cmd, "FAILED: as_of.index is beyond the checkpoint's tree size");
+  }
+  auto verified = VerifyStatusMapOf(text, answer->asset, *cp, *vkey, answer->as_of_index);
+  if (!verified.ok()) return Fail(cmd, "FAILED: " + verified.status().message());
+  if (!*verified) {
+    if (!answer->policies.empty()) {
+      return Fail(cmd, "FAILED: the answer lists policies but no status map evidence");
+    }
+    std::printf("response verified: the as_of checkpoint (tree size %llu) is signed by the log\n",
+                static_cast<unsigned long long>(cp->size));
+    PrintUnproven(answer->asset, answer->as_of_index);
+    return 0;
+  }
+  const api::ProvenStatus* proven = &**verified;
+  // Every policy the answer says is in force must be one the map says is not cancelled.
+  for (const api::PolicyView& p : answer->policies) {
+    const auto& held = proven->record ? proven->record->policies : std::vector<std::uint64_t>{};
+    if (std::find(held.begin(), held.end(), p.issued_index) == held.end() &&
+        proven->version == answer->as_of_index) {
+      return Fail(cmd, "FAILED: policy " + p.policy_id + " (entry " +
+                           std::to_string(p.issued_index) + ") is not in the proven status record");
+    }
+  }
+  std::printf(
+      "response verified: the as_of checkpoint (tree size %llu) is signed by the log; "
+      "the status map root entry %llu is included in it\n",
+      static_cast<unsigned long long>(cp->size), static_cast<unsigned long long>(proven->version));
+  std::printf("%s\n", api::DescribePolicies(*proven).c_str());
+  return 0;
+}
+
 int VerifyCertificateCommand(int argc, char** argv) {
   const std::string cmd = "verify-certificate";
   Args a = ParseArgs(argc, argv, 2,
@@ -300,6 +416,9 @@ int VerifyCertificateCommand(int argc, char** argv) {
 
   std::string note = *text;
   std::optional<api::PledgeStatusAnswer> answer;
+  if (whole && !api::ParsePledgeStatusJson(*text).ok() && api::ParseCoverageJson(*text).ok()) {
+    return VerifyCoverageResponse(a, *text, asked_index);
+  }
   if (whole) {
     auto parsed = api::ParsePledgeStatusJson(*text);
     if (!parsed.ok()) return Fail(cmd, "FAILED: " + parsed.status().message());
@@ -331,6 +450,12 @@ int VerifyCertificateCommand(int argc, char** argv) {
     if (!checked.ok()) return Fail(cmd, "FAILED: " + checked.status().message());
     cp = *checked;
   }
+  std::optional<api::ProvenStatus> proven;
+  if (answer) {
+    auto verified = CheckPledgeStatusMap(*text, *answer, *cp, *vkey);
+    if (!verified.ok()) return Fail(cmd, "FAILED: " + verified.status().message());
+    proven = *verified;
+  }
   std::printf("certificate verified: signed by the log key of %s%s\n", vkey->name.c_str(),
               a.Has("vkey") ? "" : " (pinned)");
   for (const std::string& line : cert->lines) std::printf("  %s\n", line.c_str());
@@ -339,6 +464,11 @@ int VerifyCertificateCommand(int argc, char** argv) {
         "response verified: the as_of checkpoint (tree size %llu) is signed by the log; %s "
         "included in it; the pledges listed match the certificate\n",
         static_cast<unsigned long long>(cp->size), Entries(answer->evidence.size()).c_str());
+    if (proven) {
+      std::printf("%s\n", api::DescribePledges(*proven).c_str());
+    } else {
+      PrintUnproven(answer->asset, answer->as_of_index);
+    }
   }
   return 0;
 }
@@ -431,6 +561,10 @@ int StatusCommand(int argc, char** argv) {
   if (Status s = CheckAndRecordCheckpoint(*store, *cp, *conn->client); !s.ok()) {
     return Fail(cmd, "REFUSED: " + s.message());
   }
+  auto proven = CheckPledgeStatusMap(r->body, *answer, *cp, *vkey);
+  if (!proven.ok()) {
+    return Fail(cmd, "NOT verified: the status map evidence: " + proven.status().message());
+  }
   if (Status s = PinLogKey(cmd, *store, *log_key); !s.ok()) return Fail(cmd, s.message());
   if (a.switches.contains("json")) {
     std::printf("%s\n", TrimRight(r->body).c_str());
@@ -472,6 +606,11 @@ int StatusCommand(int argc, char** argv) {
       "proven)\n",
       vkey->name.c_str(), static_cast<unsigned long long>(cp->size),
       Entries(answer->evidence.size()).c_str());
+  if (*proven) {
+    std::printf("%s\n", api::DescribePledges(**proven).c_str());
+  } else {
+    PrintUnproven(answer->asset, answer->as_of_index);
+  }
   return 0;
 }
 

@@ -7,9 +7,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "api/client/monitor.h"
+#include "api/client/status_follower.h"
 #include "crypto/bytes.h"
 #include "tools/client_common.h"
 
@@ -50,11 +54,6 @@ int MonitorCommand(int argc, char** argv) {
   if (!a.error.empty()) return Usage(cmd, a.error);
   if (!a.Has("vkey")) return Usage(cmd, "--vkey VKEY_OR_FILE is required (the log's key)");
   if (!a.Has("state")) return Usage(cmd, "--state DIR is required");
-  // The status map checks and --watch come with the status map (issue 13 items 1-2);
-  // until then the monitor checks the log alone and says so rather than watch nothing.
-  if (a.Has("watch")) {
-    return Usage(cmd, "--watch needs the status map, which this build does not have yet");
-  }
   long interval = 60;
   if (a.Has("interval")) {
     char* end = nullptr;
@@ -73,16 +72,50 @@ int MonitorCommand(int argc, char** argv) {
   auto monitor = api::Monitor::Open(a.Get("state"), *vkey);
   if (!monitor.ok()) return Fail(cmd, monitor.status().message());
 
+  // The status map is re-derived from the persisted leaves (the watch lines of those
+  // were printed by the runs that verified them), then follows every new leaf.
+  std::set<std::string> watch;
+  if (a.Has("watch")) watch.insert(a.values.at("watch").begin(), a.values.at("watch").end());
+  std::unique_ptr<api::StatusFollower> follower;
+  auto rebuild = [&]() -> Status {
+    follower = std::make_unique<api::StatusFollower>(watch);
+    return (*monitor)->ForEachPersistedLeaf([&](std::uint64_t index, std::string_view leaf) {
+      return follower->Apply(index, leaf, nullptr);
+    });
+  };
+  if (Status s = rebuild(); !s.ok()) {
+    return Fail(cmd, s.code() == ErrorCode::kFailedPrecondition ? "DISAGREEMENT: " + s.message()
+                                                                : s.message());
+  }
+  std::vector<api::StatusChange> changes;
+  (*monitor)->SetLeafObserver([&](std::uint64_t index, std::string_view leaf) {
+    return follower->Apply(index, leaf, &changes);
+  });
+
   while (true) {
+    changes.clear();
     auto report = (*monitor)->CatchUp(*conn->client);
     if (report.ok()) {
+      for (const api::StatusChange& c : changes) {
+        std::printf("%s\n",
+                    (json ? api::FormatStatusChangeJson(c) : api::FormatStatusChange(c)).c_str());
+      }
       PrintReport(*report, (*monitor)->checkpoint(), json);
+      if (!json) {
+        std::printf("ipledger monitor: status map: %llu assets, %llu roots checked, root %s\n",
+                    static_cast<unsigned long long>(follower->assets()),
+                    static_cast<unsigned long long>(follower->roots_checked()),
+                    follower->root_hex().c_str());
+      }
+      std::fflush(stdout);
       if (once) return 0;
+    } else if (report.status().code() == ErrorCode::kFailedPrecondition) {
+      return Fail(cmd, "DISAGREEMENT: " + report.status().message());
     } else if (report.status().code() == ErrorCode::kUnavailable && !once) {
       std::fprintf(stderr, "ipledger monitor: %s (retrying in %ld s)\n",
                    report.status().message().c_str(), interval);
-    } else if (report.status().code() == ErrorCode::kFailedPrecondition) {
-      return Fail(cmd, "DISAGREEMENT: " + report.status().message());
+      // The follower saw leaves of a catch-up that did not finish: start it again.
+      if (Status s = rebuild(); !s.ok()) return Fail(cmd, s.message());
     } else {
       return Fail(cmd, report.status().message());
     }

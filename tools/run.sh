@@ -125,6 +125,16 @@ if [ -e "$data/demo-loaded" ]; then
   refusal_receipt=$(ls "$data"/demo-receipts/*-pledge-double-financing-attempt.receipt.json)
   echo "  $cli status $patent --server $url --key $data/demo-keys/ccb-quzhou.key:ccb-quzhou/k1 --vkey $data/log.vkey"
   echo "  $cli coverage $green --server $url --key $data/demo-keys/abc-jiangshan.key:abc-jiangshan/k1 --vkey $data/log.vkey"
+  # The double-pledge story, proven: patent agro[0] had no active pledge just before the
+  # agrochem pledge (a map proof of absence) and has one after (a proof of presence).
+  agro_receipt=$(ls "$data"/demo-receipts/*-pledge-agrochem-18-patents.receipt.json)
+  agro_index=$(grep -o '"index": *[0-9]*' "$agro_receipt" | head -n 1 | grep -o '[0-9]*$')
+  agro0=$(sed -n 's/.*"collateral": \["\(patent:[^"]*\)".*/\1/p' "$data"/demo-statements/*-pledge-double-financing-attempt.json)
+  bank_key="--key $data/demo-keys/ccb-quzhou.key:ccb-quzhou/k1"
+  echo "  $cli status $agro0 --index $((agro_index - 1)) --server $url $bank_key --vkey $data/log.vkey --json >$data/before.json"
+  echo "  $cli verify-certificate --response $data/before.json --vkey $data/log.vkey   (absence, proven)"
+  echo "  $cli status $agro0 --server $url $bank_key --vkey $data/log.vkey --json >$data/after.json"
+  echo "  $cli verify-certificate --response $data/after.json --vkey $data/log.vkey    (presence, proven)"
   echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
   echo "  $cli get --server $url /v1/assets/$patent"

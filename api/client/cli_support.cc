@@ -619,6 +619,9 @@ StatusOr<Checkpoint> VerifyPledgeStatus(const PledgeStatusAnswer& a, const NoteV
   want.tree_size = cp->size;
   want.root = cp->root;
   want.pledged = a.pledged;
+  // The map line is checked against the answer's status_map (api/client/status_proof.h).
+  want.map_version = cert->certificate.map_version;
+  want.map_root = cert->certificate.map_root;
   for (const PledgeView& p : a.pledges) {
     want.pledges.push_back({p.pledge_id, p.pledgee, p.state, p.registered_index});
   }

@@ -289,6 +289,36 @@ Response GetAssetHistory(Call& c) {
   return Json(out);
 }
 
+// The status map's evidence for `asset` as of the newest map root at or before `as_of`:
+// the record, the map proof, and the map.root entry with its inclusion proof in the
+// tree of `head` (docs/formats.md, "Status record and root entry"). null (and `out`
+// untouched) while no root is logged at or before `as_of`.
+StatusOr<json> StatusMapJson(const Registry& r, std::string_view asset, std::uint64_t as_of,
+                             const Head& head, std::optional<StatusProof>* out) {
+  auto p = r.ProveStatus(asset, as_of);
+  if (p.status().code() == ErrorCode::kNotFound) return json(nullptr);
+  if (!p.ok()) return p.status();
+  auto leaf = r.ledger().GetLeaf(p->version);
+  if (!leaf.ok()) return leaf.status();
+  auto entry = DecodeLeaf(*leaf);
+  if (!entry.ok()) return entry.status();
+  auto envelope = r.ledger().GetEnvelope(*entry);
+  if (!envelope.ok()) return envelope.status();
+  auto inclusion = r.ledger().ProveInclusion(p->version, head.checkpoint.size);
+  if (!inclusion.ok()) return inclusion.status();
+  json j = {{"version", p->version},
+            {"root", HexEncode(p->root)},
+            {"record", p->record ? json(Base64Encode(AsBytes(*p->record))) : json(nullptr)},
+            {"proof", Base64Encode(AsBytes(p->proof))},
+            {"root_entry",
+             {{"index", p->version},
+              {"leaf", Base64Encode(AsBytes(*leaf))},
+              {"envelope", *envelope},
+              {"inclusion_proof", B64List(*inclusion)}}}};
+  *out = std::move(*p);
+  return j;
+}
+
 Response GetPledgeStatus(Call& c) {
   const Head head = c.registry.ledger().head();
   std::optional<std::uint64_t> as_of;
@@ -346,6 +376,13 @@ Response GetPledgeStatus(Call& c) {
                         {"leaf", Base64Encode(AsBytes(*leaf))},
                         {"inclusion_proof", B64List(*proof)}});
   }
+  std::optional<StatusProof> proof;
+  auto status_map = StatusMapJson(c.registry, v->asset_id, v->as_of_index, head, &proof);
+  if (!status_map.ok()) return StatusProblem(status_map.status());
+  if (proof) {
+    cert.map_version = proof->version;
+    cert.map_root = proof->root;
+  }
   auto signed_cert = c.registry.ledger().SignNote(FormatSearchCertificate(cert));
   if (!signed_cert.ok()) return StatusProblem(signed_cert.status());
   return Json({{"asset", v->asset_id},
@@ -353,6 +390,7 @@ Response GetPledgeStatus(Call& c) {
                {"pledges", pledges},
                {"as_of", {{"index", v->as_of_index}, {"checkpoint", head.signed_checkpoint}}},
                {"evidence", evidence},
+               {"status_map", *status_map},
                {"certificate", *signed_cert}});
 }
 
@@ -403,11 +441,15 @@ Response GetCoverage(Call& c) {
          {"loss_payees", t.loss_payees},
          {"issued_index", p.record.issued_index}});
   }
+  std::optional<StatusProof> proof;
+  auto status_map = StatusMapJson(c.registry, v->asset_id, v->as_of_index, head, &proof);
+  if (!status_map.ok()) return StatusProblem(status_map.status());
   return Json({{"asset", v->asset_id},
                {"date", FormatDate(date)},
                {"covered", v->covered},
                {"policies", policies},
-               {"as_of", {{"index", v->as_of_index}, {"checkpoint", head.signed_checkpoint}}}});
+               {"as_of", {{"index", v->as_of_index}, {"checkpoint", head.signed_checkpoint}}},
+               {"status_map", *status_map}});
 }
 
 Response GetPledge(Call& c) {

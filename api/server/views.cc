@@ -8,6 +8,7 @@
 #include "ledger/base/civil_time.h"
 #include "ledger/log/merkle.h"
 #include "ledger/log/tlog_proof.h"
+#include "ledger/registry/asset_status.h"
 #include "ledger/registry/pledge_state.h"
 
 namespace ipledger::api {
@@ -169,7 +170,14 @@ StatusOr<json> EntryJson(Registry& registry, const Caller& c, std::uint64_t inde
     j["refused"] = e->refused;
     j["codes"] = e->codes;
   }
-  if (CanSeeEntry(c, *e)) {
+  if (e->type == kMapRootType) {
+    // The log's own statement of the status map root: public, a signed note (not JSON).
+    auto envelope = registry.ledger().GetEnvelope(*e);
+    if (!envelope.ok()) return envelope.status();
+    if (e->map_root) j["map_root"] = HexEncode(*e->map_root);
+    j["envelope"] = *envelope;
+    j["envelope_b64"] = Base64Encode(AsBytes(*envelope));
+  } else if (CanSeeEntry(c, *e)) {
     auto envelope = registry.ledger().GetEnvelope(*e);
     if (!envelope.ok()) return envelope.status();
     j["envelope"] = json::parse(*envelope, nullptr, false);

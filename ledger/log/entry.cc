@@ -185,6 +185,15 @@ std::string EncodeLeaf(const Entry& e) {
   AppendJsonString(&out, HexEncode(e.envelope_sha256));
   AppendKey(&out, "index");
   out += std::to_string(e.index);
+  if (!e.map_assets.empty()) AppendList(&out, "map_assets", e.map_assets);
+  if (e.map_ref) {
+    AppendKey(&out, "map_ref");
+    out += std::to_string(*e.map_ref);
+  }
+  if (e.map_root) {
+    AppendKey(&out, "map_root");
+    AppendJsonString(&out, HexEncode(*e.map_root));
+  }
   AppendList(&out, "parties", e.parties);
   if (refusal) {
     AppendKey(&out, "refused");
@@ -213,25 +222,34 @@ StatusOr<Entry> DecodeLeaf(std::string_view leaf) {
   do {
     auto key = r.String();
     if (!key || !r.Consume(':')) return bad("malformed key");
-    if (*key == "codes" || *key == "parties" || *key == "signers" || *key == "subjects") {
+    if (*key == "codes" || *key == "parties" || *key == "signers" || *key == "subjects" ||
+        *key == "map_assets") {
       auto list = r.List();
       if (!list) return bad(*key);
       if (*key == "codes") e.codes = std::move(*list);
       if (*key == "parties") e.parties = std::move(*list);
       if (*key == "signers") e.signers = std::move(*list);
       if (*key == "subjects") e.subjects = std::move(*list);
-    } else if (*key == "index" || *key == "v") {
+      if (*key == "map_assets") e.map_assets = std::move(*list);
+    } else if (*key == "index" || *key == "v" || *key == "map_ref") {
       auto n = r.Number();
       if (!n) return bad(*key);
       if (*key == "index") e.index = *n;
+      if (*key == "map_ref") e.map_ref = *n;
       if (*key == "v") {
         if (*n != 1) return bad("unknown version");
         seen_v = true;
       }
-    } else if (*key == "envelope_sha256" || *key == "refused" || *key == "time" || *key == "type") {
+    } else if (*key == "envelope_sha256" || *key == "refused" || *key == "time" || *key == "type" ||
+               *key == "map_root") {
       auto s = r.String();
       if (!s) return bad(*key);
-      if (*key == "envelope_sha256") {
+      if (*key == "map_root") {
+        auto raw = HexDecode(*s);
+        auto d = raw ? DigestFromBytes(*raw) : std::nullopt;
+        if (!d) return bad("map_root");
+        e.map_root = *d;
+      } else if (*key == "envelope_sha256") {
         auto raw = HexDecode(*s);
         auto d = raw ? DigestFromBytes(*raw) : std::nullopt;
         if (!d) return bad("envelope_sha256");

@@ -6,6 +6,13 @@
 //   {"codes":[...],            refusals only: the rule codes that refused it
 //    "envelope_sha256":"<64 lowercase hex>",
 //    "index":<u64>,
+//    "map_assets":[sorted asset ids], omitted when empty: the assets whose status record
+//                              (the status map, ledger/registry/asset_status.h) this
+//                              accepted entry changes
+//    "map_ref":<u64>,          omitted when absent: for a pledge.amend that releases
+//                              collateral, a pledge.release or a policy.cancel, the index
+//                              of the pledge.register / policy.issue entry it ends
+//    "map_root":"<64 lowercase hex>", map.root entries only: the status map's root
 //    "parties":[sorted participant ids],
 //    "refused":"<type>",       refusals only: the refused statement type
 //    "signers":[sorted key ids],
@@ -15,12 +22,14 @@
 //    "v":1}
 // Strings are escaped as RFC 8785 does (\" \\ \b \f \n \r \t, other controls \u00xx,
 // everything else verbatim UTF-8). The leaf hash is SHA-256(0x00 || leaf bytes).
-// Amounts never appear in a leaf.
+// Amounts never appear in a leaf. The three map_ fields were added with the status map
+// (v stays 1: a leaf without them encodes exactly as before).
 //
 // Value type and pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,8 +49,11 @@ struct Entry {
   std::vector<std::string> parties;
   std::vector<std::string> signers;
   std::vector<std::string> subjects;
-  std::vector<std::string> codes;  // refusals only
-  std::string refused;             // refusals only
+  std::vector<std::string> codes;        // refusals only
+  std::string refused;                   // refusals only
+  std::vector<std::string> map_assets;   // assets whose status record this entry changes
+  std::optional<std::uint64_t> map_ref;  // the pledge/policy entry this one ends
+  std::optional<Digest> map_root;        // map.root entries: the status map's root
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };

@@ -287,6 +287,9 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
     out.entry.subjects = in.subjects;
     out.entry.codes = in.codes;
     out.entry.refused = in.refused;
+    out.entry.map_assets = in.map_assets;
+    out.entry.map_ref = in.map_ref;
+    out.entry.map_root = in.map_root;
     out.leaf = EncodeLeaf(out.entry);
     out.leaf_hash = LeafHash(AsBytes(out.leaf));
     auto hashes = StoredHashesForLeaf(out.entry.index, out.leaf_hash, reader);

@@ -68,8 +68,11 @@ struct EntryInput {
   std::vector<std::string> parties;
   std::vector<std::string> signers;
   std::vector<std::string> subjects;
-  std::vector<std::string> codes;  // refusals only
-  std::string refused;             // refusals only
+  std::vector<std::string> codes;        // refusals only
+  std::string refused;                   // refusals only
+  std::vector<std::string> map_assets;   // Entry::map_assets
+  std::optional<std::uint64_t> map_ref;  // Entry::map_ref
+  std::optional<Digest> map_root;        // Entry::map_root
 };
 
 struct AppendedEntry {

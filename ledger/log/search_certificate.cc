@@ -73,6 +73,9 @@ std::string FormatSearchCertificate(const SearchCertificate& c) {
     out += "pledge " + p.pledge_id + " " + p.pledgee + " " + p.state + " " +
            std::to_string(p.registered_index) + "\n";
   }
+  if (c.map_version) {
+    out += "map " + std::to_string(*c.map_version) + " " + Base64Encode(c.map_root) + "\n";
+  }
   return out;
 }
 
@@ -130,6 +133,19 @@ StatusOr<SearchCertificate> ParseSearchCertificate(std::string_view text) {
   c.pledged = *status == kPledged;
   for (std::size_t i = 7; i < lines.size(); ++i) {
     const std::vector<std::string_view> f = Fields(lines[i]);
+    if (f.front() == "map" && i + 1 == lines.size()) {
+      const std::optional<std::uint64_t> version =
+          f.size() == 3 ? ParseDecimalU64(f[1]) : std::nullopt;
+      const std::optional<Bytes> raw = f.size() == 3 ? Base64Decode(f[2]) : std::nullopt;
+      const std::optional<Digest> d = raw ? DigestFromBytes(*raw) : std::optional<Digest>();
+      if (!version || !d || *version > c.as_of_index || Base64Encode(*d) != f[2]) {
+        return LineError(i + 1, lines[i],
+                         "expected 'map <version not after as-of> <base64 of 32 bytes>'");
+      }
+      c.map_version = *version;
+      c.map_root = *d;
+      break;
+    }
     if (f.front() != "pledge") return LineError(i + 1, lines[i], "expected 'pledge ...'");
     if (f.size() != 5 || !IsToken(f[1]) || !IsToken(f[2]) || !IsToken(f[3])) {
       return LineError(i + 1, lines[i],

@@ -13,15 +13,19 @@
 //   root <base64 of the 32-byte RFC 6962 root of that tree>
 //   status pledged | status not-pledged
 //   pledge <pledge id> <pledgee> <state> <registration entry index>   (zero or more)
+//   map <map version> <base64 of the 32-byte status map root>           (optional, last)
 // Every value is one token: non-empty, without spaces. as-of is below tree-size; the
-// status is "pledged" exactly when at least one pledge line follows. The text is signed
-// as a C2SP signed note by the log key, whose key name is the origin (as a checkpoint).
+// status is "pledged" exactly when at least one pledge line follows. The map line names
+// the status map root (the map.root entry at index <map version>, not after as-of) the
+// answer's map proof is made against; certificates made before the status map have none. The text
+// is signed as a C2SP signed note by the log key, whose key name is the origin (as a checkpoint).
 // Changing any of this is a format-version bump.
 //
 // Values and pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +56,8 @@ struct SearchCertificate {
   Digest root{};
   bool pledged = false;
   std::vector<SearchCertificatePledge> pledges;
+  std::optional<std::uint64_t> map_version;  // the map line, if any
+  Digest map_root{};
 
   friend bool operator==(const SearchCertificate&, const SearchCertificate&) = default;
 };

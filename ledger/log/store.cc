@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -20,8 +21,8 @@
 namespace ipledger {
 namespace {
 
-constexpr std::array<std::string_view, kColumnCount> kColumnNames = {"leaves", "envelopes", "tree",
-                                                                     "state",  "index",     "meta"};
+constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
+    "leaves", "envelopes", "tree", "state", "index", "meta", "map"};
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string m = std::string(what) + ": " + s.ToString();
@@ -49,6 +50,10 @@ struct WriteSet::Rep {
   };
   std::vector<Op> ops;
   size_t bytes = 0;
+  // Raw RocksDB operations (raw_batch()): the contents of merged sets' batches, then
+  // this set's own batch.
+  std::vector<std::string> merged_raw;
+  std::unique_ptr<rocksdb::WriteBatch> raw;
 };
 
 WriteSet::WriteSet() : rep_(std::make_unique<Rep>()) {}
@@ -69,9 +74,29 @@ void WriteSet::Delete(Column c, std::string_view key) {
 void WriteSet::Merge(const WriteSet& other) {
   rep_->ops.insert(rep_->ops.end(), other.rep_->ops.begin(), other.rep_->ops.end());
   rep_->bytes += other.rep_->bytes;
+  // Raw operations keep their order: whatever this set's own batch holds so far goes
+  // first, then the other set's.
+  if (rep_->raw != nullptr && rep_->raw->Count() > 0) {
+    rep_->merged_raw.push_back(rep_->raw->Data());
+    rep_->raw->Clear();
+  }
+  rep_->merged_raw.insert(rep_->merged_raw.end(), other.rep_->merged_raw.begin(),
+                          other.rep_->merged_raw.end());
+  if (other.rep_->raw != nullptr && other.rep_->raw->Count() > 0) {
+    rep_->merged_raw.push_back(other.rep_->raw->Data());
+  }
 }
 
-size_t WriteSet::ByteSize() const { return rep_->bytes; }
+size_t WriteSet::ByteSize() const {
+  size_t raw = rep_->raw != nullptr ? rep_->raw->GetDataSize() : 0;
+  for (const auto& r : rep_->merged_raw) raw += r.size();
+  return rep_->bytes + raw;
+}
+
+rocksdb::WriteBatch* WriteSet::raw_batch() {
+  if (rep_->raw == nullptr) rep_->raw = std::make_unique<rocksdb::WriteBatch>();
+  return rep_->raw.get();
+}
 
 struct Store::Rep {
   std::unique_ptr<rocksdb::DB> db;
@@ -114,7 +139,10 @@ struct Store::Rep {
   }
 
   rocksdb::Status FlushAll() {
-    std::vector<rocksdb::ColumnFamilyHandle*> all(handles.begin(), handles.end());
+    std::vector<rocksdb::ColumnFamilyHandle*> all;
+    for (auto* h : handles) {
+      if (h != nullptr) all.push_back(h);
+    }
     return db->Flush(rocksdb::FlushOptions(), all);
   }
 };
@@ -142,7 +170,9 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create;
   db_options.error_if_exists = options.create;
-  db_options.create_missing_column_families = options.create;
+  // A writable open adds the column families a database made by an older version
+  // lacks (the status map's `map`), empty.
+  db_options.create_missing_column_families = !options.read_only;
   db_options.paranoid_checks = true;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   if (options.env != nullptr) db_options.env = options.env;
@@ -174,15 +204,23 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
       rocksdb::NewFixedPrefixTransform(1));
   rocksdb::ColumnFamilyOptions tree_options = dense_options;
   tree_options.compression = rocksdb::kNoCompression;
+  // The status map's nodes: hashes (incompressible), read only at keys that exist.
+  rocksdb::ColumnFamilyOptions map_options = cf_options;
+  map_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table));
+  map_options.compression = rocksdb::kNoCompression;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (std::string_view name : kColumnNames) {
     const bool dense = name == "leaves" || name == "envelopes" || name == "tree";
-    descriptors.emplace_back(std::string(name), name == "tree" ? tree_options
-                                                : dense        ? dense_options
-                                                               : cf_options);
+    descriptors.emplace_back(std::string(name), name == "tree"  ? tree_options
+                                                : name == "map" ? map_options
+                                                : dense         ? dense_options
+                                                                : cf_options);
   }
+  // Which of them each opened handle is (a read-only open opens only those that exist).
+  std::vector<size_t> opened;
+  for (size_t i = 0; i < kColumnCount; ++i) opened.push_back(i);
 
   auto rep = std::make_unique<Rep>();
   rep->read_only = options.read_only;
@@ -203,6 +241,20 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
     auto secondary = MakeSecondaryDir();
     if (!secondary.ok()) return secondary.status();
     rep->secondary_dir = std::move(*secondary);
+    // A secondary cannot create column families: open those the database has.
+    std::vector<std::string> existing;
+    if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok()) {
+      std::vector<rocksdb::ColumnFamilyDescriptor> present = {descriptors[0]};
+      opened.clear();
+      for (size_t i = 0; i < kColumnCount; ++i) {
+        if (std::find(existing.begin(), existing.end(), descriptors[i + 1].name) !=
+            existing.end()) {
+          present.push_back(descriptors[i + 1]);
+          opened.push_back(i);
+        }
+      }
+      descriptors = std::move(present);
+    }
     s = rocksdb::DB::OpenAsSecondary(db_options, dir, rep->secondary_dir, descriptors, &handles,
                                      &raw);
     // The one catch-up: everything read through this store is this state.
@@ -229,7 +281,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
     rocksdb::Status ds = db->DestroyColumnFamilyHandle(handles[0]);
     (void)ds;  // the default handle is owned by the DB; destroying it is a no-op
   }
-  for (size_t i = 0; i < kColumnCount; ++i) rep->handles[i] = handles[i + 1];
+  for (size_t i = 0; i < opened.size(); ++i) rep->handles[opened[i]] = handles[i + 1];
   rep->db = std::move(db);
   return std::unique_ptr<Store>(new Store(std::move(rep)));
 }
@@ -237,6 +289,41 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
 Status Store::Write(WriteSet& writes) {
   if (rep_->read_only) return Status::FailedPrecondition("the store is open read-only");
   rocksdb::WriteBatch batch;
+  // Raw operations (WriteSet::raw_batch) name their column family by id.
+  struct Replay : rocksdb::WriteBatch::Handler {
+    const Rep* store = nullptr;
+    rocksdb::WriteBatch* out = nullptr;
+    rocksdb::ColumnFamilyHandle* Find(uint32_t id) const {
+      for (auto* h : store->handles) {
+        if (h != nullptr && h->GetID() == id) return h;
+      }
+      return nullptr;
+    }
+    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+      auto* h = Find(id);
+      if (h == nullptr) return rocksdb::Status::InvalidArgument("unknown column family");
+      return out->Put(h, k, v);
+    }
+    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& k) override {
+      auto* h = Find(id);
+      if (h == nullptr) return rocksdb::Status::InvalidArgument("unknown column family");
+      return out->Delete(h, k);
+    }
+  };
+  Replay replay;
+  replay.store = rep_.get();
+  replay.out = &batch;
+  for (const auto& data : writes.rep_->merged_raw) {
+    rocksdb::WriteBatch merged(data);
+    if (rocksdb::Status s = merged.Iterate(&replay); !s.ok()) {
+      return FromRocks(s, "building write batch");
+    }
+  }
+  if (writes.rep_->raw != nullptr) {
+    if (rocksdb::Status s = writes.rep_->raw->Iterate(&replay); !s.ok()) {
+      return FromRocks(s, "building write batch");
+    }
+  }
   for (const auto& op : writes.rep_->ops) {
     rocksdb::Status s = op.is_delete
                             ? batch.Delete(rep_->cf(op.column), ToSlice(op.key))
@@ -254,6 +341,10 @@ Status Store::Write(WriteSet& writes) {
 }
 
 StatusOr<std::string> Store::Get(Column c, std::string_view key) const {
+  if (rep_->cf(c) == nullptr) {
+    return Status::NotFound(std::string("reading ") + std::string(ColumnName(c)) + " key " +
+                            HexEncode(AsBytes(key)) + ": no such column");
+  }
   std::string value;
   rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->cf(c), ToSlice(key), &value);
   if (!s.ok()) {
@@ -265,6 +356,10 @@ StatusOr<std::string> Store::Get(Column c, std::string_view key) const {
 
 Status Store::MultiGet(Column c, std::span<const std::string> keys,
                        std::vector<std::string>* values) const {
+  if (rep_->cf(c) == nullptr && !keys.empty()) {
+    return Status::NotFound(std::string("reading ") + std::string(ColumnName(c)) + " key " +
+                            HexEncode(AsBytes(keys[0])) + ": no such column");
+  }
   // The batched form: keys that fall in one table file share its index and filter
   // lookups, and keys in one data block share its read (a proof's lower tree levels
   // are neighbouring keys).
@@ -289,6 +384,7 @@ Status Store::MultiGet(Column c, std::span<const std::string> keys,
 Status Store::Scan(Column c, std::string_view start, std::string_view end,
                    const std::function<bool(std::string_view, std::string_view)>& fn,
                    ScanMode mode) const {
+  if (rep_->cf(c) == nullptr) return Status::Ok();  // a column a read-only open lacks
   rocksdb::ReadOptions ro;
   if (mode == ScanMode::kBulk) {
     ro.fill_cache = false;
@@ -310,6 +406,7 @@ Status Store::Scan(Column c, std::string_view start, std::string_view end,
 
 StatusOr<std::optional<std::pair<std::string, std::string>>> Store::LastInRange(
     Column c, std::string_view lower, std::string_view upper) const {
+  if (rep_->cf(c) == nullptr) return std::optional<std::pair<std::string, std::string>>();
   std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->cf(c)));
   it->SeekForPrev(ToSlice(upper));
   if (!it->status().ok()) {
@@ -358,5 +455,9 @@ Status Store::CopyTo(const std::string& dir) const {
 }
 
 bool Store::read_only() const { return rep_->read_only; }
+
+rocksdb::DB* Store::raw_db() const { return rep_->db.get(); }
+
+rocksdb::ColumnFamilyHandle* Store::raw_handle(Column c) const { return rep_->cf(c); }
 
 }  // namespace ipledger

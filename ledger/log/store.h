@@ -7,6 +7,9 @@
 //   state      registry records (ledger/registry)
 //   index      secondary keys (ledger/registry)
 //   meta       "format", "origin", "vkey", "size", "checkpoint", "time"
+//   map        the status map's versioned nodes (ledger/map/sparse_map.h)
+// A database made before a column family existed gets it, empty, at its next writable
+// open (a read-only open sees that column as empty).
 // Every Write is one WriteBatch with sync=true: it returns only after the batch is
 // durable (fsync of the WAL; only the crash test turns this off, StoreOptions.sync).
 //
@@ -31,13 +34,16 @@
 #include "ledger/base/status.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
 class Env;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace ipledger {
 
-enum class Column { kLeaves = 0, kEnvelopes, kTree, kState, kIndex, kMeta };
-inline constexpr int kColumnCount = 6;
+enum class Column { kLeaves = 0, kEnvelopes, kTree, kState, kIndex, kMeta, kMap };
+inline constexpr int kColumnCount = 7;
 
 // "leaves", "envelopes", ...
 std::string_view ColumnName(Column c);
@@ -78,6 +84,13 @@ class WriteSet {
   void Merge(const WriteSet& other);
   // Approximate size in bytes.
   size_t ByteSize() const;
+
+  // A RocksDB batch for writers that build their own operations against this store's
+  // column-family handles (the status map, ledger/map/sparse_map.h, stages its nodes
+  // here through Store::raw_handle(Column::kMap)). Store::Write applies its operations
+  // in the same atomic write as the rest of the set; Merge carries them over. Owned by
+  // this set; created on first use.
+  rocksdb::WriteBatch* raw_batch();
 
  private:
   friend class Store;
@@ -131,6 +144,13 @@ class Store {
   Status CopyTo(const std::string& dir) const;
 
   bool read_only() const;
+
+  // The RocksDB database and a column family's handle, for libraries below the
+  // registry that keep their own structures in a column (ledger/map). Owned by the
+  // store; valid while it is open. raw_handle is nullptr for a column a read-only open
+  // did not find (a database made before the column existed).
+  rocksdb::DB* raw_db() const;
+  rocksdb::ColumnFamilyHandle* raw_handle(Column c) const;
 
  private:
   struct Rep;

@@ -6,7 +6,9 @@
 // Column `state` (versioned: one key per change, so any past version can be read):
 //   "<tag>/<id>\0<index u64 BE>" -> record (ledger/registry/record.h), tags
 //   P participant, A asset, L pledge, V valuation, Y policy, C case, K claim,
-//   R key recovery (latest recovery of a participant, keyed by the participant id).
+//   R key recovery (latest recovery of a participant, keyed by the participant id),
+//   S asset status (the status map's records, ledger/registry/asset_status.h: the raw
+//   record encoding, keyed by the asset id, versioned by the entry that changed it).
 // Column `index`:
 //   "I/<submitter>\0<idempotency key>"  -> index u64 BE || payload SHA-256 (the DSSE
 //                                          payload; stores written before 2026-12 hold
@@ -23,6 +25,7 @@
 //                                          the genesis entry; absent: 7 days)
 //   "F/<index u64 BE>"                  -> statistics fact of an accepted pledge
 //                                          registration (ledger/registry/stats.h)
+//   "MN/"                               -> number of assets in the status map, u64 BE
 //
 // Pure functions and constants; thread-safe.
 #pragma once
@@ -50,6 +53,7 @@ inline constexpr char kPolicyTag = 'Y';
 inline constexpr char kCaseTag = 'C';
 inline constexpr char kClaimTag = 'K';
 inline constexpr char kRecoveryTag = 'R';
+inline constexpr char kStatusTag = 'S';
 
 // Separates a tag or index prefix from what follows ("P/...").
 inline constexpr char kTagSeparator = '/';
@@ -72,6 +76,7 @@ inline constexpr std::string_view kAssetValuationPrefix = "AV/";
 inline constexpr std::string_view kAssetPolicyPrefix = "AY/";
 inline constexpr std::string_view kFactPrefix = "F/";
 inline constexpr std::string_view kRecoveryPublicityKey = "RP/";
+inline constexpr std::string_view kMapCountKey = "MN/";
 
 // The value of an idempotency key: index u64 BE || SHA-256 of the signed payload
 // (legacy: of the envelope bytes).

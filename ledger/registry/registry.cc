@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "ledger/map/sparse_map.h"
 #include "ledger/registry/keys.h"
 
 namespace ipledger {
@@ -38,6 +39,9 @@ StatusOr<std::unique_ptr<Registry>> Registry::Open(const std::string& dir, Signi
   if (!ledger.ok()) return ledger.status();
   std::unique_ptr<Registry> r(new Registry(std::move(*ledger), options));
   if (Status s = r->LoadStats(); !s.ok()) return s;
+  if (Status s = r->OpenStatusMap(); !s.ok()) return s;
+  // Derived state edited on disk is found here, not only by a later `verify --replay`.
+  if (Status s = r->CheckStatusMap(); !s.ok()) return s;
   return r;
 }
 
@@ -47,6 +51,7 @@ StatusOr<std::unique_ptr<Registry>> Registry::OpenReadOnly(const std::string& di
   if (!ledger.ok()) return ledger.status();
   std::unique_ptr<Registry> r(new Registry(std::move(*ledger), options));
   if (Status s = r->LoadStats(); !s.ok()) return s;
+  if (Status s = r->OpenStatusMap(); !s.ok()) return s;
   return r;
 }
 

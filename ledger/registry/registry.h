@@ -37,6 +37,11 @@
 
 namespace ipledger {
 
+namespace map {
+class SparseMap;
+}  // namespace map
+class Txn;
+
 // One envelope to sequence: decoded by api/ (schema already checked).
 struct Submission {
   DsseEnvelope envelope;
@@ -91,6 +96,16 @@ struct CoverageView {
     std::int64_t remaining_aggregate = 0;
   };
   std::vector<Policy> policies;  // in force on `date`
+};
+
+// The status map's evidence for one asset (ledger/registry/asset_status.h): its record
+// at the newest logged root at or before the asked index, the map proof of that record
+// (or of its absence) against that root, and the root entry.
+struct StatusProof {
+  std::uint64_t version = 0;  // the map.root entry's index
+  Digest root{};
+  std::optional<std::string> record;  // encoded AssetStatusRecord; nullopt = no leaf
+  std::string proof;                  // ledger/map/proof.h EncodeMapProof
 };
 
 class Registry {
@@ -170,6 +185,16 @@ class Registry {
   // Regulator statistics (ledger/stats.h) over the committed pledge registrations.
   StatsResult Stats(const StatsQuery& q) const;
 
+  // The status map's evidence for `asset_id` as of the newest root at or before index
+  // `as_of`; kNotFound if no root is logged that early.
+  StatusOr<StatusProof> ProveStatus(std::string_view asset_id, std::uint64_t as_of) const;
+
+  // Checks the latest status map version: every node (SparseMap::Check), its root
+  // against the logged map.root entry, and every stored status record (tag S) against
+  // its map value and the logged count. kCorruption naming the first bad key. Open runs
+  // it (O(assets)); `ipledger verify` too.
+  Status CheckStatusMap() const;
+
   // Compares the derived state (columns `state` and `index`) with `other`'s key by key.
   // kCorruption naming the first differing key.
   Status CompareDerivedState(const Registry& other) const;
@@ -182,11 +207,20 @@ class Registry {
   Registry(std::unique_ptr<Ledger> ledger, RegistryOptions options);
 
   Status LoadStats();
+  Status OpenStatusMap();
+  // Applies the status changes of the logged `inputs` (the batch starting at `first`),
+  // saves their records in `txn` and, if the map changed, stages
+  // the new map version and appends its map.root entry to `inputs`; `staged` = its
+  // version. Sequencer only.
+  Status StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::uint64_t first,
+                        std::int64_t time_ms, std::optional<std::uint64_t>* staged)
+      REQUIRES(sequencer_mu_);
   // After a durable batch: forgets the cached keys of the participants it wrote.
   void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes)
       EXCLUDES(preverify_mu_);
 
   std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<map::SparseMap> map_;  // the status map (column `map`)
   RegistryOptions options_;
   StatsIndex stats_;
   Mutex sequencer_mu_;

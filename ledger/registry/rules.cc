@@ -548,6 +548,7 @@ void Handle(Ctx& c, const PledgeRegister& b) {
   if (debtor) r.debtor_region = debtor->region_code;
   r.history = {c.index};
   c.txn->Save(kPledgeTag, b.pledge_id, c.index, r);
+  c.map_assets = b.collateral;
   PledgeFact fact;
   fact.index = c.index;
   fact.date = c.today;
@@ -661,6 +662,10 @@ void Handle(Ctx& c, const PledgeAmend& b) {
   if (b.debt_term) p->terms.debt_term = *b.debt_term;
   if (b.official_reg_no) p->terms.official_reg_no = b.official_reg_no;
   for (const std::string& id : b.release_collateral) p->released_collateral.push_back(id);
+  if (!b.release_collateral.empty()) {
+    c.map_assets = b.release_collateral;
+    c.map_ref = p->registered_index;
+  }
   p->terms.collateral = remaining;
   ++p->version;
   Touch(p->history, c.index);
@@ -674,6 +679,10 @@ void Handle(Ctx& c, const PledgeRelease& b) {
   if (p->state == PledgeState::kReleased) {
     c.Refuse("E_NOT_ACTIVE", "pledge " + b.pledge_id + " is already released");
     return;
+  }
+  if (p->state == PledgeState::kRegistered || p->state == PledgeState::kEnforcing) {
+    c.map_assets = p->terms.collateral;
+    c.map_ref = p->registered_index;
   }
   p->state = PledgeState::kReleased;
   p->release_reason = b.reason;
@@ -728,6 +737,7 @@ void Handle(Ctx& c, const PolicyIssue& b) {
   r.issued_index = c.index;
   r.history = {c.index};
   c.txn->Save(kPolicyTag, b.policy_id, c.index, r);
+  c.map_assets = b.covered_assets;
   for (const std::string& a : b.covered_assets) {
     c.txn->Put(Column::kIndex, PairKey(kAssetPolicyPrefix, a, b.policy_id), "");
   }
@@ -761,6 +771,8 @@ void Handle(Ctx& c, const PolicyCancel& b) {
   CheckNotBackdated(c, b.effective_date, "the cancellation");
   if (c.refused()) return;
   p->cancelled_from = b.effective_date;
+  c.map_assets = p->terms.covered_assets;
+  c.map_ref = p->issued_index;
   Touch(p->history, c.index);
   c.txn->Save(kPolicyTag, b.policy_id, c.index, *p);
 }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -47,6 +48,10 @@ struct Ctx {
   std::set<std::string> parties;
   std::set<std::string> subjects;
   std::set<std::string> assets;  // subjects that are assets (asset history index)
+  // Accepted pledge and policy entries: the assets whose status record (asset_status.h)
+  // they change, and the registration entry they end (the leaf's map_ fields).
+  std::vector<std::string> map_assets;
+  std::optional<std::uint64_t> map_ref;
 
   void Refuse(const std::string& code, const std::string& why) {
     if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);

@@ -8,6 +8,7 @@
 
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
+#include "ledger/map/sparse_map.h"
 #include "ledger/registry/keys.h"
 #include "ledger/registry/registry.h"
 #include "ledger/registry/rules.h"
@@ -179,6 +180,14 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
   result.input.subjects.assign(c.subjects.begin(), c.subjects.end());
   result.input.codes = out.kind == OutcomeKind::kRefused ? c.codes : std::vector<std::string>{};
   result.input.refused = out.kind == OutcomeKind::kRefused ? st.type : "";
+  if (out.kind == OutcomeKind::kAccepted) {  // a refusal never changes the status map
+    result.input.map_assets = c.map_assets;
+    std::sort(result.input.map_assets.begin(), result.input.map_assets.end());
+    result.input.map_assets.erase(
+        std::unique(result.input.map_assets.begin(), result.input.map_assets.end()),
+        result.input.map_assets.end());
+    if (!c.map_assets.empty()) result.input.map_ref = c.map_ref;
+  }
   return result;
 }
 
@@ -202,6 +211,10 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
     if (Logged(q.outcome)) inputs.push_back(std::move(q.input));
     outcomes.push_back(std::move(q.outcome));
   }
+  std::optional<std::uint64_t> map_version;
+  if (!inputs.empty()) {
+    if (Status st = StageStatusMap(txn, &inputs, first, t, &map_version); !st.ok()) return st;
+  }
   if (inputs.empty()) {
     for (SubmitOutcome& o : outcomes) {
       if (o.kind == OutcomeKind::kReplayed) {
@@ -221,8 +234,10 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
   auto appended = ledger_->Append(inputs, ao);
   if (!appended.ok()) {
     latest_.clear();
+    if (map_version) map_->Abandon();
     return appended.status();
   }
+  if (map_version) map_->Committed(*map_version);
   txn.PublishToCache(kLatestCacheLimit);
   DropPreverifyKeys(txn.state_writes());
   for (const PledgeFact& f : txn.facts()) {

@@ -84,6 +84,8 @@ class Txn {
   const Status& error() const { return error_; }
   // What Ledger::Append commits with the leaves.
   const WriteSet& writes() const { return writes_; }
+  // The same, for writers of their own columns into the batch (the status map).
+  WriteSet* mutable_writes() { return &writes_; }
   // This batch's writes to column `state`, by key.
   const std::map<std::string, std::string>& state_writes() const { return state_overlay_; }
   // Statistics facts of this batch, in log order.

@@ -37,6 +37,8 @@
 #include "ledger/log/search_certificate.h"
 #include "ledger/log/tile.h"
 #include "ledger/log/tlog_proof.h"
+#include "ledger/map/memory_map.h"
+#include "ledger/map/proof.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 #include "ledger/registry/statement.h"
@@ -584,6 +586,63 @@ Status FuzzHttpRequest(std::string_view input) {
   return Status::Ok();
 }
 
+namespace {
+
+// The map FuzzMapProof checks claims against: 64 assets, each with its own value.
+const map::MemoryMap& FuzzMap() {
+  static const map::MemoryMap* m = [] {
+    auto* built = new map::MemoryMap();
+    for (int i = 0; i < 64; ++i) {
+      built->Set(map::MapKey("fuzz-asset-" + std::to_string(i)),
+                 Sha256(AsBytes("status-" + std::to_string(i))));
+    }
+    return built;
+  }();
+  return *m;
+}
+
+}  // namespace
+
+Status FuzzMapProof(std::string_view input) {
+  auto round_trip = [](std::string_view bytes) -> StatusOr<map::MapProof> {
+    StatusOr<map::MapProof> p = map::DecodeMapProof(bytes);
+    if (p.ok() && map::EncodeMapProof(*p) != bytes) {
+      return Broken("DecodeMapProof accepted " + Quote(bytes) + " but EncodeMapProof differs");
+    }
+    return p;
+  };
+  if (input.size() < 32) {
+    auto p = round_trip(input);
+    if (!p.ok() && p.status().code() == ErrorCode::kInternal) return p.status();
+    return Status::Ok();
+  }
+  map::Hash key;
+  std::copy_n(reinterpret_cast<const std::uint8_t*>(input.data()), key.size(), key.begin());
+  auto proof = round_trip(input.substr(32));
+  if (!proof.ok()) {
+    return proof.status().code() == ErrorCode::kInternal ? proof.status() : Status::Ok();
+  }
+  const map::MemoryMap& m = FuzzMap();
+  const std::optional<map::Hash> actual = m.Get(key);
+  const map::Hash claimed = actual ? *actual : Sha256(AsBytes("not a status"));
+  map::Hash wrong = claimed;
+  wrong[0] ^= 1;
+  if (map::VerifyMapProof(m.Root(), key, wrong, *proof).ok()) {
+    return Broken("VerifyMapProof accepted a wrong value for " + HexEncode(key));
+  }
+  if (!actual && map::VerifyMapProof(m.Root(), key, claimed, *proof).ok()) {
+    return Broken("VerifyMapProof accepted the presence of an absent key " + HexEncode(key));
+  }
+  if (actual && map::VerifyMapProof(m.Root(), key, std::nullopt, *proof).ok()) {
+    return Broken("VerifyMapProof accepted the absence of a present key " + HexEncode(key));
+  }
+  // The honest proof for the key always verifies.
+  if (!map::VerifyMapProof(m.Root(), key, actual, m.Prove(key)).ok()) {
+    return Broken("MemoryMap's own proof for " + HexEncode(key) + " does not verify");
+  }
+  return Status::Ok();
+}
+
 std::span<const Target> Targets() {
   static constexpr Target kTargets[] = {
       {"envelope", FuzzEnvelope},
@@ -594,6 +653,7 @@ std::span<const Target> Targets() {
       {"leaf", FuzzLeaf},
       {"http_signature", FuzzHttpSignature},
       {"http_request", FuzzHttpRequest},
+      {"map_proof", FuzzMapProof},
   };
   return kTargets;
 }
@@ -696,6 +756,20 @@ std::vector<std::pair<std::string, std::string>> GeneratedSeeds(std::string_view
     out.emplace_back("generated-date-1", FormatDate(DateFromCivil(2028, 2, 29)));
     out.emplace_back("generated-date-2", FormatDate(DateFromCivil(1, 1, 1)));
     out.emplace_back("generated-date-3", FormatDate(DateFromCivil(9999, 12, 31)));
+  } else if (target == "map_proof") {
+    // key || proof for present keys and both kinds of absence.
+    const map::MemoryMap& m = FuzzMap();
+    int n = 0;
+    int kinds[3] = {0, 0, 0};
+    for (int i = 0; n < 8 && i < 1000; ++i) {
+      const map::Hash key = map::MapKey(i < 3 ? "fuzz-asset-" + std::to_string(i * 20)
+                                              : "fuzz-other-" + std::to_string(i));
+      const map::MapProof p = m.Prove(key);
+      auto& seen = kinds[static_cast<int>(p.kind)];
+      if (seen >= 3) continue;
+      ++seen;
+      out.emplace_back("generated-" + std::to_string(++n), ToString(key) + map::EncodeMapProof(p));
+    }
   } else if (target == "http_signature") {
     const std::vector<std::pair<std::string, std::string>> requests = {
         {"GET", "/v1/pledges/PL-1"},

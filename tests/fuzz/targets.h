@@ -38,6 +38,11 @@ Status FuzzCheckpoint(std::string_view input);
 Status FuzzTilePath(std::string_view input);
 // DecodeLeaf, ParseInstant and ParseDate: each success formats back to the same bytes.
 Status FuzzLeaf(std::string_view input);
+// The first 32 bytes as a map key, the rest through DecodeMapProof (a decoded proof
+// re-encodes to the same bytes), then VerifyMapProof against a fixed 64-key MemoryMap:
+// a proof is accepted only for a true claim (the key's value, or its absence). Shorter
+// inputs go through DecodeMapProof whole.
+Status FuzzMapProof(std::string_view input);
 // ParseSignatureHeaders on "<Signature-Input>\n<Signature>" (the input split at its
 // first '\n'), then VerifyRequestSignature and SignatureBase on what parsed.
 Status FuzzHttpSignature(std::string_view input);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,8 +21,16 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
+#include "ledger/base/civil_time.h"
+#include "ledger/log/checkpoint.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/merkle.h"
+#include "ledger/log/tile.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
+#include "tools/key_file.h"
 
 namespace ipledger {
 namespace {
@@ -238,11 +247,6 @@ TEST_F(MonitorTest, OnceOnAFreshAndAGrownLogExitsZeroAndResumes) {
   EXPECT_TRUE(Contains(more.out, R"("size":348,)")) << more.out;
   EXPECT_TRUE(Contains(more.out, R"("new_entries":26,"requests":2,)")) << more.out;
 
-  // --watch is refused until the status map exists, rather than silently watching nothing.
-  Result watch = Monitor(s.url(), "--watch patent:2014103620773");
-  EXPECT_EQ(watch.code, 2) << watch.all();
-  EXPECT_TRUE(Contains(watch.err, "--watch needs the status map")) << watch.err;
-
   // The vkey is required.
   Result usage = Cli("monitor --server " + s.url() + " --state " + state_ + " --once");
   EXPECT_EQ(usage.code, 2) << usage.all();
@@ -368,6 +372,181 @@ TEST_F(MonitorTest, EntriesOrCheckpointAlteredInFlightExitOne) {
                            "/log.vkey --state " + state_ + " --once");
   EXPECT_EQ(wrong_state.code, 1) << wrong_state.all();
   EXPECT_TRUE(Contains(wrong_state.err, "not signed by this log key")) << wrong_state.err;
+}
+
+// --- The status map (issue 13 items 1-2 merged): roots recomputed, --watch -------------
+
+std::string Today(std::int32_t plus_days = 0) {
+  const std::int64_t ms = static_cast<std::int64_t>(std::time(nullptr)) * 1000;
+  return FormatDate(AddDays(DateOfInstant(ms), plus_days));
+}
+
+class MonitorMapTest : public MonitorTest {
+ protected:
+  void SetUp() override {
+    MonitorTest::SetUp();
+    Start(server_, d_);
+    Register("ccb-quzhou", "bank");
+    Register("lanyu-materials", "enterprise");
+    Submit("patent",
+           R"({"v":1,"type":"asset.register","submitter":"registry","body":{)"
+           R"("asset_id":"patent:2014103620773","kind":"patent","holders":["lanyu-materials"],)"
+           R"("patent":{"application_no":"2014103620773","type":"invention",)"
+           R"("title":"Slow-release pesticide granule","filing_date":")" +
+               Today(-1000) + R"(","grant_date":")" + Today(-300) +
+               R"(","annuity_paid_through":")" + Today(300) + R"("}}})",
+           {registry_key()});
+  }
+
+  std::string registry_key() const { return d_ + "/registry.key:registry/k1"; }
+  std::string key(const std::string& who) const { return w_ + "/" + who + ".key:" + who + "/k1"; }
+
+  // Signs `statement` with `keys` and submits it; the submit must be accepted.
+  void Submit(const std::string& name, const std::string& statement,
+              const std::vector<std::string>& keys) {
+    {
+      std::ofstream out(w_ + "/" + name + ".json", std::ios::binary | std::ios::trunc);
+      out << statement;
+    }
+    std::string key_args;
+    for (const auto& k : keys) key_args += " --key " + k;
+    Result s = Cli("sign --statement " + w_ + "/" + name + ".json" + key_args + " --out " + w_ +
+                   "/" + name + ".env");
+    ASSERT_EQ(s.code, 0) << name << ": " << s.all();
+    Result r = Cli("submit --server " + server_.url() + " --envelope " + w_ + "/" + name + ".env");
+    ASSERT_EQ(r.code, 0) << name << ": " << r.all();
+  }
+  void Register(const std::string& id, const std::string& role) {
+    Result k = Cli("keygen --out " + w_ + "/" + id + ".key");
+    ASSERT_EQ(k.code, 0) << k.all();
+    std::string pub = k.out;
+    while (!pub.empty() && pub.back() == '\n') pub.pop_back();
+    pub = pub.substr(pub.rfind('\n') + 1);
+    Submit("reg-" + id,
+           R"({"v":1,"type":"participant.register","submitter":"registry","body":{"id":")" + id +
+               R"(","name":"Test )" + id + R"(","role":")" + role +
+               R"(","region_code":"330802","keys":[{"label":"k1","ed25519":")" + pub + R"("}]}})",
+           {registry_key()});
+  }
+  void PledgeAndRelease() {
+    Submit(
+        "pledge",
+        R"({"v":1,"type":"pledge.register","submitter":"ccb-quzhou","body":{)"
+        R"("pledge_id":"CCB-QZ-2026-0001","pledgors":["lanyu-materials"],)"
+        R"("debtor":"lanyu-materials","collateral":["patent:2014103620773"],)"
+        R"("secured":{"type":"loan","amount":{"amount_fen":580000000,"currency":"CNY"}},)"
+        R"("debt_term":{"start":")" +
+            Today() + R"(","end":")" + Today(730) +
+            R"("},"valuation_ids":[],)"
+            R"("contract_sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}})",
+        {key("ccb-quzhou"), key("lanyu-materials")});
+    Submit("release",
+           R"({"v":1,"type":"pledge.release","submitter":"ccb-quzhou","body":{)"
+           R"("pledge_id":"CCB-QZ-2026-0001","reason":"repaid"}})",
+           {key("ccb-quzhou")});
+  }
+
+  testing::ServerProcess server_;
+};
+
+TEST_F(MonitorMapTest, RecomputesEveryLoggedRootAndWatchesAPledgeAndItsRelease) {
+  // Before the pledge: a registration alone puts nothing in the map.
+  Result before = Monitor(server_.url(), "--watch patent:2014103620773");
+  ASSERT_EQ(before.code, 0) << before.all();
+  EXPECT_FALSE(Contains(before.out, "patent:2014103620773 at entry")) << before.out;
+  EXPECT_TRUE(Contains(before.out, "status map: 0 assets")) << before.out;
+
+  PledgeAndRelease();
+  // Resumed: only the new changes are printed, the registration is not repeated.
+  Result after = Monitor(server_.url(), "--watch patent:2014103620773 --watch data:unrelated");
+  ASSERT_EQ(after.code, 0) << after.all();
+  std::smatch p;
+  ASSERT_TRUE(std::regex_search(
+      after.out, p,
+      std::regex("patent:2014103620773 at entry ([0-9]+): 1 active pledge \\(([0-9]+)\\), 0 "
+                 "policies")))
+      << after.out;
+  EXPECT_EQ(p[1], p[2]);
+  EXPECT_TRUE(std::regex_search(
+      after.out, std::regex("patent:2014103620773 at entry [0-9]+: 0 active pledges, 0 policies")))
+      << after.out;
+  EXPECT_FALSE(Contains(after.out, "data:unrelated")) << after.out;
+  EXPECT_TRUE(Contains(after.out, "status map: 1 assets")) << after.out;
+  EXPECT_FALSE(Contains(after.out, " 0 roots checked")) << after.out;
+
+  // The same story as JSON lines from a fresh state.
+  state_ = w_ + "/state-json";
+  Result json = Monitor(server_.url(), "--watch patent:2014103620773 --json");
+  ASSERT_EQ(json.code, 0) << json.all();
+  EXPECT_TRUE(Contains(json.out, R"({"active_pledges":[],"asset":"patent:2014103620773","index":)"))
+      << json.out;
+  EXPECT_TRUE(Contains(json.out, R"({"active_pledges":[)" + std::string(p[1]) +
+                                     R"(],"asset":"patent:2014103620773","index":)" +
+                                     std::string(p[1]) + R"(,"policies":[]})"))
+      << json.out;
+}
+
+TEST_F(MonitorMapTest, ALogSignedByItsKeyWithAWrongRootExitsOneNamingTheIndex) {
+  PledgeAndRelease();
+  Result genuine = Monitor(server_.url());
+  ASSERT_EQ(genuine.code, 0) << genuine.all();
+  // What a misbehaving operator would publish: the genuine leaves, one map.root leaf
+  // naming another root, and a checkpoint over them signed with the real log key.
+  const std::string bundle = ReadOrEmpty(state_ + "/leaves");
+  std::vector<std::string> leaves;
+  for (size_t at = 0; at + 2 <= bundle.size();) {
+    const size_t len = (static_cast<size_t>(static_cast<std::uint8_t>(bundle[at])) << 8) |
+                       static_cast<std::uint8_t>(bundle[at + 1]);
+    leaves.push_back(bundle.substr(at + 2, len));
+    at += 2 + len;
+  }
+  ASSERT_GT(leaves.size(), 5u);
+  ASSERT_LT(leaves.size(), 256u);
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = leaves.size(); i-- > 0;) {
+    auto e = DecodeLeaf(leaves[i]);
+    ASSERT_TRUE(e.ok());
+    if (e->type == "map.root") {
+      e->map_root = Sha256(AsBytes("not the root"));
+      leaves[i] = EncodeLeaf(*e);
+      wrong = i;
+      break;
+    }
+  }
+  ASSERT_NE(wrong, 0u) << "no map.root entry";
+  std::vector<Digest> hashes;
+  std::vector<Bytes> entries;
+  for (const auto& l : leaves) {
+    hashes.push_back(LeafHash(AsBytes(l)));
+    entries.emplace_back(l.begin(), l.end());
+  }
+  auto log_key = ReadKeyFile(d_ + "/log.key");
+  ASSERT_TRUE(log_key.ok()) << log_key.status().ToString();
+  const std::string note =
+      SignCheckpoint({"test.example/ipledger", leaves.size(), ReferenceRoot(hashes)}, *log_key);
+  auto tile = EncodeEntryBundle(entries);
+  ASSERT_TRUE(tile.ok());
+  const std::string tile_path = "/log/tile/entries/000.p/" + std::to_string(leaves.size());
+  const std::string tile_body(tile->begin(), tile->end());
+  Proxy forged(0, [&](const std::string& target, std::string* response) {
+    std::string body;
+    if (target == "/log/checkpoint") body = note;
+    if (target == tile_path) body = tile_body;
+    *response = std::string(body.empty() ? "HTTP/1.1 404 Not Found" : "HTTP/1.1 200 OK") +
+                "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nConnection: close\r\n\r\n" + body;
+  });
+  state_ = w_ + "/state-forged";
+  Result bad = Monitor(forged.url());
+  EXPECT_EQ(bad.code, 1) << bad.all();
+  EXPECT_TRUE(Contains(bad.err, "DISAGREEMENT: wrong status map root logged at entry " +
+                                    std::to_string(wrong) + ":"))
+      << bad.err;
+  // The neighbour: the same forgery path with the genuine leaves verifies... it is the
+  // genuine server above. And a resumed monitor re-derives the map from its leaves.
+  state_ = w_ + "/state";
+  Result resumed = Monitor(server_.url());
+  EXPECT_EQ(resumed.code, 0) << resumed.all();
 }
 
 }  // namespace

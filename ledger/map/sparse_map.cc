@@ -1,0 +1,532 @@
+#include "ledger/map/sparse_map.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "crypto/bytes.h"
+#include "ledger/base/encoding.h"
+#include "ledger/base/mutex.h"
+
+namespace ipledger::map {
+namespace {
+
+constexpr char kNodeTag = 'n';
+constexpr char kRootTag = 'r';
+
+// A child reference as stored (sparse_map.h): empty, a leaf, or an internal node.
+struct Ref {
+  enum Type : std::uint8_t { kEmpty = 0, kLeaf = 1, kNode = 2 };
+  Type type = kEmpty;
+  Hash key{};                 // kLeaf
+  Hash value{};               // kLeaf
+  std::uint64_t version = 0;  // kNode
+  Hash hash{};                // kNode: the node's hash
+
+  Hash Digest() const {
+    switch (type) {
+      case kLeaf:
+        return LeafHash(key, value);
+      case kNode:
+        return hash;
+      default:
+        return kEmptyHash;
+    }
+  }
+  bool operator==(const Ref&) const = default;
+};
+
+struct Node {
+  Hash hash{};
+  Ref child[2];
+};
+
+void AppendHash(std::string* out, const Hash& h) {
+  out->append(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+Hash ReadHash(std::string_view s) {
+  Hash h;
+  std::copy_n(reinterpret_cast<const std::uint8_t*>(s.data()), h.size(), h.begin());
+  return h;
+}
+
+void EncodeRef(std::string* out, const Ref& r) {
+  out->push_back(static_cast<char>(r.type));
+  if (r.type == Ref::kLeaf) {
+    AppendHash(out, r.key);
+    AppendHash(out, r.value);
+  } else if (r.type == Ref::kNode) {
+    PutFixed64BE(out, r.version);
+    AppendHash(out, r.hash);
+  }
+}
+
+// Decodes one reference from the front of `*s`, consuming it; false if malformed.
+bool DecodeRef(std::string_view* s, Ref* r) {
+  if (s->empty()) return false;
+  const auto type = static_cast<std::uint8_t>((*s)[0]);
+  s->remove_prefix(1);
+  if (type == Ref::kEmpty) {
+    *r = Ref{};
+    return true;
+  }
+  if (type == Ref::kLeaf) {
+    if (s->size() < 64) return false;
+    r->type = Ref::kLeaf;
+    r->key = ReadHash(s->substr(0, 32));
+    r->value = ReadHash(s->substr(32, 32));
+    s->remove_prefix(64);
+    return true;
+  }
+  if (type == Ref::kNode) {
+    if (s->size() < 40) return false;
+    r->type = Ref::kNode;
+    r->version = *DecodeFixed64BE(s->substr(0, 8));
+    r->hash = ReadHash(s->substr(8, 32));
+    s->remove_prefix(40);
+    return true;
+  }
+  return false;
+}
+
+std::string EncodeNode(const Node& n) {
+  std::string out;
+  out.reserve(32 + 2 * 41);
+  AppendHash(&out, n.hash);
+  EncodeRef(&out, n.child[0]);
+  EncodeRef(&out, n.child[1]);
+  return out;
+}
+
+bool DecodeNode(std::string_view s, Node* n) {
+  if (s.size() < 32) return false;
+  n->hash = ReadHash(s.substr(0, 32));
+  s.remove_prefix(32);
+  return DecodeRef(&s, &n->child[0]) && DecodeRef(&s, &n->child[1]) && s.empty();
+}
+
+// 'n' || version || depth || the first ceil(depth/8) bytes of `key`, bits >= depth zero.
+std::string NodeKey(std::uint64_t version, size_t depth, const Hash& key) {
+  std::string out(1, kNodeTag);
+  PutFixed64BE(&out, version);
+  out.push_back(static_cast<char>(depth));
+  const size_t bytes = (depth + 7) / 8;
+  for (size_t i = 0; i < bytes; ++i) {
+    std::uint8_t b = key[i];
+    if (i == bytes - 1 && depth % 8 != 0) b &= static_cast<std::uint8_t>(0xFF << (8 - depth % 8));
+    out.push_back(static_cast<char>(b));
+  }
+  return out;
+}
+
+std::string RootKey(std::uint64_t version) {
+  std::string out(1, kRootTag);
+  PutFixed64BE(&out, version);
+  return out;
+}
+
+std::string DescribeNode(const std::string& node_key, std::uint64_t version, size_t depth) {
+  return "map node " + HexEncode(AsBytes(node_key)) + " (version " + std::to_string(version) +
+         ", depth " + std::to_string(depth) + ")";
+}
+
+bool SharesPrefix(const Hash& a, const Hash& b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (PathBit(a, i) != PathBit(b, i)) return false;
+  }
+  return true;
+}
+
+using Update = std::pair<Hash, Hash>;
+
+}  // namespace
+
+struct SparseMap::Rep {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* cf = nullptr;
+
+  mutable Mutex mu;
+  std::optional<std::uint64_t> committed GUARDED_BY(mu);
+  Ref committed_root GUARDED_BY(mu);
+  // Staged, uncommitted versions in order, with their roots, and their nodes by key.
+  std::vector<std::pair<std::uint64_t, Ref>> staged GUARDED_BY(mu);
+  std::map<std::string, std::string> staged_nodes GUARDED_BY(mu);
+
+  // Stored nodes of the upper levels (depth < kCacheDepth), read through: a stored
+  // node never changes, so an entry is never stale. Bounded: emptied when it exceeds
+  // kCacheEntries (the upper levels of the versions in use soon return). Check reads
+  // around it, from disk.
+  static constexpr size_t kCacheDepth = 16;
+  static constexpr size_t kCacheEntries = size_t{1} << 17;
+  mutable SharedMutex cache_mu;
+  mutable std::unordered_map<std::string, Node> cache GUARDED_BY(cache_mu);
+
+  enum class Source { kCached, kDisk };
+
+  // The node stored at `node_key` (staged ones first if `staged_too`).
+  StatusOr<Node> ReadNode(const std::string& node_key, std::uint64_t version, size_t depth,
+                          const std::map<std::string, std::string>* staged_too,
+                          Source source = Source::kCached) const {
+    const bool cacheable = source == Source::kCached && depth < kCacheDepth;
+    if (cacheable) {
+      ReaderLock lock(&cache_mu);
+      auto it = cache.find(node_key);
+      if (it != cache.end()) return it->second;
+    }
+    std::string value;
+    bool found = false;
+    if (staged_too != nullptr) {
+      auto it = staged_too->find(node_key);
+      if (it != staged_too->end()) {
+        value = it->second;
+        found = true;
+      }
+    }
+    if (!found) {
+      rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, node_key, &value);
+      if (s.IsNotFound()) {
+        return Status::Corruption(DescribeNode(node_key, version, depth) + " is missing");
+      }
+      if (!s.ok()) {
+        return Status::Unavailable("reading " + DescribeNode(node_key, version, depth) + ": " +
+                                   s.ToString());
+      }
+    }
+    Node n;
+    if (!DecodeNode(value, &n)) {
+      return Status::Corruption(DescribeNode(node_key, version, depth) + " is malformed");
+    }
+    if (cacheable && !found) {  // staged nodes are not cached: they may be abandoned
+      WriterLock lock(&cache_mu);
+      if (cache.size() >= kCacheEntries) cache.clear();
+      cache.emplace(node_key, n);
+    }
+    return n;
+  }
+
+  // The root reference of exactly `version`; kNotFound if not stored.
+  StatusOr<Ref> ReadRoot(std::uint64_t version) const {
+    if (cf == nullptr) return Status::NotFound("no map version " + std::to_string(version));
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, RootKey(version), &value);
+    if (s.IsNotFound()) return Status::NotFound("no map version " + std::to_string(version));
+    if (!s.ok()) {
+      return Status::Unavailable("reading map root " + std::to_string(version) + ": " +
+                                 s.ToString());
+    }
+    std::string_view v = value;
+    Ref r;
+    if (!DecodeRef(&v, &r) || !v.empty()) {
+      return Status::Corruption("map root record of version " + std::to_string(version) + " (key " +
+                                HexEncode(AsBytes(RootKey(version))) + ") is malformed");
+    }
+    return r;
+  }
+
+  // --- Stage ---
+
+  struct StageCtx {
+    std::uint64_t version;
+    rocksdb::WriteBatch* batch;
+    std::map<std::string, std::string>* nodes;  // staged nodes, this version's added
+  };
+
+  Ref MakeNode(StageCtx& ctx, size_t depth, const Hash& path, const Ref& left, const Ref& right) {
+    Node n;
+    n.child[0] = left;
+    n.child[1] = right;
+    n.hash = NodeHash(left.Digest(), right.Digest());
+    std::string key = NodeKey(ctx.version, depth, path);
+    std::string value = EncodeNode(n);
+    (void)ctx.batch->Put(cf, key, value);
+    (*ctx.nodes)[std::move(key)] = std::move(value);
+    Ref r;
+    r.type = Ref::kNode;
+    r.version = ctx.version;
+    r.hash = n.hash;
+    return r;
+  }
+
+  // The subtree at `depth` holding exactly the sorted, distinct `leaves`.
+  Ref Build(StageCtx& ctx, size_t depth, std::span<const Update> leaves) {
+    if (leaves.empty()) return Ref{};
+    if (leaves.size() == 1) {
+      Ref r;
+      r.type = Ref::kLeaf;
+      r.key = leaves[0].first;
+      r.value = leaves[0].second;
+      return r;
+    }
+    auto mid = std::partition_point(leaves.begin(), leaves.end(),
+                                    [depth](const Update& u) { return !PathBit(u.first, depth); });
+    const auto split = static_cast<size_t>(mid - leaves.begin());
+    Ref left = Build(ctx, depth + 1, leaves.subspan(0, split));
+    Ref right = Build(ctx, depth + 1, leaves.subspan(split));
+    return MakeNode(ctx, depth, leaves[0].first, left, right);
+  }
+
+  // `cur` (the subtree at `depth` on the path of `ups`) with the sorted, distinct `ups`.
+  StatusOr<Ref> Apply(StageCtx& ctx, const Ref& cur, size_t depth, std::span<const Update> ups) {
+    if (ups.empty()) return cur;
+    if (cur.type == Ref::kEmpty) return Build(ctx, depth, ups);
+    if (cur.type == Ref::kLeaf) {
+      std::vector<Update> all(ups.begin(), ups.end());
+      auto pos = std::lower_bound(all.begin(), all.end(), cur.key,
+                                  [](const Update& u, const Hash& k) { return u.first < k; });
+      if (pos == all.end() || pos->first != cur.key) all.insert(pos, {cur.key, cur.value});
+      if (all.size() == 1 && all[0].first == cur.key && all[0].second == cur.value) return cur;
+      return Build(ctx, depth, all);
+    }
+    const std::string key = NodeKey(cur.version, depth, ups[0].first);
+    auto node = ReadNode(key, cur.version, depth, ctx.nodes);
+    if (!node.ok()) return node.status();
+    auto mid = std::partition_point(ups.begin(), ups.end(),
+                                    [depth](const Update& u) { return !PathBit(u.first, depth); });
+    const auto split = static_cast<size_t>(mid - ups.begin());
+    auto left = Apply(ctx, node->child[0], depth + 1, ups.subspan(0, split));
+    if (!left.ok()) return left.status();
+    auto right = Apply(ctx, node->child[1], depth + 1, ups.subspan(split));
+    if (!right.ok()) return right.status();
+    if (*left == node->child[0] && *right == node->child[1]) return cur;
+    return MakeNode(ctx, depth, ups[0].first, *left, *right);
+  }
+
+  // --- Check ---
+
+  Status CheckNode(std::uint64_t top, const Ref& ref, size_t depth, const Hash& path,
+                   const std::string& parent) const {
+    const std::string key = NodeKey(ref.version, depth, path);
+    const std::string name = DescribeNode(key, ref.version, depth);
+    if (ref.version > top) {
+      return Status::Corruption(parent + " points to " + name + ", newer than version " +
+                                std::to_string(top));
+    }
+    auto node = ReadNode(key, ref.version, depth, nullptr, Source::kDisk);
+    if (!node.ok()) {
+      if (node.status().code() != ErrorCode::kCorruption) return node.status();
+      return Status::Corruption(node.status().message() + ", pointed to by " + parent);
+    }
+    const Hash computed = NodeHash(node->child[0].Digest(), node->child[1].Digest());
+    if (computed != node->hash) {
+      return Status::Corruption(name + ": its children hash to " + HexEncode(computed) +
+                                ", it records " + HexEncode(node->hash));
+    }
+    if (node->hash != ref.hash) {
+      return Status::Corruption(name + ": its hash " + HexEncode(node->hash) + " is not the " +
+                                HexEncode(ref.hash) + " its parent, " + parent + ", records");
+    }
+    const bool leafy0 = node->child[0].type != Ref::kNode;
+    const bool leafy1 = node->child[1].type != Ref::kNode;
+    if (leafy0 && leafy1 &&
+        (node->child[0].type == Ref::kEmpty || node->child[1].type == Ref::kEmpty)) {
+      return Status::Corruption(name + ": an internal node above fewer than two leaves");
+    }
+    for (int bit = 0; bit < 2; ++bit) {
+      const Ref& c = node->child[bit];
+      if (c.type == Ref::kLeaf) {
+        if (!SharesPrefix(c.key, path, depth) || PathBit(c.key, depth) != (bit == 1)) {
+          return Status::Corruption(name + ": leaf " + HexEncode(c.key) + " is off its path");
+        }
+      } else if (c.type == Ref::kNode) {
+        if (c.version > ref.version) {
+          return Status::Corruption(name + ": a child of version " + std::to_string(c.version) +
+                                    ", newer than the node");
+        }
+        Hash child_path = path;
+        const size_t byte = depth / 8;
+        const auto mask = static_cast<std::uint8_t>(1U << (7 - depth % 8));
+        child_path[byte] = static_cast<std::uint8_t>(bit == 1 ? (child_path[byte] | mask)
+                                                              : (child_path[byte] & ~mask));
+        if (depth + 1 >= kMaxProofDepth + 1) {
+          return Status::Corruption(name + ": the tree is deeper than 256 levels");
+        }
+        if (Status s = CheckNode(top, c, depth + 1, child_path, name); !s.ok()) return s;
+      }
+    }
+    return Status::Ok();
+  }
+};
+
+SparseMap::SparseMap(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+SparseMap::~SparseMap() = default;
+
+StatusOr<std::unique_ptr<SparseMap>> SparseMap::Open(rocksdb::DB* db,
+                                                     rocksdb::ColumnFamilyHandle* cf) {
+  auto rep = std::make_unique<Rep>();
+  rep->db = db;
+  rep->cf = cf;
+  if (cf != nullptr) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+    it->SeekForPrev(RootKey(~std::uint64_t{0}));
+    if (!it->status().ok()) {
+      return Status::Unavailable("reading the map's newest root: " + it->status().ToString());
+    }
+    if (it->Valid() && it->key().size() > 0 && it->key()[0] == kRootTag) {
+      rocksdb::Slice k = it->key();
+      if (k.size() != 9) {
+        return Status::Corruption("map root key " + HexEncode(AsBytes(k.ToStringView())) +
+                                  " is malformed");
+      }
+      const std::uint64_t version = *DecodeFixed64BE(std::string_view(k.data() + 1, 8));
+      auto root = rep->ReadRoot(version);
+      if (!root.ok()) return root.status();
+      MutexLock lock(&rep->mu);
+      rep->committed = version;
+      rep->committed_root = *root;
+    }
+  }
+  return std::unique_ptr<SparseMap>(new SparseMap(std::move(rep)));
+}
+
+StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
+                                const std::vector<std::pair<Hash, Hash>>& updates,
+                                rocksdb::WriteBatch* batch) {
+  if (rep_->cf == nullptr) {
+    return Status::FailedPrecondition("the map has no column family (a read-only open)");
+  }
+  MutexLock lock(&rep_->mu);
+  std::optional<std::uint64_t> newest = rep_->committed;
+  Ref base = rep_->committed_root;
+  if (!rep_->staged.empty()) {
+    newest = rep_->staged.back().first;
+    base = rep_->staged.back().second;
+  }
+  if (newest.has_value() && version <= *newest) {
+    return Status::InvalidArgument("map version " + std::to_string(version) +
+                                   " is not after version " + std::to_string(*newest));
+  }
+  // Sorted by key, the last update of each key winning.
+  std::vector<Update> ups(updates.begin(), updates.end());
+  std::stable_sort(ups.begin(), ups.end(),
+                   [](const Update& a, const Update& b) { return a.first < b.first; });
+  std::vector<Update> distinct;
+  distinct.reserve(ups.size());
+  for (size_t i = 0; i < ups.size(); ++i) {
+    if (i + 1 < ups.size() && ups[i + 1].first == ups[i].first) continue;
+    distinct.push_back(ups[i]);
+  }
+  // Nodes go into a copy of the staged set, adopted only if the whole stage succeeds.
+  std::map<std::string, std::string> nodes = rep_->staged_nodes;
+  Rep::StageCtx ctx{version, batch, &nodes};
+  auto root = rep_->Apply(ctx, base, 0, distinct);
+  if (!root.ok()) return root.status();
+  std::string root_value;
+  EncodeRef(&root_value, *root);
+  if (rocksdb::Status s = batch->Put(rep_->cf, RootKey(version), root_value); !s.ok()) {
+    return Status::Internal("staging the map root: " + s.ToString());
+  }
+  rep_->staged_nodes = std::move(nodes);
+  rep_->staged.emplace_back(version, *root);
+  return root->Digest();
+}
+
+void SparseMap::Committed(std::uint64_t version) {
+  MutexLock lock(&rep_->mu);
+  auto& staged = rep_->staged;
+  size_t done = 0;
+  while (done < staged.size() && staged[done].first <= version) {
+    rep_->committed = staged[done].first;
+    rep_->committed_root = staged[done].second;
+    ++done;
+  }
+  staged.erase(staged.begin(), staged.begin() + static_cast<std::ptrdiff_t>(done));
+  // Drop the now durable nodes: those of versions <= `version`.
+  const std::string bound = NodeKey(version + 1, 0, Hash{});
+  auto& nodes = rep_->staged_nodes;
+  nodes.erase(nodes.begin(), nodes.lower_bound(bound));
+  if (staged.empty()) nodes.clear();
+}
+
+void SparseMap::Abandon() {
+  MutexLock lock(&rep_->mu);
+  rep_->staged.clear();
+  rep_->staged_nodes.clear();
+}
+
+std::optional<std::uint64_t> SparseMap::LatestVersion() const {
+  MutexLock lock(&rep_->mu);
+  return rep_->committed;
+}
+
+StatusOr<std::pair<std::uint64_t, Hash>> SparseMap::RootAtOrBefore(std::uint64_t version) const {
+  if (rep_->cf == nullptr)
+    return Status::NotFound("no map version at or before " + std::to_string(version));
+  std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->cf));
+  const std::string key = RootKey(version);
+  it->SeekForPrev(key);
+  if (!it->status().ok()) {
+    return Status::Unavailable("reading map roots: " + it->status().ToString());
+  }
+  if (!it->Valid() || it->key().size() != 9 || it->key()[0] != kRootTag) {
+    return Status::NotFound("no map version at or before " + std::to_string(version));
+  }
+  const std::uint64_t found = *DecodeFixed64BE(std::string_view(it->key().data() + 1, 8));
+  std::string_view v(it->value().data(), it->value().size());
+  Ref r;
+  if (!DecodeRef(&v, &r) || !v.empty()) {
+    return Status::Corruption("map root record of version " + std::to_string(found) +
+                              " is malformed");
+  }
+  return std::make_pair(found, r.Digest());
+}
+
+StatusOr<MapProof> SparseMap::Prove(const Hash& key, std::uint64_t version) const {
+  auto root = rep_->ReadRoot(version);
+  if (!root.ok()) return root.status();
+  MapProof proof;
+  Ref cur = *root;
+  for (size_t depth = 0; cur.type == Ref::kNode; ++depth) {
+    if (depth > kMaxProofDepth)
+      return Status::Corruption("map version " + std::to_string(version) +
+                                ": a path deeper than 255");
+    auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, nullptr);
+    if (!node.ok()) return node.status();
+    const int bit = PathBit(key, depth) ? 1 : 0;
+    proof.siblings.push_back(node->child[1 - bit].Digest());
+    cur = node->child[bit];
+  }
+  if (cur.type == Ref::kEmpty) {
+    proof.kind = MapProofKind::kAbsentEmpty;
+  } else if (cur.key == key) {
+    proof.kind = MapProofKind::kPresent;
+  } else {
+    proof.kind = MapProofKind::kAbsentOther;
+    proof.other_key = cur.key;
+    proof.other_value_hash = cur.value;
+  }
+  return proof;
+}
+
+StatusOr<std::optional<Hash>> SparseMap::Get(const Hash& key, std::uint64_t version) const {
+  auto root = rep_->ReadRoot(version);
+  if (!root.ok()) return root.status();
+  Ref cur = *root;
+  for (size_t depth = 0; cur.type == Ref::kNode; ++depth) {
+    if (depth > kMaxProofDepth)
+      return Status::Corruption("map version " + std::to_string(version) +
+                                ": a path deeper than 255");
+    auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, nullptr);
+    if (!node.ok()) return node.status();
+    cur = node->child[PathBit(key, depth) ? 1 : 0];
+  }
+  if (cur.type == Ref::kLeaf && cur.key == key) return std::optional<Hash>(cur.value);
+  return std::optional<Hash>();
+}
+
+Status SparseMap::Check(std::uint64_t version) const {
+  auto root = rep_->ReadRoot(version);
+  if (!root.ok()) return root.status();
+  if (root->type != Ref::kNode) return Status::Ok();  // empty, or a single leaf
+  return rep_->CheckNode(version, *root, 0, Hash{},
+                         "map root record of version " + std::to_string(version) + " (key " +
+                             HexEncode(AsBytes(RootKey(version))) + ")");
+}
+
+}  // namespace ipledger::map

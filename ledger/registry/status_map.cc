@@ -1,0 +1,231 @@
+// The status map in the registry: staging a batch's changes (sequencer), proofs for
+// answers, the check at open, and the recomputation from the public leaves (verify).
+#include "ledger/registry/status_map.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "ledger/base/encoding.h"
+#include "ledger/map/memory_map.h"
+#include "ledger/map/proof.h"
+#include "ledger/map/sparse_map.h"
+#include "ledger/registry/asset_status.h"
+#include "ledger/registry/keys.h"
+#include "ledger/registry/map_root.h"
+#include "ledger/registry/registry.h"
+#include "ledger/registry/txn.h"
+
+namespace ipledger {
+
+Status Registry::OpenStatusMap() {
+  const Store& store = ledger_->store();
+  auto m = map::SparseMap::Open(store.raw_db(), store.raw_handle(Column::kMap));
+  if (!m.ok()) return m.status();
+  map_ = std::move(*m);
+  return Status::Ok();
+}
+
+Status Registry::StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::uint64_t first,
+                                std::int64_t time_ms, std::optional<std::uint64_t>* staged) {
+  if (map_ == nullptr) return Status::Ok();
+  std::map<std::string, Digest> values;  // asset -> value hash, the batch's last
+  std::uint64_t added = 0;
+  for (size_t k = 0; k < inputs->size(); ++k) {
+    const EntryInput& in = (*inputs)[k];
+    if (in.map_assets.empty()) continue;
+    Entry e;
+    e.index = first + k;
+    e.type = in.type;
+    e.map_assets = in.map_assets;
+    e.map_ref = in.map_ref;
+    auto changed = ApplyLeafToStatus(
+        e, [&](std::string_view id) -> StatusOr<std::optional<AssetStatusRecord>> {
+          auto r = txn.Load<AssetStatusRecord>(kStatusTag, id);
+          if (!txn.error().ok()) return txn.error();
+          if (!r) ++added;
+          return r;
+        });
+    if (!changed.ok()) {
+      return Status::Internal("the sequencer's status change does not apply: " +
+                              changed.status().message());
+    }
+    for (const AssetStatusRecord& r : *changed) {
+      txn.Save(kStatusTag, r.asset_id, e.index, r);
+      values[r.asset_id] = AssetStatusHash(r);
+    }
+  }
+  if (values.empty()) return Status::Ok();
+  const std::uint64_t version = first + inputs->size();
+  std::vector<std::pair<map::Hash, map::Hash>> updates;
+  updates.reserve(values.size());
+  for (const auto& [asset, hash] : values) updates.emplace_back(map::MapKey(asset), hash);
+  std::uint64_t count = 0;
+  if (auto c = txn.Get(Column::kIndex, std::string(kMapCountKey))) {
+    auto n = DecodeFixed64BE(*c);
+    if (!n) return Status::Corruption("the status map's count is malformed");
+    count = *n;
+  }
+  count += added;
+  auto root = map_->Stage(version, updates, txn.mutable_writes()->raw_batch());
+  if (!root.ok()) return root.status();
+  txn.Put(Column::kIndex, std::string(kMapCountKey), EncodeFixed64BE(count));
+  auto note =
+      ledger_->SignNote(FormatMapRoot({ledger_->origin(), version, version - 1, count, *root}));
+  if (!note.ok()) {
+    map_->Abandon();
+    return note.status();
+  }
+  EntryInput in;
+  in.type = std::string(kMapRootType);
+  in.envelope = std::move(*note);
+  in.map_root = *root;
+  txn.Put(Column::kIndex, IndexKey(kTypePrefix, kMapRootType, version), "");
+  txn.Put(Column::kIndex, TimeKey(time_ms, version), "");
+  inputs->push_back(std::move(in));
+  *staged = version;
+  return Status::Ok();
+}
+
+StatusOr<StatusProof> Registry::ProveStatus(std::string_view asset_id, std::uint64_t as_of) const {
+  if (map_ == nullptr) return Status::NotFound("this registry has no status map");
+  auto root = map_->RootAtOrBefore(as_of);
+  if (!root.ok()) {
+    return Status::NotFound("no status map root is logged at or before index " +
+                            std::to_string(as_of));
+  }
+  StatusProof p;
+  p.version = root->first;
+  p.root = root->second;
+  auto proof = map_->Prove(map::MapKey(asset_id), p.version);
+  if (!proof.ok()) return proof.status();
+  p.proof = map::EncodeMapProof(*proof);
+  auto found = ledger_->store().LastInRange(Column::kState, RecordKey(kStatusTag, asset_id, 0),
+                                            RecordKey(kStatusTag, asset_id, p.version));
+  if (!found.ok()) return found.status();
+  if (found->has_value()) p.record = (*found)->second;
+  return p;
+}
+
+Status Registry::CheckStatusMap() const {
+  if (map_ == nullptr) return Status::Ok();
+  const std::optional<std::uint64_t> version = map_->LatestVersion();
+  std::uint64_t records = 0;
+  std::optional<std::uint64_t> logged_count;
+  if (version) {
+    if (Status s = map_->Check(*version); !s.ok()) {
+      return Status::Corruption("status map version " + std::to_string(*version) + ": " +
+                                s.message());
+    }
+    auto root = map_->RootAtOrBefore(*version);
+    if (!root.ok()) return root.status();
+    auto leaf = ledger_->GetLeaf(*version);
+    if (!leaf.ok()) {
+      return Status::Corruption("status map version " + std::to_string(*version) +
+                                " has no map.root entry: " + leaf.status().message());
+    }
+    auto e = DecodeLeaf(*leaf);
+    if (!e.ok()) return e.status();
+    if (e->type != kMapRootType || !e->map_root || *e->map_root != root->second) {
+      return Status::Corruption("status map version " + std::to_string(*version) +
+                                ": the stored root differs from the logged map.root entry");
+    }
+    auto note = ledger_->GetEnvelope(*e);
+    if (!note.ok()) return note.status();
+    auto stmt = OpenMapRoot(*note, ledger_->verifier());
+    if (!stmt.ok()) {
+      return Status::Corruption("entry " + std::to_string(*version) + ": " +
+                                stmt.status().message());
+    }
+    logged_count = stmt->count;
+  }
+  // Every status record's latest version against its value in the map.
+  const std::string prefix = TagPrefix(kStatusTag);
+  std::string last_key;
+  std::string last_value;
+  Status bad;
+  auto check = [&]() -> Status {
+    if (last_key.empty()) return Status::Ok();
+    ++records;
+    const std::string id(RecordIdOfKey(last_key));
+    const std::string where =
+        "state key " + HexEncode(AsBytes(last_key)) + " (status of " + id + ")";
+    auto rec = DecodeAssetStatus(last_value);
+    if (!rec.ok() || rec->asset_id != id) return Status::Corruption(where + " is malformed");
+    if (!version) return Status::Corruption(where + " exists but the map has no version");
+    auto value = map_->Get(map::MapKey(id), *version);
+    if (!value.ok()) return Status::Corruption(where + ": " + value.status().message());
+    if (!value->has_value() || **value != AssetStatusHash(*rec)) {
+      return Status::Corruption(where + " differs from its value in the status map");
+    }
+    return Status::Ok();
+  };
+  Status s = ledger_->store().Scan(
+      Column::kState, prefix, PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
+        if (!last_key.empty() && RecordPrefixOfKey(k) != RecordPrefixOfKey(last_key)) {
+          bad = check();
+          if (!bad.ok()) return false;
+        }
+        last_key = std::string(k);
+        last_value = std::string(v);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  if (Status c = check(); !c.ok()) return c;
+  if (logged_count && *logged_count != records) {
+    return Status::Corruption("the state holds " + std::to_string(records) +
+                              " asset status records; the logged map root counts " +
+                              std::to_string(*logged_count));
+  }
+  return Status::Ok();
+}
+
+StatusOr<StatusMapReport> VerifyStatusMapFromLeaves(const Ledger& ledger) {
+  StatusMapReport report;
+  StatusReplayer status;
+  map::MemoryMap recomputed;
+  const std::uint64_t size = ledger.size();
+  for (std::uint64_t i = 0; i < size; ++i) {
+    const std::string where = "entry " + std::to_string(i) + ": ";
+    auto leaf = ledger.GetLeaf(i);
+    if (!leaf.ok()) return Status::Corruption(where + leaf.status().message());
+    auto e = DecodeLeaf(*leaf);
+    if (!e.ok()) return Status::Corruption(where + e.status().message());
+    ++report.entries;
+    if (e->type == kMapRootType) {
+      if (!e->map_root || !e->map_assets.empty() || e->map_ref) {
+        return Status::Corruption(where + "a map.root leaf must carry map_root only");
+      }
+      if (*e->map_root != recomputed.Root()) {
+        return Status::Corruption(where + "the logged status map root " + HexEncode(*e->map_root) +
+                                  " differs from the root " + HexEncode(recomputed.Root()) +
+                                  " recomputed from the leaves");
+      }
+      auto note = ledger.GetEnvelope(*e);
+      if (!note.ok()) return Status::Corruption(where + note.status().message());
+      auto stmt = OpenMapRoot(*note, ledger.verifier());
+      if (!stmt.ok()) return Status::Corruption(where + stmt.status().message());
+      if (stmt->version != i || stmt->root != *e->map_root || stmt->count != recomputed.size()) {
+        return Status::Corruption(where +
+                                  "the signed map root statement differs from the leaf "
+                                  "or the recomputed map");
+      }
+      ++report.roots;
+      continue;
+    }
+    if (e->map_root) return Status::Corruption(where + "map_root on a " + e->type + " leaf");
+    auto changed = status.Apply(*e);
+    if (!changed.ok()) return Status::Corruption(changed.status().message());
+    for (const AssetStatusRecord& r : *changed) {
+      recomputed.Set(map::MapKey(r.asset_id), AssetStatusHash(r));
+    }
+  }
+  report.assets = recomputed.size();
+  return report;
+}
+
+}  // namespace ipledger
