@@ -154,4 +154,7 @@ StatusOr<std::string> CheckWitnessPolicy(const Args& a, api::Client& client,
 int StatsCommand(int argc, char** argv);
 int AuditCommand(int argc, char** argv);
 
+// `ipledger monitor` (tools/ipledger_client_monitor.cc); the exit status, as RunClientCommand.
+int MonitorCommand(int argc, char** argv);
+
 }  // namespace ipledger::cli

@@ -47,6 +47,8 @@ const char* const kClientUsage =
     "      [--inclusive-threshold-fen N] [--json]           (regulators and the registry)\n"
     "  ipledger audit --server URL --key KEYFILE:KEYID [--from DATE] [--to DATE] [--type T]\n"
     "      [--participant P] [--asset A] [--limit N] [--cursor C] [--all] [--csv]   (same)\n"
+    "  ipledger monitor --server URL --vkey VKEY_OR_FILE --state DIR [--once] [--interval S]\n"
+    "      [--watch ASSET]... [--json]   (follows the public log; exit 1 on a disagreement)\n"
     "  (URL is http://HOST:PORT or https://HOST:PORT; with https, --ca-file FILE trusts the\n"
     "  CA certificates in FILE instead of the system's; KEYID is <participant>/<label>, e.g.\n"
     "  ccb-quzhou/k1. Without --vkey, status and coverage pin the server's log key at first\n"
@@ -738,7 +740,7 @@ int CoverageCommand(int argc, char** argv) {
 bool IsClientCommand(std::string_view command) {
   return command == "sign" || command == "submit" || command == "get" ||
          command == "verify-receipt" || command == "verify-certificate" || command == "status" ||
-         command == "coverage" || command == "stats" || command == "audit";
+         command == "coverage" || command == "stats" || command == "audit" || command == "monitor";
 }
 
 int RunClientCommand(int argc, char** argv) {
@@ -752,6 +754,7 @@ int RunClientCommand(int argc, char** argv) {
   if (command == "coverage") return cli::CoverageCommand(argc, argv);
   if (command == "stats") return cli::StatsCommand(argc, argv);
   if (command == "audit") return cli::AuditCommand(argc, argv);
+  if (command == "monitor") return cli::MonitorCommand(argc, argv);
   return cli::Usage(std::string(command), "not a client command");
 }
 
