@@ -182,9 +182,9 @@ if [ -e "$data/demo-loaded" ]; then
   agro0=$(sed -n 's/.*"collateral": \["\(patent:[^"]*\)".*/\1/p' "$data"/demo-statements/*-pledge-double-financing-attempt.json)
   bank_key="--key $data/demo-keys/ccb-quzhou.key:ccb-quzhou/k1"
   echo "  $cli status $agro0 --index $((agro_index - 1)) --server $url $bank_key --vkey $data/log.vkey --json >$data/before.json"
-  echo "  $cli verify-certificate --response $data/before.json --vkey $data/log.vkey   (absence, proven)"
+  echo "  $cli verify-certificate --response $data/before.json --vkey $data/log.vkey  # absence, proven"
   echo "  $cli status $agro0 --server $url $bank_key --vkey $data/log.vkey --json >$data/after.json"
-  echo "  $cli verify-certificate --response $data/after.json --vkey $data/log.vkey    (presence, proven)"
+  echo "  $cli verify-certificate --response $data/after.json --vkey $data/log.vkey  # presence, proven"
   echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $refusal_receipt --vkey $data/log.vkey"
   echo "  $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey --policy $policy --server $url  # witnessed: in a checkpoint the regulator's and one other witness cosigned"

@@ -24,6 +24,8 @@ echo '{ "asset_id": "data:greenhouse-2026" }' >"$data/demo-statements/07-data-re
 echo '{ "pledge_id": "pl-agrochem-2026-01" }' >"$data/demo-statements/09-pledge-agrochem-18-patents.json"
 touch "$data/demo-receipts/10-pledge-greenhouse-abc.receipt.json"
 touch "$data/demo-receipts/11-pledge-double-financing-attempt.receipt.json"
+echo '{ "index": 12 }' >"$data/demo-receipts/09-pledge-agrochem-18-patents.receipt.json"
+echo '{ "collateral": ["patent:CN202310000001.X"] }' >"$data/demo-statements/11-pledge-double-financing-attempt.json"
 
 failed=0
 checked=0
@@ -32,7 +34,7 @@ for demo in loaded none; do
   # The variables run.sh has set by then; curl answers as /healthz would.
   out=$(
     cd "$tmp"
-    cli=build/release/tools/ipledger data=var url=http://127.0.0.1:8080 pidfile=var/ipledgerd.pid
+    cli=build/release/tools/ipledger data=var url=http://127.0.0.1:8080 pidfile=var/ipledgerd.pid policy=var/witness-policy
     curl() { echo '{"status":"ok","tree_size":42}'; }
     eval "$block"
   )
