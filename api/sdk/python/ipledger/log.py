@@ -31,6 +31,12 @@ def _hash_b64(text, what):
     return raw
 
 
+def _hash_hex(text, what):
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise FormatError(f"{what} is not 64 lowercase hex")
+    return bytes.fromhex(text)
+
+
 class Checkpoint:
     """A checkpoint body: origin, tree size, root hash (32 bytes), extension lines."""
 
@@ -151,9 +157,15 @@ def verify_receipt(receipt, verifier, envelope=None):
 
 
 class SearchCertificate:
-    def __init__(self, origin, asset, as_of, tree_size, root, pledged, pledges):
+    """A search certificate's fields. `map_version` and `map_root` (32 bytes) name the status
+    map root the answer was made from (the optional last line `map <index> <base64 root>`);
+    both are None when the line is absent."""
+
+    def __init__(self, origin, asset, as_of, tree_size, root, pledged, pledges,
+                 map_version=None, map_root=None):
         self.origin, self.asset, self.as_of, self.tree_size = origin, asset, as_of, tree_size
         self.root, self.pledged, self.pledges = root, pledged, pledges  # pledges: tuples
+        self.map_version, self.map_root = map_version, map_root
 
     def lines(self):
         out = ["ipledger.search-certificate/v1", f"origin {self.origin}", f"asset {self.asset}",
@@ -161,6 +173,8 @@ class SearchCertificate:
                "root " + base64.b64encode(self.root).decode(),
                "status " + ("pledged" if self.pledged else "not-pledged")]
         out += [f"pledge {p[0]} {p[1]} {p[2]} {p[3]}" for p in self.pledges]
+        if self.map_version is not None:
+            out.append(f"map {self.map_version} " + base64.b64encode(self.map_root).decode())
         return out
 
 
@@ -183,15 +197,26 @@ def parse_search_certificate(text):
     if status not in ("pledged", "not-pledged"):
         raise FormatError(f"certificate status {status!r}")
     pledges = []
-    for line in lines[7:]:
+    map_version = map_root = None
+    for i, line in enumerate(lines[7:], start=7):
         parts = line.split(" ")
+        if parts[0] == "map" and i + 1 == len(lines):
+            if len(parts) != 3 or not _DECIMAL.fullmatch(parts[1]):
+                raise FormatError(f"certificate line {line!r}: expected "
+                                  "'map <version not after as-of> <base64 of 32 bytes>'")
+            map_version = _decimal(parts[1], "map version")
+            map_root = _hash_b64(parts[2], "map root")
+            break
         if len(parts) != 5 or parts[0] != "pledge" or not all(parts[1:]):
             raise FormatError(f"certificate line {line!r}: expected a pledge line")
         pledges.append((parts[1], parts[2], parts[3], _decimal(parts[4], "pledge index")))
     cert = SearchCertificate(origin, asset, _decimal(as_of, "as-of"), _decimal(size, "tree-size"),
-                             _hash_b64(root, "root"), status == "pledged", pledges)
+                             _hash_b64(root, "root"), status == "pledged", pledges,
+                             map_version, map_root)
     if cert.as_of >= cert.tree_size:
         raise FormatError("as-of is not below tree-size")
+    if cert.map_version is not None and cert.map_version > cert.as_of:
+        raise FormatError("the map line's version is after as-of")
     if cert.pledged != bool(pledges):
         raise FormatError("status disagrees with the pledge lines")
     if cert.lines() != lines:
@@ -219,8 +244,11 @@ def verify_pledge_status(answer, verifier, asset=None, index=None):
     cp = open_checkpoint(answer["as_of"]["checkpoint"], verifier)
     pledges = [(p["pledge_id"], p["pledgee"], p["state"], p["registered_index"])
                for p in answer.get("pledges", [])]
+    sm = answer.get("status_map")
     want = SearchCertificate(verifier.name, answer["asset"], answer["as_of"]["index"], cp.size,
-                             cp.root, answer["pledged"], pledges)
+                             cp.root, answer["pledged"], pledges,
+                             sm["version"] if sm else None,
+                             _hash_hex(sm["root"], "status_map root") if sm else None)
     for got_line, want_line in zip(cert.lines() + ["(nothing)"], want.lines() + ["(nothing)"]):
         if got_line != want_line:
             raise VerificationError(f"the certificate says {got_line!r} where the answer "
