@@ -102,27 +102,124 @@ def verify_tlog_proof(text, leaf, verifier):
     return cp
 
 
+_LIST_KEYS = ("codes", "map_assets", "parties", "signers", "subjects")
+_NUMBER_KEYS = ("index", "map_ref", "v")
+_STRING_KEYS = ("envelope_sha256", "map_root", "refused", "time", "type")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_INSTANT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                      r"\.[0-9]{3}Z")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _utf8(text):
+    # Leaf strings are bytes to the log: bytes that are not UTF-8 round-trip unchanged.
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _leaf_string(text):
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\b\f\n\r\t":
+            out.append({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+                        "\t": "\\t"}[ch])
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _valid_instant(text):
+    m = _INSTANT.fullmatch(text)
+    if not m:
+        return False
+    y, mo, d, h, mi, sec = (int(x) for x in m.groups())
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    return (1 <= mo <= 12 and 1 <= d <= _MONTH_DAYS[mo - 1] and not (mo == 2 and d == 29 and
+            not leap) and h <= 23 and mi <= 59 and sec <= 59)
+
+
+def encode_leaf(entry):
+    """The canonical leaf bytes of a decoded leaf (what ledger/log/entry.h's EncodeLeaf
+    writes): lists sorted bytewise and de-duplicated; codes and refused on refusals only;
+    map_assets only when non-empty, map_ref and map_root only when present."""
+    refusal = entry.get("type") == "refusal"
+    parts = []
+
+    def add(key, raw):
+        parts.append(_leaf_string(key) + ":" + raw)
+
+    def add_list(key):
+        items = sorted(set(entry.get(key, [])), key=_utf8)
+        add(key, "[" + ",".join(_leaf_string(x) for x in items) + "]")
+
+    if refusal:
+        add_list("codes")
+    add("envelope_sha256", _leaf_string(entry.get("envelope_sha256", "0" * 64)))
+    add("index", str(entry.get("index", 0)))
+    if entry.get("map_assets"):
+        add_list("map_assets")
+    if entry.get("map_ref") is not None:
+        add("map_ref", str(entry["map_ref"]))
+    if entry.get("map_root") is not None:
+        add("map_root", _leaf_string(entry["map_root"]))
+    add_list("parties")
+    if refusal:
+        add("refused", _leaf_string(entry.get("refused", "")))
+    add_list("signers")
+    add_list("subjects")
+    add("time", _leaf_string(entry.get("time", "")))
+    add("type", _leaf_string(entry.get("type", "")))
+    add("v", "1")
+    return _utf8("{" + ",".join(parts) + "}")
+
+
 def decode_leaf(leaf):
-    """Decodes an ipledger leaf: canonical JSON (sorted keys, no whitespace, only strings,
-    arrays and non-negative integers). FormatError if it is not canonical."""
+    """Decodes an ipledger leaf (docs/formats.md, "Leaves"; ledger/log/entry.h), accepting
+    exactly what the C++ DecodeLeaf accepts: only the known keys (codes, envelope_sha256,
+    index, map_assets, map_ref, map_root, parties, refused, signers, subjects, time, type,
+    v), each of its kind, v = 1, hashes as 64 lowercase hex, a valid RFC 3339 UTC instant
+    with milliseconds, and bytes equal to the canonical encoding. Returns the members as a
+    dict; FormatError otherwise."""
+    leaf = bytes(leaf)
+
+    def no_duplicates(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            raise FormatError("leaf repeats a key")
+        return obj
+
     try:
-        obj = json.loads(bytes(leaf).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        obj = json.loads(leaf.decode("utf-8", "surrogateescape"),
+                         object_pairs_hook=no_duplicates)
+    except ValueError:
         raise FormatError("leaf is not JSON") from None
-
-    def plain(v):
-        if isinstance(v, bool) or isinstance(v, float):
-            return False
-        if isinstance(v, int):
-            return v >= 0
-        if isinstance(v, list):
-            return all(plain(x) for x in v)
-        return isinstance(v, str)
-
-    if not isinstance(obj, dict) or not all(plain(v) for v in obj.values()):
-        raise FormatError("leaf holds values other than strings, arrays and integers")
-    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if canonical.encode("utf-8") != bytes(leaf) or obj.get("v") != 1:
+    if not isinstance(obj, dict):
+        raise FormatError("leaf is not a JSON object")
+    for key, value in obj.items():
+        if key in _LIST_KEYS:
+            ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
+        elif key in _NUMBER_KEYS:
+            ok = type(value) is int and 0 <= value < 1 << 64
+        elif key in _STRING_KEYS:
+            ok = isinstance(value, str)
+            if ok and key in ("envelope_sha256", "map_root"):
+                ok = bool(_HEX64.fullmatch(value))
+            if ok and key == "time":
+                ok = _valid_instant(value)
+        else:
+            raise FormatError(f"leaf has an unknown key {key!r}")
+        if not ok:
+            raise FormatError(f"leaf member {key!r} is malformed")
+    if obj.get("v") != 1:
+        raise FormatError("leaf is not version 1")
+    for key in ("envelope_sha256", "index", "parties", "signers", "subjects", "time", "type"):
+        if key not in obj:
+            raise FormatError(f"leaf has no {key!r}")
+    if encode_leaf(obj) != leaf:
         raise FormatError("leaf is not canonical ipledger leaf JSON")
     return obj
 
