@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 
-from . import merkle
+from . import merkle, statusmap
 from .errors import FormatError, VerificationError
 from .keys import b64decode_strict
 from .note import open_note, parse_note
@@ -263,6 +263,7 @@ class SearchCertificate:
         self.origin, self.asset, self.as_of, self.tree_size = origin, asset, as_of, tree_size
         self.root, self.pledged, self.pledges = root, pledged, pledges  # pledges: tuples
         self.map_version, self.map_root = map_version, map_root
+        self.status_map = None  # set by verify_pledge_status: a statusmap.ProvenStatus
 
     def lines(self):
         out = ["ipledger.search-certificate/v1", f"origin {self.origin}", f"asset {self.asset}",
@@ -336,6 +337,10 @@ def verify_pledge_status(answer, verifier, asset=None, index=None):
     field of the answer; every evidence leaf is canonical, has its index and is included
     in that checkpoint's tree; each pledge's registration entry is proven and names the
     pledge and the asset. `asset` and `index`, when given, must be what the answer is about.
+    With a `status_map` member (statusmap.verify_status_map) the certificate's map line must
+    name its root, and the returned certificate's `status_map` is the ProvenStatus (present
+    with its record, or proven absent); it is None when no map root is logged yet (the
+    status is then the log's signed word, not proven).
     """
     cert = open_search_certificate(answer["certificate"], verifier)
     cp = open_checkpoint(answer["as_of"]["checkpoint"], verifier)
@@ -372,4 +377,14 @@ def verify_pledge_status(answer, verifier, asset=None, index=None):
                 p["pledge_id"], answer["asset"]} <= set(reg.get("subjects", [])):
             raise VerificationError(f"the registration of pledge {p['pledge_id']} over "
                                     f"{answer['asset']} is not proven")
+    cert.status_map = None
+    if sm is not None:
+        proven = statusmap.verify_status_map(sm, cert.asset, cp, verifier)
+        # Nothing can have changed between the root and the as-of entry when the root is
+        # the as-of entry or the answer is of the whole log: the pledges must be the record's.
+        listed = sorted(p[3] for p in cert.pledges)
+        if listed != proven.pledges and (proven.version == cert.as_of or
+                                         cert.as_of + 1 == cp.size):
+            raise VerificationError("the pledges listed differ from the proven status record")
+        cert.status_map = proven
     return cert
