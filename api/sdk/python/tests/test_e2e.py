@@ -128,9 +128,15 @@ def test_pledge_with_two_signers_then_a_verified_pledge_status(world):
     assert status["pledged"] and cert.pledges == [("SDK-P1", "sdk-bank", "registered",
                                                    receipt["index"])]
     assert cert.tree_size > receipt["index"]
+    # The pledge changed the status map: a map.root entry follows it, and the answer's
+    # status record, proven against that root, lists the registration.
+    assert cert.status_map.pledges == [receipt["index"]]
+    assert cert.status_map.version == cert.map_version >= receipt["index"] + 1
     # Pinned to a point of the log: the answer as of the entry before the pledge.
     old = reader.pledge_status(PATENT, index=receipt["index"] - 1)
     assert old["pledged"] is False
+    proven = old["verified_certificate"].status_map
+    assert proven is None or (proven.version < receipt["index"] and proven.pledges == [])
     # An answer edited after signing is refused, naming what disagrees.
     edited = dict(status, pledges=[], pledged=False)
     with pytest.raises(VerificationError):
