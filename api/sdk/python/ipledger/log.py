@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 
-from . import merkle
+from . import merkle, statusmap
 from .errors import FormatError, VerificationError
 from .keys import b64decode_strict
 from .note import open_note, parse_note
@@ -29,6 +29,12 @@ def _hash_b64(text, what):
     if len(raw) != 32:
         raise FormatError(f"{what} is not 32 bytes")
     return raw
+
+
+def _hash_hex(text, what):
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise FormatError(f"{what} is not 64 lowercase hex")
+    return bytes.fromhex(text)
 
 
 class Checkpoint:
@@ -96,27 +102,124 @@ def verify_tlog_proof(text, leaf, verifier):
     return cp
 
 
+_LIST_KEYS = ("codes", "map_assets", "parties", "signers", "subjects")
+_NUMBER_KEYS = ("index", "map_ref", "v")
+_STRING_KEYS = ("envelope_sha256", "map_root", "refused", "time", "type")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_INSTANT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                      r"\.[0-9]{3}Z")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _utf8(text):
+    # Leaf strings are bytes to the log: bytes that are not UTF-8 round-trip unchanged.
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _leaf_string(text):
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\b\f\n\r\t":
+            out.append({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+                        "\t": "\\t"}[ch])
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _valid_instant(text):
+    m = _INSTANT.fullmatch(text)
+    if not m:
+        return False
+    y, mo, d, h, mi, sec = (int(x) for x in m.groups())
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    return (1 <= mo <= 12 and 1 <= d <= _MONTH_DAYS[mo - 1] and not (mo == 2 and d == 29 and
+            not leap) and h <= 23 and mi <= 59 and sec <= 59)
+
+
+def encode_leaf(entry):
+    """The canonical leaf bytes of a decoded leaf (what ledger/log/entry.h's EncodeLeaf
+    writes): lists sorted bytewise and de-duplicated; codes and refused on refusals only;
+    map_assets only when non-empty, map_ref and map_root only when present."""
+    refusal = entry.get("type") == "refusal"
+    parts = []
+
+    def add(key, raw):
+        parts.append(_leaf_string(key) + ":" + raw)
+
+    def add_list(key):
+        items = sorted(set(entry.get(key, [])), key=_utf8)
+        add(key, "[" + ",".join(_leaf_string(x) for x in items) + "]")
+
+    if refusal:
+        add_list("codes")
+    add("envelope_sha256", _leaf_string(entry.get("envelope_sha256", "0" * 64)))
+    add("index", str(entry.get("index", 0)))
+    if entry.get("map_assets"):
+        add_list("map_assets")
+    if entry.get("map_ref") is not None:
+        add("map_ref", str(entry["map_ref"]))
+    if entry.get("map_root") is not None:
+        add("map_root", _leaf_string(entry["map_root"]))
+    add_list("parties")
+    if refusal:
+        add("refused", _leaf_string(entry.get("refused", "")))
+    add_list("signers")
+    add_list("subjects")
+    add("time", _leaf_string(entry.get("time", "")))
+    add("type", _leaf_string(entry.get("type", "")))
+    add("v", "1")
+    return _utf8("{" + ",".join(parts) + "}")
+
+
 def decode_leaf(leaf):
-    """Decodes an ipledger leaf: canonical JSON (sorted keys, no whitespace, only strings,
-    arrays and non-negative integers). FormatError if it is not canonical."""
+    """Decodes an ipledger leaf (docs/formats.md, "Leaves"; ledger/log/entry.h), accepting
+    exactly what the C++ DecodeLeaf accepts: only the known keys (codes, envelope_sha256,
+    index, map_assets, map_ref, map_root, parties, refused, signers, subjects, time, type,
+    v), each of its kind, v = 1, hashes as 64 lowercase hex, a valid RFC 3339 UTC instant
+    with milliseconds, and bytes equal to the canonical encoding. Returns the members as a
+    dict; FormatError otherwise."""
+    leaf = bytes(leaf)
+
+    def no_duplicates(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            raise FormatError("leaf repeats a key")
+        return obj
+
     try:
-        obj = json.loads(bytes(leaf).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        obj = json.loads(leaf.decode("utf-8", "surrogateescape"),
+                         object_pairs_hook=no_duplicates)
+    except ValueError:
         raise FormatError("leaf is not JSON") from None
-
-    def plain(v):
-        if isinstance(v, bool) or isinstance(v, float):
-            return False
-        if isinstance(v, int):
-            return v >= 0
-        if isinstance(v, list):
-            return all(plain(x) for x in v)
-        return isinstance(v, str)
-
-    if not isinstance(obj, dict) or not all(plain(v) for v in obj.values()):
-        raise FormatError("leaf holds values other than strings, arrays and integers")
-    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if canonical.encode("utf-8") != bytes(leaf) or obj.get("v") != 1:
+    if not isinstance(obj, dict):
+        raise FormatError("leaf is not a JSON object")
+    for key, value in obj.items():
+        if key in _LIST_KEYS:
+            ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
+        elif key in _NUMBER_KEYS:
+            ok = type(value) is int and 0 <= value < 1 << 64
+        elif key in _STRING_KEYS:
+            ok = isinstance(value, str)
+            if ok and key in ("envelope_sha256", "map_root"):
+                ok = bool(_HEX64.fullmatch(value))
+            if ok and key == "time":
+                ok = _valid_instant(value)
+        else:
+            raise FormatError(f"leaf has an unknown key {key!r}")
+        if not ok:
+            raise FormatError(f"leaf member {key!r} is malformed")
+    if obj.get("v") != 1:
+        raise FormatError("leaf is not version 1")
+    for key in ("envelope_sha256", "index", "parties", "signers", "subjects", "time", "type"):
+        if key not in obj:
+            raise FormatError(f"leaf has no {key!r}")
+    if encode_leaf(obj) != leaf:
         raise FormatError("leaf is not canonical ipledger leaf JSON")
     return obj
 
@@ -151,9 +254,16 @@ def verify_receipt(receipt, verifier, envelope=None):
 
 
 class SearchCertificate:
-    def __init__(self, origin, asset, as_of, tree_size, root, pledged, pledges):
+    """A search certificate's fields. `map_version` and `map_root` (32 bytes) name the status
+    map root the answer was made from (the optional last line `map <index> <base64 root>`);
+    both are None when the line is absent."""
+
+    def __init__(self, origin, asset, as_of, tree_size, root, pledged, pledges,
+                 map_version=None, map_root=None):
         self.origin, self.asset, self.as_of, self.tree_size = origin, asset, as_of, tree_size
         self.root, self.pledged, self.pledges = root, pledged, pledges  # pledges: tuples
+        self.map_version, self.map_root = map_version, map_root
+        self.status_map = None  # set by verify_pledge_status: a statusmap.ProvenStatus
 
     def lines(self):
         out = ["ipledger.search-certificate/v1", f"origin {self.origin}", f"asset {self.asset}",
@@ -161,6 +271,8 @@ class SearchCertificate:
                "root " + base64.b64encode(self.root).decode(),
                "status " + ("pledged" if self.pledged else "not-pledged")]
         out += [f"pledge {p[0]} {p[1]} {p[2]} {p[3]}" for p in self.pledges]
+        if self.map_version is not None:
+            out.append(f"map {self.map_version} " + base64.b64encode(self.map_root).decode())
         return out
 
 
@@ -183,15 +295,26 @@ def parse_search_certificate(text):
     if status not in ("pledged", "not-pledged"):
         raise FormatError(f"certificate status {status!r}")
     pledges = []
-    for line in lines[7:]:
+    map_version = map_root = None
+    for i, line in enumerate(lines[7:], start=7):
         parts = line.split(" ")
+        if parts[0] == "map" and i + 1 == len(lines):
+            if len(parts) != 3 or not _DECIMAL.fullmatch(parts[1]):
+                raise FormatError(f"certificate line {line!r}: expected "
+                                  "'map <version not after as-of> <base64 of 32 bytes>'")
+            map_version = _decimal(parts[1], "map version")
+            map_root = _hash_b64(parts[2], "map root")
+            break
         if len(parts) != 5 or parts[0] != "pledge" or not all(parts[1:]):
             raise FormatError(f"certificate line {line!r}: expected a pledge line")
         pledges.append((parts[1], parts[2], parts[3], _decimal(parts[4], "pledge index")))
     cert = SearchCertificate(origin, asset, _decimal(as_of, "as-of"), _decimal(size, "tree-size"),
-                             _hash_b64(root, "root"), status == "pledged", pledges)
+                             _hash_b64(root, "root"), status == "pledged", pledges,
+                             map_version, map_root)
     if cert.as_of >= cert.tree_size:
         raise FormatError("as-of is not below tree-size")
+    if cert.map_version is not None and cert.map_version > cert.as_of:
+        raise FormatError("the map line's version is after as-of")
     if cert.pledged != bool(pledges):
         raise FormatError("status disagrees with the pledge lines")
     if cert.lines() != lines:
@@ -214,13 +337,20 @@ def verify_pledge_status(answer, verifier, asset=None, index=None):
     field of the answer; every evidence leaf is canonical, has its index and is included
     in that checkpoint's tree; each pledge's registration entry is proven and names the
     pledge and the asset. `asset` and `index`, when given, must be what the answer is about.
+    With a `status_map` member (statusmap.verify_status_map) the certificate's map line must
+    name its root, and the returned certificate's `status_map` is the ProvenStatus (present
+    with its record, or proven absent); it is None when no map root is logged yet (the
+    status is then the log's signed word, not proven).
     """
     cert = open_search_certificate(answer["certificate"], verifier)
     cp = open_checkpoint(answer["as_of"]["checkpoint"], verifier)
     pledges = [(p["pledge_id"], p["pledgee"], p["state"], p["registered_index"])
                for p in answer.get("pledges", [])]
+    sm = answer.get("status_map")
     want = SearchCertificate(verifier.name, answer["asset"], answer["as_of"]["index"], cp.size,
-                             cp.root, answer["pledged"], pledges)
+                             cp.root, answer["pledged"], pledges,
+                             sm["version"] if sm else None,
+                             _hash_hex(sm["root"], "status_map root") if sm else None)
     for got_line, want_line in zip(cert.lines() + ["(nothing)"], want.lines() + ["(nothing)"]):
         if got_line != want_line:
             raise VerificationError(f"the certificate says {got_line!r} where the answer "
@@ -247,4 +377,14 @@ def verify_pledge_status(answer, verifier, asset=None, index=None):
                 p["pledge_id"], answer["asset"]} <= set(reg.get("subjects", [])):
             raise VerificationError(f"the registration of pledge {p['pledge_id']} over "
                                     f"{answer['asset']} is not proven")
+    cert.status_map = None
+    if sm is not None:
+        proven = statusmap.verify_status_map(sm, cert.asset, cp, verifier)
+        # Nothing can have changed between the root and the as-of entry when the root is
+        # the as-of entry or the answer is of the whole log: the pledges must be the record's.
+        listed = sorted(p[3] for p in cert.pledges)
+        if listed != proven.pledges and (proven.version == cert.as_of or
+                                         cert.as_of + 1 == cp.size):
+            raise VerificationError("the pledges listed differ from the proven status record")
+        cert.status_map = proven
     return cert

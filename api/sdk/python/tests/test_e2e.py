@@ -11,8 +11,8 @@ import zoneinfo
 import pytest
 import requests
 
-from ipledger import (Client, NoteVerifier, ProblemError, SigningKey, VerificationError, dsse,
-                      httpsig, log, read_key_file)
+from ipledger import (Client, FormatError, NoteVerifier, ProblemError, SigningKey,
+                      VerificationError, dsse, httpsig, log, read_key_file, statusmap)
 
 PATENT = "patent:2019108523768"
 
@@ -128,9 +128,15 @@ def test_pledge_with_two_signers_then_a_verified_pledge_status(world):
     assert status["pledged"] and cert.pledges == [("SDK-P1", "sdk-bank", "registered",
                                                    receipt["index"])]
     assert cert.tree_size > receipt["index"]
+    # The pledge changed the status map: a map.root entry follows it, and the answer's
+    # status record, proven against that root, lists the registration.
+    assert cert.status_map.pledges == [receipt["index"]]
+    assert cert.status_map.version == cert.map_version >= receipt["index"] + 1
     # Pinned to a point of the log: the answer as of the entry before the pledge.
     old = reader.pledge_status(PATENT, index=receipt["index"] - 1)
     assert old["pledged"] is False
+    proven = old["verified_certificate"].status_map
+    assert proven is None or (proven.version < receipt["index"] and proven.pledges == [])
     # An answer edited after signing is refused, naming what disagrees.
     edited = dict(status, pledges=[], pledged=False)
     with pytest.raises(VerificationError):
@@ -198,3 +204,94 @@ def test_key_files(tmp_path):
     with pytest.raises(FormatError):
         read_key_file(bad)
     assert json.loads(dsse.statement("t", "s", {}))["v"] == 1
+
+
+def _register_patent(world, number):
+    asset = f"patent:{number}"
+    client = world["client"]
+    client.submit(dsse.sign(dsse.statement("asset.register", "registry", {
+        "asset_id": asset, "kind": "patent", "holders": ["sdk-ent"],
+        "patent": {"application_no": number, "type": "invention", "title": f"SDK {number}",
+                   "filing_date": "2019-09-12", "grant_date": "2021-11-30",
+                   "annuity_paid_through": _day(300)}}), world["reg"]))
+    return asset
+
+
+def _flip(text_b64, pos):
+    raw = bytearray(base64.b64decode(text_b64))
+    raw[pos] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def test_status_map_proves_presence_and_absence_and_refuses_any_changed_byte(world):
+    client, bank, ent = world["client"], world["bank"], world["ent"]
+    reader = Client(world["url"], key=bank, vkey=world["vkey"])
+    pledged, free = _register_patent(world, "2020100000030"), _register_patent(world,
+                                                                               "2020100000045")
+    body = dict(_pledge("SDK-P3"), collateral=[pledged])
+    receipt = client.submit(dsse.add_signatures(
+        dsse.sign(dsse.statement("pledge.register", "sdk-bank", body), bank), ent))
+    # The batch changed the map, so a map.root entry follows the pledge, naming the new root.
+    root_entry = log.decode_leaf(base64.b64decode(client.entry(receipt["index"] + 1)["leaf"]))
+    assert root_entry["type"] == "map.root" and "map_root" in root_entry
+    reg = log.decode_leaf(base64.b64decode(receipt["leaf"]))
+    assert reg["map_assets"] == [pledged] and "map_ref" not in reg
+    # Presence: the record lists this registration; the certificate names the same root.
+    status = reader.pledge_status(pledged)
+    proven = status["verified_certificate"].status_map
+    assert proven.present and proven.pledges == [receipt["index"]]
+    assert proven.version >= receipt["index"] + 1
+    assert proven.record.asset == pledged and proven.record.last_change == receipt["index"]
+    assert status["verified_certificate"].map_version == proven.version
+    assert proven.describe().startswith(f"asset {pledged}: active pledges registered by")
+    # Absence: an asset never pledged has no leaf in the map, proven against a logged root.
+    other = reader.pledge_status(free)
+    absent = other["verified_certificate"].status_map
+    assert absent is not None and not absent.present and absent.pledges == []
+    assert absent.describe() == (f"asset {free}: no active pledge as of index "
+                                 f"{absent.version} (proven)")
+    vk = client.verifier()
+    # Replayed for another asset: refused either way round.
+    for answer, asset in [(status, free), (other, pledged)]:
+        with pytest.raises((VerificationError, FormatError)):
+            log.verify_pledge_status(dict(answer, asset=asset), vk)
+        cp = log.open_checkpoint(answer["as_of"]["checkpoint"], vk)
+        with pytest.raises((VerificationError, FormatError)):
+            statusmap.verify_status_map(answer["status_map"], asset, cp, vk)
+    # Every one-byte change to the record, the map proof, the root entry's leaf, its
+    # envelope or its inclusion proof is refused.
+    for answer in (status, other):
+        sm = answer["status_map"]
+        cp = log.open_checkpoint(answer["as_of"]["checkpoint"], vk)
+        asset = answer["asset"]
+        cases = []
+        if sm["record"] is not None:
+            cases += [dict(sm, record=_flip(sm["record"], i))
+                      for i in range(len(base64.b64decode(sm["record"])))]
+        cases += [dict(sm, proof=_flip(sm["proof"], i))
+                  for i in range(len(base64.b64decode(sm["proof"])))]
+        re_ = sm["root_entry"]
+        cases += [dict(sm, root_entry=dict(re_, leaf=_flip(re_["leaf"], i)))
+                  for i in range(len(base64.b64decode(re_["leaf"])))]
+        env = re_["envelope"].encode()
+        cases += [dict(sm, root_entry=dict(re_, envelope=(env[:i] + bytes([env[i] ^ 1]) +
+                                                          env[i + 1:]).decode("latin-1")))
+                  for i in range(len(env))]
+        for k, h in enumerate(re_["inclusion_proof"]):
+            hashes = list(re_["inclusion_proof"])
+            hashes[k] = _flip(h, 0)
+            cases.append(dict(sm, root_entry=dict(re_, inclusion_proof=hashes)))
+        cases.append(dict(sm, version=sm["version"] - 1))
+        cases.append(dict(sm, root=("0" if sm["root"][0] != "0" else "1") + sm["root"][1:]))
+        assert len(cases) > 100
+        for bad in cases:
+            with pytest.raises((VerificationError, FormatError)):
+                statusmap.verify_status_map(bad, asset, cp, vk)
+        assert statusmap.verify_status_map(sm, asset, cp, vk).version == sm["version"]
+        # The certificate binds the root: an answer whose status_map is swapped is refused.
+        with pytest.raises((VerificationError, FormatError)):
+            log.verify_pledge_status(dict(answer, status_map=None), vk)
+    # Presence evidence passed off as absence (or the other way round) is refused.
+    with pytest.raises((VerificationError, FormatError)):
+        statusmap.verify_status_map(dict(status["status_map"], record=None), pledged,
+                                    log.open_checkpoint(status["as_of"]["checkpoint"], vk), vk)

@@ -206,3 +206,27 @@ def test_search_certificate_parsing_is_strict():
                 text.replace("asset ", "asset  "), text + "extra\n"]:
         with pytest.raises(FormatError):
             log.parse_search_certificate(bad)
+
+
+def test_search_certificate_map_line():
+    root = base64.b64encode(bytes(32)).decode()
+    mroot = base64.b64encode(bytes(range(32))).decode()
+    text = ("ipledger.search-certificate/v1\norigin sdk.test/log\nasset patent:2019108523768\n"
+            f"as-of 4\ntree-size 9\nroot {root}\nstatus pledged\npledge P-1 czbank-quzhou "
+            f"registered 3\nmap 4 {mroot}\n")
+    cert = log.parse_search_certificate(text)
+    assert cert.map_version == 4 and cert.map_root == bytes(range(32))
+    assert cert.pledges == [("P-1", "czbank-quzhou", "registered", 3)]
+    none = text.replace("status pledged\npledge P-1 czbank-quzhou registered 3\n",
+                        "status not-pledged\n").replace("map 4", "map 2")
+    assert log.parse_search_certificate(none).map_version == 2
+    for bad in [text.replace("map 4", "map 5"),                 # after as-of
+                text.replace("map 4", "map 04"),
+                text.replace(mroot, mroot.rstrip("=")),
+                text.replace(mroot, base64.b64encode(bytes(31)).decode()),
+                text.replace(f"map 4 {mroot}\n", f"map 4 {mroot} x\n"),
+                text + "map 4 " + mroot + "\n",                 # twice
+                text.replace("pledge P-1", f"map 4 {mroot}\npledge P-1").replace(
+                    f"registered 3\nmap 4 {mroot}\n", "registered 3\n")]:  # not last
+        with pytest.raises(FormatError):
+            log.parse_search_certificate(bad)
