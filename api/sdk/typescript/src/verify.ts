@@ -2,7 +2,7 @@
 // (api.md §6) and pledge-status answers with their evidence and search certificate.
 // Each function takes the parsed JSON answer (or its text) and returns a Result.
 
-import { equalBytes, fromBase64, hex } from "./bytes.js";
+import { equalBytes, fromBase64, fromHex, hex } from "./bytes.js";
 import {
   decodeLeaf,
   parseTlogProof,
@@ -125,6 +125,13 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
       return fail("a pledge of the answer lacks pledge_id, pledgee, state or registered_index");
     }
   }
+  const sm = a.status_map as Json | null | undefined;
+  let map: { version: number; root: Uint8Array } | undefined;
+  if (sm !== undefined && sm !== null) {
+    const mapRoot = typeof sm === "object" && typeof sm.root === "string" && /^[0-9a-f]{64}$/.test(sm.root) ? fromHex(sm.root) : undefined;
+    if (!mapRoot || !isIndex(sm.version)) return fail("the answer's status_map has no version or root");
+    map = { version: sm.version, root: mapRoot };
+  }
   const want = searchCertificateLines({
     origin: logKey.name,
     asset: a.asset,
@@ -138,6 +145,7 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
       state: p.state as string,
       registered_index: p.registered_index as number,
     })),
+    ...(map ? { map } : {}),
   });
   const got = cert.value.lines;
   for (let i = 0; i < Math.max(want.length, got.length); i++) {
