@@ -17,6 +17,7 @@ import {
 import { leafHash, verifyInclusion } from "./merkle.js";
 import type { NoteVerifier } from "./note.js";
 import { fail, ok, type Result } from "./result.js";
+import { verifyStatusMap, type ProvenStatus } from "./statusmap.js";
 
 type Json = Record<string, unknown>;
 
@@ -94,6 +95,12 @@ export interface VerifiedPledgeStatus {
   certificate: SearchCertificate;
   /** The proven evidence leaves, by index. */
   evidence: Map<number, Leaf>;
+  /**
+   * The status map's proof of the asset's record (docs/formats.md): record null means
+   * proven absent (never pledged); a record lists the pledge registrations still standing.
+   * null: the answer has no map proof (no map root logged yet), the status is not proven.
+   */
+  status_map: ProvenStatus | null;
 }
 
 /**
@@ -177,5 +184,7 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
       return fail(`entry ${p.registered_index} is not the registration of pledge ${p.pledge_id} over ${a.asset}`);
     }
   }
-  return ok({ asset: a.asset, pledged: a.pledged, checkpoint: cp.value, certificate: cert.value, evidence: proven });
+  const statusMap = verifyStatusMap(a.status_map ?? null, a.asset, cp.value, logKey);
+  if (!statusMap.ok) return statusMap;
+  return ok({ asset: a.asset, pledged: a.pledged, checkpoint: cp.value, certificate: cert.value, evidence: proven, status_map: statusMap.value });
 }

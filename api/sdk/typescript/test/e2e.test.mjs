@@ -139,6 +139,12 @@ test("a signed pledge-status read verifies offline; tampering fails it", async (
   assert.equal(v.value.pledged, true);
   assert.equal(v.value.certificate.pledges[0].pledge_id, "CCB-QZ-SDK-P001");
   assert.equal(status.pledges[0].secured.amount.amount_fen, 580000000, "the pledgee sees the amount");
+  // The status map proves the record: the pledge's registration is still standing.
+  const proven = v.value.status_map;
+  assert.ok(proven, "the answer carries a status map proof");
+  assert.equal(proven.asset, asset);
+  assert.equal(v.value.certificate.map.version, proven.version);
+  assert.ok(proven.record.pledges.includes(status.pledges[0].registered_index));
 
   const text = JSON.stringify(status);
   const mutate = (f) => { const c = JSON.parse(text); f(c); return c; };
@@ -152,6 +158,13 @@ test("a signed pledge-status read verifies offline; tampering fails it", async (
     "pledge state": (c) => (c.pledges[0].state = "released"),
     pledged: (c) => (c.pledged = false),
     asset: (c) => (c.asset = "patent:2014103620774"),
+    "map record": (c) => (c.status_map.record = tamper(c.status_map.record, 4)),
+    "map proof": (c) => (c.status_map.proof = tamper(c.status_map.proof, 0)),
+    "map root": (c) => (c.status_map.root = (c.status_map.root[0] === "0" ? "1" : "0") + c.status_map.root.slice(1)),
+    "map root entry leaf": (c) => (c.status_map.root_entry.leaf = tamper(c.status_map.root_entry.leaf, 10)),
+    "map root entry envelope": (c) => (c.status_map.root_entry.envelope = tamper(c.status_map.root_entry.envelope, 30)),
+    "map root entry proof": (c) => (c.status_map.root_entry.inclusion_proof[0] = tamper(c.status_map.root_entry.inclusion_proof[0], 5)),
+    "map dropped": (c) => (c.status_map = null),
   };
   assert.ok(status.evidence[0].inclusion_proof.length > 0);
   for (const [name, f] of Object.entries(cases)) {
