@@ -139,6 +139,26 @@ function slots(): HTMLElement {
     h("h3", {}, t("cosignatures")), h("p", { class: "muted", id: "slot-cosign" }, t("slot_pending")));
 }
 
+// Fills the reserved map slot with what the status map proves (verified with the answer).
+function showMapProof(v: ReturnType<typeof verifyPledgeStatus>): void {
+  const slot = document.getElementById("slot-map");
+  if (!slot) return;
+  slot.className = "";
+  if (!v.ok) {
+    slot.replaceChildren(badge(false, v.reason));
+    return;
+  }
+  const m = v.value.status_map;
+  if (!m) {
+    slot.replaceChildren(badge(undefined, t("map_none")));
+    return;
+  }
+  const pledges = m.record?.pledges ?? [];
+  const text = pledges.length === 0 ? t("not_pledged") + t("proven") : `${t("map_active")} ${pledges.join(", ")}`;
+  slot.replaceChildren(badge(true, `${t("map_version")} ${m.version}, root ${m.root.slice(0, 16)}…`),
+    h("span", { class: "big", id: "map-result" }, text));
+}
+
 function assetPage(main: HTMLElement, q: URLSearchParams): void {
   const id = h("input", { type: "text", required: "", value: q.get("id") ?? "", placeholder: "patent:2014103620773" }) as HTMLInputElement;
   const date = h("input", { type: "date", value: q.get("date") ?? "" }) as HTMLInputElement;
@@ -178,6 +198,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
       h("p", { class: "big", id: "pledge-result" }, v.ok ? (pledged ? t("pledged") : t("not_pledged") + t("proven")) : "—"),
       table([t("pledge_id"), t("pledgee"), t("state"), t("registered_at")],
         ((answer.pledges as Json[]) ?? []).map((p) => [p.pledge_id, p.pledgee, p.state, p.registered_index])));
+    showMapProof(v);
   } catch (e) {
     st.append(errorBox(e));
   }
