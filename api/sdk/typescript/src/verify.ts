@@ -186,5 +186,16 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
   }
   const statusMap = verifyStatusMap(a.status_map ?? null, a.asset, cp.value, logKey);
   if (!statusMap.ok) return statusMap;
+  const m = statusMap.value;
+  if (m) {
+    if (m.version > asOf.index) return fail(`the map root (entry ${m.version}) is after the answer's as-of index ${asOf.index}`);
+    // The map as of its root must agree with the pledges listed when nothing can have
+    // changed in between (the root is the as-of entry, or the answer is of the latest).
+    const listed = pledges.map((p) => p.registered_index as number).sort((x, y) => x - y).join(",");
+    const held = (m.record?.pledges ?? []).join(",");
+    if (listed !== held && (m.version === asOf.index || asOf.index + 1 === cp.value.size)) {
+      return fail("the pledges listed differ from the proven status record");
+    }
+  }
   return ok({ asset: a.asset, pledged: a.pledged, checkpoint: cp.value, certificate: cert.value, evidence: proven, status_map: statusMap.value });
 }

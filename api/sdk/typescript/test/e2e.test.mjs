@@ -171,6 +171,23 @@ test("a signed pledge-status read verifies offline; tampering fails it", async (
     const r = sdk.verifyPledgeStatus(mutate(f), logKey);
     assert.equal(r.ok, false, `${name} tampered and still verified`);
   }
+  // An asset that never had a pledge: proven absent from the status map.
+  const free = sdk.signStatement({
+    type: "asset.register", submitter: "registry",
+    body: { asset_id: "patent:2099000000008", kind: "patent", holders: ["kecheng-agrochem"],
+      patent: { application_no: "2099000000008", patent_no: "ZL209900000000.8", type: "invention",
+        title: "An unpledged patent", filing_date: "2014-07-03", grant_date: "2017-01-03", annuity_paid_through: day(200) } },
+  }, [registry]);
+  assert.equal((await client.submit(free)).status, 201);
+  const none = await client.as(bank).pledgeStatus("patent:2099000000008");
+  const vn = sdk.verifyPledgeStatus(none, logKey);
+  assert.ok(vn.ok, vn.reason);
+  assert.equal(vn.value.pledged, false);
+  assert.equal(vn.value.status_map.record, null, "proven absent");
+  const noneText = JSON.stringify(none);
+  const lying = JSON.parse(noneText);
+  lying.status_map.record = status.status_map.record;  // another asset's record
+  assert.equal(sdk.verifyPledgeStatus(lying, logKey).ok, false);
   // The certificate alone is a signed note any note verifier checks.
   assert.ok(sdk.verifySearchCertificate(status.certificate, logKey).ok);
 });
