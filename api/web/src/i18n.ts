@@ -45,6 +45,7 @@ const zh = {
   err_other: "请求失败：",
   empty: "无数据",
   covered: "有保障", not_covered: "无有效保单",
+  absence_proven: "状态映射证明：该资产无有效保单登记（已证明）",
   absence_unproven: "已验证检查点签名；“无保单”无法证明（需状态映射证明）",
   loading: "加载中…",
 };
@@ -94,6 +95,7 @@ const en: Partial<Record<Key, string>> = {
   err_other: "Request failed: ",
   empty: "No data",
   covered: "Covered", not_covered: "No policy in force",
+  absence_proven: "status map proof: no policy issued over the asset is standing (proven)",
   absence_unproven: "checkpoint signature verified; \"no policy\" cannot be proven (needs the status map proof)",
   loading: "Loading…",
 };

@@ -102,6 +102,10 @@ test("a bank sees a pledged demo patent's pledge verified", async () => {
   await page.waitForSelector("#slot-map .badge");
   assert.equal(await page.getAttribute("#slot-map .badge", "data-verified"), "true");
   assert.match(await page.textContent("#map-result"), /有效质押登记于条目 \d+/);
+  // No policy stands for it: the status map proves that absence too.
+  await page.waitForSelector("#coverage .badge");
+  assert.equal(await page.getAttribute("#coverage .badge", "data-verified"), "true");
+  assert.match(await page.textContent("#coverage .badge"), /无有效保单登记/);
   await page.screenshot({ path: join(shots, "asset.png"), fullPage: true });
   await page.context().close();
 });
