@@ -24,6 +24,7 @@ const zh = {
   map_proof: "状态映射证明（存在/不存在）", cosignatures: "见证人联署",
   slot_pending: "本服务器尚未提供（功能开发中）",
   pledged: "已质押", not_pledged: "未质押", proven: "（已证明）",
+  map_active: "状态映射证明：有效质押登记于条目", map_none: "尚无状态映射根：状态未经证明", map_version: "映射版本（条目）",
   verified: "已在浏览器中验证", failed: "验证失败", unverifiable: "无可验证的证明",
   as_of: "截至条目", pledge_id: "质押编号", pledgee: "质权人", state: "状态", registered_at: "登记条目",
   needs_signin: "此项需要登录（签名请求）。",
@@ -44,6 +45,7 @@ const zh = {
   err_other: "请求失败：",
   empty: "无数据",
   covered: "有保障", not_covered: "无有效保单",
+  absence_proven: "状态映射证明：该资产无有效保单登记（已证明）",
   absence_unproven: "已验证检查点签名；“无保单”无法证明（需状态映射证明）",
   loading: "加载中…",
 };
@@ -71,6 +73,7 @@ const en: Partial<Record<Key, string>> = {
   map_proof: "Status map proof (presence/absence)", cosignatures: "Witness cosignatures",
   slot_pending: "not provided by this server yet (in development)",
   pledged: "Pledged", not_pledged: "Not pledged", proven: " (proven)",
+  map_active: "Status map: active pledge registrations at entries", map_none: "no status map root logged yet: the status is not proven", map_version: "map version (entry)",
   verified: "Verified in this browser", failed: "Verification failed", unverifiable: "No proof to verify",
   as_of: "As of entry", pledge_id: "Pledge", pledgee: "Pledgee", state: "State", registered_at: "Registered at entry",
   needs_signin: "This needs you to sign in (signed requests).",
@@ -92,6 +95,7 @@ const en: Partial<Record<Key, string>> = {
   err_other: "Request failed: ",
   empty: "No data",
   covered: "Covered", not_covered: "No policy in force",
+  absence_proven: "status map proof: no policy issued over the asset is standing (proven)",
   absence_unproven: "checkpoint signature verified; \"no policy\" cannot be proven (needs the status map proof)",
   loading: "Loading…",
 };

@@ -3,7 +3,7 @@
 // here, in the browser, with the TypeScript SDK and the log key pinned at first use.
 import {
   ApiError, Client, SigningKey, escapePathSegment, fromBase64, hex, parseKeyFile, parseVkey,
-  decodeLeaf, verifyCheckpoint, verifyCheckpointConsistency, verifyPledgeStatus, verifyTlogProof,
+  decodeLeaf, verifyCheckpoint, verifyCheckpointConsistency, verifyPledgeStatus, verifyStatusMap, verifyTlogProof,
   type Checkpoint, type NoteVerifier,
 } from "../../sdk/typescript/src/index.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -139,6 +139,26 @@ function slots(): HTMLElement {
     h("h3", {}, t("cosignatures")), h("p", { class: "muted", id: "slot-cosign" }, t("slot_pending")));
 }
 
+// Fills the reserved map slot with what the status map proves (verified with the answer).
+function showMapProof(v: ReturnType<typeof verifyPledgeStatus>): void {
+  const slot = document.getElementById("slot-map");
+  if (!slot) return;
+  slot.className = "";
+  if (!v.ok) {
+    slot.replaceChildren(badge(false, v.reason));
+    return;
+  }
+  const m = v.value.status_map;
+  if (!m) {
+    slot.replaceChildren(badge(undefined, t("map_none")));
+    return;
+  }
+  const pledges = m.record?.pledges ?? [];
+  const text = pledges.length === 0 ? t("not_pledged") + t("proven") : `${t("map_active")} ${pledges.join(", ")}`;
+  slot.replaceChildren(badge(true, `${t("map_version")} ${m.version}, root ${m.root.slice(0, 16)}…`),
+    h("span", { class: "big", id: "map-result" }, text));
+}
+
 function assetPage(main: HTMLElement, q: URLSearchParams): void {
   const id = h("input", { type: "text", required: "", value: q.get("id") ?? "", placeholder: "patent:2014103620773" }) as HTMLInputElement;
   const date = h("input", { type: "date", value: q.get("date") ?? "" }) as HTMLInputElement;
@@ -178,6 +198,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
       h("p", { class: "big", id: "pledge-result" }, v.ok ? (pledged ? t("pledged") : t("not_pledged") + t("proven")) : "—"),
       table([t("pledge_id"), t("pledgee"), t("state"), t("registered_at")],
         ((answer.pledges as Json[]) ?? []).map((p) => [p.pledge_id, p.pledgee, p.state, p.registered_index])));
+    showMapProof(v);
   } catch (e) {
     st.append(errorBox(e));
   }
@@ -196,8 +217,16 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
       }
     }
     const none = ((c.policies as Json[]) ?? []).length === 0;
-    // No policy is a claim of absence, which only the status map could prove.
-    cov.append(problems.length > 0 ? badge(false, problems.join("; ")) : none ? badge(undefined, t("absence_unproven")) : badge(true, ""),
+    // No policy is a claim of absence, which only the status map can prove: proven when
+    // the verified record holds no policy at all (a policy whose period ended stays unproven).
+    let absence: boolean | undefined;
+    if (none && logKey && problems.length === 0) {
+      const cp = verifyCheckpoint(String((c.as_of as Json)?.checkpoint ?? ""), logKey);
+      const m = cp.ok ? verifyStatusMap(c.status_map ?? null, asset, cp.value, logKey) : undefined;
+      if (m && !m.ok) problems.push(m.reason);
+      else if (m?.value && (m.value.record?.policies ?? []).length === 0) absence = true;
+    }
+    cov.append(problems.length > 0 ? badge(false, problems.join("; ")) : none ? (absence ? badge(true, t("absence_proven")) : badge(undefined, t("absence_unproven"))) : badge(true, ""),
       h("p", { class: "big" }, `${c.date}: ${c.covered ? t("covered") : t("not_covered")}`),
       table(["policy", "insurer", "product", "period", "aggregate"], ((c.policies as Json[]) ?? []).map((p) =>
         [p.policy_id, p.insurer, p.product, `${p.period?.start} – ${p.period?.end}`, yuan(p.limits?.aggregate?.amount_fen ?? 0)])));

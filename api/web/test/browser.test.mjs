@@ -98,6 +98,14 @@ test("a bank sees a pledged demo patent's pledge verified", async () => {
   assert.equal(await page.getAttribute("#status .badge", "data-verified"), "true");
   assert.match(await page.textContent("#pledge-result"), /已质押/);
   assert.match(await page.textContent("#status table"), /CCB-QZ/);
+  // The status map slot: the record of active pledge registrations, proven in the browser.
+  await page.waitForSelector("#slot-map .badge");
+  assert.equal(await page.getAttribute("#slot-map .badge", "data-verified"), "true");
+  assert.match(await page.textContent("#map-result"), /有效质押登记于条目 \d+/);
+  // No policy stands for it: the status map proves that absence too.
+  await page.waitForSelector("#coverage .badge");
+  assert.equal(await page.getAttribute("#coverage .badge", "data-verified"), "true");
+  assert.match(await page.textContent("#coverage .badge"), /无有效保单登记/);
   await page.screenshot({ path: join(shots, "asset.png"), fullPage: true });
   await page.context().close();
 });
@@ -136,6 +144,7 @@ test("an answer with one byte changed on the way shows a red failure, never a gr
   assert.ok(tampered);
   assert.equal(await page.getAttribute("#status .badge", "data-verified"), "false");
   assert.equal(await page.$("#status .badge.ok"), null);
+  assert.equal(await page.$("#slot-map .badge.ok"), null, "no green map proof for a tampered answer");
   await page.screenshot({ path: join(shots, "tampered.png"), fullPage: true });
   await page.context().close();
 });

@@ -11,3 +11,4 @@ export * from "./verify.js";
 export * from "./statement.js";
 export * from "./httpsig.js";
 export * from "./client.js";
+export * from "./statusmap.js";

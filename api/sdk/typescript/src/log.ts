@@ -145,10 +145,17 @@ export interface Leaf {
   /** Refusals only. */
   codes?: string[];
   refused?: string;
+  /** Accepted entries that change assets' status records: those assets (sorted). */
+  map_assets?: string[];
+  /** Amend/release/cancel entries: the index of the pledge/policy entry they end. */
+  map_ref?: number;
+  /** map.root entries only: the status map's root, 64 lowercase hex. */
+  map_root?: string;
 }
 
 const LEAF_KEYS = ["envelope_sha256", "index", "parties", "signers", "subjects", "time", "type", "v"];
 const REFUSAL_KEYS = [...LEAF_KEYS, "codes", "refused"].sort(byteOrder);
+const MAP_KEYS = ["map_assets", "map_ref", "map_root"];
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
 
 function byteOrder(a: string, b: string): number {
@@ -170,6 +177,9 @@ export function encodeLeaf(leaf: Leaf): string {
   };
   if (leaf.codes !== undefined) o.codes = sorted(leaf.codes);
   if (leaf.refused !== undefined) o.refused = leaf.refused;
+  if (leaf.map_assets !== undefined && leaf.map_assets.length > 0) o.map_assets = sorted(leaf.map_assets);
+  if (leaf.map_ref !== undefined) o.map_ref = leaf.map_ref;
+  if (leaf.map_root !== undefined) o.map_root = leaf.map_root;
   const keys = Object.keys(o).sort(byteOrder);
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + JSON.stringify(o[k])).join(",") + "}";
 }
@@ -186,10 +196,16 @@ export function decodeLeaf(bytes: Uint8Array): Result<Leaf> {
   }
   if (typeof j !== "object" || j === null || Array.isArray(j)) return fail("the leaf is not a JSON object");
   const o = j as Record<string, unknown>;
-  const keys = Object.keys(o).sort(byteOrder).join(",");
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
+  const keys = Object.keys(o)
+    .filter((k) => !MAP_KEYS.includes(k))
+    .sort(byteOrder)
+    .join(",");
   const refusal = "codes" in o;
   if (keys !== (refusal ? REFUSAL_KEYS : LEAF_KEYS).join(",")) return fail("the leaf has other members than a leaf has");
-  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
+  if ("map_assets" in o && !(strings(o.map_assets) && o.map_assets.length > 0)) return fail("the leaf's map_assets is not a non-empty list of strings");
+  if ("map_ref" in o && (typeof o.map_ref !== "number" || !Number.isSafeInteger(o.map_ref) || o.map_ref < 0)) return fail("the leaf's map_ref is not a non-negative integer");
+  if ("map_root" in o && (typeof o.map_root !== "string" || !/^[0-9a-f]{64}$/.test(o.map_root))) return fail("the leaf's map_root is not 64 lowercase hex digits");
   if (o.v !== 1) return fail("the leaf's v is not 1");
   if (typeof o.index !== "number" || !Number.isSafeInteger(o.index) || o.index < 0) return fail("the leaf's index is not a non-negative integer");
   if (typeof o.time !== "string" || !INSTANT.test(o.time)) return fail("the leaf's time is not an RFC 3339 UTC instant with milliseconds");
@@ -219,6 +235,8 @@ export interface SearchCertificate {
   root: Uint8Array;
   pledged: boolean;
   pledges: SearchCertificatePledge[];
+  /** The `map <version> <root>` line, when the answer is proven against the status map. */
+  map?: { version: number; root: Uint8Array };
   /** The certificate's text lines, for display. */
   lines: string[];
 }
@@ -252,8 +270,19 @@ export function parseSearchCertificate(text: string): Result<SearchCertificate> 
   if (!root || root.length !== 32) return fail("search certificate root is not base64 of 32 bytes");
   if (v[5] !== "pledged" && v[5] !== "not-pledged") return fail("search certificate status is neither pledged nor not-pledged");
   const pledges: SearchCertificatePledge[] = [];
-  for (const line of lines.slice(7)) {
+  let map: { version: number; root: Uint8Array } | undefined;
+  for (let i = 7; i < lines.length; i++) {
+    const line = lines[i]!;
     const f = line.split(" ");
+    if (f[0] === "map" && i + 1 === lines.length) {
+      const version = f.length === 3 ? parseDecimal(f[1]!) : undefined;
+      const mapRoot = f.length === 3 ? fromBase64(f[2]!) : undefined;
+      if (version === undefined || !mapRoot || mapRoot.length !== 32 || version > asOf || base64(mapRoot) !== f[2]) {
+        return fail(`search certificate line '${line}' is not 'map <version not after as-of> <base64 of 32 bytes>'`);
+      }
+      map = { version, root: mapRoot };
+      break;
+    }
     const idx = f.length === 5 ? parseDecimal(f[4]!) : undefined;
     if (f[0] !== "pledge" || !isToken(f[1]) || !isToken(f[2]) || !isToken(f[3]) || idx === undefined) {
       return fail(`search certificate line '${line}' is not 'pledge <id> <pledgee> <state> <registration index>'`);
@@ -262,7 +291,7 @@ export function parseSearchCertificate(text: string): Result<SearchCertificate> 
   }
   const pledged = v[5] === "pledged";
   if (pledged === (pledges.length === 0)) return fail("search certificate status does not match its pledge lines");
-  return ok({ origin: v[0]!, asset: v[1]!, as_of_index: asOf, tree_size: size, root, pledged, pledges, lines });
+  return ok({ origin: v[0]!, asset: v[1]!, as_of_index: asOf, tree_size: size, root, pledged, pledges, ...(map ? { map } : {}), lines });
 }
 
 /** Verifies a search certificate (a signed note by the log key) and parses it. */
@@ -286,5 +315,6 @@ export function searchCertificateLines(c: Omit<SearchCertificate, "lines">): str
     `root ${base64(c.root)}`,
     `status ${c.pledged ? "pledged" : "not-pledged"}`,
     ...c.pledges.map((p) => `pledge ${p.pledge_id} ${p.pledgee} ${p.state} ${p.registered_index}`),
+    ...(c.map ? [`map ${c.map.version} ${base64(c.map.root)}`] : []),
   ];
 }

@@ -2,7 +2,7 @@
 // (api.md §6) and pledge-status answers with their evidence and search certificate.
 // Each function takes the parsed JSON answer (or its text) and returns a Result.
 
-import { equalBytes, fromBase64, hex } from "./bytes.js";
+import { equalBytes, fromBase64, fromHex, hex } from "./bytes.js";
 import {
   decodeLeaf,
   parseTlogProof,
@@ -17,6 +17,7 @@ import {
 import { leafHash, verifyInclusion } from "./merkle.js";
 import type { NoteVerifier } from "./note.js";
 import { fail, ok, type Result } from "./result.js";
+import { verifyStatusMap, type ProvenStatus } from "./statusmap.js";
 
 type Json = Record<string, unknown>;
 
@@ -94,6 +95,12 @@ export interface VerifiedPledgeStatus {
   certificate: SearchCertificate;
   /** The proven evidence leaves, by index. */
   evidence: Map<number, Leaf>;
+  /**
+   * The status map's proof of the asset's record (docs/formats.md): record null means
+   * proven absent (never pledged); a record lists the pledge registrations still standing.
+   * null: the answer has no map proof (no map root logged yet), the status is not proven.
+   */
+  status_map: ProvenStatus | null;
 }
 
 /**
@@ -125,6 +132,13 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
       return fail("a pledge of the answer lacks pledge_id, pledgee, state or registered_index");
     }
   }
+  const sm = a.status_map as Json | null | undefined;
+  let map: { version: number; root: Uint8Array } | undefined;
+  if (sm !== undefined && sm !== null) {
+    const mapRoot = typeof sm === "object" && typeof sm.root === "string" && /^[0-9a-f]{64}$/.test(sm.root) ? fromHex(sm.root) : undefined;
+    if (!mapRoot || !isIndex(sm.version)) return fail("the answer's status_map has no version or root");
+    map = { version: sm.version, root: mapRoot };
+  }
   const want = searchCertificateLines({
     origin: logKey.name,
     asset: a.asset,
@@ -138,6 +152,7 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
       state: p.state as string,
       registered_index: p.registered_index as number,
     })),
+    ...(map ? { map } : {}),
   });
   const got = cert.value.lines;
   for (let i = 0; i < Math.max(want.length, got.length); i++) {
@@ -169,5 +184,18 @@ export function verifyPledgeStatus(answer: unknown, logKey: NoteVerifier): Resul
       return fail(`entry ${p.registered_index} is not the registration of pledge ${p.pledge_id} over ${a.asset}`);
     }
   }
-  return ok({ asset: a.asset, pledged: a.pledged, checkpoint: cp.value, certificate: cert.value, evidence: proven });
+  const statusMap = verifyStatusMap(a.status_map ?? null, a.asset, cp.value, logKey);
+  if (!statusMap.ok) return statusMap;
+  const m = statusMap.value;
+  if (m) {
+    if (m.version > asOf.index) return fail(`the map root (entry ${m.version}) is after the answer's as-of index ${asOf.index}`);
+    // The map as of its root must agree with the pledges listed when nothing can have
+    // changed in between (the root is the as-of entry, or the answer is of the latest).
+    const listed = pledges.map((p) => p.registered_index as number).sort((x, y) => x - y).join(",");
+    const held = (m.record?.pledges ?? []).join(",");
+    if (listed !== held && (m.version === asOf.index || asOf.index + 1 === cp.value.size)) {
+      return fail("the pledges listed differ from the proven status record");
+    }
+  }
+  return ok({ asset: a.asset, pledged: a.pledged, checkpoint: cp.value, certificate: cert.value, evidence: proven, status_map: statusMap.value });
 }

@@ -139,6 +139,12 @@ test("a signed pledge-status read verifies offline; tampering fails it", async (
   assert.equal(v.value.pledged, true);
   assert.equal(v.value.certificate.pledges[0].pledge_id, "CCB-QZ-SDK-P001");
   assert.equal(status.pledges[0].secured.amount.amount_fen, 580000000, "the pledgee sees the amount");
+  // The status map proves the record: the pledge's registration is still standing.
+  const proven = v.value.status_map;
+  assert.ok(proven, "the answer carries a status map proof");
+  assert.equal(proven.asset, asset);
+  assert.equal(v.value.certificate.map.version, proven.version);
+  assert.ok(proven.record.pledges.includes(status.pledges[0].registered_index));
 
   const text = JSON.stringify(status);
   const mutate = (f) => { const c = JSON.parse(text); f(c); return c; };
@@ -152,12 +158,36 @@ test("a signed pledge-status read verifies offline; tampering fails it", async (
     "pledge state": (c) => (c.pledges[0].state = "released"),
     pledged: (c) => (c.pledged = false),
     asset: (c) => (c.asset = "patent:2014103620774"),
+    "map record": (c) => (c.status_map.record = tamper(c.status_map.record, 4)),
+    "map proof": (c) => (c.status_map.proof = tamper(c.status_map.proof, 0)),
+    "map root": (c) => (c.status_map.root = (c.status_map.root[0] === "0" ? "1" : "0") + c.status_map.root.slice(1)),
+    "map root entry leaf": (c) => (c.status_map.root_entry.leaf = tamper(c.status_map.root_entry.leaf, 10)),
+    "map root entry envelope": (c) => (c.status_map.root_entry.envelope = tamper(c.status_map.root_entry.envelope, 30)),
+    "map root entry proof": (c) => (c.status_map.root_entry.inclusion_proof[0] = tamper(c.status_map.root_entry.inclusion_proof[0], 5)),
+    "map dropped": (c) => (c.status_map = null),
   };
   assert.ok(status.evidence[0].inclusion_proof.length > 0);
   for (const [name, f] of Object.entries(cases)) {
     const r = sdk.verifyPledgeStatus(mutate(f), logKey);
     assert.equal(r.ok, false, `${name} tampered and still verified`);
   }
+  // An asset that never had a pledge: proven absent from the status map.
+  const free = sdk.signStatement({
+    type: "asset.register", submitter: "registry",
+    body: { asset_id: "patent:2099000000008", kind: "patent", holders: ["kecheng-agrochem"],
+      patent: { application_no: "2099000000008", patent_no: "ZL209900000000.8", type: "invention",
+        title: "An unpledged patent", filing_date: "2014-07-03", grant_date: "2017-01-03", annuity_paid_through: day(200) } },
+  }, [registry]);
+  assert.equal((await client.submit(free)).status, 201);
+  const none = await client.as(bank).pledgeStatus("patent:2099000000008");
+  const vn = sdk.verifyPledgeStatus(none, logKey);
+  assert.ok(vn.ok, vn.reason);
+  assert.equal(vn.value.pledged, false);
+  assert.equal(vn.value.status_map.record, null, "proven absent");
+  const noneText = JSON.stringify(none);
+  const lying = JSON.parse(noneText);
+  lying.status_map.record = status.status_map.record;  // another asset's record
+  assert.equal(sdk.verifyPledgeStatus(lying, logKey).ok, false);
   // The certificate alone is a signed note any note verifier checks.
   assert.ok(sdk.verifySearchCertificate(status.certificate, logKey).ok);
 });
