@@ -29,7 +29,9 @@ bool SharePrefix(const Hash& a, const Hash& b, size_t n) {
 
 Hash MapKey(std::string_view asset_id) { return Sha256(AsBytes(asset_id)); }
 
-bool PathBit(const Hash& key, size_t i) { return ((key[i / 8] >> (7 - i % 8)) & 1U) != 0; }
+bool PathBit(const Hash& key, size_t i) {
+  return ((static_cast<unsigned>(key[i / 8]) >> (7U - static_cast<unsigned>(i % 8))) & 1U) != 0;
+}
 
 Hash LeafHash(const Hash& key, const Hash& value_hash) {
   static constexpr std::uint8_t kPrefix[1] = {0x00};
