@@ -63,9 +63,16 @@ const std::string& Request::Header(const std::string& name) const {
 struct Server::Rep {
   ServerOptions options;
   Handler handler;
-  // Set for HTTPS. Declared before `ioc` so that it outlives the sessions still
-  // queued in it.
+  // Everything a session touches, its destructor included, is declared before `ioc`:
+  // destroying `ioc` destroys the sessions still queued in it, so these must outlive it.
+  // Set for HTTPS.
   std::unique_ptr<ssl::context> tls;
+  std::atomic<int> connections{0};
+  // Requests handed to the handler and not yet answered (their response not written).
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::mutex address_mu;
+  std::unordered_map<std::string, int> per_address;  // open connections by peer address
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
   // Keeps the io threads running while requests are with the handler and no socket
@@ -73,13 +80,7 @@ struct Server::Rep {
   // response posted later must still find a thread to write it. Reset by Stop().
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
-  std::atomic<int> connections{0};
-  // Requests handed to the handler and not yet answered (their response not written).
-  std::atomic<int> in_flight{0};
-  std::atomic<bool> stopping{false};
   std::uint16_t port = 0;
-  std::mutex address_mu;
-  std::unordered_map<std::string, int> per_address;  // open connections by peer address
 
   explicit Rep(int threads_hint) : ioc(threads_hint) {}
   void Accept();
