@@ -7,9 +7,11 @@ import {
   type Checkpoint, type NoteVerifier,
 } from "../../sdk/typescript/src/index.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { getLang, setLang, t } from "./i18n.js";
+import { auditPage } from "./audit.js";
+import { getLang, setLang, t, tf } from "./i18n.js";
+import { $, badge, errorBox, errorText, field, h, table, type Json } from "./ui.js";
+import { cosignSlot } from "./cosign.js";
 
-type Json = Record<string, any>;
 const base = location.origin;
 const anon = new Client(base);
 let signer: { keyid: string; key: SigningKey; role: string } | undefined;
@@ -17,38 +19,9 @@ let logKey: NoteVerifier | undefined;
 let logKeyText = "";
 let logKeyProblem = "";
 
-const $ = (id: string) => document.getElementById(id)!;
-function h(tag: string, attrs: Record<string, string> = {}, ...kids: (Node | string | undefined)[]): HTMLElement {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of kids) if (c !== undefined) e.append(c);
-  return e;
-}
 const client = () => (signer ? anon.as({ keyid: signer.keyid, key: signer.key }) : anon);
 const pinKey = () => `ipledger.logkey:${base}`;
 const seenKey = () => `ipledger.lastCheckpoint:${base}`;
-
-// A verification badge: green only for a check that passed, red with the reason otherwise.
-function badge(ok: boolean | undefined, detail: string): HTMLElement {
-  const cls = ok === true ? "badge ok" : ok === false ? "badge fail" : "badge none";
-  const label = ok === true ? "✔ " + t("verified") : ok === false ? "✘ " + t("failed") : "○ " + t("unverifiable");
-  const b = h("div", { class: cls, role: ok === false ? "alert" : "status", "data-verified": String(ok) }, h("strong", {}, label));
-  if (detail) b.append(h("span", { class: "detail" }, " " + detail));
-  return b;
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    const detail = (e.problem?.detail as string | undefined) ?? "";
-    if (e.status === 401) return t("err_401") + (detail ? ` (${detail})` : "");
-    if (e.status === 403) return t("err_403");
-    if (e.status === 503) return t("err_503");
-    return `${t("err_other")}${e.status} ${e.problem?.title ?? ""} ${detail}`;
-  }
-  if (e instanceof TypeError) return t("err_down");
-  return t("err_other") + String(e instanceof Error ? e.message : e);
-}
-const errorBox = (e: unknown) => h("p", { class: "error", role: "alert" }, errorText(e));
 
 const yuan = (fen: number) => (fen / 100).toLocaleString(getLang() === "zh" ? "zh-CN" : "en", { minimumFractionDigits: 2 });
 
@@ -80,11 +53,6 @@ async function loadLogKey(): Promise<void> {
 
 // --- Pages ---------------------------------------------------------------------------
 
-function field(id: string, label: string, input: HTMLElement): HTMLElement {
-  input.id = id;
-  return h("div", { class: "field" }, h("label", { for: id }, label), input);
-}
-
 function signInPage(main: HTMLElement): void {
   const file = h("input", { type: "file", accept: ".key,text/plain" }) as HTMLInputElement;
   const keyid = h("input", { type: "text", autocomplete: "username", placeholder: "ccb-quzhou/k1", required: "" }) as HTMLInputElement;
@@ -97,7 +65,7 @@ function signInPage(main: HTMLElement): void {
     let key: SigningKey;
     try {
       const f = file.files?.[0];
-      if (!f) throw new Error(t("keyfile"));
+      if (!f) throw new Error(t("signin_no_file"));
       key = parseKeyFile(await f.text());
     } catch (e) {
       out.append(h("p", { class: "error", role: "alert" }, t("signin_bad_key") + (e instanceof Error ? e.message : "")));
@@ -136,7 +104,7 @@ async function verifyEntryIncluded(index: number, wantSubject?: string): Promise
 function slots(): HTMLElement {
   return h("section", { class: "slots", "aria-label": t("map_proof") },
     h("h3", {}, t("map_proof")), h("p", { class: "muted", id: "slot-map" }, t("slot_pending")),
-    h("h3", {}, t("cosignatures")), h("p", { class: "muted", id: "slot-cosign" }, t("slot_pending")));
+    h("h3", {}, t("cosignatures")), h("div", { id: "slot-cosign" }, t("loading")));
 }
 
 // Fills the reserved map slot with what the status map proves (verified with the answer).
@@ -155,7 +123,7 @@ function showMapProof(v: ReturnType<typeof verifyPledgeStatus>): void {
   }
   const pledges = m.record?.pledges ?? [];
   const text = pledges.length === 0 ? t("not_pledged") + t("proven") : `${t("map_active")} ${pledges.join(", ")}`;
-  slot.replaceChildren(badge(true, `${t("map_version")} ${m.version}, root ${m.root.slice(0, 16)}…`),
+  slot.replaceChildren(badge(true, `${t("map_version")} ${m.version}, ${t("root")} ${m.root.slice(0, 16)}…`),
     h("span", { class: "big", id: "map-result" }, text));
 }
 
@@ -188,6 +156,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
   if (!signer) {
     st.append(h("p", { class: "muted" }, t("needs_signin")));
     cov.append(h("p", { class: "muted" }, t("needs_signin")));
+    void cosignSlot(anon, logKey, logKeyProblem, undefined);
     return;
   }
   try {
@@ -199,8 +168,10 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
       table([t("pledge_id"), t("pledgee"), t("state"), t("registered_at")],
         ((answer.pledges as Json[]) ?? []).map((p) => [p.pledge_id, p.pledgee, p.state, p.registered_index])));
     showMapProof(v);
+    void cosignSlot(anon, logKey, logKeyProblem, v.ok ? v.value.checkpoint : undefined);
   } catch (e) {
     st.append(errorBox(e));
+    void cosignSlot(anon, logKey, logKeyProblem, undefined);
   }
   try {
     const d = date || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
@@ -210,7 +181,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
     else {
       const cp = verifyCheckpoint(String((c.as_of as Json)?.checkpoint ?? ""), logKey);
       if (!cp.ok) problems.push(cp.reason);
-      if (c.asset !== asset) problems.push(`the answer is about ${c.asset}`);
+      if (c.asset !== asset) problems.push(tf("answer_about", c.asset));
       for (const p of (c.policies as Json[]) ?? []) {
         const why = await verifyEntryIncluded(Number(p.issued_index), String(p.policy_id));
         if (why) problems.push(why);
@@ -228,7 +199,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
     }
     cov.append(problems.length > 0 ? badge(false, problems.join("; ")) : none ? (absence ? badge(true, t("absence_proven")) : badge(undefined, t("absence_unproven"))) : badge(true, ""),
       h("p", { class: "big" }, `${c.date}: ${c.covered ? t("covered") : t("not_covered")}`),
-      table(["policy", "insurer", "product", "period", "aggregate"], ((c.policies as Json[]) ?? []).map((p) =>
+      table([t("c_policy"), t("c_insurer"), t("c_product"), t("c_period"), t("c_aggregate")], ((c.policies as Json[]) ?? []).map((p) =>
         [p.policy_id, p.insurer, p.product, `${p.period?.start} – ${p.period?.end}`, yuan(p.limits?.aggregate?.amount_fen ?? 0)])));
   } catch (e) {
     cov.append(errorBox(e));
@@ -241,15 +212,6 @@ function kv(o: Json): HTMLElement {
     dl.append(h("dt", {}, k), h("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v)));
   }
   return dl;
-}
-
-function table(head: string[], rows: unknown[][], id = ""): HTMLElement {
-  if (rows.length === 0) return h("p", { class: "muted" }, t("empty"));
-  const tb = h("table", id ? { id } : {}, h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))));
-  const body = h("tbody");
-  for (const r of rows) body.append(h("tr", {}, ...r.map((c) => h("td", {}, String(c ?? "")))));
-  tb.append(body);
-  return h("div", { class: "scroll" }, tb);
 }
 
 // An inline SVG bar chart: no chart library, no external asset.
@@ -324,7 +286,7 @@ async function showStats(out: HTMLElement, q: URLSearchParams, from: string, to:
   perma.set("as_of", String(s.as_of?.index));
   const link = h("a", { href: `#/stats?${perma}`, id: "permalink" }, `${t("permalink")}: as_of=${s.as_of?.index}`);
   out.replaceChildren(
-    badge(ok && !logKeyProblem, ok ? `${t("checkpoint_of_answer")}: ${t("as_of")} ${s.as_of?.index}` : cp.ok ? "as_of index is not the checkpoint's size - 1" : cp.reason),
+    badge(ok && !logKeyProblem, ok ? `${t("checkpoint_of_answer")}: ${t("as_of")} ${s.as_of?.index}` : cp.ok ? t("as_of_mismatch") : cp.reason),
     totals,
     barChart(`${t("registrations")} (${t(`g_${group}` as any)})`, groups.map((g) => ({ label: String(g.key), value: Number(g.registrations) }))),
     barChart(`${t("amount")} (${t(`g_${group}` as any)})`, groups.map((g) => ({ label: String(g.key), value: Number(g.amount?.amount_fen ?? 0) / 100 }))),
@@ -360,8 +322,8 @@ async function logPage(main: HTMLElement): Promise<void> {
     try {
       const older = { origin: cp.origin, size: last.size, root: Uint8Array.from(last.root.match(/../g)!.map((x) => parseInt(x, 16))) };
       const proof = last.size === cp.size ? [] : last.size > cp.size ? undefined : await anon.consistency(last.size, cp.size);
-      const v = proof === undefined ? { ok: false as const, reason: `the log shrank from ${last.size} to ${cp.size}` }
-        : last.size === cp.size ? (hex(cp.root) === last.root ? { ok: true as const } : { ok: false as const, reason: "same size, another root" })
+      const v = proof === undefined ? { ok: false as const, reason: tf("log_shrank", last.size, cp.size) }
+        : last.size === cp.size ? (hex(cp.root) === last.root ? { ok: true as const } : { ok: false as const, reason: t("same_size_other_root") })
         : verifyCheckpointConsistency(older, cp, proof);
       if (!v.ok) why = v.reason;
     } catch (e) {
@@ -382,18 +344,21 @@ async function logPage(main: HTMLElement): Promise<void> {
     }
   }));
   out.replaceChildren(cpSec, cons, h("section", {}, h("h2", {}, t("latest_entries")),
-    table([t("index"), t("type"), t("time"), "leaf hash"], rows, "entries")), slots());
+    table([t("index"), t("type"), t("time"), t("leaf_hash")], rows, "entries")),
+    h("section", {}, h("h2", {}, t("cosignatures")), h("div", { id: "slot-cosign" }, t("loading"))));
+  void cosignSlot(anon, logKey, logKeyProblem, cp);
 }
 
 // --- Chrome and routing ---------------------------------------------------------------
 
 function renderChrome(): void {
-  document.title = `${t("title")} · console`;
+  document.title = `${t("title")} · ${t("console")}`;
   $("title").textContent = t("title");
   document.querySelector(".skip")!.textContent = t("skip");
   $("lang").textContent = t("lang_switch");
   const nav = $("nav");
-  nav.replaceChildren(...(["signin", "asset", "stats", "log"] as const).map((p) =>
+  nav.setAttribute("aria-label", t("nav_label"));
+  nav.replaceChildren(...(["signin", "asset", "stats", "audit", "log"] as const).map((p) =>
     h("a", { href: `#/${p}`, ...(location.hash.startsWith(`#/${p}`) ? { "aria-current": "page" } : {}) }, t(`nav_${p}`))));
   $("who").textContent = signer ? `${t("signed_in_as")}${signer.keyid} (${signer.role})` : t("anonymous");
   const banner = $("banner");
@@ -416,6 +381,7 @@ function route(): void {
   renderChrome();
   if (path === "/signin") signInPage(main);
   else if (path === "/stats") statsPage(main, q);
+  else if (path === "/audit") auditPage(main, q, signer ? client() : undefined);
   else if (path === "/log") void logPage(main);
   else assetPage(main, q);
   main.focus({ preventScroll: true });

@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
@@ -170,6 +171,121 @@ test("signed pages say what to do when nobody is signed in, and 403 for a bank",
   await page.goto(`${url}/ui/#/stats?from=2026-01-01&to=2026-12-31&group_by=bank`);
   await page.waitForSelector("#stats-out .error");
   assert.match(await page.textContent("#stats-out .error"), /403/);
+  await page.goto(`${url}/ui/#/audit`);
+  await page.waitForSelector("#audit-out .error");
+  assert.match(await page.textContent("#audit-out .error"), /403/);
+  await page.context().close();
+});
+
+test("a regulator browses the audit trail: filters, cursor pages by keyboard, empty and error states", async () => {
+  const page = await newPage();
+  await signIn(page, "zj-regulator");
+  await page.goto(`${url}/ui/#/audit?limit=20`);
+  await page.waitForSelector("#audit-table");
+  const indexes = () => page.$$eval("#audit-table tbody tr td:first-child", (tds) => tds.map((td) => Number(td.textContent)));
+  const first = await indexes();
+  assert.deepEqual(first, Array.from({ length: 20 }, (_, i) => i), "page 1: every entry from 0, in log order");
+  assert.ok(await page.$("#audit-prev[disabled]"), "no previous page on page 1");
+  // Next page with the keyboard; the new page's status line takes the focus.
+  await page.focus("#audit-next");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#audit-table tbody td")?.textContent === "20");
+  assert.deepEqual(await indexes(), Array.from({ length: 20 }, (_, i) => 20 + i), "page 2 follows the cursor");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "audit-status");
+  assert.match(await page.textContent("#audit-status"), /第 2 页/);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "audit-prev");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#audit-table tbody td")?.textContent === "0");
+  await page.screenshot({ path: join(shots, "audit.png"), fullPage: true });
+  // A filter typed into the form: the refused second pledge of story 6, with its code.
+  await page.fill("#audit-type", "refusal");
+  await page.press("#audit-type", "Enter");
+  await page.waitForFunction(() => document.querySelectorAll("#audit-table tbody tr").length > 0 && location.hash.includes("type=refusal"));
+  const refusals = await page.$$eval("#audit-table tbody tr", (trs) => trs.map((tr) => tr.textContent));
+  assert.ok(refusals.length >= 1 && refusals.every((r) => r.includes("拒绝")), refusals.join("\n"));
+  assert.ok(refusals.some((r) => r.includes("E_ALREADY_PLEDGED")));
+  assert.ok(await page.$("#audit-next[disabled]"), "the last page: no next");
+  // Empty: a year with no entries. Error: a participant id the API refuses (400).
+  await page.goto(`${url}/ui/#/audit?from=2001-01-01&to=2001-12-31`);
+  await page.waitForSelector("#audit-status");
+  assert.match(await page.textContent("#audit-status"), /没有符合条件的条目/);
+  assert.equal(await page.$("#audit-table"), null);
+  await page.goto(`${url}/ui/#/audit?participant=Not%20An%20Id`);
+  await page.waitForSelector("#audit-out .error");
+  assert.match(await page.textContent("#audit-out .error"), /400/);
+  await page.context().close();
+});
+
+test("witness cosignatures are verified in the browser against a policy kept in it; a tampered one is red", async () => {
+  const policy = readFileSync(process.env.WITNESS_POLICY, "utf8");
+  const page = await newPage();
+  await signIn(page, "ccb-quzhou");
+  await page.goto(`${url}/ui/#/asset?id=${encodeURIComponent(pledgedPatent())}`);
+  await page.waitForSelector("#slot-cosign .badge");
+  assert.equal(await page.getAttribute("#slot-cosign .badge", "data-verified"), "undefined", "no policy yet: grey");
+  await page.fill("#policy-text", policy);
+  await page.click("#policy-save");
+  await page.waitForSelector("#cosign-result");
+  assert.equal(await page.getAttribute("#slot-cosign .badge", "data-verified"), "true");
+  assert.equal(await page.getAttribute("#cosign-result", "data-quorum"), "true");
+  assert.equal(await page.getAttribute("#cosign-result", "data-cosigned"), "bank regulator");
+  assert.match(await page.textContent("#cosign-result"), /与答复的检查点一致/);
+  await page.screenshot({ path: join(shots, "cosign.png"), fullPage: true });
+  // The policy stays in this browser; a proxy flips one byte of the regulator's cosignature.
+  await page.route("**/v1/checkpoints/cosigned", async (r) => {
+    const res = await r.fetch();
+    const body = Buffer.from(await res.body());
+    const line = body.indexOf("\n\u2014 witness.regulator.example ");
+    assert.ok(line > 0, body.toString());
+    const at = body.indexOf("\n", line + 1) - 10;
+    body[at] = body[at] === 0x41 ? 0x42 : 0x41;
+    await r.fulfill({ response: res, body });
+  });
+  await page.reload();
+  await page.waitForSelector("#cosign-result");
+  assert.equal(await page.getAttribute("#slot-cosign .badge", "data-verified"), "false");
+  assert.equal(await page.getAttribute("#cosign-result", "data-bad"), "regulator");
+  assert.equal(await page.$("#slot-cosign .badge.ok"), null, "never green with a tampered cosignature");
+  await page.screenshot({ path: join(shots, "cosign-tampered.png"), fullPage: true });
+  // A policy that also needs a witness that never cosigned: quorum not met, red.
+  await page.unroute("**/v1/checkpoints/cosigned");
+  const name = "witness.absent.example", key = randomBytes(32);
+  const id = createHash("sha256").update(Buffer.concat([Buffer.from(name + "\n"), Buffer.from([4]), key])).digest().subarray(0, 4);
+  const vkey = `${name}+${id.toString("hex")}+${Buffer.concat([Buffer.from([4]), key]).toString("base64")}`;
+  await page.click("#policy-editor summary");
+  await page.fill("#policy-text", policy.replace("quorum both", `witness absent ${vkey}\ngroup three all both absent\nquorum three`));
+  await page.click("#policy-save");
+  await page.waitForSelector("#cosign-result[data-quorum=false]");
+  assert.equal(await page.getAttribute("#slot-cosign .badge", "data-verified"), "false");
+  await page.click("#policy-editor summary");
+  await page.fill("#policy-text", "quorum nobody\n");
+  await page.click("#policy-save");
+  await page.waitForSelector("#policy-msg .error");
+  await page.context().close();
+});
+
+test("every label, heading and button speaks the chosen language (zh-CN default, English switch)", async () => {
+  const page = await newPage();
+  await signIn(page, "zj-regulator");
+  const cjk = /[\u3000-\u9fff\uff00-\uffef]/;
+  const pages = [["#/signin", "form"], [`#/asset?id=${encodeURIComponent(pledgedPatent())}`, "#slot-cosign .badge"],
+    ["#/stats?from=2026-01-01&to=2026-12-31&group_by=bank", "#totals"], ["#/audit?limit=5", "#audit-table"], ["#/log", "#consistency .badge"]];
+  for (const lang of ["zh", "en"]) {
+    if (lang === "en") await page.click("#lang");
+    for (const [hash, ready] of pages) {
+      await page.goto(`${url}/ui/${hash}`);
+      await page.waitForSelector(ready);
+      await page.waitForFunction(() => !document.querySelector("#slot-cosign")?.textContent?.match(/加载中|Loading/));
+      const texts = await page.$$eval("h1, h2, h3, label, button:not(#lang), th, nav a, summary, figcaption, .badge strong, #who, footer span, #audit-status",
+        (els) => els.map((e) => e.textContent.trim()).filter((s) => s !== ""));
+      assert.ok(texts.length > 5, hash);
+      const wrong = texts.filter((s) => (lang === "zh" ? !cjk.test(s) : cjk.test(s)));
+      assert.deepEqual(wrong, [], `${lang} ${hash}`);
+    }
+    assert.equal(await page.evaluate(() => document.documentElement.lang), lang === "zh" ? "zh-CN" : "en");
+  }
+  await page.screenshot({ path: join(shots, "log-en.png"), fullPage: true });
   await page.context().close();
 });
 

@@ -67,15 +67,40 @@ JSON
   echo "$stamp" >"$work/var/loaded"
 fi
 
+# Two witnesses (fresh each run: new keys, no state) and the policy "both", which
+# ipledgerd gathers cosignatures under and the browser test pastes into the page.
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done' EXIT
+rm -rf "$work/witnesses"
+policy_text="# the bank's and the regulator's witnesses (api/web/test/run.sh)"
+for name in bank regulator; do
+  wdir=$work/witnesses/$name
+  mkdir -p "$wdir"
+  "$cli" witness --data-dir "$wdir" --listen 127.0.0.1:0 --name "witness.$name.example" \
+    --log-vkey "$work/var/log.vkey" >"$wdir/out" 2>"$wdir/log" &
+  pids+=($!)
+  for _ in $(seq 1 200); do grep -q "listening on" "$wdir/out" && break; sleep 0.1; done
+  wurl=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$wdir/out")
+  [ -n "$wurl" ] || { echo "run.sh: the $name witness did not start; see $wdir/log" >&2; exit 1; }
+  policy_text+=$'\n'"witness $name $(cat "$wdir/witness.vkey") $wurl"
+done
+printf '%s\ngroup both all bank regulator\nquorum both\n' "$policy_text" >"$work/witness-policy"
+
 "$daemon" --data-dir "$work/var" --listen 127.0.0.1:0 --ui-dir "$build/web" \
+  --witness-policy "$work/witness-policy" --witness-interval 200ms \
   >"$work/serve.out" 2>"$work/serve.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+pids+=($!)
 for _ in $(seq 1 200); do grep -q "listening on" "$work/serve.out" && break; sleep 0.1; done
 url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/serve.out")
 [ -n "$url" ] || { echo "run.sh: ipledgerd did not start; see $work/serve.log" >&2; exit 1; }
 
+# The first cosigned checkpoint (the witnesses answer within a round or two).
+for _ in $(seq 1 100); do curl -sf "$url/v1/checkpoints/cosigned" >/dev/null && break; sleep 0.1; done
+curl -sf "$url/v1/checkpoints/cosigned" >/dev/null ||
+  { echo "run.sh: no cosigned checkpoint; see $work/serve.log" >&2; exit 1; }
+
 mkdir -p "$work/screenshots"
 IPLEDGER_URL=$url IPLEDGER_DATA=$work/var IPLEDGER_CLI=$cli CHROMIUM=$chromium \
+  WITNESS_POLICY=$work/witness-policy WEB_SRC=$here/src \
   WEB_DIST=$build/web SCREENSHOTS=$work/screenshots NODE_PATH=$here/node_modules \
   node --test --test-concurrency=1 "$here"/test/*.test.mjs

@@ -1,0 +1,116 @@
+// The regulator dashboard's audit browser (#/audit): the filters of GET
+// /v1/audit/entries (dates, type, participant, asset, page size) in the URL, a table of
+// one page, next/previous pages through the API's cursors, and empty, end and error
+// states. Requests are RFC 9421-signed by the caller's client. Browser main thread only.
+import type { Client } from "../../sdk/typescript/src/index.js";
+import { t, tf } from "./i18n.js";
+import { badge, errorBox, field, h, table, type Json } from "./ui.js";
+
+const FILTERS = ["from", "to", "type", "participant", "asset", "limit"] as const;
+const TYPES = ["participant.register", "participant.keys", "asset.register", "asset.status", "data.publicize", "data.object",
+  "data.resolve_objection", "data.confirm", "data.reject", "valuation.attest", "valuation.withdraw", "case.register",
+  "pledge.register", "pledge.amend", "pledge.release", "pledge.enforce", "pledge.revoke", "policy.issue", "policy.cancel",
+  "policy.claim", "participant.recover", "participant.recover_cancel", "participant.recover_complete", "map.root", "refusal"];
+// Empty pages are followed at most this many times in one step (each request examines a
+// bounded stretch of the log, so a page can be empty while later entries match).
+const MAX_EMPTY_HOPS = 20;
+
+// The cursors of the pages before the current one, for "previous": kept per filter set,
+// in memory (a permalink opens at its own cursor).
+let trail: { filters: string; cursors: string[] } = { filters: "", cursors: [] };
+// Set by the pager's buttons: the new page's status line takes the keyboard focus.
+let focusStatus = false;
+
+function filtersOf(q: URLSearchParams): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const k of FILTERS) if (q.get(k)) p.set(k, q.get(k)!);
+  return p;
+}
+
+export function auditPage(main: HTMLElement, q: URLSearchParams, client: Client | undefined): void {
+  const input = (k: string, attrs: Record<string, string> = {}) =>
+    h("input", { type: "text", value: q.get(k) ?? "", ...attrs }) as HTMLInputElement;
+  const from = input("from", { type: "date" }), to = input("to", { type: "date" });
+  const type = input("type", { list: "audit-types", autocomplete: "off" });
+  const participant = input("participant", { autocomplete: "off" }), asset = input("asset", { autocomplete: "off" });
+  const limit = h("select", {}, ...["20", "50", "100"].map((n) =>
+    h("option", { value: n, ...((q.get("limit") ?? "20") === n ? { selected: "" } : {}) }, n))) as HTMLSelectElement;
+  const types = h("datalist", { id: "audit-types" }, ...TYPES.map((v) => h("option", { value: v })));
+  const form = h("form", { class: "row", id: "audit-form" }, field("audit-from", t("from"), from), field("audit-to", t("to"), to),
+    field("audit-type", t("audit_type"), type), types, field("audit-participant", t("participant"), participant),
+    field("audit-asset", t("asset"), asset), field("audit-limit", t("page_size"), limit), h("button", { type: "submit" }, t("show")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    for (const [k, el] of [["from", from], ["to", to], ["type", type], ["participant", participant], ["asset", asset], ["limit", limit]] as const) {
+      if (el.value.trim()) p.set(k, el.value.trim());
+    }
+    location.hash = `#/audit?${p}`;
+  });
+  const out = h("div", { id: "audit-out", "aria-live": "polite" });
+  main.append(h("h1", {}, t("audit_h")), h("p", { class: "muted" }, t("audit_intro")), form, out);
+  if (!client) out.append(h("p", { class: "muted" }, t("needs_signin")));
+  else void showPage(out, q, client);
+}
+
+async function showPage(out: HTMLElement, q: URLSearchParams, client: Client): Promise<void> {
+  const filters = filtersOf(q);
+  if (!filters.get("limit")) filters.set("limit", "20");
+  if (trail.filters !== filters.toString()) trail = { filters: filters.toString(), cursors: [] };
+  const cursor = q.get("cursor") ?? "";
+  out.replaceChildren(h("p", {}, t("loading")));
+  let page: Json;
+  let sent = cursor;
+  try {
+    for (let hop = 0; ; hop++) {
+      const p = new URLSearchParams(filters);
+      if (sent) p.set("cursor", sent);
+      page = await client.getJson<Json>(`/v1/audit/entries?${p}`);
+      const entries = (page.entries as Json[] | undefined) ?? [];
+      const next = String(page.next_cursor ?? "");
+      if (entries.length > 0 || next === sent || Number(next) >= Number(page.tree_size) || hop === MAX_EMPTY_HOPS) break;
+      sent = next;
+    }
+  } catch (e) {
+    out.replaceChildren(errorBox(e));
+    return;
+  }
+  const entries = (page.entries as Json[] | undefined) ?? [];
+  const next = String(page.next_cursor ?? "");
+  // The end: nothing more matches now (the log may grow; the cursor stays valid).
+  const atEnd = (entries.length === 0 && next === sent) || Number(next) >= Number(page.tree_size);
+  const n = trail.cursors.length + 1;
+  const goto = (c: string) => {
+    const p = new URLSearchParams(filters);
+    if (c) p.set("cursor", c);
+    location.hash = `#/audit?${p}`;
+  };
+  const prev = h("button", { type: "button", id: "audit-prev", ...(n > 1 || cursor ? {} : { disabled: "" }) }, "← " + t("prev_page"));
+  prev.addEventListener("click", () => {
+    focusStatus = true;
+    goto(trail.cursors.pop() ?? "");
+  });
+  const nextBtn = h("button", { type: "button", id: "audit-next", ...(atEnd ? { disabled: "" } : {}) }, t("next_page") + " →");
+  nextBtn.addEventListener("click", () => {
+    focusStatus = true;
+    trail.cursors.push(cursor);
+    goto(next);
+  });
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(" ") : "");
+  const rows = entries.map((e) => {
+    const kind = e.type === "refusal"
+      ? h("span", { class: "refused" }, `${t("refused")}: ${e.refused ?? ""}`, h("br"), h("small", {}, `${t("codes")}: ${list(e.codes)}`))
+      : String(e.type);
+    return [String(e.index), String(e.time), kind, list(e.parties), list(e.subjects), list(e.signers)];
+  });
+  const status = entries.length > 0
+    ? tf("audit_page", n, entries[0]!.index, entries[entries.length - 1]!.index, entries.length, page.tree_size)
+    : n === 1 && !cursor ? t("audit_empty") : t("audit_end");
+  const head = h("p", { id: "audit-status", tabindex: "-1", class: entries.length ? "" : "muted" }, status);
+  out.replaceChildren(badge(undefined, t("audit_source")), head,
+    entries.length ? table([t("index"), t("time"), t("type"), t("parties"), t("subjects"), t("signers")], rows, "audit-table", t("audit_table")) : "",
+    h("nav", { class: "row pager", "aria-label": t("audit_table") }, prev, nextBtn));
+  if (entries.length > 0 && atEnd) out.append(h("p", { class: "muted", id: "audit-end" }, t("audit_end")));
+  if (focusStatus) head.focus();
+  focusStatus = false;
+}
