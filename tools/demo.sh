@@ -5,7 +5,7 @@
 # (ipledger sign) by its submitter and co-signers and posted (ipledger submit).
 #
 #   tools/demo.sh [--data-dir var] [--server http://127.0.0.1:8080] [--cli PATH]
-#                 [--clock-file FILE]
+#                 [--clock-file FILE] [--skip 4,5]
 #
 # Writes under the data directory: demo-keys/<participant>.key (key id <participant>/k1),
 # demo-statements/NN-name.{json,env} and demo-receipts/NN-name.receipt.json. The
@@ -37,6 +37,8 @@
 #      payee.
 #   6. A second pledge of an already pledged patent: refused with E_ALREADY_PLEDGED,
 #      and the refusal itself recorded in the log.
+# --skip 4, 5 or 4,5 leaves out those stories (the others do not depend on them): a
+# quicker load for tests that need only some of the data (api/web/test/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,16 +46,19 @@ data=var
 server=http://127.0.0.1:8080
 cli=build/release/tools/ipledger
 clock_file=""
+skip=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --data-dir) data=$2; shift 2 ;;
     --server) server=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
     --clock-file) clock_file=$2; shift 2 ;;
+    --skip) skip=",$2,"; shift 2 ;;
     *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 clock_file=${clock_file:-$data/demo-clock}
+case "$skip" in ""|,4,|,5,|,4,5,|,5,4,) ;; *) echo "demo.sh: --skip takes 4, 5 or 4,5" >&2; exit 2 ;; esac
 
 keys=$data/demo-keys
 stmts=$data/demo-statements
@@ -407,6 +412,7 @@ EOF
 post "$(last_name "$f")" ccb-quzhou kecheng-agrochem
 
 # --- Story 4: a ¥45,000,000 combination loan: real estate plus 19 patents -------------------
+if [[ $skip != *,4,* ]]; then
 
 echo "Story 4: a ¥45,000,000 combination loan: factory real estate plus 19 patents:"
 nm_titles=(
@@ -482,7 +488,10 @@ cat >"$f" <<EOF
 EOF
 post "$(last_name "$f")" hzbank-quzhou qz-newmaterials
 
+fi  # story 4
+
 # --- Story 5: a trademark pledge backed by a policy -------------------------------------------
+if [[ $skip != *,5,* ]]; then
 
 echo "Story 5: a trademark pledge backed by an infringement-loss policy:"
 tm=21948376
@@ -519,6 +528,8 @@ cat >"$f" <<EOF
           "valuation_ids": [], "contract_sha256": "$(sha "QZRCB-$year-T009 pledge contract")"}}
 EOF
 post "$(last_name "$f")" quzhou-rcb youzhi-foods
+
+fi  # story 5
 
 # --- Story 6: a second pledge of an already pledged patent ------------------------------------
 
