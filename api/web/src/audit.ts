@@ -2,9 +2,12 @@
 // /v1/audit/entries (dates, type, participant, asset, page size) in the URL, a table of
 // one page, next/previous pages through the API's cursors, and empty, end and error
 // states. Requests are RFC 9421-signed by the caller's client. Browser main thread only.
-import type { Client } from "../../sdk/typescript/src/index.js";
+import {
+  decodeLeaf, fromBase64, hex, verifyTlogProof, type Client, type NoteVerifier,
+} from "../../sdk/typescript/src/index.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { t, tf } from "./i18n.js";
-import { badge, errorBox, field, h, table, type Json } from "./ui.js";
+import { badge, errorBox, errorText, field, h, table, type Json } from "./ui.js";
 
 const FILTERS = ["from", "to", "type", "participant", "asset", "limit"] as const;
 const TYPES = ["participant.register", "participant.keys", "asset.register", "asset.status", "data.publicize", "data.object",
@@ -27,7 +30,51 @@ function filtersOf(q: URLSearchParams): URLSearchParams {
   return p;
 }
 
-export function auditPage(main: HTMLElement, q: URLSearchParams, client: Client | undefined): void {
+// Checks one audit entry in the browser: its leaf decodes canonically and says what the
+// row shows (index, time, type, parties, signers, subjects, refusal), the envelope hashes
+// to the leaf's envelope_sha256, and the leaf is included in a checkpoint signed by the
+// log key (its tlog-proof). "" if so, else the reason.
+async function checkEntry(e: Json, client: Client, logKey: NoteVerifier | undefined): Promise<string> {
+  if (!logKey) return t("logkey_unavailable");
+  const leaf = fromBase64(String(e.leaf ?? ""));
+  if (!leaf) return "leaf: not base64";
+  const d = decodeLeaf(leaf);
+  if (!d.ok) return `leaf: ${d.reason}`;
+  const l = d.value;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  for (const [k, a, b] of [["index", l.index, e.index], ["time", l.time, e.time], ["type", l.type, e.type],
+    ["parties", l.parties, e.parties], ["signers", l.signers, e.signers], ["subjects", l.subjects, e.subjects],
+    ["refused", l.refused, e.refused], ["codes", l.codes, e.codes]] as const) {
+    if (!same(a, b)) return tf("audit_differs", k);
+  }
+  const env = fromBase64(String(e.envelope_b64 ?? ""));
+  if (!env || hex(sha256(env)) !== l.envelope_sha256) return tf("audit_differs", "envelope_sha256");
+  const v = verifyTlogProof(await client.getText(`/v1/entries/${l.index}/tlog-proof`), leaf, logKey);
+  if (!v.ok) return v.reason;
+  return v.value.index === l.index ? "" : `tlog-proof index ${v.value.index}`;
+}
+
+// The last cell of a row: a button that checks the entry, replaced by the result.
+function checkCell(e: Json, client: Client, logKey: NoteVerifier | undefined): { cell: HTMLElement; run: () => Promise<void> } {
+  const cell = h("span", { class: "rowcheck" });
+  const run = async () => {
+    cell.replaceChildren(t("loading"));
+    let why: string;
+    try {
+      why = await checkEntry(e, client, logKey);
+    } catch (err) {
+      why = errorText(err);
+    }
+    cell.replaceChildren(h("span", { class: why ? "badge fail mini" : "badge ok mini", "data-verified": String(!why), role: why ? "alert" : "status" },
+      why ? `✘ ${t("failed")}: ${why}` : `✔ ${t("audit_included")}`));
+  };
+  const b = h("button", { type: "button", class: "small", "aria-label": `${t("audit_check")} #${e.index}` }, t("audit_check"));
+  b.addEventListener("click", () => void run());
+  cell.append(b);
+  return { cell, run };
+}
+
+export function auditPage(main: HTMLElement, q: URLSearchParams, client: Client | undefined, logKey?: NoteVerifier): void {
   const input = (k: string, attrs: Record<string, string> = {}) =>
     h("input", { type: "text", value: q.get(k) ?? "", ...attrs }) as HTMLInputElement;
   const from = input("from", { type: "date" }), to = input("to", { type: "date" });
@@ -50,10 +97,10 @@ export function auditPage(main: HTMLElement, q: URLSearchParams, client: Client 
   const out = h("div", { id: "audit-out", "aria-live": "polite" });
   main.append(h("h1", {}, t("audit_h")), h("p", { class: "muted" }, t("audit_intro")), form, out);
   if (!client) out.append(h("p", { class: "muted" }, t("needs_signin")));
-  else void showPage(out, q, client);
+  else void showPage(out, q, client, logKey);
 }
 
-async function showPage(out: HTMLElement, q: URLSearchParams, client: Client): Promise<void> {
+async function showPage(out: HTMLElement, q: URLSearchParams, client: Client, logKey: NoteVerifier | undefined): Promise<void> {
   const filters = filtersOf(q);
   if (!filters.get("limit")) filters.set("limit", "20");
   if (trail.filters !== filters.toString()) trail = { filters: filters.toString(), cursors: [] };
@@ -97,19 +144,26 @@ async function showPage(out: HTMLElement, q: URLSearchParams, client: Client): P
     goto(next);
   });
   const list = (v: unknown) => (Array.isArray(v) ? v.join(" ") : "");
-  const rows = entries.map((e) => {
+  const checks = entries.map((e) => checkCell(e, client, logKey));
+  const rows = entries.map((e, i) => {
     const kind = e.type === "refusal"
       ? h("span", { class: "refused" }, `${t("refused")}: ${e.refused ?? ""}`, h("br"), h("small", {}, `${t("codes")}: ${list(e.codes)}`))
       : String(e.type);
-    return [String(e.index), String(e.time), kind, list(e.parties), list(e.subjects), list(e.signers)];
+    return [String(e.index), String(e.time), kind, list(e.parties), list(e.subjects), list(e.signers), checks[i]!.cell];
+  });
+  const checkAll = h("button", { type: "button", id: "audit-check-all" }, t("audit_check_all"));
+  checkAll.addEventListener("click", async () => {
+    checkAll.setAttribute("disabled", "");
+    for (const c of checks) await c.run();
   });
   const status = entries.length > 0
     ? tf("audit_page", n, entries[0]!.index, entries[entries.length - 1]!.index, entries.length, page.tree_size)
     : n === 1 && !cursor ? t("audit_empty") : t("audit_end");
   const head = h("p", { id: "audit-status", tabindex: "-1", class: entries.length ? "" : "muted" }, status);
+  // The pager comes right after the status line: after paging, Tab reaches it first.
   out.replaceChildren(badge(undefined, t("audit_source")), head,
-    entries.length ? table([t("index"), t("time"), t("type"), t("parties"), t("subjects"), t("signers")], rows, "audit-table", t("audit_table")) : "",
-    h("nav", { class: "row pager", "aria-label": t("audit_table") }, prev, nextBtn));
+    h("nav", { class: "row pager", "aria-label": t("audit_table") }, prev, nextBtn, ...(entries.length ? [checkAll] : [])),
+    entries.length ? table([t("index"), t("time"), t("type"), t("parties"), t("subjects"), t("signers"), t("audit_check")], rows, "audit-table", t("audit_table")) : "");
   if (entries.length > 0 && atEnd) out.append(h("p", { class: "muted", id: "audit-end" }, t("audit_end")));
   if (focusStatus) head.focus();
   focusStatus = false;

@@ -381,7 +381,7 @@ function route(): void {
   renderChrome();
   if (path === "/signin") signInPage(main);
   else if (path === "/stats") statsPage(main, q);
-  else if (path === "/audit") auditPage(main, q, signer ? client() : undefined);
+  else if (path === "/audit") auditPage(main, q, signer ? client() : undefined, logKey);
   else if (path === "/log") void logPage(main);
   else assetPage(main, q);
   main.focus({ preventScroll: true });

@@ -197,6 +197,10 @@ test("a regulator browses the audit trail: filters, cursor pages by keyboard, em
   assert.equal(await page.evaluate(() => document.activeElement?.id), "audit-prev");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.querySelector("#audit-table tbody td")?.textContent === "0");
+  // Every entry of the page checked in the browser: leaf, envelope hash, inclusion.
+  await page.click("#audit-check-all");
+  await page.waitForFunction(() => document.querySelectorAll("#audit-table .rowcheck .badge").length === 20, null, { timeout: 30000 });
+  assert.deepEqual(await page.$$eval("#audit-table .rowcheck .badge", (bs) => bs.map((b) => b.dataset.verified)), Array(20).fill("true"));
   await page.screenshot({ path: join(shots, "audit.png"), fullPage: true });
   // A filter typed into the form: the refused second pledge of story 6, with its code.
   await page.fill("#audit-type", "refusal");
@@ -214,6 +218,20 @@ test("a regulator browses the audit trail: filters, cursor pages by keyboard, em
   await page.goto(`${url}/ui/#/audit?participant=Not%20An%20Id`);
   await page.waitForSelector("#audit-out .error");
   assert.match(await page.textContent("#audit-out .error"), /400/);
+  // A proxy changes one byte of the first entry's parties: its check is red.
+  await page.route("**/v1/audit/entries*", async (r) => {
+    const res = await r.fetch();
+    const body = Buffer.from(await res.body());
+    const at = body.indexOf('"parties":["') + 12;
+    assert.ok(at > 12);
+    body[at] = body[at] === 0x72 ? 0x73 : 0x72;  // 'r' <-> 's'
+    await r.fulfill({ response: res, body });
+  });
+  await page.goto(`${url}/ui/#/audit?limit=5`);
+  await page.click("#audit-table tbody tr:first-child .rowcheck button");
+  await page.waitForSelector("#audit-table tbody tr:first-child .rowcheck .badge");
+  assert.equal(await page.getAttribute("#audit-table tbody tr:first-child .rowcheck .badge", "data-verified"), "false");
+  assert.match(await page.textContent("#audit-table tbody tr:first-child .rowcheck"), /parties/);
   await page.context().close();
 });
 
