@@ -18,9 +18,12 @@ const TYPES = ["participant.register", "participant.keys", "asset.register", "as
 // bounded stretch of the log, so a page can be empty while later entries match).
 const MAX_EMPTY_HOPS = 20;
 
-// The cursors of the pages before the current one, for "previous": kept per filter set,
-// in memory (a permalink opens at its own cursor).
-let trail: { filters: string; cursors: string[] } = { filters: "", cursors: [] };
+// For the pages seen in this visit, per filter set: the cursor of the page before each
+// page's cursor (for "previous", also after the browser's back and forward buttons) and
+// its page number. A bookmarked cursor opens with neither: "previous" goes to page 1.
+type Trail = { filters: string; prevOf: Map<string, string>; pageOf: Map<string, number> };
+const newTrail = (filters: string): Trail => ({ filters, prevOf: new Map(), pageOf: new Map([["", 1]]) });
+let trail = newTrail("");
 // Set by the pager's buttons: the new page's status line takes the keyboard focus.
 let focusStatus = false;
 
@@ -103,7 +106,7 @@ export function auditPage(main: HTMLElement, q: URLSearchParams, client: Client 
 async function showPage(out: HTMLElement, q: URLSearchParams, client: Client, logKey: NoteVerifier | undefined): Promise<void> {
   const filters = filtersOf(q);
   if (!filters.get("limit")) filters.set("limit", "20");
-  if (trail.filters !== filters.toString()) trail = { filters: filters.toString(), cursors: [] };
+  if (trail.filters !== filters.toString()) trail = newTrail(filters.toString());
   const cursor = q.get("cursor") ?? "";
   out.replaceChildren(h("p", {}, t("loading")));
   let page: Json;
@@ -126,21 +129,24 @@ async function showPage(out: HTMLElement, q: URLSearchParams, client: Client, lo
   const next = String(page.next_cursor ?? "");
   // The end: nothing more matches now (the log may grow; the cursor stays valid).
   const atEnd = (entries.length === 0 && next === sent) || Number(next) >= Number(page.tree_size);
-  const n = trail.cursors.length + 1;
+  const n = trail.pageOf.get(cursor);
+  if (!atEnd && next !== cursor) {
+    trail.prevOf.set(next, cursor);
+    if (n !== undefined) trail.pageOf.set(next, n + 1);
+  }
   const goto = (c: string) => {
     const p = new URLSearchParams(filters);
     if (c) p.set("cursor", c);
     location.hash = `#/audit?${p}`;
   };
-  const prev = h("button", { type: "button", id: "audit-prev", ...(n > 1 || cursor ? {} : { disabled: "" }) }, "← " + t("prev_page"));
+  const prev = h("button", { type: "button", id: "audit-prev", ...(cursor ? {} : { disabled: "" }) }, "← " + t("prev_page"));
   prev.addEventListener("click", () => {
     focusStatus = true;
-    goto(trail.cursors.pop() ?? "");
+    goto(trail.prevOf.get(cursor) ?? "");
   });
   const nextBtn = h("button", { type: "button", id: "audit-next", ...(atEnd ? { disabled: "" } : {}) }, t("next_page") + " →");
   nextBtn.addEventListener("click", () => {
     focusStatus = true;
-    trail.cursors.push(cursor);
     goto(next);
   });
   const list = (v: unknown) => (Array.isArray(v) ? v.join(" ") : "");
@@ -156,9 +162,10 @@ async function showPage(out: HTMLElement, q: URLSearchParams, client: Client, lo
     checkAll.setAttribute("disabled", "");
     for (const c of checks) await c.run();
   });
-  const status = entries.length > 0
-    ? tf("audit_page", n, entries[0]!.index, entries[entries.length - 1]!.index, entries.length, page.tree_size)
-    : n === 1 && !cursor ? t("audit_empty") : t("audit_end");
+  const first = entries[0]?.index, last = entries[entries.length - 1]?.index;
+  const status = entries.length === 0 ? (cursor ? t("audit_end") : t("audit_empty"))
+    : n !== undefined ? tf("audit_page", n, first, last, entries.length, page.tree_size)
+    : tf("audit_range", first, last, entries.length, page.tree_size);
   const head = h("p", { id: "audit-status", tabindex: "-1", class: entries.length ? "" : "muted" }, status);
   // The pager comes right after the status line: after paging, Tab reaches it first.
   out.replaceChildren(badge(undefined, t("audit_source")), head,

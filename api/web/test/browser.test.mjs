@@ -202,6 +202,12 @@ test("a regulator browses the audit trail: filters, cursor pages by keyboard, em
   await page.waitForFunction(() => document.querySelectorAll("#audit-table .rowcheck .badge").length === 20, null, { timeout: 30000 });
   assert.deepEqual(await page.$$eval("#audit-table .rowcheck .badge", (bs) => bs.map((b) => b.dataset.verified)), Array(20).fill("true"));
   await page.screenshot({ path: join(shots, "audit.png"), fullPage: true });
+  // The browser's back button: page 2 again, still numbered, "previous" still leads to page 1.
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector("#audit-table tbody td")?.textContent === "20");
+  assert.match(await page.textContent("#audit-status"), /第 2 页/);
+  await page.click("#audit-prev");
+  await page.waitForFunction(() => document.querySelector("#audit-table tbody td")?.textContent === "0");
   // A filter typed into the form: the refused second pledge of story 6, with its code.
   await page.fill("#audit-type", "refusal");
   await page.press("#audit-type", "Enter");
