@@ -1,5 +1,6 @@
 // The ipledger web console: sign-in with a key file (kept in memory, never sent), asset
-// lookup, regulator dashboard and log explorer. Everything shown as verified is checked
+// lookup (with witness cosignatures, cosign.ts), regulator dashboard (statistics; audit
+// trail, audit.ts) and log explorer. Everything shown as verified is checked
 // here, in the browser, with the TypeScript SDK and the log key pinned at first use.
 import {
   ApiError, Client, SigningKey, escapePathSegment, fromBase64, hex, parseKeyFile, parseVkey,
@@ -103,7 +104,7 @@ async function verifyEntryIncluded(index: number, wantSubject?: string): Promise
 
 function slots(): HTMLElement {
   return h("section", { class: "slots", "aria-label": t("map_proof") },
-    h("h3", {}, t("map_proof")), h("p", { class: "muted", id: "slot-map" }, t("slot_pending")),
+    h("h3", {}, t("map_proof")), h("p", { class: "muted", id: "slot-map" }, signer ? t("loading") : t("needs_signin")),
     h("h3", {}, t("cosignatures")), h("div", { id: "slot-cosign" }, t("loading")));
 }
 
@@ -171,6 +172,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
     void cosignSlot(anon, logKey, logKeyProblem, v.ok ? v.value.checkpoint : undefined);
   } catch (e) {
     st.append(errorBox(e));
+    document.getElementById("slot-map")?.replaceChildren(errorText(e));
     void cosignSlot(anon, logKey, logKeyProblem, undefined);
   }
   try {
