@@ -135,6 +135,18 @@ void CheckNotBackdated(Ctx& c, Date effective, std::string_view what);
 // §8.3: a pledge whose debt term already ended cannot be registered (E_TERM_ENDED).
 void CheckDebtTermNotEnded(Ctx& c, const DateRange& debt_term);
 
+// --- Insurance policies (rules_policies.cc) --------------------------------------------
+
+// policy.issue: by an insurer; the insured holds every covered asset (I-1) and the terms
+// are coherent (I-2, E_POLICY_TERMS). Indexes the policy under each covered asset.
+void HandlePolicyIssue(Ctx& c, const PolicyIssue& b);
+// policy.cancel: by the issuing insurer, effective no earlier than the correction window
+// allows (E_BACKDATED); E_NOT_ACTIVE once cancelled.
+void HandlePolicyCancel(Ctx& c, const PolicyCancel& b);
+// policy.claim: by the issuing insurer, for a covered asset, an incident inside the cover
+// (E_OUTSIDE_PERIOD) and a payment within the limits (I-3, E_LIMIT_EXCEEDED).
+void HandlePolicyClaim(Ctx& c, const PolicyClaim& b);
+
 }  // namespace ipledger
 
 // --- Asset identity and data-asset checks (rules_assets.cc) ---------------------------
@@ -220,21 +232,5 @@ void AddCitedValuations(const std::vector<std::string>& valuation_ids,
 // A pledge naming a financing case shares the case's debtor (one case is one loan to one
 // debtor); otherwise E_CASE_DEBTOR_MISMATCH.
 void CheckCaseDebtor(Ctx& c, const CaseRecord& kase, const std::string& debtor);
-
-}  // namespace ipledger
-
-// --- Insurance policies (rules_policies.cc) --------------------------------------------
-
-namespace ipledger {
-
-// policy.issue: by an insurer; the insured holds every covered asset (I-1) and the terms
-// are coherent (I-2, E_POLICY_TERMS). Indexes the policy under each covered asset.
-void HandlePolicyIssue(Ctx& c, const PolicyIssue& b);
-// policy.cancel: by the issuing insurer, effective no earlier than the correction window
-// allows (E_BACKDATED); E_NOT_ACTIVE once cancelled.
-void HandlePolicyCancel(Ctx& c, const PolicyCancel& b);
-// policy.claim: by the issuing insurer, for a covered asset, an incident inside the cover
-// (E_OUTSIDE_PERIOD) and a payment within the limits (I-3, E_LIMIT_EXCEEDED).
-void HandlePolicyClaim(Ctx& c, const PolicyClaim& b);
 
 }  // namespace ipledger
