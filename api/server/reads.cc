@@ -3,6 +3,7 @@
 // the router shares with them.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "api/codec/identifier.h"
 #include "api/server/internal/handlers.h"
@@ -226,6 +227,16 @@ Response BadCursor() {
   return Problem(400, "bad-request", "Bad request", "cursor must be a cursor this API returned");
 }
 
+// One page of `items`, which are sorted in cursor order: [begin, end) from the first item
+// not `before` the cursor, at most `limit` of them. When end is not items.end(), *end is
+// the first item of the next page, whose key is that page's cursor.
+template <typename Item, typename Before>
+auto PageOf(const std::vector<Item>& items, std::uint64_t limit, Before before) {
+  const auto begin = std::find_if_not(items.begin(), items.end(), before);
+  const auto left = static_cast<std::uint64_t>(items.end() - begin);
+  return std::make_pair(begin, begin + static_cast<std::ptrdiff_t>(std::min(left, limit)));
+}
+
 }  // namespace
 
 Response GetParticipants(Call& c) {
@@ -241,17 +252,12 @@ Response GetParticipants(Call& c) {
   if (!list.ok()) return StatusProblem(list.status());
   std::sort(list->begin(), list->end(),
             [](const ParticipantRecord& a, const ParticipantRecord& b) { return a.id < b.id; });
+  const auto [begin, end] =
+      PageOf(*list, *limit, [&](const ParticipantRecord& p) { return p.id < cursor; });
   json a = json::array();
-  json out = json::object();
-  for (const auto& p : *list) {
-    if (p.id < cursor) continue;
-    if (a.size() == *limit) {
-      out["next_cursor"] = p.id;
-      break;
-    }
-    a.push_back(ParticipantJson(p));
-  }
-  out["participants"] = a;
+  for (auto p = begin; p != end; ++p) a.push_back(ParticipantJson(*p));
+  json out = {{"participants", a}};
+  if (end != list->end()) out["next_cursor"] = end->id;
   return Json(out);
 }
 
@@ -281,19 +287,15 @@ Response GetAssetHistory(Call& c) {
   }
   auto history = c.registry.AssetHistory(c.params[0]);
   if (!history.ok()) return StatusProblem(history.status());
+  const auto [begin, end] = PageOf(*history, *limit, [&](std::uint64_t i) { return i < cursor; });
   json entries = json::array();
-  json out = {{"asset", c.params[0]}};
-  for (std::uint64_t i : *history) {
-    if (i < cursor) continue;
-    if (entries.size() == *limit) {
-      out["next_cursor"] = std::to_string(i);
-      break;
-    }
-    auto j = EntryJson(c.registry, c.caller, i);
+  for (auto i = begin; i != end; ++i) {
+    auto j = EntryJson(c.registry, c.caller, *i);
     if (!j.ok()) return StatusProblem(j.status());
     entries.push_back(*j);
   }
-  out["entries"] = entries;
+  json out = {{"asset", c.params[0]}, {"entries", entries}};
+  if (end != history->end()) out["next_cursor"] = std::to_string(*end);
   return Json(out);
 }
 

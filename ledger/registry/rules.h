@@ -2,13 +2,14 @@
 // against current state and what it writes. The sequencer (sequencer.cc) authenticates
 // and authorizes a statement, fills a Ctx and calls ApplyRules; the rules then refuse,
 // warn, forbid or write records and indexes through the Txn, and name the parties and
-// subjects the entry is about. A change to a rule touches rules.cc only.
+// subjects the entry is about. A change to a rule touches its rules*.cc file only.
 //
 // Thread-safety: none; runs inside the sequencer, which is serialized.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -83,6 +84,24 @@ struct Ctx {
 // statement to c.txn. Storage read failures land in c.txn->error().
 void ApplyRules(Ctx& c);
 
+// --- Shared helpers (rules.cc) for the handlers in the rules*.cc files ---------------
+// Internal to the rules: a rules*.cc file names the ones it uses with using-declarations.
+namespace rules_internal {
+
+// Loads a participant the statement names as `what` ("holder", "debtor", ...) and makes
+// it a party; refuses E_UNKNOWN_REFERENCE when it is not registered.
+std::optional<ParticipantRecord> NeedParticipant(Ctx& c, const std::string& id,
+                                                 std::string_view what);
+// Loads an asset the statement is about, makes it a subject and its holders parties;
+// refuses E_UNKNOWN_REFERENCE when it is not registered.
+std::optional<AssetRecord> NeedAsset(Ctx& c, const std::string& id);
+// Whether the submitter has one of `roles`; otherwise forbids c and returns false.
+bool RequireRole(Ctx& c, std::initializer_list<Role> roles);
+// Appends `index` to a record's history unless it is already the last entry.
+void Touch(std::vector<std::uint64_t>& history, std::uint64_t index);
+
+}  // namespace rules_internal
+
 // --- Pledge and policy checks added for issue #19 (rules_pledges.cc) -----------------
 // Each refuses through `c` with the code named; none reads the clock, only c.today (the
 // date of the entry being sequenced), so replay reaches the same answer.
@@ -115,6 +134,18 @@ void CheckNotBackdated(Ctx& c, Date effective, std::string_view what);
 
 // §8.3: a pledge whose debt term already ended cannot be registered (E_TERM_ENDED).
 void CheckDebtTermNotEnded(Ctx& c, const DateRange& debt_term);
+
+// --- Insurance policies (rules_policies.cc) --------------------------------------------
+
+// policy.issue: by an insurer; the insured holds every covered asset (I-1) and the terms
+// are coherent (I-2, E_POLICY_TERMS). Indexes the policy under each covered asset.
+void HandlePolicyIssue(Ctx& c, const PolicyIssue& b);
+// policy.cancel: by the issuing insurer, effective no earlier than the correction window
+// allows (E_BACKDATED); E_NOT_ACTIVE once cancelled.
+void HandlePolicyCancel(Ctx& c, const PolicyCancel& b);
+// policy.claim: by the issuing insurer, for a covered asset, an incident inside the cover
+// (E_OUTSIDE_PERIOD) and a payment within the limits (I-3, E_LIMIT_EXCEEDED).
+void HandlePolicyClaim(Ctx& c, const PolicyClaim& b);
 
 }  // namespace ipledger
 

@@ -4,16 +4,9 @@
 // participants flooding the log, unpaged lists, and a stop in the middle of submissions.
 // Each attack is refused with its status and code, leaves the log and the state as they
 // were, and the legitimate request beside it still works.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cctype>
 #include <chrono>
-#include <map>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -29,6 +22,7 @@
 #include "crypto/dsse.h"
 #include "ledger/registry/record.h"
 #include "ledger/registry/replay.h"
+#include "tests/integration/hostile_http_fixture.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {
@@ -37,135 +31,10 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-// --- A raw TCP client bound to a chosen loopback source address ---------------------------
-
-struct RawResponse {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
-
-class RawConnection {
- public:
-  RawConnection(std::uint16_t port, const char* source) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &local.sin_addr);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0 ||
-        ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-      Close();
-    }
-  }
-  ~RawConnection() { Close(); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-
-  bool Send(const std::string& bytes) {
-    return fd_ >= 0 && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-                           static_cast<ssize_t>(bytes.size());
-  }
-
-  // The next response (framed by Content-Length), or nullopt on close or timeout.
-  std::optional<RawResponse> ReadResponse(milliseconds timeout = milliseconds(5000)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (auto r = Parse()) return r;
-      if (eof_ || fd_ < 0) return std::nullopt;
-      const auto left =
-          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-      char chunk[8192];
-      const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) {
-        eof_ = true;
-      } else {
-        buffer_.append(chunk, static_cast<size_t>(n));
-      }
-    }
-  }
-
-  // True once the peer has closed (within `timeout`).
-  bool WaitClosed(milliseconds timeout) {
-    while (!eof_) {
-      if (ReadResponse(timeout)) continue;
-      if (!eof_) return false;
-    }
-    return true;
-  }
-
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  std::optional<RawResponse> Parse() {
-    const size_t end = buffer_.find("\r\n\r\n");
-    if (end == std::string::npos || buffer_.rfind("HTTP/1.1 ", 0) != 0) return std::nullopt;
-    RawResponse r;
-    const std::string head = buffer_.substr(0, end);
-    r.status = std::stoi(head.substr(9, 3));
-    size_t pos = head.find("\r\n");
-    while (pos != std::string::npos) {
-      const size_t next = head.find("\r\n", pos + 2);
-      const std::string line =
-          head.substr(pos + 2, next == std::string::npos ? next : next - pos - 2);
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-      }
-      pos = next;
-    }
-    const size_t length =
-        r.headers.contains("content-length") ? std::stoul(r.headers["content-length"]) : 0;
-    if (buffer_.size() < end + 4 + length) return std::nullopt;
-    r.body = buffer_.substr(end + 4, length);
-    buffer_.erase(0, end + 4 + length);
-    return r;
-  }
-
-  int fd_ = -1;
-  std::string buffer_;
-  bool eof_ = false;
-};
-
-std::string Get(const std::string& target) {
-  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-}
-
-// --- Problem checks ---------------------------------------------------------------------
-
-void ExpectProblem(int status, const std::string& body, int want_status, const std::string& slug,
-                   const std::string& code) {
-  EXPECT_EQ(status, want_status) << body;
-  json j = json::parse(body, nullptr, false);
-  ASSERT_TRUE(j.is_object()) << body;
-  EXPECT_EQ(j["status"], want_status) << body;
-  EXPECT_EQ(j["type"], "urn:ipledger:problem:" + slug) << body;
-  if (code.empty()) {
-    EXPECT_EQ(j["codes"], json::array()) << body;
-  } else {
-    EXPECT_EQ(j["codes"], json::array({code})) << body;
-  }
-}
-
-void ExpectProblem(const StatusOr<api::HttpResponse>& r, int status, const std::string& slug,
-                   const std::string& code = "") {
-  ASSERT_OK(r);
-  EXPECT_EQ(r->content_type, "application/problem+json");
-  ExpectProblem(r->status, r->body, status, slug, code);
-}
+// The raw client and the problem checks of the hostile-client tests.
+using hostile::ExpectProblem;
+using hostile::Get;
+using hostile::RawConnection;
 
 // --- The fixture --------------------------------------------------------------------------
 
@@ -481,7 +350,7 @@ TEST_F(PerAddressTest, IdleKeepAliveSocketsFromOneAddressDoNotLockOthersOut) {
   ASSERT_TRUE(excess.connected());
   auto refused = excess.ReadResponse();
   ASSERT_TRUE(refused.has_value()) << "no 503 for the connection over the per-address cap";
-  ExpectProblem(refused->status, refused->body, 503, "overloaded", "");
+  ExpectProblem(refused, 503, "overloaded");
   EXPECT_EQ(refused->headers["connection"], "close");
   EXPECT_TRUE(excess.WaitClosed(milliseconds(3000)));
   // Another address is still served while the first holds its connections.

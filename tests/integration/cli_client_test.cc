@@ -29,6 +29,7 @@
 #include "ledger/log/entry.h"
 #include "ledger/log/merkle.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 
 extern char** environ;
@@ -38,41 +39,16 @@ namespace {
 
 using nlohmann::json;
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-  std::string all() const { return out + err; }
-};
+using Result = testing::ShellResult;
+using testing::Contains;
+using testing::WriteFile;
 
 // Runs the CLI with `args` (a shell word list); stdout and stderr captured apart. Its
 // pinned log keys and checkpoints seen are kept in `scratch`/known_logs, never in $HOME.
 Result Cli(const std::string& args, const std::string& scratch) {
-  Result r;
-  const std::string err_file = scratch + "/cli.stderr";
-  FILE* p = popen(("IPLEDGER_KNOWN_LOGS=" + scratch + "/known_logs " + IPLEDGER_CLI + " " + args +
-                   " 2>" + err_file)
-                      .c_str(),
-                  "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return r;
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
+  return testing::RunShell(
+      "IPLEDGER_KNOWN_LOGS=" + scratch + "/known_logs " + IPLEDGER_CLI + " " + args,
+      scratch + "/cli.stderr");
 }
 
 std::string Today(std::int32_t plus_days = 0) {
@@ -214,15 +190,7 @@ TEST(CliSupportTest, StatsAndAuditAnswersParseAndNameTheBadField) {
 
 // Runs ipledgerd with `args` (a shell word list) to its exit; stdout and stderr together.
 Result Ipledgerd(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(IPLEDGERD) + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return testing::RunShell(std::string(IPLEDGERD) + " " + args);
 }
 
 TEST(IpledgerdOptionsTest, ConfigFileSuppliesOptionsAndTheCommandLineWins) {

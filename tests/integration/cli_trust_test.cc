@@ -7,14 +7,11 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,6 +23,7 @@
 #include "crypto/note.h"
 #include "ledger/base/civil_time.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {
@@ -33,27 +31,10 @@ namespace {
 
 using nlohmann::json;
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-  std::string all() const { return out + err; }
-};
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string ReadOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using Result = testing::ShellResult;
+using testing::Contains;
+using testing::ReadOrEmpty;
+using testing::WriteFile;
 
 // An HTTP/1.1 server on 127.0.0.1 port 0 that answers every GET whose target starts
 // with a key of `routes` (the longest one) with 200 and that body, and 404 otherwise:
@@ -141,20 +122,8 @@ class CliTrustTest : public ::testing::Test {
 
   // The CLI with `args`; its pinned keys and checkpoints seen in `known_`, never $HOME.
   Result Run(const std::string& args) {
-    Result r;
-    const std::string err_file = w_ + "/cli.stderr";
-    FILE* p =
-        popen(("IPLEDGER_KNOWN_LOGS=" + known_ + " " + IPLEDGER_CLI + " " + args + " 2>" + err_file)
-                  .c_str(),
-              "r");
-    if (p == nullptr) return r;
-    char buf[4096];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = ReadOrEmpty(err_file);
-    return r;
+    return testing::RunShell("IPLEDGER_KNOWN_LOGS=" + known_ + " " + IPLEDGER_CLI + " " + args,
+                             w_ + "/cli.stderr");
   }
 
   // Registers the invention patent `app_no` (by the registry) through `url`.

@@ -7,6 +7,7 @@
 // Test-only; thread-compatible.
 #pragma once
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -52,15 +53,25 @@ struct RawResponse {
 };
 
 // One TCP connection to 127.0.0.1:port that sends exactly the bytes it is given and
-// parses responses framed by Content-Length (the only framing the server uses).
+// parses responses framed by Content-Length (the only framing the server uses). With a
+// `source` (a loopback address such as "127.0.0.2") the connection comes from there, as
+// another client address would.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port) {
+  explicit RawConnection(std::uint16_t port, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      if (::inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+          ::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0) {
+        Close();
+      }
+    }
     if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
       Close();
     }

@@ -10,7 +10,6 @@
 // Runs for IPLEDGER_LIVE_TEST_SECONDS (default 20, at most 120) plus the round under way
 // and the final checks: about 30 s in all.
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,8 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -35,32 +32,17 @@
 #include "crypto/note.h"
 #include "ledger/log/checkpoint.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-  std::string all() const { return out + err; }
-};
+using Result = testing::ShellResult;
 
 // Runs the CLI with `args` (a shell word list); stdout and stderr captured apart.
 Result Cli(const std::string& args, const std::string& scratch) {
-  Result r;
-  const std::string err_file = scratch + "/cli.stderr";
-  FILE* p = popen((std::string(IPLEDGER_CLI) + " " + args + " 2>" + err_file).c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return r;
+  return testing::RunShell(std::string(IPLEDGER_CLI) + " " + args, scratch + "/cli.stderr");
 }
 
 // The number after `prefix` in `text`, or nullopt.

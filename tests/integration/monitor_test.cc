@@ -7,11 +7,9 @@
 // The log grows with `ipledger-bench fill` on the stopped server's directory.
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -29,41 +27,16 @@
 #include "ledger/log/merkle.h"
 #include "ledger/log/tile.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 #include "tools/key_file.h"
 
 namespace ipledger {
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-  std::string all() const { return out + err; }
-};
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string ReadOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Runs `command` through the shell; stdout and stderr captured apart.
-Result Shell(const std::string& command, const std::string& err_file) {
-  Result r;
-  FILE* p = popen((command + " 2>" + err_file).c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadOrEmpty(err_file);
-  return r;
-}
+using Result = testing::ShellResult;
+using testing::Contains;
+using testing::ReadOrEmpty;
 
 // A TCP proxy on 127.0.0.1 port 0 in front of `upstream_port`: one request per client
 // connection, forwarded with "Connection: close"; the whole answer passes through
@@ -177,7 +150,7 @@ class MonitorTest : public ::testing::Test {
   }
 
   Result Cli(const std::string& args) {
-    return Shell(std::string(IPLEDGER_CLI) + " " + args, w_ + "/cli.stderr");
+    return testing::RunShell(std::string(IPLEDGER_CLI) + " " + args, w_ + "/cli.stderr");
   }
   // `ipledger monitor --once` against `url` with the registry's vkey and `state_`.
   Result Monitor(const std::string& url, const std::string& more = "") {
@@ -191,9 +164,9 @@ class MonitorTest : public ::testing::Test {
   }
   // Appends `count` statements (plus the run's 21 participants) to the stopped `dir`.
   void Fill(const std::string& dir, int count) {
-    Result r = Shell(std::string(IPLEDGER_BENCH) + " fill --data-dir " + dir + " --count " +
-                         std::to_string(count),
-                     w_ + "/fill.stderr");
+    Result r = testing::RunShell(std::string(IPLEDGER_BENCH) + " fill --data-dir " + dir +
+                                     " --count " + std::to_string(count),
+                                 w_ + "/fill.stderr");
     ASSERT_EQ(r.code, 0) << r.all();
   }
   void Copy(const std::string& from, const std::string& to) {

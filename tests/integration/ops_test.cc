@@ -5,10 +5,8 @@
 // by the npm library http-message-signatures with its defaults (expires, nonce replay).
 // Real servers on 127.0.0.1 port 0: in-process (with a storage fault) and the real
 // ipledgerd binary.
-#include <sys/wait.h>
 
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -19,6 +17,7 @@
 #include "tests/testing/fault_fs.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 
 namespace ipledger {
 namespace {
@@ -26,30 +25,11 @@ namespace {
 using nlohmann::json;
 using testing::ServerFixture;
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-};
-
-// Runs a shell command line to its exit; stdout and stderr together.
-RunResult Shell(const std::string& command) {
-  RunResult r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::RunShell;
+using testing::WriteFile;
 
 bool HaveCommand(const std::string& name) {
-  return Shell("command -v " + name + " >/dev/null").code == 0;
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
+  return RunShell("command -v " + name + " >/dev/null").code == 0;
 }
 
 // One log line: a JSON object with ts (RFC 3339 UTC, milliseconds), level and msg.
@@ -73,7 +53,7 @@ void ExpectPromtoolPasses(const std::string& text, const std::string& dir) {
     GTEST_SKIP() << "promtool is missing (Debian package prometheus; tools/deps.sh installs it)";
   }
   WriteFile(dir + "/metrics.txt", text);
-  const RunResult r = Shell("promtool check metrics < " + dir + "/metrics.txt");
+  const testing::ShellResult r = RunShell("promtool check metrics < " + dir + "/metrics.txt");
   EXPECT_EQ(r.code, 0) << r.out << "\n" << text;
   EXPECT_EQ(r.out, "") << "promtool lint findings:\n" << r.out;
 }
@@ -229,8 +209,8 @@ TEST(OpsFaultTest, ReadyzIs200ThenReadOnly503) {
 TEST(OpsProcessTest, LogLinesAreJsonMetricsPassPromtoolAndTheDashboardQueriesExist) {
   testing::TempDir tmp;
   const std::string d = tmp.str() + "/reg";
-  const RunResult init = Shell(std::string(IPLEDGER_CLI) + " init --data-dir " + d +
-                               " --origin test.example/ipledger");
+  const testing::ShellResult init = RunShell(std::string(IPLEDGER_CLI) + " init --data-dir " + d +
+                                             " --origin test.example/ipledger");
   ASSERT_EQ(init.code, 0) << init.out;
   testing::ServerProcess server;
   const std::string log = tmp.str() + "/ipledgerd.log";
@@ -270,10 +250,10 @@ TEST(OpsProcessTest, LogLinesAreJsonMetricsPassPromtoolAndTheDashboardQueriesExi
   EXPECT_EQ(metrics_client.Request("GET", "/v1/participants")->status, 404);
 
   WriteFile(tmp.str() + "/scrape.txt", separate->body);
-  const RunResult dashboard =
-      Shell("python3 " IPLEDGER_SOURCE_DIR "/tests/ops/check_dashboard.py " +
-            std::string(IPLEDGER_SOURCE_DIR) + "/docs/grafana-dashboard.json " + tmp.str() +
-            "/scrape.txt");
+  const testing::ShellResult dashboard =
+      RunShell("python3 " IPLEDGER_SOURCE_DIR "/tests/ops/check_dashboard.py " +
+               std::string(IPLEDGER_SOURCE_DIR) + "/docs/grafana-dashboard.json " + tmp.str() +
+               "/scrape.txt");
   EXPECT_EQ(dashboard.code, 0) << dashboard.out;
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 
@@ -303,8 +283,10 @@ TEST(OpsProcessTest, LogLevelFiltersAndIsChecked) {
   testing::TempDir tmp;
   const std::string d = tmp.str() + "/reg";
   ASSERT_EQ(
-      Shell(std::string(IPLEDGER_CLI) + " init --data-dir " + d + " --origin t.example/x").code, 0);
-  const RunResult bad = Shell(std::string(IPLEDGERD) + " --data-dir " + d + " --log-level loud");
+      RunShell(std::string(IPLEDGER_CLI) + " init --data-dir " + d + " --origin t.example/x").code,
+      0);
+  const testing::ShellResult bad =
+      RunShell(std::string(IPLEDGERD) + " --data-dir " + d + " --log-level loud");
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("--log-level must be debug, info, warn or error"), std::string::npos);
   testing::ServerProcess server;
@@ -339,7 +321,7 @@ TEST(OpsInteropTest, HttpMessageSignaturesLibraryDefaultsAreAccepted) {
   });
   ASSERT_OK(server);
   const SigningKey& key = f.KeyOf("ccb-quzhou");
-  const RunResult r = Shell(
+  const testing::ShellResult r = RunShell(
       "node " + dir + "/sign_requests.mjs http://127.0.0.1:" + std::to_string((*server)->port()) +
       " ccb-quzhou/k1 " + Base64Encode(key.seed()) + " " + Base64Encode(key.public_key()) +
       " /v1/pledges/NOPE");

@@ -20,6 +20,7 @@
 #include "api/server/server.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 
 extern char** environ;
@@ -30,27 +31,11 @@ namespace {
 using testing::ServerFixture;
 using testing::ServerFixtureOptions;
 
-struct Output {
-  int code = -1;
-  std::string text;  // stdout and stderr together
-};
+using Output = testing::ShellResult;  // stderr merged into out
+using testing::Contains;
 
 // Runs a shell command; its exit status and combined output.
-Output Shell(const std::string& command) {
-  Output r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.text.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+Output Shell(const std::string& command) { return testing::RunShell(command); }
 
 // A CA and a server certificate for IP 127.0.0.1 signed by it (P-256 keys, PEM files).
 struct Certs {
@@ -93,7 +78,7 @@ void MakeCerts(const std::string& dir, Certs* out) {
                "/wrong-name.pem",
        }) {
     Output r = Shell(cmd);
-    ASSERT_EQ(r.code, 0) << cmd << "\n" << r.text;
+    ASSERT_EQ(r.code, 0) << cmd << "\n" << r.out;
   }
   out->ca_cert = dir + "/ca.pem";
   out->server_cert = dir + "/server.pem";
@@ -206,12 +191,12 @@ TEST_F(TlsTest, PlainHttpToTheTlsPortFailsAndTheServerStaysUp) {
 TEST_F(TlsTest, OnlyTls12AndLaterAreAccepted) {
   // SECLEVEL=0 lets OpenSSL 3 offer TLS 1.1 at all; the server must refuse it.
   Output old = SClient("-tls1_1 -cipher DEFAULT@SECLEVEL=0 -CAfile " + certs_.ca_cert);
-  EXPECT_NE(old.code, 0) << old.text;
-  EXPECT_TRUE(Contains(old.text, "protocol version")) << old.text;
+  EXPECT_NE(old.code, 0) << old.out;
+  EXPECT_TRUE(Contains(old.out, "protocol version")) << old.out;
   for (const std::string version : {"-tls1_2", "-tls1_3"}) {
     Output ok = SClient(version + " -verify_return_error -CAfile " + certs_.ca_cert);
-    EXPECT_EQ(ok.code, 0) << version << "\n" << ok.text;
-    EXPECT_TRUE(Contains(ok.text, "Verify return code: 0 (ok)")) << ok.text;
+    EXPECT_EQ(ok.code, 0) << version << "\n" << ok.out;
+    EXPECT_TRUE(Contains(ok.out, "Verify return code: 0 (ok)")) << ok.out;
   }
   EXPECT_EQ(Health(), 200);
 }
@@ -253,7 +238,7 @@ TEST(TlsCliTest, IpledgerGetSpeaksHttpsToIpledgerdWithTheCaFile) {
   const std::string cli = IPLEDGER_CLI;
   const std::string data = tmp.str() + "/reg";
   Output init = Shell(cli + " init --data-dir " + data + " --origin test.example/ipledger");
-  ASSERT_EQ(init.code, 0) << init.text;
+  ASSERT_EQ(init.code, 0) << init.out;
 
   testing::ServerProcess server;
   const std::string log = tmp.str() + "/ipledgerd.log";
@@ -266,12 +251,12 @@ TEST(TlsCliTest, IpledgerGetSpeaksHttpsToIpledgerdWithTheCaFile) {
   ASSERT_TRUE(url.starts_with("https://127.0.0.1:")) << url;
 
   Output get = Shell(cli + " get --server " + url + " /healthz --ca-file " + certs.ca_cert);
-  EXPECT_EQ(get.code, 0) << get.text;
+  EXPECT_EQ(get.code, 0) << get.out;
   Output untrusted = Shell(cli + " get --server " + url + " /healthz");
-  EXPECT_EQ(untrusted.code, 1) << untrusted.text;
+  EXPECT_EQ(untrusted.code, 1) << untrusted.out;
   Output plain_ca =
       Shell(cli + " get --server http" + url.substr(5) + " /healthz --ca-file " + certs.ca_cert);
-  EXPECT_EQ(plain_ca.code, 2) << plain_ca.text;
+  EXPECT_EQ(plain_ca.code, 2) << plain_ca.out;
 
   // Half a TLS configuration is a usage error.
   testing::ServerProcess half;

@@ -8,6 +8,7 @@
 #include "crypto/bytes.h"
 #include "ledger/registry/asset_id.h"
 #include "ledger/registry/registry.h"
+#include "tests/testing/refusal_checks.h"
 #include "tests/testing/registry_fixture.h"
 
 namespace ipledger {
@@ -41,17 +42,8 @@ class RulesRowsTest : public ::testing::Test {
 
   // Submits `s` and expects a rule refusal with `code`: exactly one leaf, a refusal.
   void ExpectOneRefusal(const Statement& s, const std::string& code,
-                        std::vector<std::string> signers = {}) {
-    const std::uint64_t before = f_.registry().ledger().size();
-    SubmitOutcome o = signers.empty() ? f_.Submit(s) : f_.Submit(s, signers);
-    EXPECT_EQ(o.kind, OutcomeKind::kRefused) << CodesOf(o) << " " << o.detail;
-    EXPECT_NE(std::find(o.codes.begin(), o.codes.end(), code), o.codes.end())
-        << "expected " << code << ", got " << CodesOf(o) << " " << o.detail;
-    EXPECT_EQ(f_.registry().ledger().size(), before + 1);
-    auto entry = DecodeLeaf(o.leaf);
-    ASSERT_OK(entry);
-    EXPECT_EQ(entry->type, "refusal");
-    EXPECT_EQ(entry->refused, s.type);
+                        const std::vector<std::string>& signers = {}) {
+    testing::ExpectOneRefusal(f_, s, code, signers);
   }
   // Expects an admission refusal: nothing logged.
   void ExpectForbidden(const Statement& s, std::vector<std::string> signers) {
