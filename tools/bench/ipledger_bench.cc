@@ -7,7 +7,7 @@
 //                       [--registry-id ID] [--server-pid PID]
 //   ipledger-bench verify-rate [--seconds S]
 //   ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]
-//   ipledger-bench fill --data-dir DIR [--count N] [--batch B]
+//   ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]
 //
 // Each prints one JSON object with its figures on stdout; progress goes to stderr. With
 // --server-pid (a server on this machine) the server's CPU time over each measurement is
@@ -38,7 +38,9 @@
 //
 // fill: appends N `single` statements straight into a stopped server's data directory
 // (in process, batches of B, signatures checked on all cores), for measurements of a
-// large log: server memory, open and verify time, disk per entry.
+// large log: server memory, open and verify time, disk per entry. With `--kind pledge2`
+// it registers N patents and then pledges each (2N statements and the status map's
+// map.root entries): a log whose status map has N assets, for the monitor's map check.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -95,7 +97,8 @@ constexpr const char* kUsage =
     "                      [--registry-id ID] [--server-pid PID]\n"
     "  ipledger-bench verify-rate [--seconds S]\n"
     "  ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]\n"
-    "  ipledger-bench fill --data-dir DIR [--count N] [--batch B]   (server stopped)\n"
+    "  ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]\n"
+    "                      (server stopped)\n"
     "  ipledger-bench --version\n"
     "defaults: --connections 64, --count 20000, --kind single, --seconds 5 (read: per query\n"
     "kind), --registry-id registry; --server-pid (a local server) adds its CPU time\n";
@@ -645,6 +648,8 @@ int RunFill(const Flags& f) {
   if (!batch.ok()) return Fail(batch.status().message());
   const std::string dir = f.Get("data-dir");
   if (dir.empty()) return Fail("fill needs --data-dir (of a stopped server)");
+  const std::string kind = f.Get("kind", "single");
+  if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
   auto log_key = ReadKeyFile(dir + "/log.key");
   if (!log_key.ok()) return Fail(log_key.status().ToString());
   auto office_key = ReadKeyFile(dir + "/registry.key");
@@ -663,8 +668,13 @@ int RunFill(const Flags& f) {
     std::vector<Envelope> registrations;
     for (const Statement& st : people) registrations.push_back(world.Sign(st, {&office}));
     if (Status st = SubmitAll(r, registrations, *batch); !st.ok()) return Fail(st.ToString());
+    if (kind == "pledge2") {  // the patents the pledges need
+      const std::vector<Envelope> patents = ParallelMake<Envelope>(
+          n, [&](std::uint64_t i) { return world.Sign(world.PatentStatement(i), {&office}); });
+      if (Status st = SubmitAll(r, patents, *batch); !st.ok()) return Fail(st.ToString());
+    }
     const std::vector<Envelope> envelopes =
-        ParallelMake<Envelope>(n, [&](std::uint64_t i) { return world.Measured("single", i); });
+        ParallelMake<Envelope>(n, [&](std::uint64_t i) { return world.Measured(kind, i); });
     if (Status st = SubmitAll(r, envelopes, *batch); !st.ok()) return Fail(st.ToString());
     done += n;
     std::fprintf(stderr, "ipledger-bench: fill: %llu of %llu, tree size %llu, %.0f entries/s\n",
