@@ -41,6 +41,8 @@
 // large log: server memory, open and verify time, disk per entry. With `--kind pledge2`
 // it registers N patents and then pledges each (2N statements and the status map's
 // map.root entries): a log whose status map has N assets, for the monitor's map check.
+// `--status-map off` appends without the map (RegistryOptions::status_map false: a log
+// as if its map data were lost, which ipledgerd's next open rebuilds; for tests).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -167,6 +169,10 @@ int RunAppend(const Flags& f) {
   if (!pid.ok()) return Fail(pid.status().message());
   const std::string kind = f.Get("kind", "single");
   if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
+  RegistryOptions options;
+  options.status_map = status_map == "on";
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
@@ -495,6 +501,10 @@ int RunPg(const Flags& f) {
   if (!count.ok()) return Fail(count.status().message());
   const std::string kind = f.Get("kind", "single");
   if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
+  RegistryOptions options;
+  options.status_map = status_map == "on";
   const std::string conninfo = f.Get("conninfo");
   if (conninfo.empty()) return Fail("--conninfo is required");
   const std::uint64_t c = *connections;
@@ -650,12 +660,16 @@ int RunFill(const Flags& f) {
   if (dir.empty()) return Fail("fill needs --data-dir (of a stopped server)");
   const std::string kind = f.Get("kind", "single");
   if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
+  RegistryOptions options;
+  options.status_map = status_map == "on";
   auto log_key = ReadKeyFile(dir + "/log.key");
   if (!log_key.ok()) return Fail(log_key.status().ToString());
   auto office_key = ReadKeyFile(dir + "/registry.key");
   if (!office_key.ok()) return Fail(office_key.status().ToString());
   Party office{f.Get("registry-id", "registry"), std::move(*office_key)};
-  auto registry = Registry::Open(dir + "/db", std::move(*log_key), {});
+  auto registry = Registry::Open(dir + "/db", std::move(*log_key), options);
   if (!registry.ok()) return Fail("cannot open " + dir + "/db: " + registry.status().ToString());
   Registry& r = **registry;
   const std::uint64_t start_size = r.ledger().size();
@@ -720,7 +734,7 @@ int Main(int argc, char** argv) {
     allowed = {"seconds"};
     run = RunVerifyRate;
   } else if (cmd == "fill") {
-    allowed = {"data-dir", "count", "batch", "registry-id"};
+    allowed = {"data-dir", "count", "batch", "registry-id", "kind", "status-map"};
     run = RunFill;
   } else if (cmd == "pg") {
     allowed = {"conninfo", "connections", "count", "kind"};
