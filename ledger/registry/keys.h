@@ -77,6 +77,9 @@ inline constexpr std::string_view kAssetPolicyPrefix = "AY/";
 inline constexpr std::string_view kFactPrefix = "F/";
 inline constexpr std::string_view kRecoveryPublicityKey = "RP/";
 inline constexpr std::string_view kMapCountKey = "MN/";
+// u64 BE: the index of the map.root entry that started the status map of a log that
+// had none (Registry::StartStatusMap); absent when the map was kept from the start.
+inline constexpr std::string_view kMapStartKey = "MS/";
 
 // The value of an idempotency key: index u64 BE || SHA-256 of the signed payload
 // (legacy: of the envelope bytes).

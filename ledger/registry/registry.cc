@@ -39,7 +39,10 @@ StatusOr<std::unique_ptr<Registry>> Registry::Open(const std::string& dir, Signi
   if (!ledger.ok()) return ledger.status();
   std::unique_ptr<Registry> r(new Registry(std::move(*ledger), options));
   if (Status s = r->LoadStats(); !s.ok()) return s;
-  if (Status s = r->OpenStatusMap(); !s.ok()) return s;
+  if (options.status_map) {
+    // A log whose map data is missing (see StartStatusMap) gets its map here.
+    if (Status s = r->StartStatusMap(); !s.ok()) return s;
+  }
   // Derived state edited on disk is found here, not only by a later `verify --replay`.
   if (Status s = r->CheckStatusMap(); !s.ok()) return s;
   return r;

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "crypto/dsse.h"
@@ -76,6 +77,11 @@ struct RegistryOptions {
   LedgerOptions ledger;
   // How far `created` may be from the batch time. Default: 10 minutes (api.md §2).
   std::int64_t stale_window_ms = 10 * 60 * 1000;
+  // Keep the status map (ledger/registry/status_map.h). false: no map, no map.root
+  // entries and no status records, though leaves still carry their map fields; for
+  // benchmarks (the map's cost) and tests of the migration only. A registry opened with
+  // true again builds its map from the leaves (StartStatusMap).
+  bool status_map = true;
 };
 
 struct PledgeStatusView {
@@ -195,6 +201,20 @@ class Registry {
   // it (O(assets)); `ipledger verify` too.
   Status CheckStatusMap() const;
 
+  // Builds the status map of a log that has none yet — a data directory whose map data
+  // is missing or that was sequenced with options.status_map false — from its public
+  // leaves, as the sequencer derives it: saves every asset's status record, stages the
+  // map and appends one map.root entry (at `time_ms`, default Ledger::NextTime) that
+  // covers every earlier entry; its index is recorded as StatusMapStart(). Nothing to do
+  // (Ok) if the map already has a version or no leaf changes an asset's status.
+  // kFailedPrecondition if read-only, or if the log holds pledge or policy entries
+  // without map fields (written before the status map existed): the map cannot be
+  // derived from such leaves. Open runs it; replay runs it where the source did.
+  Status StartStatusMap(std::optional<std::int64_t> time_ms = {}) EXCLUDES(sequencer_mu_);
+  // The index of the map.root entry StartStatusMap appended; nullopt if the map was kept
+  // from the start.
+  StatusOr<std::optional<std::uint64_t>> StatusMapStart() const;
+
   // Compares the derived state (columns `state` and `index`) with `other`'s key by key.
   // kCorruption naming the first differing key.
   Status CompareDerivedState(const Registry& other) const;
@@ -215,6 +235,11 @@ class Registry {
   Status StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::uint64_t first,
                         std::int64_t time_ms, std::optional<std::uint64_t>* staged)
       REQUIRES(sequencer_mu_);
+  // Stages map version `version` with `updates` and `count` assets, saves the count and
+  // appends its signed map.root entry to `inputs`. Sequencer only.
+  Status StageMapRoot(Txn& txn, const std::vector<std::pair<Digest, Digest>>& updates,
+                      std::uint64_t count, std::uint64_t version, std::int64_t time_ms,
+                      std::vector<EntryInput>* inputs) REQUIRES(sequencer_mu_);
   // After a durable batch: forgets the cached keys of the participants it wrote.
   void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes)
       EXCLUDES(preverify_mu_);

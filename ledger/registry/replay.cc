@@ -111,6 +111,11 @@ StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::strin
   // The scratch registry is thrown away afterwards: waiting for its fsyncs would only
   // slow the sequencer, which is replay's critical path.
   options.ledger.sync = false;
+  // A status map started on a log that had none (Registry::StartStatusMap) is started
+  // in the scratch registry at the same entry, so that both log the same leaves.
+  auto map_start = source.StatusMapStart();
+  if (!map_start.ok()) return map_start.status();
+  options.status_map = !map_start->has_value();
   SigningKey scratch_key = SigningKey::Generate();
   if (Status s = Registry::Create(scratch_dir, source.ledger().origin(), scratch_key,
                                   genesis->submission, options);
@@ -190,6 +195,12 @@ StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::strin
       if (e.entry.type == kMapRootType) {
         if (!group.empty()) {
           if (Status s = submit_group(); !s.ok()) return s;
+        }
+        if (*map_start == e.entry.index) {
+          if (Status s = (*scratch)->StartStatusMap(e.entry.time_ms); !s.ok()) {
+            return Status::Corruption("entry " + std::to_string(e.entry.index) +
+                                      ": the status map does not start here again: " + s.message());
+          }
         }
         if (Status s = compare_root(e); !s.ok()) return s;
         continue;

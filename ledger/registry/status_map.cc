@@ -69,7 +69,16 @@ Status Registry::StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::
     if (!n) return Status::Corruption("the status map's count is malformed");
     count = *n;
   }
-  count += added;
+  if (Status s = StageMapRoot(txn, updates, count + added, version, time_ms, inputs); !s.ok()) {
+    return s;
+  }
+  *staged = version;
+  return Status::Ok();
+}
+
+Status Registry::StageMapRoot(Txn& txn, const std::vector<std::pair<Digest, Digest>>& updates,
+                              std::uint64_t count, std::uint64_t version, std::int64_t time_ms,
+                              std::vector<EntryInput>* inputs) {
   auto root = map_->Stage(version, updates, txn.mutable_writes()->raw_batch());
   if (!root.ok()) return root.status();
   txn.Put(Column::kIndex, std::string(kMapCountKey), EncodeFixed64BE(count));
@@ -86,8 +95,104 @@ Status Registry::StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::
   txn.Put(Column::kIndex, IndexKey(kTypePrefix, kMapRootType, version), "");
   txn.Put(Column::kIndex, TimeKey(time_ms, version), "");
   inputs->push_back(std::move(in));
-  *staged = version;
   return Status::Ok();
+}
+
+namespace {
+
+// Whether the index column holds any entry of statement type `type`.
+StatusOr<bool> HasEntryOfType(const Store& store, std::string_view type) {
+  std::string prefix(kTypePrefix);
+  prefix += type;
+  prefix += kIdTerminator;
+  bool found = false;
+  Status s = store.Scan(Column::kIndex, prefix, PrefixEnd(prefix),
+                        [&](std::string_view, std::string_view) {
+                          found = true;
+                          return false;
+                        });
+  if (!s.ok()) return s;
+  return found;
+}
+
+}  // namespace
+
+Status Registry::StartStatusMap(std::optional<std::int64_t> time_ms) {
+  MutexLock l(&sequencer_mu_);
+  if (ledger_->read_only()) {
+    return Status::FailedPrecondition("the status map cannot be built on a read-only registry");
+  }
+  if (map_ == nullptr) {
+    if (Status s = OpenStatusMap(); !s.ok()) return s;
+  }
+  if (map_->LatestVersion()) return Status::Ok();
+  // Only pledge registrations and policies give an asset a status record; without any,
+  // there is nothing to build and the first batch that has one starts the map as usual.
+  const Store& store = ledger_->store();
+  bool any = false;
+  for (std::string_view type : {"pledge.register", "policy.issue"}) {
+    auto has = HasEntryOfType(store, type);
+    if (!has.ok()) return has.status();
+    any = any || *has;
+  }
+  if (!any) return Status::Ok();
+
+  StatusReplayer status;
+  const std::uint64_t size = ledger_->size();
+  for (std::uint64_t i = 0; i < size; ++i) {
+    const std::string where = "entry " + std::to_string(i) + ": ";
+    auto leaf = ledger_->GetLeaf(i);
+    if (!leaf.ok()) return Status::Corruption(where + leaf.status().message());
+    auto e = DecodeLeaf(*leaf);
+    if (!e.ok()) return Status::Corruption(where + e.status().message());
+    if (e->type == kMapRootType) {
+      return Status::Corruption(where + "a map.root entry, but the status map has no version");
+    }
+    if ((e->type == "pledge.register" || e->type == "policy.issue") && e->map_assets.empty()) {
+      return Status::FailedPrecondition(
+          where + e->type +
+          " without map fields: this log was written before the status map existed, and its "
+          "public leaves do not say which assets its pledges and policies hold");
+    }
+    auto changed = status.Apply(*e);
+    if (!changed.ok()) return Status::Corruption(where + changed.status().message());
+  }
+  const std::uint64_t version = size;
+  Txn txn(store, &latest_);
+  std::vector<std::pair<map::Hash, map::Hash>> updates;
+  updates.reserve(status.records().size());
+  for (const auto& [asset, record] : status.records()) {
+    txn.Save(kStatusTag, asset, record.last_change, record);
+    updates.emplace_back(map::MapKey(asset), AssetStatusHash(record));
+  }
+  const std::int64_t t = time_ms ? *time_ms : ledger_->NextTime();
+  std::vector<EntryInput> inputs;
+  if (Status s = StageMapRoot(txn, updates, status.records().size(), version, t, &inputs);
+      !s.ok()) {
+    return s;
+  }
+  txn.Put(Column::kIndex, std::string(kMapStartKey), EncodeFixed64BE(version));
+  AppendOptions ao;
+  ao.time_ms = t;
+  ao.first_index = version;
+  ao.extra = &txn.writes();
+  auto appended = ledger_->Append(inputs, ao);
+  latest_.clear();
+  if (!appended.ok()) {
+    map_->Abandon();
+    return appended.status();
+  }
+  map_->Committed(version);
+  return Status::Ok();
+}
+
+StatusOr<std::optional<std::uint64_t>> Registry::StatusMapStart() const {
+  auto v = ledger_->store().Get(Column::kIndex, kMapStartKey);
+  if (v.status().code() == ErrorCode::kNotFound) return std::optional<std::uint64_t>();
+  if (!v.ok()) return v.status();
+  auto n = DecodeFixed64BE(*v);
+  if (!n) return Status::Corruption("the status map's start index is malformed");
+  return std::optional<std::uint64_t>(*n);
 }
 
 StatusOr<StatusProof> Registry::ProveStatus(std::string_view asset_id, std::uint64_t as_of) const {

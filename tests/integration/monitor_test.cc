@@ -354,6 +354,30 @@ std::string Today(std::int32_t plus_days = 0) {
   return FormatDate(AddDays(DateOfInstant(ms), plus_days));
 }
 
+// A log filled without the status map (its map data as if lost: leaves with map fields,
+// no map.root entry) gets its map when ipledgerd opens it; the monitor recomputes it from
+// leaf 0 and checks that first root like any other, and `verify --replay` starts the
+// map at the same entry.
+TEST_F(MonitorTest, AMapStartedOnALogWithoutOneIsCheckedLikeAnyOther) {
+  Result fill = Shell(std::string(IPLEDGER_BENCH) + " fill --data-dir " + d_ +
+                          " --count 30 --kind pledge2 --status-map off",
+                      w_ + "/fill.stderr");
+  ASSERT_EQ(fill.code, 0) << fill.all();
+  testing::ServerProcess server;
+  Start(server, d_);
+  Result m = Monitor(server.url());
+  EXPECT_EQ(m.code, 0) << m.all();
+  EXPECT_TRUE(Contains(m.out, "status map: 30 assets, 1 roots checked")) << m.out;
+  ASSERT_EQ(server.Stop(SIGTERM), 0);
+  Result v = Cli("verify --data-dir " + d_ + " --replay");
+  EXPECT_EQ(v.code, 0) << v.all();
+  // Filled again with the map: the monitor resumes and checks the new roots too.
+  Fill(d_, 10);
+  Start(server, d_);
+  Result again = Monitor(server.url());
+  EXPECT_EQ(again.code, 0) << again.all();
+}
+
 class MonitorMapTest : public MonitorTest {
  protected:
   void SetUp() override {

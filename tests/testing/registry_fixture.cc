@@ -33,6 +33,8 @@ void RegistryFixture::Reopen() {
   RegistryOptions options;
   options.ledger.clock = [this] { return now_ms_; };
   options.ledger.env = env_;
+  options.status_map = status_map_;
+  options.ledger.sync = sync_;
   auto opened = Registry::Open(dir_.str() + "/db", TestKey(1000), options);
   EXPECT_OK(opened);
   if (opened.ok()) registry_ = std::move(*opened);

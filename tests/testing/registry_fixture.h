@@ -33,6 +33,11 @@ class RegistryFixture {
   // Closes the registry (releasing the database for direct access); Reopen opens it again.
   void Close() { registry_.reset(); }
   void Reopen();
+  // RegistryOptions::status_map of the next Reopen (default true).
+  void SetStatusMap(bool on) { status_map_ = on; }
+  // LedgerOptions::sync of the next Reopen (default true). false: batches are not
+  // fsync'd, for long histories whose durability the test does not check.
+  void SetSync(bool on) { sync_ = on; }
   std::string dir() const { return dir_.str(); }
 
   // Moves the clock to noon of `d` (Asia/Shanghai).
@@ -78,6 +83,8 @@ class RegistryFixture {
   Date today_;
   std::int64_t now_ms_ = 0;
   int idem_ = 0;
+  bool status_map_ = true;
+  bool sync_ = true;
   std::map<std::string, SigningKey> keys_;
   std::unique_ptr<Registry> registry_;
 };

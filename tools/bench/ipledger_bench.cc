@@ -7,7 +7,7 @@
 //                       [--registry-id ID] [--server-pid PID]
 //   ipledger-bench verify-rate [--seconds S]
 //   ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]
-//   ipledger-bench fill --data-dir DIR [--count N] [--batch B]
+//   ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]
 //
 // Each prints one JSON object with its figures on stdout; progress goes to stderr. With
 // --server-pid (a server on this machine) the server's CPU time over each measurement is
@@ -38,7 +38,11 @@
 //
 // fill: appends N `single` statements straight into a stopped server's data directory
 // (in process, batches of B, signatures checked on all cores), for measurements of a
-// large log: server memory, open and verify time, disk per entry.
+// large log: server memory, open and verify time, disk per entry. With `--kind pledge2`
+// it registers N patents and then pledges each (2N statements and the status map's
+// map.root entries): a log whose status map has N assets, for the monitor's map check.
+// `--status-map off` appends without the map (RegistryOptions::status_map false: a log
+// as if its map data were lost, which ipledgerd's next open rebuilds; for tests).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -95,7 +99,8 @@ constexpr const char* kUsage =
     "                      [--registry-id ID] [--server-pid PID]\n"
     "  ipledger-bench verify-rate [--seconds S]\n"
     "  ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]\n"
-    "  ipledger-bench fill --data-dir DIR [--count N] [--batch B]   (server stopped)\n"
+    "  ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]\n"
+    "                      (server stopped)\n"
     "  ipledger-bench --version\n"
     "defaults: --connections 64, --count 20000, --kind single, --seconds 5 (read: per query\n"
     "kind), --registry-id registry; --server-pid (a local server) adds its CPU time\n";
@@ -164,6 +169,10 @@ int RunAppend(const Flags& f) {
   if (!pid.ok()) return Fail(pid.status().message());
   const std::string kind = f.Get("kind", "single");
   if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
+  RegistryOptions options;
+  options.status_map = status_map == "on";
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
@@ -492,6 +501,10 @@ int RunPg(const Flags& f) {
   if (!count.ok()) return Fail(count.status().message());
   const std::string kind = f.Get("kind", "single");
   if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
+  RegistryOptions options;
+  options.status_map = status_map == "on";
   const std::string conninfo = f.Get("conninfo");
   if (conninfo.empty()) return Fail("--conninfo is required");
   const std::uint64_t c = *connections;
@@ -645,12 +658,18 @@ int RunFill(const Flags& f) {
   if (!batch.ok()) return Fail(batch.status().message());
   const std::string dir = f.Get("data-dir");
   if (dir.empty()) return Fail("fill needs --data-dir (of a stopped server)");
+  const std::string kind = f.Get("kind", "single");
+  if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
+  RegistryOptions options;
+  options.status_map = status_map == "on";
   auto log_key = ReadKeyFile(dir + "/log.key");
   if (!log_key.ok()) return Fail(log_key.status().ToString());
   auto office_key = ReadKeyFile(dir + "/registry.key");
   if (!office_key.ok()) return Fail(office_key.status().ToString());
   Party office{f.Get("registry-id", "registry"), std::move(*office_key)};
-  auto registry = Registry::Open(dir + "/db", std::move(*log_key), {});
+  auto registry = Registry::Open(dir + "/db", std::move(*log_key), options);
   if (!registry.ok()) return Fail("cannot open " + dir + "/db: " + registry.status().ToString());
   Registry& r = **registry;
   const std::uint64_t start_size = r.ledger().size();
@@ -663,8 +682,13 @@ int RunFill(const Flags& f) {
     std::vector<Envelope> registrations;
     for (const Statement& st : people) registrations.push_back(world.Sign(st, {&office}));
     if (Status st = SubmitAll(r, registrations, *batch); !st.ok()) return Fail(st.ToString());
+    if (kind == "pledge2") {  // the patents the pledges need
+      const std::vector<Envelope> patents = ParallelMake<Envelope>(
+          n, [&](std::uint64_t i) { return world.Sign(world.PatentStatement(i), {&office}); });
+      if (Status st = SubmitAll(r, patents, *batch); !st.ok()) return Fail(st.ToString());
+    }
     const std::vector<Envelope> envelopes =
-        ParallelMake<Envelope>(n, [&](std::uint64_t i) { return world.Measured("single", i); });
+        ParallelMake<Envelope>(n, [&](std::uint64_t i) { return world.Measured(kind, i); });
     if (Status st = SubmitAll(r, envelopes, *batch); !st.ok()) return Fail(st.ToString());
     done += n;
     std::fprintf(stderr, "ipledger-bench: fill: %llu of %llu, tree size %llu, %.0f entries/s\n",
@@ -710,7 +734,7 @@ int Main(int argc, char** argv) {
     allowed = {"seconds"};
     run = RunVerifyRate;
   } else if (cmd == "fill") {
-    allowed = {"data-dir", "count", "batch", "registry-id"};
+    allowed = {"data-dir", "count", "batch", "registry-id", "kind", "status-map"};
     run = RunFill;
   } else if (cmd == "pg") {
     allowed = {"conninfo", "connections", "count", "kind"};

@@ -3,9 +3,12 @@
 # process (ipledger-bench fill), starts ipledgerd on it and times one `ipledger monitor
 # --once` from an empty state directory (every entry bundle fetched over HTTP, decoded,
 # hashed into the tree and persisted), then a second run after --grow more entries.
-# Prints one JSON object.
+# Prints one JSON object. With --kind pledge2 the log is patents and a pledge of each
+# (about half as many assets in the status map as entries), so the run also measures the
+# monitor's status map check: every asset's record recomputed, every map.root compared.
 #
-#   tools/bench/monitor_bench.sh --entries 100000 [--grow 1000] [--dir DIR] [--bin DIR]
+#   tools/bench/monitor_bench.sh --entries 100000 [--grow 1000] [--kind single|pledge2]
+#                                [--dir DIR] [--bin DIR]
 #
 # Binaries: build/release (cmake --preset release -G Ninja && cmake --build build/release).
 set -euo pipefail
@@ -13,12 +16,14 @@ cd "$(dirname "$0")/../.."
 
 entries=100000
 grow=1000
+kind=single
 dir=
 bin=build/release/tools
 while [ $# -gt 0 ]; do
   case "$1" in
     --entries) entries=$2; shift 2 ;;
     --grow) grow=$2; shift 2 ;;
+    --kind) kind=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     *) echo "monitor_bench.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -60,15 +65,17 @@ stop_server() {
 [ -d "$dir" ] || "$bin/ipledger" init --data-dir "$dir" --origin bench.localhost/ipledger >/dev/null
 size=$("$bin/ipledger" checkpoint --data-dir "$dir" | sed -n 2p)
 if [ "$size" -lt "$entries" ]; then
-  log "filling $dir with $((entries - size)) entries"
-  "$bin/bench/ipledger-bench" fill --data-dir "$dir" --count $((entries - size)) >/dev/null
+  count=$((entries - size))
+  [ "$kind" = pledge2 ] && count=$((count / 2))  # a patent and its pledge each
+  log "filling $dir with $count $kind statements"
+  "$bin/bench/ipledger-bench" fill --data-dir "$dir" --count "$count" --kind "$kind" >/dev/null
 fi
 start_server
 log "catching up from an empty state on $url"
 first=$("$bin/ipledger" monitor --server "$url" --vkey "$dir/log.vkey" --state "$work/state" \
   --once --json)
 stop_server
-"$bin/bench/ipledger-bench" fill --data-dir "$dir" --count "$grow" >/dev/null
+"$bin/bench/ipledger-bench" fill --data-dir "$dir" --count "$grow" --kind "$kind" >/dev/null
 start_server
 second=$("$bin/ipledger" monitor --server "$url" --vkey "$dir/log.vkey" --state "$work/state" \
   --once --json)
