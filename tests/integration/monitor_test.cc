@@ -359,9 +359,9 @@ std::string Today(std::int32_t plus_days = 0) {
 // leaf 0 and checks that first root like any other, and `verify --replay` starts the
 // map at the same entry.
 TEST_F(MonitorTest, AMapStartedOnALogWithoutOneIsCheckedLikeAnyOther) {
-  Result fill = Shell(std::string(IPLEDGER_BENCH) + " fill --data-dir " + d_ +
-                          " --count 30 --kind pledge2 --status-map off",
-                      w_ + "/fill.stderr");
+  Result fill = testing::RunShell(std::string(IPLEDGER_BENCH) + " fill --data-dir " + d_ +
+                                      " --count 30 --kind pledge2 --status-map off",
+                                  w_ + "/fill.stderr");
   ASSERT_EQ(fill.code, 0) << fill.all();
   testing::ServerProcess server;
   Start(server, d_);
