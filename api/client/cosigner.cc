@@ -1,6 +1,7 @@
 // Cosigner: one round = the newest checkpoint to every witness at once, then the quorum.
 #include "api/client/cosigner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -69,16 +70,17 @@ void AskWitness(Cosigner::WitnessLink* link_ptr, const Ledger& ledger, const Hea
 
 }  // namespace
 
-QuorumLogThrottle::Line QuorumLogThrottle::Next(bool met,
-                                                std::chrono::steady_clock::time_point now) {
+QuorumLogThrottle::Line QuorumLogThrottle::Next(bool met, std::chrono::steady_clock::time_point now,
+                                                std::string_view why) {
   if (met) {
     const bool was_missing = missing_;
     missing_ = false;
     suppressed_ = 0;
     return was_missing ? Line::kRestored : Line::kMet;
   }
-  if (!missing_) {
+  if (!missing_ || why != why_) {
     missing_ = true;
+    why_ = std::string(why);
     last_line_ = now;
     suppressed_ = 0;
     return Line::kMissed;
@@ -215,7 +217,10 @@ void Cosigner::Round() {
   const std::string size = std::to_string(head.checkpoint.size);
   using Line = QuorumLogThrottle::Line;
   const std::uint64_t suppressed = throttle_.suppressed();
-  const Line line = throttle_.Next(met && saved.ok(), std::chrono::steady_clock::now());
+  std::string why = failed;  // a 409's size or a timeout's figures do not make a new reason
+  why.erase(std::remove_if(why.begin(), why.end(), [](char ch) { return ch >= '0' && ch <= '9'; }),
+            why.end());
+  const Line line = throttle_.Next(met && saved.ok(), std::chrono::steady_clock::now(), why);
   if (line == Line::kMet || line == Line::kRestored) {
     Log("{\"event\":\"cosigned\",\"tree_size\":" + size + ",\"witnesses\":" + answered +
         (failed.size() > 2 ? ",\"failed\":" + failed : "") +

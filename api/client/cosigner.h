@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "ledger/base/mutex.h"
@@ -46,14 +47,17 @@ struct CosignerOptions {
 };
 
 // Which log line a round gets: a met round always its "cosigned" line (kRestored when
-// rounds missed the quorum before it); a round that misses the quorum a line only on the
-// change (met or the first round → missed: kMissed) and then at most once per `reminder`
-// (kStillMissed), the rounds in between counted in suppressed(). Thread-compatible.
+// rounds missed the quorum before it); a round that misses the quorum a line only on a
+// change (met or the first round → missed, or another reason `why`: kMissed) and then
+// at most once per `reminder` (kStillMissed), the rounds in between counted in
+// suppressed(). Thread-compatible.
 class QuorumLogThrottle {
  public:
   enum class Line { kNone, kMet, kRestored, kMissed, kStillMissed };
   explicit QuorumLogThrottle(std::chrono::steady_clock::duration reminder) : reminder_(reminder) {}
-  Line Next(bool met, std::chrono::steady_clock::time_point now);
+  // `why`: what failed, in a form that stays the same while the failure does (the
+  // cosigner passes the failing witnesses and their errors without digits).
+  Line Next(bool met, std::chrono::steady_clock::time_point now, std::string_view why = {});
   // Rounds that missed the quorum since the last missed line, without a line (read it
   // before Next: a reminder starts the count again).
   std::uint64_t suppressed() const { return suppressed_; }
@@ -63,6 +67,7 @@ class QuorumLogThrottle {
   bool missing_ = false;
   std::chrono::steady_clock::time_point last_line_{};
   std::uint64_t suppressed_ = 0;
+  std::string why_;
 };
 
 struct CosignerStats {

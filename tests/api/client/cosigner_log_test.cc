@@ -46,6 +46,10 @@ TEST(QuorumLogThrottleTest, LogsChangesAndAtMostOneReminderPerPeriod) {
   EXPECT_EQ(t.Next(true, t0 + seconds(304)), Line::kMet);
   // Missing again is a change again: logged at once, whatever the last reminder.
   EXPECT_EQ(t.Next(false, t0 + seconds(305)), Line::kMissed);
+  // Another reason (other witnesses failing, or failing otherwise) is a change too.
+  EXPECT_EQ(t.Next(false, t0 + seconds(306), "{bank: timeout}"), Line::kMissed);
+  EXPECT_EQ(t.Next(false, t0 + seconds(307), "{bank: timeout}"), Line::kNone);
+  EXPECT_EQ(t.Next(false, t0 + seconds(308), "{bank: HTTP : another root}"), Line::kMissed);
   // A first round that misses is a change too.
   QuorumLogThrottle fresh(minutes(5));
   EXPECT_EQ(fresh.Next(false, t0), Line::kMissed);
