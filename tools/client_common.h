@@ -157,4 +157,8 @@ int AuditCommand(int argc, char** argv);
 // `ipledger monitor` (tools/ipledger_client_monitor.cc); the exit status, as RunClientCommand.
 int MonitorCommand(int argc, char** argv);
 
+// `ipledger witness-policy` (tools/client_witness.cc): prints (or --out FILE writes) the
+// witness policy derived from the witness keys registered in the log.
+int WitnessPolicyCommand(int argc, char** argv);
+
 }  // namespace ipledger::cli

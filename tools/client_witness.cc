@@ -1,10 +1,12 @@
 // --policy for the client commands: the answer must lie on the branch the witnesses
-// cosigned (GET /v1/checkpoints/cosigned), and the policy's quorum must be met.
+// cosigned (GET /v1/checkpoints/cosigned), and the policy's quorum must be met. And
+// `ipledger witness-policy`: the policy derived from the witness keys in the log.
 #include <cstdio>
 #include <string>
 
 #include "api/client/cli_support.h"
 #include "api/client/http_client.h"
+#include "api/client/witness_keys.h"
 #include "crypto/bytes.h"
 #include "ledger/log/merkle.h"
 #include "ledger/log/tlog_proof.h"
@@ -96,6 +98,36 @@ StatusOr<std::string> CheckWitnessPolicy(const Args& a, api::Client& client,
   return "witnesses: quorum " + policy->quorum + " met (cosigned by " + who +
          "; cosigned tree size " + std::to_string(c->checkpoint.size) +
          (index ? ", entry " + std::to_string(*index) + " included" : "") + ")";
+}
+
+int WitnessPolicyCommand(int argc, char** argv) {
+  const std::string cmd = "witness-policy";
+  Args a = ParseArgs(argc, argv, 2, {"server", "ca-file", "quorum", "out"}, {}, 0);
+  if (!a.error.empty()) return Usage(cmd, a.error);
+  int code = 0;
+  auto conn = Connect(cmd, a, /*key_required=*/false, &code);
+  if (!conn) return code;
+  auto r = conn->client->Request("GET", "/v1/witnesses");
+  if (!r.ok()) return Fail(cmd, "cannot reach the server: " + r.status().message());
+  if (r->status != 200) return Fail(cmd, DescribeProblem(*r));
+  auto answer = api::ParseWitnessKeysJson(r->body);
+  if (!answer.ok()) return Fail(cmd, "malformed answer: " + answer.status().message());
+  std::string server = a.Get("server");
+  while (server.ends_with("/")) server.pop_back();
+  auto text =
+      api::DeriveWitnessPolicy(*answer, a.Has("quorum") ? a.Get("quorum") : "default", server);
+  if (!text.ok()) {
+    if (text.status().code() == ErrorCode::kInvalidArgument) {
+      return Usage(cmd, text.status().message());
+    }
+    return Fail(cmd, text.status().message());
+  }
+  if (a.Has("out")) {
+    if (Status s = WriteFileReplacing(a.Get("out"), *text); !s.ok()) return Fail(cmd, s.message());
+  } else {
+    std::fwrite(text->data(), 1, text->size(), stdout);
+  }
+  return 0;
 }
 
 }  // namespace ipledger::cli

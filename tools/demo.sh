@@ -5,7 +5,7 @@
 # (ipledger sign) by its submitter and co-signers and posted (ipledger submit).
 #
 #   tools/demo.sh [--data-dir var] [--server http://127.0.0.1:8080] [--cli PATH]
-#                 [--clock-file FILE] [--skip 4,5]
+#                 [--clock-file FILE] [--skip 4,5] [--witnesses DIR]
 #
 # Writes under the data directory: demo-keys/<participant>.key (key id <participant>/k1),
 # demo-statements/NN-name.{json,env} and demo-receipts/NN-name.receipt.json. The
@@ -39,6 +39,8 @@
 #      and the refusal itself recorded in the log.
 # --skip 4, 5 or 4,5 leaves out those stories (the others do not depend on them): a
 # quicker load for tests that need only some of the data (api/web/test/run.sh).
+# With --witnesses DIR, then: the regulator joins, and the bank, the insurer and the
+# regulator register their witnesses' keys and URLs (DIR/NAME/witness.vkey and url).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +49,7 @@ server=http://127.0.0.1:8080
 cli=build/release/tools/ipledger
 clock_file=""
 skip=""
+witnesses=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --data-dir) data=$2; shift 2 ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
     --cli) cli=$2; shift 2 ;;
     --clock-file) clock_file=$2; shift 2 ;;
     --skip) skip=",$2,"; shift 2 ;;
+    --witnesses) witnesses=$2; shift 2 ;;
     *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -559,5 +563,29 @@ if ! grep -q E_ALREADY_PLEDGED <<<"$out"; then
 fi
 while IFS= read -r line; do echo "  $line"; done <<<"$out"
 echo "  (refused as expected: the refusal is itself an entry of the log)"
+
+# --- Witnesses: each institution registers its own witness key --------------------------------
+
+# With --witnesses DIR (tools/run.sh): DIR/bank, DIR/insurer and DIR/regulator each hold a
+# witness's witness.vkey (ipledger witness writes it) and url. The regulator joins the
+# registry, and the bank, the insurer and the regulator each register their witness's key
+# and URL with participant.keys ("role": "witness", signed by themselves), so that
+# `ipledger witness-policy` derives the demo's policy from the log.
+if [ -n "$witnesses" ]; then
+  echo "Witnesses: each institution registers its witness's key in the log:"
+  participant nfra-quzhou regulator 330800 "National Financial Regulatory Administration, Quzhou Branch"
+  for pair in bank:ccb-quzhou insurer:picc-quzhou regulator:nfra-quzhou; do
+    wname=${pair%%:*} who=${pair#*:}
+    wvkey=$(tr -d ' \t\r\n' <"$witnesses/$wname/witness.vkey")
+    wurl=$(tr -d ' \t\r\n' <"$witnesses/$wname/url")
+    next "witness-key-$who"
+    cat >"$f" <<EOF
+{"v": 1, "type": "participant.keys", "submitter": "$who",
+ "body": {"id": "$who", "add": [{"label": "w1", "role": "witness", "vkey": "$wvkey", "url": "$wurl"}],
+          "revoke": []}}
+EOF
+    post "$(last_name "$f")" "$who"
+  done
+fi
 
 echo "Demo loaded: $accepted statements accepted and 1 refused; receipts in $receipts/"

@@ -49,6 +49,8 @@ const char* const kClientUsage =
     "      [--participant P] [--asset A] [--limit N] [--cursor C] [--all] [--csv]   (same)\n"
     "  ipledger monitor --server URL --vkey VKEY_OR_FILE --state DIR [--once] [--interval S]\n"
     "      [--watch ASSET]... [--json]   (follows the public log; exit 1 on a disagreement)\n"
+    "  ipledger witness-policy --server URL [--quorum default|any|all|K] [--out FILE]\n"
+    "      (the witness policy derived from the witness keys registered in the log)\n"
     "  (URL is http://HOST:PORT or https://HOST:PORT; with https, --ca-file FILE trusts the\n"
     "  CA certificates in FILE instead of the system's; KEYID is <participant>/<label>, e.g.\n"
     "  ccb-quzhou/k1. Without --vkey, status and coverage pin the server's log key at first\n"
@@ -740,7 +742,8 @@ int CoverageCommand(int argc, char** argv) {
 bool IsClientCommand(std::string_view command) {
   return command == "sign" || command == "submit" || command == "get" ||
          command == "verify-receipt" || command == "verify-certificate" || command == "status" ||
-         command == "coverage" || command == "stats" || command == "audit" || command == "monitor";
+         command == "coverage" || command == "stats" || command == "audit" ||
+         command == "monitor" || command == "witness-policy";
 }
 
 int RunClientCommand(int argc, char** argv) {
@@ -755,6 +758,7 @@ int RunClientCommand(int argc, char** argv) {
   if (command == "stats") return cli::StatsCommand(argc, argv);
   if (command == "audit") return cli::AuditCommand(argc, argv);
   if (command == "monitor") return cli::MonitorCommand(argc, argv);
+  if (command == "witness-policy") return cli::WitnessPolicyCommand(argc, argv);
   return cli::Usage(std::string(command), "not a client command");
 }
 

@@ -16,7 +16,8 @@
 # Beside it run three witnesses (ipledger witness: a bank's, an insurer's and the
 # regulator's, in ./var/witnesses/, on ports 8081-8083) and ipledgerd gathers their
 # cosignatures under the policy ./var/witness-policy, "the regulator and one of the other
-# two" (docs/operations.md, Witnesses).
+# two" (docs/operations.md, Witnesses). The demo registers the three witnesses' keys and
+# URLs in the log, so `ipledger witness-policy` derives the same policy from it.
 #
 # IPLEDGER_LISTEN (default 127.0.0.1:8080), IPLEDGER_WITNESS_PORT (default 8081, the
 # first of three) and IPLEDGER_ORIGIN (default localhost/ipledger, used only by the first
@@ -28,7 +29,7 @@ demo=1
 for arg in "$@"; do
   case "$arg" in
     --no-demo) demo=0 ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -96,6 +97,7 @@ for name in bank insurer regulator; do
   fi
   [ -n "$wpid" ] || echo "started the $name witness (pid $(cat "$wdir/pid")) on $wurl"
   policy_text+=$'\n'"witness $name $(cat "$wdir/witness.vkey") $wurl"
+  echo "$wurl" >"$wdir/url"  # demo.sh registers the key and URL in the log
   witness_port=$((witness_port + 1))
 done
 policy_text+=$'\n'"group others any bank insurer"$'\n'"group needed all regulator others"$'\n'"quorum needed"
@@ -150,7 +152,8 @@ if [ "$demo" = 1 ] && [ ! -e "$data/demo-loaded" ]; then
     echo "15 days back). To load it, stop the server, remove ./$data/ and run tools/run.sh again."
   else
     echo "Loading the demo (tools/demo.sh):"
-    tools/demo.sh --data-dir "$data" --server "$url" --cli "$cli" --clock-file "$clock"
+    tools/demo.sh --data-dir "$data" --server "$url" --cli "$cli" --clock-file "$clock" \
+      --witnesses "$data/witnesses"
     date -u +%FT%TZ >"$data/demo-loaded"
   fi
 fi
@@ -195,6 +198,10 @@ else
   echo "  $cli get --server $url /v1/participants"
 fi
 echo "  curl -s $url/v1/checkpoints/cosigned  # cosigned by the witnesses; policy in $policy"
+if [ -e "$data/demo-loaded" ]; then
+  echo "  $cli witness-policy --server $url  # the same policy, derived from the witness keys registered in the log"
+  echo "  $cli witness-policy --server $url --out $data/derived-policy && $cli verify-receipt --receipt $pledge_receipt --vkey $data/log.vkey --policy $data/derived-policy --server $url"
+fi
 echo "  $cli verify --data-dir $data  # offline, read-only; safe while the server runs"
 echo
 echo "Stop the server and the witnesses:"

@@ -1,6 +1,7 @@
 // Cosigner: one round = the newest checkpoint to every witness at once, then the quorum.
 #include "api/client/cosigner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -69,8 +70,35 @@ void AskWitness(Cosigner::WitnessLink* link_ptr, const Ledger& ledger, const Hea
 
 }  // namespace
 
+QuorumLogThrottle::Line QuorumLogThrottle::Next(bool met, std::chrono::steady_clock::time_point now,
+                                                std::string_view why) {
+  if (met) {
+    const bool was_missing = missing_;
+    missing_ = false;
+    suppressed_ = 0;
+    return was_missing ? Line::kRestored : Line::kMet;
+  }
+  if (!missing_ || why != why_) {
+    missing_ = true;
+    why_ = std::string(why);
+    last_line_ = now;
+    suppressed_ = 0;
+    return Line::kMissed;
+  }
+  if (now - last_line_ >= reminder_) {
+    last_line_ = now;
+    suppressed_ = 0;  // the caller read the count of the rounds before it
+    return Line::kStillMissed;
+  }
+  ++suppressed_;
+  return Line::kNone;
+}
+
 Cosigner::Cosigner(const Ledger& ledger, WitnessPolicy policy, CosignerOptions options)
-    : ledger_(ledger), policy_(std::move(policy)), options_(std::move(options)) {
+    : ledger_(ledger),
+      policy_(std::move(policy)),
+      options_(std::move(options)),
+      throttle_(options_.missed_reminder) {
   std::optional<CosignedCheckpoint> saved;
   if (auto note = ledger_.CosignedCheckpoint(); note.ok()) {
     if (auto c = OpenCosignedCheckpoint(*note, ledger_.verifier(), policy_); c.ok()) saved = *c;
@@ -187,13 +215,25 @@ void Cosigner::Round() {
     cosigned_size = stats_.cosigned_size;
   }
   const std::string size = std::to_string(head.checkpoint.size);
-  if (met && saved.ok()) {
+  using Line = QuorumLogThrottle::Line;
+  const std::uint64_t suppressed = throttle_.suppressed();
+  std::string why = failed;  // a 409's size or a timeout's figures do not make a new reason
+  why.erase(std::remove_if(why.begin(), why.end(), [](char ch) { return ch >= '0' && ch <= '9'; }),
+            why.end());
+  const Line line = throttle_.Next(met && saved.ok(), std::chrono::steady_clock::now(), why);
+  if (line == Line::kMet || line == Line::kRestored) {
     Log("{\"event\":\"cosigned\",\"tree_size\":" + size + ",\"witnesses\":" + answered +
-        (failed.size() > 2 ? ",\"failed\":" + failed : "") + "}");
-  } else {
+        (failed.size() > 2 ? ",\"failed\":" + failed : "") +
+        (line == Line::kRestored ? ",\"quorum_restored\":true" : "") + "}");
+  } else if (line == Line::kMissed || line == Line::kStillMissed) {
+    // A reminder says how many missing rounds went unlogged since the last line.
     Log("{\"event\":\"cosign-quorum-missed\",\"tree_size\":" + size + ",\"cosigned_size\":" +
         std::to_string(cosigned_size) + ",\"witnesses\":" + answered + ",\"failed\":" + failed +
-        (saved.ok() ? "" : ",\"save_error\":" + JsonString(saved.ToString())) + "}");
+        (saved.ok() ? "" : ",\"save_error\":" + JsonString(saved.ToString())) +
+        (line == Line::kStillMissed
+             ? ",\"reminder\":true,\"rounds_not_logged\":" + std::to_string(suppressed)
+             : "") +
+        "}");
   }
 }
 

@@ -7,9 +7,12 @@
 // size (text/x.tlog.size): the request is sent again once from that size. Cosignature
 // lines that verify under the policy's keys are added to the checkpoint; when the
 // quorum is met, the result is saved in the ledger (Ledger::SaveCosignedCheckpoint,
-// durable, served by GET /v1/checkpoints/cosigned). When it is not, a log line says
-// which witnesses answered, and the previous cosigned checkpoint stays. The thread
-// only reads the ledger and writes one meta key: appends never wait for a witness.
+// durable, served by GET /v1/checkpoints/cosigned). When it is not, the previous
+// cosigned checkpoint stays and a log line says which witnesses answered: on the change
+// (the first round that misses) and then at most one reminder per `missed_reminder`
+// while it keeps missing (QuorumLogThrottle); the next round that meets it says the
+// quorum is back. The thread only reads the ledger and writes one meta key: appends
+// never wait for a witness.
 //
 // Thread-safety: construct, Stop and destroy from one thread; stats() from any.
 #pragma once
@@ -21,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "ledger/base/mutex.h"
@@ -37,6 +41,33 @@ struct CosignerOptions {
   std::chrono::milliseconds timeout{2000};
   // Where the JSON log lines go (one line each, no newline). Default: stderr.
   std::function<void(const std::string&)> log;
+  // While the quorum keeps being missed, at most one reminder line per this long.
+  // Default: 5 minutes.
+  std::chrono::milliseconds missed_reminder{5 * 60 * 1000};
+};
+
+// Which log line a round gets: a met round always its "cosigned" line (kRestored when
+// rounds missed the quorum before it); a round that misses the quorum a line only on a
+// change (met or the first round → missed, or another reason `why`: kMissed) and then
+// at most once per `reminder` (kStillMissed), the rounds in between counted in
+// suppressed(). Thread-compatible.
+class QuorumLogThrottle {
+ public:
+  enum class Line { kNone, kMet, kRestored, kMissed, kStillMissed };
+  explicit QuorumLogThrottle(std::chrono::steady_clock::duration reminder) : reminder_(reminder) {}
+  // `why`: what failed, in a form that stays the same while the failure does (the
+  // cosigner passes the failing witnesses and their errors without digits).
+  Line Next(bool met, std::chrono::steady_clock::time_point now, std::string_view why = {});
+  // Rounds that missed the quorum since the last missed line, without a line (read it
+  // before Next: a reminder starts the count again).
+  std::uint64_t suppressed() const { return suppressed_; }
+
+ private:
+  std::chrono::steady_clock::duration reminder_;
+  bool missing_ = false;
+  std::chrono::steady_clock::time_point last_line_{};
+  std::uint64_t suppressed_ = 0;
+  std::string why_;
 };
 
 struct CosignerStats {
@@ -70,6 +101,7 @@ class Cosigner {
   const WitnessPolicy policy_;
   const CosignerOptions options_;
   std::map<std::string, std::unique_ptr<WitnessLink>> links_;  // the Loop thread's only
+  QuorumLogThrottle throttle_;                                 // the Loop thread's only
 
   mutable Mutex mu_;
   std::condition_variable_any wake_;

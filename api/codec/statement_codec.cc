@@ -16,6 +16,7 @@
 #include "api/codec/identifier.h"
 #include "api/codec/internal/strict_json.h"
 #include "api/codec/statement_format.h"
+#include "api/codec/witness_key.h"
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -416,8 +417,62 @@ Status ReadNonEmptyKeys(const json& v, const std::string& path, std::vector<KeyS
   return ReadKeys(v, path, out, Size::kNonEmpty);
 }
 
-Status ReadAnyKeys(const json& v, const std::string& path, std::vector<KeySpec>* out) {
-  return ReadKeys(v, path, out, Size::kAny);
+Status ReadWitnessVkey(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsWitnessVkey,
+                  "a C2SP vkey <name>+<key id>+<base64(type || key)> of type 0x04 or 0x01, at "
+                  "most 256 characters, its name printable ASCII without spaces",
+                  out);
+}
+
+Status ReadWitnessUrl(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsWitnessUrl,
+                  "an http:// or https:// URL of at most 256 printable ASCII characters (host, "
+                  "optional port and path; no query, fragment or user info)",
+                  out);
+}
+
+Status ReadWitnessRole(const json& v, const std::string& path, std::string* out) {
+  return StringOf(
+      v, path, [](std::string_view s) { return s == "witness"; }, "\"witness\"", out);
+}
+
+Status ReadWitnessKeySpec(const json& v, const std::string& path, WitnessKeySpec* out) {
+  Fields f(v, path, {"label", "role", "vkey", "url"});
+  std::string role;
+  f.Required("label", ReadKeyLabel, &out->label);
+  f.Required("role", ReadWitnessRole, &role);
+  f.Required("vkey", ReadWitnessVkey, &out->vkey);
+  f.Required("url", ReadWitnessUrl, &out->url);
+  return f.status();
+}
+
+// participant.keys' `add`: signing keys {label, ed25519} and witness keys {label,
+// "role": "witness", vkey, url}, labels unique over both.
+Status ReadKeyChanges(const json& v, const std::string& path, ParticipantKeys* out) {
+  if (!v.is_array()) return Error(path, "must be an array");
+  out->add.clear();
+  out->add_witnesses.clear();
+  std::set<std::string> labels;
+  std::size_t i = 0;
+  for (const json& member : v.get_ref<const json::array_t&>()) {
+    std::string label;
+    if (member.is_object() && member.contains("role")) {
+      WitnessKeySpec w;
+      if (Status s = ReadWitnessKeySpec(member, At(path, i), &w); !s.ok()) return s;
+      label = w.label;
+      out->add_witnesses.push_back(std::move(w));
+    } else {
+      KeySpec k;
+      if (Status s = ReadKeySpec(member, At(path, i), &k); !s.ok()) return s;
+      label = k.label;
+      out->add.push_back(std::move(k));
+    }
+    if (!labels.insert(label).second) {
+      return Error(Join(At(path, i), "label"), "repeats an earlier label");
+    }
+    ++i;
+  }
+  return Status::Ok();
 }
 
 constexpr auto kHolders =
@@ -534,7 +589,7 @@ Status ReadBody(const json& v, const std::string& path, ParticipantRecoverComple
 Status ReadBody(const json& v, const std::string& path, ParticipantKeys* out) {
   Fields f(v, path, {"id", "add", "revoke"});
   f.Required("id", ReadParticipantId, &out->id);
-  f.Required("add", ReadAnyKeys, &out->add);
+  f.Required("add", ReadKeyChanges, out);
   f.Required("revoke", ListOf<std::string, Members::kDistinct>(ReadKeyLabel, Size::kAny),
              &out->revoke);
   return f.status();

@@ -60,7 +60,11 @@ json BodyJson(const ParticipantRecoverComplete& b) {
 }
 
 json BodyJson(const ParticipantKeys& b) {
-  return {{"id", b.id}, {"add", KeysJson(b.add)}, {"revoke", StringsJson(b.revoke)}};
+  json add = KeysJson(b.add);
+  for (const WitnessKeySpec& w : b.add_witnesses) {
+    add.push_back({{"label", w.label}, {"role", "witness"}, {"vkey", w.vkey}, {"url", w.url}});
+  }
+  return {{"id", b.id}, {"add", add}, {"revoke", StringsJson(b.revoke)}};
 }
 
 json PatentJson(const PatentFacts& p) {

@@ -52,6 +52,7 @@ constexpr Route kRoutes[] = {
     {"GET",  "/v1/entries/{index}/tlog-proof",    Access::kAnyone, Sync<GetTlogProof>},
     {"GET",  "/v1/log/consistency",               Access::kAnyone, Sync<GetConsistency>},
     {"GET",  "/v1/checkpoints/cosigned",          Access::kAnyone, Sync<GetCosignedCheckpoint>},
+    {"GET",  "/v1/witnesses",                     Access::kAnyone, Sync<GetWitnessKeys>},
     {"GET",  "/v1/participants",                  Access::kAnyone, Sync<GetParticipants>},
     {"GET",  "/v1/participants/{id}",             Access::kAnyone, Sync<GetParticipant>},
     {"GET",  "/v1/assets/{id}",                   Access::kAnyone, Sync<GetAsset>},

@@ -7,6 +7,7 @@
 //   "<tag>/<id>\0<index u64 BE>" -> record (ledger/registry/record.h), tags
 //   P participant, A asset, L pledge, V valuation, Y policy, C case, K claim,
 //   R key recovery (latest recovery of a participant, keyed by the participant id),
+//   X witness keys (a participant's witness keys and URLs, keyed by the participant id),
 //   S asset status (the status map's records, ledger/registry/asset_status.h: the raw
 //   record encoding, keyed by the asset id, versioned by the entry that changed it).
 // Column `index`:
@@ -26,6 +27,8 @@
 //   "F/<index u64 BE>"                  -> statistics fact of an accepted pledge
 //                                          registration (ledger/registry/stats.h)
 //   "MN/"                               -> number of assets in the status map, u64 BE
+//   "XK/<hex of the witness public key>" -> "<participant>/<label>" that registered it
+//                                          (a witness key is registered once, ever)
 //
 // Pure functions and constants; thread-safe.
 #pragma once
@@ -54,6 +57,7 @@ inline constexpr char kCaseTag = 'C';
 inline constexpr char kClaimTag = 'K';
 inline constexpr char kRecoveryTag = 'R';
 inline constexpr char kStatusTag = 'S';
+inline constexpr char kWitnessKeysTag = 'X';
 
 // Separates a tag or index prefix from what follows ("P/...").
 inline constexpr char kTagSeparator = '/';
@@ -80,6 +84,7 @@ inline constexpr std::string_view kMapCountKey = "MN/";
 // u64 BE: the index of the map.root entry that started the status map of a log that
 // had none (Registry::StartStatusMap); absent when the map was kept from the start.
 inline constexpr std::string_view kMapStartKey = "MS/";
+inline constexpr std::string_view kWitnessKeyPrefix = "XK/";
 
 // The value of an idempotency key: index u64 BE || SHA-256 of the signed payload
 // (legacy: of the envelope bytes).

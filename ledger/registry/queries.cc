@@ -104,6 +104,36 @@ StatusOr<std::vector<ParticipantRecord>> Registry::ListParticipants() const {
   return out;
 }
 
+StatusOr<std::vector<WitnessKeysRecord>> Registry::ListWitnessKeys() const {
+  std::vector<WitnessKeysRecord> out;
+  const std::string prefix = TagPrefix(kWitnessKeysTag);
+  std::string last_id;
+  std::optional<std::string> current;  // the latest version seen of the run `last_id`
+  Status decode;
+  auto flush = [&] {
+    if (!current) return;
+    WitnessKeysRecord r;
+    if (Status s = DecodeRecord(*current, &r); !s.ok()) {
+      decode = s;
+    } else {
+      out.push_back(std::move(r));
+    }
+    current.reset();
+  };
+  Status s = ledger_->store().Scan(Column::kState, prefix, PrefixEnd(prefix),
+                                   [&](std::string_view key, std::string_view value) {
+                                     const std::string id(RecordIdOfKey(key));
+                                     if (id != last_id) flush();
+                                     last_id = id;
+                                     current = std::string(value);
+                                     return true;
+                                   });
+  flush();
+  if (!s.ok()) return s;
+  if (!decode.ok()) return decode;
+  return out;
+}
+
 StatusOr<std::uint64_t> Registry::IndexAtDate(Date date) const {
   const std::string hi = TimeKey(EndOfDateInstant(date), kLatestIndex);
   auto found = ledger_->store().LastInRange(Column::kIndex, kTimePrefix, hi);

@@ -370,6 +370,22 @@ void Fields(V& v, R& r) {
   v(r.completed_index);
 }
 template <typename V, typename R>
+requires std::is_same_v<std::remove_const_t<R>, WitnessKeyRecord>
+void Fields(V& v, R& r) {
+  v(r.label);
+  v(r.vkey);
+  v(r.url);
+  v(r.added_index);
+  v(r.revoked_index);
+}
+template <typename V, typename R>
+requires std::is_same_v<std::remove_const_t<R>, WitnessKeysRecord>
+void Fields(V& v, R& r) {
+  v(r.id);
+  v(r.keys);
+  v(r.history);
+}
+template <typename V, typename R>
 requires std::is_same_v<std::remove_const_t<R>, ClaimRecord>
 void Fields(V& v, R& r) {
   v(r.claim);
@@ -457,6 +473,7 @@ std::string EncodeRecord(const CaseRecord& r) { return Encode(r); }
 std::string EncodeRecord(const ClaimRecord& r) { return Encode(r); }
 std::string EncodeRecord(const OutcomeRecord& r) { return Encode(r); }
 std::string EncodeRecord(const RecoveryRecord& r) { return Encode(r); }
+std::string EncodeRecord(const WitnessKeysRecord& r) { return Encode(r); }
 
 Status DecodeRecord(std::string_view b, ParticipantRecord* r) {
   return Decode(b, r, "participant");
@@ -469,5 +486,8 @@ Status DecodeRecord(std::string_view b, CaseRecord* r) { return Decode(b, r, "ca
 Status DecodeRecord(std::string_view b, ClaimRecord* r) { return Decode(b, r, "claim"); }
 Status DecodeRecord(std::string_view b, OutcomeRecord* r) { return Decode(b, r, "outcome"); }
 Status DecodeRecord(std::string_view b, RecoveryRecord* r) { return Decode(b, r, "recovery"); }
+Status DecodeRecord(std::string_view b, WitnessKeysRecord* r) {
+  return Decode(b, r, "witness keys");
+}
 
 }  // namespace ipledger

@@ -139,6 +139,24 @@ struct RecoveryRecord {
   friend bool operator==(const RecoveryRecord&, const RecoveryRecord&) = default;
 };
 
+// A participant's witness keys (participant.keys members with "role": "witness"),
+// tag X, keyed by the participant id. They never sign statements.
+struct WitnessKeyRecord {
+  std::string label;
+  std::string vkey;  // C2SP vkey, canonical (the codec checked it)
+  std::string url;
+  std::uint64_t added_index = 0;
+  std::optional<std::uint64_t> revoked_index;
+  friend bool operator==(const WitnessKeyRecord&, const WitnessKeyRecord&) = default;
+};
+
+struct WitnessKeysRecord {
+  std::string id;
+  std::vector<WitnessKeyRecord> keys;
+  std::vector<std::uint64_t> history;
+  friend bool operator==(const WitnessKeysRecord&, const WitnessKeysRecord&) = default;
+};
+
 // What the registry decided for one logged entry; kept so an idempotent replay gets
 // the original answer.
 struct OutcomeRecord {
@@ -158,6 +176,7 @@ std::string EncodeRecord(const CaseRecord& r);
 std::string EncodeRecord(const ClaimRecord& r);
 std::string EncodeRecord(const OutcomeRecord& r);
 std::string EncodeRecord(const RecoveryRecord& r);
+std::string EncodeRecord(const WitnessKeysRecord& r);
 
 // Each returns kCorruption if `bytes` is not a complete record of that kind.
 Status DecodeRecord(std::string_view bytes, ParticipantRecord* r);
@@ -169,5 +188,6 @@ Status DecodeRecord(std::string_view bytes, CaseRecord* r);
 Status DecodeRecord(std::string_view bytes, ClaimRecord* r);
 Status DecodeRecord(std::string_view bytes, OutcomeRecord* r);
 Status DecodeRecord(std::string_view bytes, RecoveryRecord* r);
+Status DecodeRecord(std::string_view bytes, WitnessKeysRecord* r);
 
 }  // namespace ipledger

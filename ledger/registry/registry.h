@@ -161,6 +161,8 @@ class Registry {
   StatusOr<CaseRecord> GetCase(std::string_view id, std::optional<std::uint64_t> as_of = {}) const;
   StatusOr<OutcomeRecord> GetOutcome(std::uint64_t index) const;
   StatusOr<std::vector<ParticipantRecord>> ListParticipants() const;
+  // Every participant's latest witness keys record (revoked keys included), by id.
+  StatusOr<std::vector<WitnessKeysRecord>> ListWitnessKeys() const;
 
   // The last entry integrated on or before the end of `date` (Asia/Shanghai);
   // kNotFound if the log has none that early.

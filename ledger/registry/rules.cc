@@ -189,6 +189,8 @@ void Handle(Ctx& c, const ParticipantKeys& b) {
   if (!AuthorizeKeyChange(c, b)) return;
   auto p = NeedParticipant(c, b.id, "participant");
   if (!p) return;
+  WitnessKeyChange witness = CheckWitnessKeys(c, b, *p);
+  if (c.forbidden) return;
   for (const KeySpec& k : b.add) {
     for (const KeyRecord& existing : p->keys) {
       if (existing.label == k.label) {
@@ -196,7 +198,7 @@ void Handle(Ctx& c, const ParticipantKeys& b) {
       }
     }
   }
-  for (const std::string& label : b.revoke) {
+  for (const std::string& label : witness.revoke_signing) {
     auto it = std::find_if(p->keys.begin(), p->keys.end(), [&](const KeyRecord& k) {
       return k.label == label && !k.revoked_index;
     });
@@ -206,11 +208,12 @@ void Handle(Ctx& c, const ParticipantKeys& b) {
   }
   if (c.refused()) return;
   for (const KeySpec& k : b.add) p->keys.push_back({k.label, k.ed25519, c.index, std::nullopt});
-  for (const std::string& label : b.revoke) {
+  for (const std::string& label : witness.revoke_signing) {
     for (KeyRecord& k : p->keys) {
       if (k.label == label) k.revoked_index = c.index;
     }
   }
+  ApplyWitnessKeys(c, b, witness);
   Touch(p->history, c.index);
   c.txn->Save(kParticipantTag, b.id, c.index, *p);
 }

@@ -234,3 +234,28 @@ void AddCitedValuations(const std::vector<std::string>& valuation_ids,
 void CheckCaseDebtor(Ctx& c, const CaseRecord& kase, const std::string& debtor);
 
 }  // namespace ipledger
+
+// --- Witness keys (rules_witness.cc) -------------------------------------------------
+// participant.keys members with "role": "witness" (WitnessKeySpec): the C2SP witness a
+// participant runs, for policies derived from the log (`ipledger witness-policy`).
+
+namespace ipledger {
+
+// What one participant.keys statement does to the participant's witness keys.
+struct WitnessKeyChange {
+  bool touched = false;                     // adds or revokes a witness key
+  WitnessKeysRecord record;                 // the current record (id set if new)
+  std::vector<std::string> revoke_signing;  // the labels of `revoke` that are not witness keys
+};
+
+// Checks b's witness keys against state: a statement that adds or revokes one is
+// submitted by the participant itself (forbidden otherwise; AuthorizeKeyChange already
+// requires its signature); a label names one key for ever over signing and witness keys,
+// and a witness key (its public key) is registered once, by one participant, ever
+// (E_DUPLICATE_ID); a revoked label is active (E_UNKNOWN_REFERENCE).
+WitnessKeyChange CheckWitnessKeys(Ctx& c, const ParticipantKeys& b, const ParticipantRecord& p);
+
+// Writes the checked change (record tag X, index XK/); nothing if !w.touched.
+void ApplyWitnessKeys(Ctx& c, const ParticipantKeys& b, WitnessKeyChange& w);
+
+}  // namespace ipledger

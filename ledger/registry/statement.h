@@ -9,6 +9,7 @@
 // Value types; thread-compatible.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -107,10 +108,26 @@ struct ParticipantRegister {
   friend bool operator==(const ParticipantRegister&, const ParticipantRegister&) = default;
 };
 
+// A witness key (docs/operations.md, "Witness keys in the registry"): an entry of
+// participant.keys' `add` with "role": "witness". It never signs statements: it names
+// the C2SP tlog-witness the participant runs, for policies derived from the log. The
+// codec checks both fields (kMaxWitnessVkeyChars, kMaxWitnessUrlChars).
+struct WitnessKeySpec {
+  std::string label;  // shares the participant's key labels: a label names one key for ever
+  std::string vkey;   // C2SP signed-note vkey (type 0x04 cosignature/v1, or 0x01 Ed25519)
+  std::string url;    // http:// or https:// where the witness answers add-checkpoint
+  friend bool operator==(const WitnessKeySpec&, const WitnessKeySpec&) = default;
+};
+
+inline constexpr std::size_t kMaxWitnessVkeyChars = 256;
+inline constexpr std::size_t kMaxWitnessUrlChars = 256;
+
 struct ParticipantKeys {
   std::string id;
   std::vector<KeySpec> add;
-  std::vector<std::string> revoke;  // labels
+  std::vector<std::string> revoke;  // labels (signing or witness keys)
+  // `add` members with "role": "witness"; only the participant itself may add or revoke them.
+  std::vector<WitnessKeySpec> add_witnesses;
   friend bool operator==(const ParticipantKeys&, const ParticipantKeys&) = default;
 };
 

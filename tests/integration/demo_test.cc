@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/note.h"
 #include "ledger/base/civil_time.h"
 #include "ledger/log/entry.h"
 #include "tests/testing/server_process.h"
@@ -115,9 +116,30 @@ class DemoTest : public ::testing::Test {
         tmp_.str() + "/ipledgerd.log"));
   }
 
-  Result RunDemo() {
+  Result RunDemo(const std::string& witnesses = "") {
     return RunCommand(std::string(IPLEDGER_DEMO_SH) + " --data-dir " + data_ + " --server " +
-                      server_.url() + " --cli " + IPLEDGER_CLI + " --clock-file " + clock_);
+                      server_.url() + " --cli " + IPLEDGER_CLI + " --clock-file " + clock_ +
+                      (witnesses.empty() ? "" : " --witnesses " + witnesses));
+  }
+
+  // What tools/run.sh leaves for demo.sh --witnesses: DIR/NAME/witness.vkey and url for
+  // the bank's, the insurer's and the regulator's witnesses (keys only: nothing listens).
+  std::string FakeWitnesses() {
+    const std::string dir = tmp_.str() + "/witnesses";
+    int seed = 30;
+    for (const std::string name : {"bank", "insurer", "regulator"}) {
+      fs::create_directories(dir + "/" + name);
+      NoteVerifier v;
+      v.name = "witness." + name + ".example";
+      v.type = kNoteSigCosignatureV1;
+      v.key = testing::TestKey(seed).public_key();
+      v.key_id = NoteKeyId(v.name, v.type, v.key);
+      vkeys_[name] = FormatVkey(v);
+      urls_[name] = "http://127.0.0.1:" + std::to_string(18051 + seed++);
+      WriteFile(dir + "/" + name + "/witness.vkey", vkeys_[name] + "\n");
+      WriteFile(dir + "/" + name + "/url", urls_[name] + "\n");
+    }
+    return dir;
   }
 
   testing::TempDir tmp_;
@@ -125,13 +147,14 @@ class DemoTest : public ::testing::Test {
   std::string clock_;
   std::int64_t held_ms_ = 0;
   testing::ServerProcess server_;
+  std::map<std::string, std::string> vkeys_, urls_;
 };
 
 TEST_F(DemoTest, EveryStoryHasTheOutcomeTheDemoClaims) {
   StartRegistry(15);
-  const Result demo = RunDemo();
+  const Result demo = RunDemo(FakeWitnesses());
   ASSERT_EQ(demo.code, 0) << demo.out;
-  EXPECT_TRUE(Contains(demo.out, "Demo loaded: 66 statements accepted and 1 refused")) << demo.out;
+  EXPECT_TRUE(Contains(demo.out, "Demo loaded: 70 statements accepted and 1 refused")) << demo.out;
   // The demo leaves the registry on the real clock.
   EXPECT_FALSE(fs::exists(clock_));
 
@@ -165,8 +188,8 @@ TEST_F(DemoTest, EveryStoryHasTheOutcomeTheDemoClaims) {
         << name << ": " << v.out;
     EXPECT_EQ(receipt.value("index", 0), std::stoi(name.substr(0, name.find('-')))) << name;
   }
-  EXPECT_EQ(statements, 67);
-  ASSERT_EQ(by_name.size(), 67u);
+  EXPECT_EQ(statements, 71);
+  ASSERT_EQ(by_name.size(), 71u);
   for (const auto& [name, receipt] : by_name) {  // in log order: NN- sorts
     auto t = ParseInstant(receipt.value("integrated_time", ""));
     ASSERT_OK(t);
@@ -200,7 +223,7 @@ TEST_F(DemoTest, EveryStoryHasTheOutcomeTheDemoClaims) {
   const fs::path policy = FileEndingIn(stmts, "-policy-greenhouse-data-ip-loss.json");
   EXPECT_EQ(DateOfReceipt(by_name[policy.stem().string()]), today);
 
-  // Story 6: refused with E_ALREADY_PLEDGED, and the refusal is the log's last entry.
+  // Story 6: refused with E_ALREADY_PLEDGED, the last story (the witness keys follow).
   const fs::path attempt = FileEndingIn(stmts, "-pledge-double-financing-attempt.json");
   const json& refusal = by_name[attempt.stem().string()];
   EXPECT_TRUE(Contains(demo.out, "codes:            E_ALREADY_PLEDGED")) << demo.out;
@@ -300,11 +323,27 @@ TEST_F(DemoTest, EveryStoryHasTheOutcomeTheDemoClaims) {
     EXPECT_TRUE(a["status"].value("certificate_no", "").starts_with("ZJ-DATA-")) << asset;
   }
 
+  // The witness keys each institution registered: the policy derived from the log is the
+  // demo's, the regulator and one of the bank and the insurer.
+  const Result derived = CliJson("witness-policy --server " + server_.url());
+  ASSERT_EQ(derived.code, 0) << derived.out;
+  for (const auto& [name, who] : std::map<std::string, std::string>{
+           {"bank", "ccb-quzhou"}, {"insurer", "picc-quzhou"}, {"regulator", "nfra-quzhou"}}) {
+    EXPECT_TRUE(
+        Contains(derived.out, "witness " + who + "/w1 " + vkeys_[name] + " " + urls_[name] + "\n"))
+        << derived.out;
+  }
+  EXPECT_TRUE(Contains(derived.out,
+                       "group regulators any nfra-quzhou/w1\n"
+                       "group others any ccb-quzhou/w1 picc-quzhou/w1\n"
+                       "group quorum all regulators others\nquorum quorum\n"))
+      << derived.out;
+
   // The whole log, offline, once the server has stopped.
   ASSERT_EQ(server_.Stop(SIGTERM), 0);
   const Result replay = Cli("verify --data-dir " + data_ + " --replay");
   EXPECT_EQ(replay.code, 0) << replay.out;
-  EXPECT_TRUE(Contains(replay.out, "OK: 75 entries")) << replay.out;
+  EXPECT_TRUE(Contains(replay.out, "OK: 79 entries")) << replay.out;
   EXPECT_TRUE(Contains(replay.out, "derived state matches")) << replay.out;
 }
 

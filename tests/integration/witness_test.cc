@@ -21,8 +21,11 @@
 
 #include "api/client/cli_support.h"
 #include "api/client/http_client.h"
+#include "api/codec/json_codec.h"
 #include "crypto/bytes.h"
+#include "crypto/dsse.h"
 #include "crypto/note.h"
+#include "ledger/base/civil_time.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/witness_policy.h"
 #include "tests/testing/server_process.h"
@@ -294,6 +297,121 @@ TEST_F(WitnessIntegrationTest, AForkedLogIsRefusedAndItsReceiptsFailThePolicy) {
   Result fork_status = Cli(status_args + fork.url(), w_ + "/fork-client");
   EXPECT_EQ(fork_status.code, 1) << fork_status.out;
   EXPECT_TRUE(Contains(fork_status.out, "QUORUM NOT MET")) << fork_status.out;
+}
+
+// Witness keys in the registry (item 4): the three institutions register their witnesses'
+// keys and URLs themselves; `ipledger witness-policy` derives a policy from the log that
+// ipledgerd --witness-policy and the CLI's --policy accept, with the same effect as the
+// hand-written one. Someone else's witness key, a bad vkey or URL are refused.
+TEST_F(WitnessIntegrationTest, WitnessKeysInTheLogDeriveAPolicyTheServerAndCliAccept) {
+  std::string url = server_.url();
+  const std::map<std::string, std::string> roles = {
+      {"bank", "bank"}, {"insurer", "insurer"}, {"regulator", "regulator"}};
+  std::map<std::string, int> seeds;
+  for (const auto& [name, role] : roles) {
+    seeds[name + "-p"] = 300 + static_cast<int>(seeds.size());
+    SubmitJson(url, name + "-p",
+               R"({"v":1,"type":"participant.register","submitter":"registry","body":{"id":")" +
+                   name + R"(-p","name":"W )" + name + R"(","role":")" + role +
+                   R"(","region_code":"330802","keys":[{"label":"k1","ed25519":")" +
+                   Base64Encode(testing::TestKey(seeds[name + "-p"]).public_key()) + R"("}]}})");
+  }
+  // POSTs participant.keys adding a witness key for `who`, submitted and signed by
+  // `submitter` with its k1, built here so that the server, not the CLI, judges it.
+  int idem = 0;
+  auto submit_witness = [&](const std::string& who, const std::string& submitter,
+                            const std::string& vkey, const std::string& wurl) {
+    const std::string json =
+        R"({"v":1,"type":"participant.keys","submitter":")" + submitter +
+        R"(","idempotency_key":"wk-)" + std::to_string(idem++) + R"(","created":")" +
+        FormatInstant(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count()) +
+        R"(","body":{"id":")" + who + R"(","add":[{"label":"w1","role":"witness","vkey":")" + vkey +
+        R"(","url":")" + wurl + R"("}],"revoke":[]}})";
+    DsseEnvelope env;
+    env.payload_type = std::string(api::kStatementPayloadType);
+    env.payload = Bytes(json.begin(), json.end());
+    AddDsseSignature(env, submitter + "/k1", testing::TestKey(seeds[submitter]));
+    auto addr = api::ParseServerUrl(url);
+    api::Client c(addr->host, addr->port);
+    auto r = c.Request("POST", "/v1/entries", api::EncodeEnvelopeJson(env), "application/json");
+    EXPECT_OK(r);
+    return r.ok() ? *r : api::HttpResponse{};
+  };
+  auto vkey_of = [&](const std::string& name) {
+    return Trim(testing::ReadFileOrDie(w_ + "/" + name + "/witness.vkey"));
+  };
+  // Refusals first (RFC 9457 problems): the insurer registering the bank's witness for
+  // the bank; a bad vkey; a bad URL. Nothing is logged.
+  const std::uint64_t before = TreeSize(url);
+  api::HttpResponse forbidden =
+      submit_witness("bank-p", "insurer-p", vkey_of("bank"), witnesses_["bank"]->url());
+  EXPECT_EQ(forbidden.status, 403) << forbidden.body;
+  EXPECT_TRUE(Contains(forbidden.body, "E_FORBIDDEN")) << forbidden.body;
+  std::string bad_vkey = vkey_of("bank");
+  bad_vkey[bad_vkey.find('+') + 1] = bad_vkey[bad_vkey.find('+') + 1] == '0' ? '1' : '0';
+  api::HttpResponse bad = submit_witness("bank-p", "bank-p", bad_vkey, witnesses_["bank"]->url());
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_TRUE(Contains(bad.body, "E_SCHEMA")) << bad.body;
+  EXPECT_TRUE(Contains(bad.body, "body.add[0].vkey")) << bad.body;
+  api::HttpResponse bad_url = submit_witness("bank-p", "bank-p", vkey_of("bank"), "ftp://x:1");
+  EXPECT_EQ(bad_url.status, 400) << bad_url.body;
+  EXPECT_TRUE(Contains(bad_url.body, "body.add[0].url")) << bad_url.body;
+  EXPECT_EQ(TreeSize(url), before);
+  {
+    auto addr = api::ParseServerUrl(url);
+    api::Client c(addr->host, addr->port);
+    auto r = c.Request("GET", "/v1/witnesses");
+    ASSERT_OK(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(Contains(r->body, "\"witnesses\":[]")) << r->body;
+  }
+  Result none = Cli("witness-policy --server " + url, w_);
+  EXPECT_EQ(none.code, 1) << none.out;
+  EXPECT_TRUE(Contains(none.out, "no witness keys are registered")) << none.out;
+
+  for (const auto& [name, role] : roles) {
+    api::HttpResponse ok =
+        submit_witness(name + "-p", name + "-p", vkey_of(name), witnesses_[name]->url());
+    EXPECT_EQ(ok.status, 201) << ok.body;
+  }
+  // The insurer registering the bank's witness key as its own: refused and logged.
+  api::HttpResponse copy =
+      submit_witness("insurer-p", "insurer-p", vkey_of("bank"), "http://127.0.0.1:1");
+  EXPECT_NE(copy.status, 201) << copy.body;
+  EXPECT_TRUE(Contains(copy.body, "E_DUPLICATE_ID")) << copy.body;
+
+  const std::string derived = w_ + "/derived-policy";
+  Result policy = Cli("witness-policy --server " + url + " --out " + derived, w_);
+  ASSERT_EQ(policy.code, 0) << policy.out;
+  const std::string text = testing::ReadFileOrDie(derived);
+  auto parsed = ParseWitnessPolicy(text);
+  ASSERT_OK(parsed);
+  ASSERT_EQ(parsed->witnesses.size(), 3u) << text;
+  EXPECT_TRUE(QuorumMet(*parsed, {"regulator-p/w1", "bank-p/w1"})) << text;
+  EXPECT_FALSE(QuorumMet(*parsed, {"insurer-p/w1", "bank-p/w1"})) << text;
+  EXPECT_TRUE(Contains(
+      text, "witness bank-p/w1 " + vkey_of("bank") + " " + witnesses_["bank"]->url() + "\n"))
+      << text;
+  EXPECT_EQ(Cli("witness-policy --server " + url + " --quorum 4", w_).code, 2);
+
+  // ipledgerd restarted with the derived policy gathers cosignatures under it, and the
+  // CLI's --policy accepts it.
+  ASSERT_EQ(server_.Stop(SIGTERM), 0);
+  ASSERT_TRUE(server_.Start(IPLEDGERD,
+                            {"--data-dir", d_, "--listen", "127.0.0.1:0", "--witness-policy",
+                             derived, "--witness-interval", "200ms", "--witness-timeout", "1s"},
+                            w_ + "/ipledgerd2.log"))
+      << testing::ReadFileOrDie(w_ + "/ipledgerd2.log");
+  url = server_.url();
+  const std::string receipt = Submit(url, "delta");
+  ASSERT_GE(WaitCosigned(url, TreeSize(url)), 0) << testing::ReadFileOrDie(w_ + "/ipledgerd2.log");
+  Result verified = Cli("verify-receipt --receipt " + receipt + " --vkey " + d_ +
+                            "/log.vkey --policy " + derived + " --server " + url,
+                        w_);
+  EXPECT_EQ(verified.code, 0) << verified.out;
+  EXPECT_TRUE(Contains(verified.out, "quorum quorum met")) << verified.out;
 }
 
 }  // namespace

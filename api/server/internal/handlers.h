@@ -102,6 +102,8 @@ Response GetOpenapi(Call& c);
 
 // GET /v1/checkpoints/cosigned: the latest checkpoint that met the witness policy.
 Response GetCosignedCheckpoint(Call& c);
+// The participants' active witness keys (witness_keys.cc).
+Response GetWitnessKeys(Call& c);
 // GET /v1/entries/{index}/tlog-proof?checkpoint=cosigned: the proof against it.
 Response GetCosignedTlogProof(Call& c, std::uint64_t index);
 

@@ -105,7 +105,30 @@ std::vector<Example> Examples() {
   }
 })json",
                  Make("participant.keys", "registry", "keys-ccb-quzhou-0002",
-                      ParticipantKeys{"ccb-quzhou", {{"k3", K(32)}}, {"k1"}})});
+                      ParticipantKeys{"ccb-quzhou", {{"k3", K(32)}}, {"k1"}, {}})});
+
+  // A witness key beside a signing key (docs/operations.md, witness keys in the registry).
+  out.push_back({"participant_keys_witness", R"json({
+  "v": 1,
+  "type": "participant.keys",
+  "submitter": "ccb-quzhou",
+  "idempotency_key": "keys-ccb-quzhou-0003",
+  "created": "2026-11-26T08:00:00.123Z",
+  "body": {
+    "id": "ccb-quzhou",
+    "add": [{"label": "w1", "role": "witness", "vkey": "witness.ccb-quzhou.example+cb58af5f+BEBBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5f", "url": "https://witness.ccb-quzhou.example:8443/tlog"},
+            {"label": "k4", "ed25519": "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="}],
+    "revoke": []
+  }
+})json",
+                 Make("participant.keys", "ccb-quzhou", "keys-ccb-quzhou-0003",
+                      ParticipantKeys{"ccb-quzhou",
+                                      {{"k4", K(32)}},
+                                      {},
+                                      {{"w1",
+                                        "witness.ccb-quzhou.example+cb58af5f+"
+                                        "BEBBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5f",
+                                        "https://witness.ccb-quzhou.example:8443/tlog"}}})});
 
   out.push_back(
       {"asset_register_patent", R"json({
@@ -630,7 +653,7 @@ std::vector<Statement> MinimalStatements() {
                                          std::nullopt,
                                          {{"k1", K(7)}},
                                          std::nullopt}));
-  out.push_back(Make("participant.keys", "registry", "m2", ParticipantKeys{"acme", {}, {}}));
+  out.push_back(Make("participant.keys", "registry", "m2", ParticipantKeys{"acme", {}, {}, {}}));
   out.push_back(
       Make("asset.register", "registry", "m3",
            AssetRegister{"patent:2023100000015",
