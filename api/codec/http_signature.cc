@@ -420,10 +420,10 @@ StatusOr<ParsedSignature> ParseSignatureHeaders(std::string_view signature_input
   return parsed;
 }
 
-Status VerifyRequestSignature(const ParsedSignature& parsed, std::string_view method,
-                              std::string_view target, const PublicKey& key,
-                              std::int64_t now_seconds, std::int64_t window_seconds,
-                              const std::map<std::string, std::string>* headers) {
+StatusOr<std::string> CheckRequestSignature(const ParsedSignature& parsed, std::string_view method,
+                                            std::string_view target, std::int64_t now_seconds,
+                                            std::int64_t window_seconds,
+                                            const std::map<std::string, std::string>* headers) {
   const std::int64_t created = parsed.params.created;
   const std::uint64_t window = window_seconds < 0 ? 0 : static_cast<std::uint64_t>(window_seconds);
   // Differences in unsigned arithmetic: exact for any two int64 values, no overflow.
@@ -458,7 +458,14 @@ Status VerifyRequestSignature(const ParsedSignature& parsed, std::string_view me
                                         " s after created");
     }
   }
-  auto base = FullSignatureBase(parsed, method, target, headers);
+  return FullSignatureBase(parsed, method, target, headers);
+}
+
+Status VerifyRequestSignature(const ParsedSignature& parsed, std::string_view method,
+                              std::string_view target, const PublicKey& key,
+                              std::int64_t now_seconds, std::int64_t window_seconds,
+                              const std::map<std::string, std::string>* headers) {
+  auto base = CheckRequestSignature(parsed, method, target, now_seconds, window_seconds, headers);
   if (!base.ok()) return base.status();
   if (!Verify(key, AsBytes(*base), parsed.signature)) {
     return Status::FailedPrecondition("request signature of " + parsed.params.keyid +

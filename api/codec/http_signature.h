@@ -90,4 +90,13 @@ Status VerifyRequestSignature(const ParsedSignature& parsed, std::string_view me
                               std::int64_t now_seconds, std::int64_t window_seconds = 300,
                               const std::map<std::string, std::string>* headers = nullptr);
 
+// The checks of VerifyRequestSignature before the Ed25519 one (the times and the covered
+// fields, with the same errors) and, when they pass, the signature base the Ed25519
+// signature must verify over. For callers that cache verified (key, base, signature)
+// triples (api/server/read_cache.h); VerifyRequestSignature is this plus the Ed25519 check.
+StatusOr<std::string> CheckRequestSignature(
+    const ParsedSignature& parsed, std::string_view method, std::string_view target,
+    std::int64_t now_seconds, std::int64_t window_seconds = 300,
+    const std::map<std::string, std::string>* headers = nullptr);
+
 }  // namespace ipledger::api

@@ -123,6 +123,13 @@ void Metrics::ObserveRequest(const std::string& route, const std::string& method
   h.Observe(seconds);
 }
 
+void Metrics::CountCacheLookup(const std::string& cache, bool hit) {
+  const std::string labels =
+      "cache=\"" + cache + "\",result=\"" + std::string(hit ? "hit" : "miss") + "\"";
+  MutexLock l(&mu_);
+  ++cache_lookups_[labels];
+}
+
 void Metrics::ObserveBatch(std::size_t size, std::uint64_t tree_size, double seconds) {
   MutexLock l(&mu_);
   batch_size_.Observe(static_cast<double>(size));
@@ -195,6 +202,11 @@ std::string Metrics::Render() const {
   RenderHelp(&out, "ipledger_queue_depth", "gauge",
              "Submissions waiting in the group-commit queue.");
   out += "ipledger_queue_depth " + std::to_string(queue_depth_) + "\n";
+  RenderHelp(&out, "ipledger_read_cache_lookups_total", "counter",
+             "Lookups in the read path's caches of answers and of RFC 9421 signature checks.");
+  for (const auto& [labels, n] : cache_lookups_) {
+    out += "ipledger_read_cache_lookups_total{" + labels + "} " + std::to_string(n) + "\n";
+  }
   return out;
 }
 

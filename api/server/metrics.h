@@ -5,7 +5,8 @@
 // route pattern (never the raw path), method and status code; the group-commit batch
 // histograms and counter; the gauges ipledger_tree_size, ipledger_read_only and
 // ipledger_queue_depth (set by SetLive before each render); ipledger_build_info{version};
-// and the standard process_* families read from /proc/self at render time.
+// the read caches' ipledger_read_cache_lookups_total{cache,result}; and the standard
+// process_* families read from /proc/self at render time.
 //
 // Thread-safe: every method may be called from any thread.
 #pragma once
@@ -33,6 +34,10 @@ class Metrics {
   // The gauges read from the live registry: tree size, read-only (after a failed write)
   // and submissions waiting in the group-commit queue.
   void SetLive(std::uint64_t tree_size, bool read_only, std::size_t queue_depth);
+
+  // ipledger_read_cache_lookups_total{cache,result="hit"|"miss"}: the read path's caches
+  // (read_cache.h): "pledge_status" and "asset" answers, RFC 9421 "signature" checks.
+  void CountCacheLookup(const std::string& cache, bool hit);
 
   // The whole exposition, "text/plain; version=0.0.4".
   std::string Render() const;
@@ -63,6 +68,7 @@ class Metrics {
   std::uint64_t batches_ GUARDED_BY(mu_) = 0;
   bool read_only_ GUARDED_BY(mu_) = false;
   std::size_t queue_depth_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::uint64_t> cache_lookups_ GUARDED_BY(mu_);  // label set -> count
 };
 
 }  // namespace ipledger::api

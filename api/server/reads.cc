@@ -267,10 +267,67 @@ Response GetParticipant(Call& c) {
   return Json(ParticipantJson(*p));
 }
 
-Response GetAsset(Call& c) {
+namespace {
+
+// What a cached view's answer depends on besides the state of one write epoch: the view,
+// its asset, its query, the registry's date (derived states and LTVs are "as of today")
+// and what the caller may see (`visibility`).
+std::string AnswerKey(const Call& c, std::string_view view, const std::string& visibility) {
+  std::string key(view);
+  key += '\0';
+  key += c.params[0];
+  for (const auto& [name, value] : c.query) {
+    key += '\0';
+    key += name;
+    key += '=';
+    key += value;
+  }
+  key += '\0';
+  key += FormatDate(Today(c));
+  key += '\0';
+  key += visibility;
+  return key;
+}
+
+// `build(c)`, or its answer cached under the current write epoch (read_cache.h).
+Response CachedAnswer(Call& c, const char* view, const std::string& visibility,
+                      Response (*build)(Call&)) {
+  if (c.caches == nullptr) return build(c);
+  const std::uint64_t epoch = c.registry.write_epoch();
+  const bool stable = epoch % 2 == 0;
+  const std::string key = stable ? AnswerKey(c, view, visibility) : std::string();
+  if (stable) {
+    if (auto hit = c.caches->answers.Find(key, epoch)) {
+      c.metrics.CountCacheLookup(view, true);
+      return std::move(*hit);
+    }
+  }
+  c.metrics.CountCacheLookup(view, false);
+  Response r = build(c);
+  if (stable && c.registry.write_epoch() == epoch) c.caches->answers.Store(key, epoch, r);
+  return r;
+}
+
+Response AssetAnswer(Call& c) {
   auto a = c.registry.GetAsset(c.params[0]);
   if (!a.ok()) return StatusProblem(a.status());
   return Json(AssetPublicJson(c.registry, *a));
+}
+
+Response PledgeStatusAnswer(Call& c);
+
+}  // namespace
+
+// The public view is the same for every caller.
+Response GetAsset(Call& c) { return CachedAnswer(c, "asset", "public", AssetAnswer); }
+
+// Amounts and LTVs only to the parties of each pledge and to regulators (views.cc
+// PledgeJson): an answer is cached per participant, or once for all who see everything.
+Response GetPledgeStatus(Call& c) {
+  const std::string visibility = c.caller.SeesAll()       ? "all"
+                                 : c.caller.authenticated ? "participant:" + c.caller.participant
+                                                          : "anonymous";
+  return CachedAnswer(c, "pledge_status", visibility, PledgeStatusAnswer);
 }
 
 Response GetAssetHistory(Call& c) {
@@ -329,7 +386,9 @@ StatusOr<json> StatusMapJson(const Registry& r, std::string_view asset, std::uin
   return j;
 }
 
-Response GetPledgeStatus(Call& c) {
+namespace {
+
+Response PledgeStatusAnswer(Call& c) {
   const Head head = c.registry.ledger().head();
   std::optional<std::uint64_t> as_of;
   if (c.query.contains("at") && c.query.contains("index")) {
@@ -403,6 +462,8 @@ Response GetPledgeStatus(Call& c) {
                {"status_map", *status_map},
                {"certificate", *signed_cert}});
 }
+
+}  // namespace
 
 Response GetCoverage(Call& c) {
   Date date = Today(c);

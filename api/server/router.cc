@@ -154,7 +154,8 @@ const Route* FindRoute(const std::string& method, const std::string& path,
 // Authenticates `req` (api.md §8): no signature leaves `caller` anonymous; a valid one
 // fills it; a bad one is the 401 returned.
 std::optional<Response> Authenticate(Registry& registry, const RouterOptions& options,
-                                     NonceCache& nonces, const Request& req, Caller* caller) {
+                                     NonceCache& nonces, SignatureCache& signatures,
+                                     Metrics& metrics, const Request& req, Caller* caller) {
   const std::string& sig_input = req.Header("signature-input");
   const std::string& sig = req.Header("signature");
   if (sig_input.empty() && sig.empty()) return std::nullopt;
@@ -184,10 +185,22 @@ std::optional<Response> Authenticate(Registry& registry, const RouterOptions& op
                    "key " + keyid + " is not registered or is revoked", {"E_SIGNATURE"});
   }
   const std::int64_t now = options.clock_seconds();
-  Status v = VerifyRequestSignature(*parsed, req.method, req.target, *key, now,
+  // The times and covered fields are checked on every request; only the Ed25519 check
+  // of an exact (key, base, signature) that verified before in its window is cached.
+  auto base = CheckRequestSignature(*parsed, req.method, req.target, now,
                                     options.signature_window_seconds, &req.headers);
-  if (!v.ok()) {
-    return Problem(401, "signature", "Signature not accepted", v.message(), {"E_SIGNATURE"});
+  if (!base.ok()) {
+    return Problem(401, "signature", "Signature not accepted", base.status().message(),
+                   {"E_SIGNATURE"});
+  }
+  bool hit = false;
+  const bool verified =
+      signatures.Verify(*key, *base, parsed->signature,
+                        parsed->params.created + options.signature_window_seconds, now, &hit);
+  metrics.CountCacheLookup("signature", hit);
+  if (!verified) {
+    return Problem(401, "signature", "Signature not accepted",
+                   "request signature of " + keyid + " does not verify", {"E_SIGNATURE"});
   }
   // A nonce, once its signature verified, may not come again while `created` is in the
   // window (api.md §8, v1.1).
@@ -344,15 +357,16 @@ void Router::Handle(Request request, Respond respond) {
   if (auto refused = CheckParams(*route, &params)) return reply_as("")(std::move(*refused));
   // Authenticate.
   Caller caller;
-  if (auto refused = Authenticate(registry_, options_, nonces_, *req, &caller)) {
+  if (auto refused =
+          Authenticate(registry_, options_, nonces_, caches_.signatures, metrics_, *req, &caller)) {
     return reply_as("")(std::move(*refused));
   }
   if (route->access == Access::kSigned && !caller.authenticated) {
     return reply_as("")(AuthenticationRequired());
   }
   // Dispatch.
-  Call call{registry_, committer_,        metrics_,          *req,   caller,
-            path,      std::move(*query), std::move(params), &quota_};
+  Call call{registry_, committer_,        metrics_,          *req,    caller,
+            path,      std::move(*query), std::move(params), &quota_, &caches_};
   route->handle(call, reply_as(caller.keyid));
 }
 

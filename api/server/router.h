@@ -20,6 +20,7 @@
 #include "api/server/http_types.h"
 #include "api/server/metrics.h"
 #include "api/server/nonce_cache.h"
+#include "api/server/read_cache.h"
 #include "api/server/write_quota.h"
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
@@ -60,6 +61,7 @@ class Router {
   RouterOptions options_;
   WriteQuota quota_;
   NonceCache nonces_;  // RFC 9421 nonces seen inside the signature window
+  ReadCaches caches_;  // encoded answers and verified RFC 9421 signatures (read_cache.h)
 };
 
 }  // namespace ipledger::api

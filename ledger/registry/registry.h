@@ -17,6 +17,7 @@
 // PreverifySignatures may run concurrently with them and see committed state only.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -133,6 +134,12 @@ class Registry {
   StatusOr<std::vector<SubmitOutcome>> Submit(std::span<const Submission> batch,
                                               std::optional<std::int64_t> time_ms = {})
       EXCLUDES(sequencer_mu_);
+
+  // Even while no batch is being written; odd from before a batch's first write becomes
+  // visible to readers until after its last (the log head, the records, the status map,
+  // the statistics). Readers that cache what they read (api/server/read_cache.h) key it by
+  // an even epoch read before and still the same after.
+  std::uint64_t write_epoch() const { return write_epoch_.load(std::memory_order_acquire); }
 
   // Verifies the Ed25519 signatures of `s` against the committed participant keys and
   // records the ones that verify in s->preverified, so that this expensive part runs on
@@ -251,6 +258,7 @@ class Registry {
   RegistryOptions options_;
   StatsIndex stats_;
   Mutex sequencer_mu_;
+  std::atomic<std::uint64_t> write_epoch_{0};  // write_epoch()
   // The latest committed version of records the sequencer read or wrote, by record
   // prefix ("<tag>/<id>\0"); nullopt = no such record. The sequencer is the only
   // writer, so this is exact; it saves a RocksDB iterator (a SeekForPrev) per lookup.

@@ -211,6 +211,14 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
     if (Logged(q.outcome)) inputs.push_back(std::move(q.input));
     outcomes.push_back(std::move(q.outcome));
   }
+  // From here on this batch's writes become visible: write_epoch() is odd until return.
+  struct EpochGuard {
+    std::atomic<std::uint64_t>& epoch;
+    explicit EpochGuard(std::atomic<std::uint64_t>& e) : epoch(e) {
+      epoch.fetch_add(1, std::memory_order_acq_rel);
+    }
+    ~EpochGuard() { epoch.fetch_add(1, std::memory_order_acq_rel); }
+  } epoch_guard(write_epoch_);
   std::optional<std::uint64_t> map_version;
   if (!inputs.empty()) {
     if (Status st = StageStatusMap(txn, &inputs, first, t, &map_version); !st.ok()) return st;

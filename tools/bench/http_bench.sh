@@ -180,6 +180,11 @@ pledge2=$(median append_pledge2 entries_per_s)
 status=$(median read status_per_s)
 coverage=$(median read coverage_per_s)
 healthz=$(median read healthz_per_s)
+asset=$(median read asset_per_s)
+# The issue's in-run limit of a durable signature-verified append on this machine: one
+# Ed25519 verification on each core plus one minimal HTTP request (/healthz).
+limit=$(awk -v v="$verify" -v h="$healthz" -v n="$(nproc)" 'BEGIN {
+  if (v == "null" || h == "null" || v == 0 || h == 0) print "null"; else printf "%.0f", 1 / (1 / (n * v) + 1 / h) }')
 pg_single=null pg_pledge2=null
 if [ "$pg" = yes ]; then
   pg_single=$(median pg_single entries_per_s)
@@ -203,6 +208,9 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
   echo "\"status_per_s\":$status,\"status_latency_ms\":$(lat read status_ms_),"
   echo "\"status_server_cpu_us_per_request\":$(median read status_server_cpu_us_per_op),"
   echo "\"healthz_server_cpu_us_per_request\":$(median read healthz_server_cpu_us_per_op),"
+  echo "\"asset_per_s\":$asset,\"asset_latency_ms\":$(lat read asset_ms_),"
+  echo "\"asset_server_cpu_us_per_request\":$(median read asset_server_cpu_us_per_op),"
+  echo "\"append_limit_per_s\":$limit,"
   echo "\"coverage_per_s\":$coverage,\"coverage_latency_ms\":$(lat read coverage_ms_),"
   echo "\"healthz_per_s\":$healthz,\"healthz_latency_ms\":$(lat read healthz_ms_)},"
   echo "\"ratios\":{\"append_single_over_verify\":$(ratio "$single" "$verify"),"
@@ -210,7 +218,10 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
   echo "\"append_single_over_pg\":$(ratio "$single" "$pg_single"),"
   echo "\"append_pledge2_over_pg\":$(ratio "$pledge2" "$pg_pledge2"),"
   echo "\"status_over_healthz\":$(ratio "$status" "$healthz"),"
-  echo "\"coverage_over_healthz\":$(ratio "$coverage" "$healthz")},"
+  echo "\"coverage_over_healthz\":$(ratio "$coverage" "$healthz"),"
+  echo "\"asset_over_healthz\":$(ratio "$asset" "$healthz"),"
+  echo "\"append_single_over_limit\":$(ratio "$single" "$limit"),"
+  echo "\"append_pledge2_over_limit\":$(ratio "$pledge2" "$limit")},"
   echo "\"per_run\":["
   sed '$!s/$/,/' "$results"
   echo "]}"
@@ -224,7 +235,9 @@ http_bench.sh: medians of $runs run(s), $connections connections, $(nproc) cores
   append single (1 sig)        $single entries/s   ($(ratio "$single" "$verify") x verify, $(ratio "$single" "$pg_single") x pg; server CPU $(median append_single server_cpu_us_per_op) us/entry)
   append pledge2 (2 sigs)      $pledge2 entries/s   ($(ratio "$pledge2" "$verify") x verify, $(ratio "$pledge2" "$pg_pledge2") x pg; server CPU $(median append_pledge2 server_cpu_us_per_op) us/entry)
   PostgreSQL INSERT single     $pg_single /s,  pledge2 $pg_pledge2 /s
-  GET pledge-status            $status /s   ($(ratio "$status" "$healthz") x healthz)
+  GET pledge-status            $status /s   ($(ratio "$status" "$healthz") x healthz; server CPU $(median read status_server_cpu_us_per_op) us/request)
   GET coverage                 $coverage /s   ($(ratio "$coverage" "$healthz") x healthz)
-  GET /healthz                 $healthz /s
+  GET asset view (signed)      $asset /s   ($(ratio "$asset" "$healthz") x healthz; server CPU $(median read asset_server_cpu_us_per_op) us/request)
+  GET /healthz                 $healthz /s   (server CPU $(median read healthz_server_cpu_us_per_op) us/request)
+  in-run append limit          $limit /s = 1/(1/($(nproc) x verify) + 1/healthz): single $(ratio "$single" "$limit") x, pledge2 $(ratio "$pledge2" "$limit") x
 EOF

@@ -24,9 +24,10 @@
 // within the server's 10-minute staleness window.
 //
 // read: registers a few pledges and policies, then measures GET pledge-status, GET
-// coverage (RFC 9421-signed by a bank; the signatures are made before each phase and
-// reused, which the server allows within its 300 s window) and GET /healthz, each for
-// S seconds over C connections.
+// coverage, GET of the asset view (RFC 9421-signed by a bank; the signatures are made
+// before each phase and reused, which the server allows within its 300 s window) and
+// GET /healthz, each for S seconds over C connections, on a log that does not grow
+// meanwhile (the server's caches of answers and signatures are at their best).
 //
 // verify-rate: crypto_sign_verify_detached (through crypto/keys.h, which is exactly that
 // call) of one signature over the PAE of a pre-signed pledge envelope, on one thread.
@@ -401,6 +402,8 @@ int RunRead(const Flags& f) {
   auto coverage =
       ReadPhase(setup->server, "coverage", sign_targets("/coverage?date=" + today), c, s, *pid);
   if (!coverage.ok()) return Fail("coverage: " + coverage.status().ToString());
+  auto asset = ReadPhase(setup->server, "asset", sign_targets(""), c, s, *pid);
+  if (!asset.ok()) return Fail("asset: " + asset.status().ToString());
   auto healthz = ReadPhase(setup->server, "healthz", {ReadTarget{"/healthz", {}}}, c, s, *pid);
   if (!healthz.ok()) return Fail("healthz: " + healthz.status().ToString());
 
@@ -409,10 +412,10 @@ int RunRead(const Flags& f) {
       "{\"mode\":\"read\",\"connections\":" + std::to_string(c) +
       ",\"seconds_per_phase\":" + std::to_string(*secs) +
       ",\"signed\":\"once per phase per target (RFC 9421, bank key)\"," + *status + "," +
-      *coverage + "," + *healthz +
+      *coverage + "," + *asset + "," + *healthz +
       ",\"status_over_healthz\":" + Num(h > 0 ? NumberIn(*status, "status_per_s") / h : 0) +
       ",\"coverage_over_healthz\":" + Num(h > 0 ? NumberIn(*coverage, "coverage_per_s") / h : 0) +
-      "}";
+      ",\"asset_over_healthz\":" + Num(h > 0 ? NumberIn(*asset, "asset_per_s") / h : 0) + "}";
   std::printf("%s\n", out.c_str());
   return 0;
 }

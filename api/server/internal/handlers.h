@@ -16,6 +16,7 @@
 
 #include "api/server/http_types.h"
 #include "api/server/metrics.h"
+#include "api/server/read_cache.h"
 #include "api/server/write_quota.h"
 #include "ledger/base/civil_time.h"
 #include "ledger/registry/group_commit.h"
@@ -49,6 +50,7 @@ struct Call {
   std::map<std::string, std::string> query;
   std::vector<std::string> params;  // the {..} segments of the matched route, decoded
   WriteQuota* quota = nullptr;      // per-participant write quota; null: none
+  ReadCaches* caches = nullptr;     // the router's read caches; null: none
 };
 
 // Answers a Call exactly once, on any thread, possibly after the handler has returned.
