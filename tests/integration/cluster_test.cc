@@ -45,6 +45,7 @@
 
 #include "api/client/cli_support.h"
 #include "api/client/http_client.h"
+#include "api/cluster/etcd.h"
 #include "crypto/bytes.h"
 #include "crypto/keys.h"
 #include "tests/testing/server_process.h"
@@ -422,6 +423,89 @@ void CheckConverged(Cluster& cluster, const std::map<std::string, Acked>& acked)
       ASSERT_EQ(j.value("leaf", ""), a.leaf) << id << " at " << a.index << " on node " << i;
     }
   }
+}
+
+// The etcd primitives the election and the fenced commit rest on, against a real etcd.
+TEST(EtcdTest, FencedPutRefusesEveryoneButTheCurrentHolder) {
+  if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
+  testing::TempDir tmp;
+  EtcdProcess etcd;
+  ASSERT_TRUE(etcd.Start(tmp.str()));
+  // A dead member first: requests go on to the live one.
+  auto e = api::Etcd::Connect({"http://127.0.0.1:" + std::to_string(FreePort()), etcd.url()},
+                              std::chrono::milliseconds(1000));
+  ASSERT_OK(e);
+  api::Etcd& kv = **e;
+  EXPECT_FALSE(api::Etcd::Connect({"ftp://x"}, std::chrono::milliseconds(1)).ok());
+  EXPECT_FALSE(api::Etcd::Connect({}, std::chrono::milliseconds(1)).ok());
+  const std::string leader = "/ipledger/t/leader", b0 = "/ipledger/t/batch/0",
+                    b1 = "/ipledger/t/batch/1";
+
+  auto lease_a = kv.LeaseGrant(5);
+  ASSERT_OK(lease_a);
+  auto won = kv.PutIfAbsent(leader, "a http://a", *lease_a);
+  ASSERT_OK(won);
+  ASSERT_TRUE(won->succeeded);
+  auto lost = kv.PutIfAbsent(leader, "b http://b", 0);
+  ASSERT_OK(lost);
+  EXPECT_FALSE(lost->succeeded);
+  auto held = kv.Range(leader);
+  ASSERT_OK(held);
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].value, "a http://a");
+  EXPECT_EQ((*held)[0].create_revision, won->revision);
+  EXPECT_EQ((*held)[0].lease, *lease_a);
+
+  // The holder commits once per key; nobody else commits.
+  auto put = kv.PutIfGuarded(leader, "a http://a", won->revision, b0, std::string("\0\xff", 2));
+  ASSERT_OK(put);
+  EXPECT_TRUE(put->succeeded);
+  put = kv.PutIfGuarded(leader, "a http://a", won->revision, b0, "again");
+  ASSERT_OK(put);
+  EXPECT_FALSE(put->succeeded) << "a batch key is written once";
+  put = kv.PutIfGuarded(leader, "b http://b", won->revision, b1, "b");
+  ASSERT_OK(put);
+  EXPECT_FALSE(put->succeeded) << "another node's value";
+
+  // The lease ends (as when the holder pauses past its TTL); the holder wins again
+  // later, with the same value: its old revision no longer commits.
+  auto ttl = kv.LeaseKeepAlive(*lease_a);
+  ASSERT_OK(ttl);
+  EXPECT_GT(*ttl, 0);
+  ASSERT_OK(kv.LeaseRevoke(*lease_a));
+  ttl = kv.LeaseKeepAlive(*lease_a);
+  ASSERT_OK(ttl);
+  EXPECT_LE(*ttl, 0);
+  auto lease_b = kv.LeaseGrant(5);
+  ASSERT_OK(lease_b);
+  auto again = kv.PutIfAbsent(leader, "a http://a", *lease_b);
+  ASSERT_OK(again);
+  ASSERT_TRUE(again->succeeded);
+  put = kv.PutIfGuarded(leader, "a http://a", won->revision, b1, "stale");
+  ASSERT_OK(put);
+  EXPECT_FALSE(put->succeeded) << "a stale creation revision";
+  put = kv.PutIfGuarded(leader, "a http://a", again->revision, b1, "fresh");
+  ASSERT_OK(put);
+  EXPECT_TRUE(put->succeeded);
+
+  auto batches = kv.Range("/ipledger/t/batch/", api::Etcd::PrefixEnd("/ipledger/t/batch/"));
+  ASSERT_OK(batches);
+  ASSERT_EQ(batches->size(), 2u);
+  EXPECT_EQ((*batches)[0].value, std::string("\0\xff", 2));
+  EXPECT_EQ((*batches)[1].value, "fresh");
+  auto first = kv.Range("/ipledger/t/batch/", api::Etcd::PrefixEnd("/ipledger/t/batch/"), 1);
+  ASSERT_OK(first);
+  EXPECT_EQ(first->size(), 1u);
+  auto gone = kv.DeleteIfValue(leader, "b http://b");
+  ASSERT_OK(gone);
+  EXPECT_FALSE(*gone);
+  gone = kv.DeleteIfValue(leader, "a http://a");
+  ASSERT_OK(gone);
+  EXPECT_TRUE(*gone);
+  auto deleted = kv.DeleteRange("/ipledger/t/", api::Etcd::PrefixEnd("/ipledger/t/"));
+  ASSERT_OK(deleted);
+  EXPECT_EQ(*deleted, 2);
+  EXPECT_EQ(api::Etcd::PrefixEnd("a\xff"), "b");
 }
 
 TEST(ClusterTest, LeaderKilledRepeatedlyLosesNoAcknowledgedEntry) {
