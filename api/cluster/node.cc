@@ -224,7 +224,9 @@ void ClusterNode::Run() {
       if (!failed) {
         Status s = CatchUp(etcd);
         MutexLock l(&mu_);
-        caught_up_ = s.ok();
+        // etcd out of reach keeps the last answer: reads go on being served (and
+        // ready) from what this node applied while no batch can be committed anyway.
+        if (s.code() != ErrorCode::kUnavailable) caught_up_ = s.ok();
         if (s.code() == ErrorCode::kCorruption || s.code() == ErrorCode::kFailedPrecondition ||
             s.code() == ErrorCode::kInvalidArgument) {
           error_ = s.message();

@@ -58,7 +58,7 @@ struct ClusterState {
   bool leader = false;
   std::string leader_url;     // the leader's advertise URL, when known
   std::uint64_t applied = 0;  // this node's tree size
-  bool caught_up = false;     // applied everything etcd had at the last look
+  bool caught_up = false;     // applied everything etcd had at the last look that reached it
   std::string error;          // why this node stopped following, if it did
 };
 

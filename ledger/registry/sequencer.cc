@@ -280,9 +280,9 @@ StatusOr<std::vector<SubmitOutcome>> Registry::SubmitImpl(std::span<const Submis
       return Status::Ok();
     };
   } else if (journal_ != nullptr) {
-    ao.before_write = [&](const AppendResult& r) {
+    ao.before_write = [&, journal = journal_](const AppendResult& r) {
       JournalBatch b{first, t, r.checkpoint.size, r.checkpoint.root, std::move(journal_envelopes)};
-      return journal_->Commit(b, EncodeJournalBatch(b));
+      return journal->Commit(b, EncodeJournalBatch(b));
     };
   }
   auto appended = ledger_->Append(inputs, ao);
