@@ -17,7 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,8 +50,6 @@
 #include "crypto/keys.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/testing.h"
-
-extern char** environ;
 
 namespace ipledger {
 namespace {
@@ -106,18 +104,24 @@ class EtcdProcess {
                                      peer_url,
                                      "--initial-cluster",
                                      "e0=" + peer_url};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
     const std::string log = dir + "/etcd.log";
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, kEtcd, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return false;
+    // fork + exec rather than posix_spawn: the member dies with the test process, even
+    // when a timeout kills the test before its destructors run.
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+      }
+      ::execv(kEtcd, argv.data());
+      ::_exit(127);
+    }
     api::Client c("127.0.0.1", client);
     c.SetTimeout(std::chrono::milliseconds(500));
     for (int i = 0; i < 200; ++i) {
