@@ -3,6 +3,7 @@
 #
 #   crypto <- ledger/base <- ledger/log <- ledger/registry <- api/codec <- api/server
 #                         <- ledger/map <-                              <- api/client <- tools
+#                                                          api/client <- api/cluster <- tools
 #
 # The log never includes the registry; the status map (ledger/map) sits beside the log,
 # below the registry, and includes neither; the codecs never include the server or client;
@@ -31,12 +32,14 @@ check api/server '#include [<"](api/client|tools)/|#include <(rocksdb|sodium)' '
 # appear there (they are no public header); the server's other limits hold.
 check api/server/internal '#include [<"](api/client|tools)/|#include <(rocksdb|sodium)' 'may not include the client, tools/, RocksDB or libsodium'
 check api/client '#include [<"](api/server|tools)/|#include <(rocksdb|sodium)' 'may not include the server, tools/, RocksDB or libsodium'
+# api/cluster/ (etcd replication) speaks to etcd through the client; never the server.
+check api/cluster '#include [<"](api/server|tools)/|#include <(rocksdb|sodium|boost|openssl)' 'may not include the server, tools/, Beast, RocksDB or libsodium'
 # Every source sits in a room: no file left at the top of ledger/ or api/.
 checks=$((checks + 1))
 stray=$(ls ledger/*.h ledger/*.cc api/*.h api/*.cc 2>/dev/null)
-if [ -n "$stray" ]; then echo "layering: sources outside ledger/{base,log,map,registry} or api/{codec,server,client}:"; echo "$stray"; fail=1; fi
+if [ -n "$stray" ]; then echo "layering: sources outside ledger/{base,log,map,registry} or api/{codec,server,client,cluster}:"; echo "$stray"; fail=1; fi
 # Third-party headers stay out of public headers (pimpl instead).
-for d in crypto ledger/base ledger/log ledger/map ledger/registry api/codec api/server api/client; do
+for d in crypto ledger/base ledger/log ledger/map ledger/registry api/codec api/server api/client api/cluster; do
   checks=$((checks + 1))
   hits=$(grep -nE '#include <(rocksdb|sodium|boost|nlohmann|openssl)' "$d"/*.h 2>/dev/null)
   if [ -n "$hits" ]; then echo "layering: third-party header in a $d/ header:"; echo "$hits"; fail=1; fi

@@ -18,6 +18,7 @@ packages=(
   prometheus                          # promtool checks /metrics (tests/integration/ops_test.cc)
   dpkg-dev                            # dpkg-shlibdeps for cpack's .deb (tests/package/check_package.sh)
   curl ca-certificates
+  etcd-server etcd-client             # cluster mode's shared journal (tests/integration/cluster_test.cc, tools/cluster.sh)
   python3 python3-cryptography python3-requests python3-pytest  # api/sdk/python and its tests
   chromium fonts-wqy-microhei         # the web console's browser tests (api/web/test); CJK glyphs
 )

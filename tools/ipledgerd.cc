@@ -6,6 +6,8 @@
 //             [--log-level debug|info|warn|error] [--metrics-listen HOST:PORT]
 //             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
 //             [--ui-dir DIR]
+//             [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]
+//              [--lease-ttl SECONDS]]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -24,9 +26,16 @@
 // --ui-dir DIR serves the web console (api/web/, built into the build's web/ folder) at
 // /ui/; by default the web/ folder beside the binary's folder (build/<preset>/web) or,
 // when installed, <prefix>/share/ipledger/web.
+//
+// --etcd starts cluster mode (api/cluster/node.h, docs/operations.md): the nodes elect a
+// leader through etcd; the leader commits each batch to etcd before writing it, the
+// others apply the batches in order, serve reads and answer writes 307 to the leader.
+// --advertise defaults to http://HOST:PORT of --listen (with the port bound).
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +46,8 @@
 #include <utility>
 
 #include "api/client/cosigner.h"
+#include "api/cluster/node.h"
+#include "api/codec/submission_codec.h"
 #include "api/server/metrics.h"
 #include "api/server/router.h"
 #include "api/server/server.h"
@@ -67,6 +78,8 @@ constexpr const char* kUsage =
     "                 docs/operations.md) [--witness-interval D] (default 1s)\n"
     "                 [--witness-timeout D] (per witness request, default 2s; D: 500ms, 2s)\n"
     "                 [--ui-dir DIR]  (the web console's files, served at /ui/)\n"
+    "                 [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]\n"
+    "                  [--lease-ttl SECONDS]]  (cluster mode; default TTL 3 s)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -79,13 +92,30 @@ constexpr const char* kUsage =
 const OptionSpec kFileOptions{
     {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
      "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
-     "witness-policy", "witness-interval", "witness-timeout", "ui-dir"},
+     "witness-policy", "witness-interval", "witness-timeout", "ui-dir", "etcd", "cluster", "node",
+     "advertise", "lease-ttl"},
     {"skip-verify"}};
-const OptionSpec kCommandLineOptions{
-    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file", "config",
-     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
-     "witness-policy", "witness-interval", "witness-timeout", "ui-dir"},
-    {"skip-verify", "help,h", "version"}};
+const OptionSpec kCommandLineOptions{{"data-dir",
+                                      "listen",
+                                      "io-threads",
+                                      "tls-cert",
+                                      "tls-key",
+                                      "clock-file",
+                                      "config",
+                                      "max-connections-per-address",
+                                      "write-quota-per-minute",
+                                      "log-level",
+                                      "metrics-listen",
+                                      "witness-policy",
+                                      "witness-interval",
+                                      "witness-timeout",
+                                      "ui-dir",
+                                      "etcd",
+                                      "cluster",
+                                      "node",
+                                      "advertise",
+                                      "lease-ttl"},
+                                     {"skip-verify", "help,h", "version"}};
 
 int Fail(const std::string& what) {
   Log(LogLevel::kError, "ipledgerd: " + what, {{"event", "fatal"}});
@@ -209,6 +239,36 @@ int Main(int argc, char** argv) {
     *out = *d;
   }
 
+  // Cluster mode (--etcd): checked here, started once the server listens.
+  std::optional<api::ClusterOptions> cluster_options;
+  if (args->Has("etcd")) {
+    api::ClusterOptions co;
+    const std::string urls = args->Get("etcd");
+    for (std::size_t at = 0; at <= urls.size();) {
+      const std::size_t comma = std::min(urls.find(',', at), urls.size());
+      if (comma > at) co.etcd.push_back(urls.substr(at, comma - at));
+      at = comma + 1;
+    }
+    co.cluster = value("cluster", "");
+    co.node = value("node", "");
+    co.advertise = value("advertise", "");
+    if (co.etcd.empty() || co.cluster.empty() || co.node.empty()) {
+      return UsageError("ipledgerd", "--etcd needs --cluster NAME and --node ID", kUsage);
+    }
+    if (args->Has("lease-ttl")) {
+      auto n = ParseDecimalU64(args->Get("lease-ttl"));
+      if (!n || *n == 0 || *n > 60)
+        return UsageError("ipledgerd", "--lease-ttl must be 1..60", kUsage);
+      co.lease_ttl_seconds = static_cast<std::int64_t>(*n);
+    }
+    co.decode = api::DecodeSubmission;
+    cluster_options = std::move(co);
+  } else if (args->Has("cluster") || args->Has("node") || args->Has("advertise") ||
+             args->Has("lease-ttl")) {
+    return UsageError("ipledgerd", "--cluster, --node, --advertise and --lease-ttl need --etcd",
+                      kUsage);
+  }
+
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -248,7 +308,16 @@ int Main(int argc, char** argv) {
 
   api::Metrics metrics;
   metrics.SetTreeSize((*registry)->ledger().size());
+  // Cluster mode: declared before the committer, which must stop first (the node is the
+  // registry's journal). Set once the server listens; the router reads it meanwhile.
+  std::unique_ptr<api::ClusterNode> cluster_node;
+  std::atomic<api::ClusterNode*> cluster_ptr{nullptr};
   GroupCommitOptions gco;
+  if (cluster_options) {
+    // A batch travels to etcd base64-encoded in one request: stay under etcd's default
+    // 1.5 MiB request limit (docs/operations.md).
+    gco.max_batch_bytes = 1 << 20;
+  }
   gco.on_batch = [&metrics](std::size_t batch, std::uint64_t tree_size, double seconds) {
     metrics.ObserveBatch(batch, tree_size, seconds);
     Log(LogLevel::kDebug, "batch committed",
@@ -261,6 +330,25 @@ int Main(int argc, char** argv) {
   api::RouterOptions ro;
   ro.write_quota_per_minute = static_cast<std::uint32_t>(write_quota);
   ro.ui_dir = args->Has("ui-dir") ? args->Get("ui-dir") : DefaultUiDir();
+  if (cluster_options) {
+    ro.cluster = [&cluster_ptr]() {
+      api::ClusterView v;
+      api::ClusterNode* node = cluster_ptr.load();
+      if (node == nullptr) {
+        v.reason = "starting";
+        return v;
+      }
+      const api::ClusterState st = node->state();
+      v.leader = st.leader;
+      v.leader_url = st.leader_url;
+      v.applied = st.applied;
+      v.ready = st.caught_up;
+      v.reason = !st.error.empty() ? "stopped following: " + st.error
+                 : st.caught_up    ? ""
+                                   : "catching up with the cluster";
+      return v;
+    };
+  }
   api::Router router(**registry, committer, metrics, ro);
   api::ServerOptions so;
   so.host = listen_at->first;
@@ -306,6 +394,16 @@ int Main(int argc, char** argv) {
     cosigner = std::make_unique<api::Cosigner>((*registry)->ledger(), std::move(*witness_policy),
                                                cosigner_options);
   }
+  if (cluster_options) {
+    if (cluster_options->advertise.empty()) {
+      cluster_options->advertise = std::string(tls_cert.empty() ? "http" : "https") + "://" +
+                                   so.host + ":" + std::to_string((*server)->port());
+    }
+    auto node = api::ClusterNode::Start(**registry, std::move(*cluster_options));
+    if (!node.ok()) return Fail("--etcd: " + node.status().message());
+    cluster_node = std::move(*node);
+    cluster_ptr.store(cluster_node.get());
+  }
   const Head head = (*registry)->ledger().head();
   Log(LogLevel::kInfo, "serving",
       {{"event", "start"},
@@ -325,6 +423,7 @@ int Main(int argc, char** argv) {
   (*server)->Stop();  // no new requests; responses in flight finish
   cosigner.reset();   // the round in flight ends within the witness timeouts
   committer.Stop();   // the batch in flight and everything queued are committed
+  if (cluster_node) cluster_node->Stop();  // gives up the leadership, if held
   const std::uint64_t final_size = (*registry)->ledger().size();
   registry->reset();  // closes the database (flushes memtables)
   Log(LogLevel::kInfo, "stopped", {{"event", "stopped"}, {"tree_size", final_size}});

@@ -17,10 +17,40 @@ Response GetReady(Call& c) {
     r.headers.emplace_back("cache-control", "no-store");
     return r;
   }
+  if (c.cluster != nullptr) {
+    const ClusterView v = (*c.cluster)();
+    nlohmann::json j = {{"status", v.ready ? "ready" : "not-ready"},
+                        {"role", v.leader ? "leader" : "follower"},
+                        {"applied", v.applied},
+                        {"tree_size", ledger.size()},
+                        {"queue_depth", c.committer.queue_depth()}};
+    if (!v.leader_url.empty()) j["leader"] = v.leader_url;
+    if (!v.ready) j["reason"] = v.reason;
+    Response r = Json(j, v.ready ? 200 : 503);
+    r.headers.emplace_back("cache-control", "no-store");
+    return r;
+  }
   Response r = Json({{"status", "ready"},
                      {"tree_size", ledger.size()},
                      {"queue_depth", c.committer.queue_depth()}});
   r.headers.emplace_back("cache-control", "no-store");
+  return r;
+}
+
+std::optional<Response> FollowerWrite(const ClusterView& view, const std::string& target) {
+  if (view.leader) return std::nullopt;
+  if (view.leader_url.empty()) {
+    Response r = Problem(503, "no-leader", "No cluster leader",
+                         "this node follows and no leader is known yet; retry shortly");
+    r.headers.emplace_back("retry-after", "1");
+    return r;
+  }
+  std::string location = view.leader_url;
+  while (!location.empty() && location.back() == '/') location.pop_back();
+  location += target;
+  Response r = Problem(307, "not-leader", "Not the cluster leader",
+                       "this node follows; send writes to the leader at " + view.leader_url);
+  r.headers.emplace_back("location", location);
   return r;
 }
 

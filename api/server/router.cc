@@ -343,6 +343,12 @@ void Router::Handle(Request request, Respond respond) {
       finish(std::move(r));
     };
   };
+  // Cluster mode: only the leader sequences; a follower points writers at it.
+  if (options_.cluster && route->handle == PostEntry) {
+    if (auto redirect = FollowerWrite(options_.cluster(), req->target)) {
+      return reply_as("")(std::move(*redirect));
+    }
+  }
   // Static files need neither the query nor a caller (ui.cc checks the path itself).
   if (route->handle == nullptr) {
     Response r = ServeUi(options_.ui_dir, path);
@@ -365,8 +371,17 @@ void Router::Handle(Request request, Respond respond) {
     return reply_as("")(AuthenticationRequired());
   }
   // Dispatch.
-  Call call{registry_, committer_,        metrics_,          *req,    caller,
-            path,      std::move(*query), std::move(params), &quota_, &caches_};
+  Call call{registry_,
+            committer_,
+            metrics_,
+            *req,
+            caller,
+            path,
+            std::move(*query),
+            std::move(params),
+            &quota_,
+            &caches_,
+            options_.cluster ? &options_.cluster : nullptr};
   route->handle(call, reply_as(caller.keyid));
 }
 

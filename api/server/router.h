@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,15 @@
 
 namespace ipledger::api {
 
+// What a node of a cluster (api/cluster/node.h; ipledgerd --etcd) reports of itself.
+struct ClusterView {
+  bool leader = false;
+  std::string leader_url;     // the leader's advertise URL; empty while none is known
+  std::uint64_t applied = 0;  // the tree size this node has applied
+  bool ready = false;         // caught up with the cluster (and leading or following)
+  std::string reason;         // why not, when not ready
+};
+
 struct RouterOptions {
   // Seconds since the epoch, for RFC 9421 `created` checks. Default: the system clock.
   std::function<std::int64_t()> clock_seconds;
@@ -41,6 +51,10 @@ struct RouterOptions {
   std::uint32_t write_quota_per_minute = 0;
   // The web console's built files, served at GET /ui/ (ui.h). Empty: /ui/ answers 404.
   std::string ui_dir;
+  // Cluster mode: this node's role. Then GET /readyz reports it, and POST /v1/entries
+  // sent to a follower is answered 307 with Location on the leader (503 "no-leader"
+  // while none is known). Empty (the default): a single node.
+  std::function<ClusterView()> cluster;
 };
 
 class Router {

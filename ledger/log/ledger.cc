@@ -318,6 +318,9 @@ StatusOr<AppendResult> Ledger::Append(std::span<const EntryInput> entries,
   w.Put(Column::kMeta, kMetaCheckpoint, result.signed_checkpoint);
   w.Put(Column::kMeta, kMetaTime, EncodeFixed64BE(static_cast<std::uint64_t>(time_ms)));
   if (options.extra != nullptr) w.Merge(*options.extra);
+  if (options.before_write) {
+    if (Status s = options.before_write(result); !s.ok()) return s;
+  }
 
   if (Status s = store_->Write(w); !s.ok()) {
     MutexLock l(&head_mu_);

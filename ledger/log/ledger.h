@@ -97,6 +97,12 @@ struct AppendOptions {
   // Derived-state writes (registry records, indexes) committed in the same WriteBatch.
   // Not owned; may be null. Default: none.
   const WriteSet* extra = nullptr;
+  // Called once the batch's checkpoint is computed and signed, before anything is
+  // written. If it returns an error, Append writes nothing and returns that error; the
+  // ledger stays writable (nothing of unknown outcome happened here). The sequencer
+  // uses it to commit the batch to a cluster's journal (ledger/registry/journal.h)
+  // before it is durable locally. Default: none.
+  std::function<Status(const AppendResult&)> before_write;
 };
 
 struct Head {

@@ -43,6 +43,8 @@ namespace map {
 class SparseMap;
 }  // namespace map
 class Txn;
+class BatchJournal;   // ledger/registry/journal.h
+struct JournalBatch;  // ledger/registry/journal.h
 
 // One envelope to sequence: decoded by api/ (schema already checked).
 struct Submission {
@@ -140,6 +142,19 @@ class Registry {
   // the statistics). Readers that cache what they read (api/server/read_cache.h) key it by
   // an even epoch read before and still the same after.
   std::uint64_t write_epoch() const { return write_epoch_.load(std::memory_order_acquire); }
+  // Cluster mode (ledger/registry/journal.h): from now on Submit commits every batch to
+  // `journal` before writing it, and writes nothing when the journal refuses (the
+  // journal's status is returned). Not owned; must outlive the registry's last Submit.
+  // Call before the first Submit; null (the default) is the single-node registry.
+  void SetJournal(BatchJournal* journal) EXCLUDES(sequencer_mu_);
+
+  // Applies a batch another node sequenced: re-sequences `submissions` (the batch's
+  // envelopes, decoded, in order) at the batch's time without the journal.
+  // kFailedPrecondition unless the log's size is batch.first; kCorruption, writing
+  // nothing, if an entry would not be logged at its index or the tree would not end at
+  // the batch's size and root.
+  Status ApplyBatch(const JournalBatch& batch, std::span<const Submission> submissions)
+      EXCLUDES(sequencer_mu_);
 
   // Verifies the Ed25519 signatures of `s` against the committed participant keys and
   // records the ones that verify in s->preverified, so that this expensive part runs on
@@ -235,6 +250,11 @@ class Registry {
  private:
   Registry(std::unique_ptr<Ledger> ledger, RegistryOptions options);
 
+  // Submit, or with `expect` ApplyBatch.
+  StatusOr<std::vector<SubmitOutcome>> SubmitImpl(std::span<const Submission> batch,
+                                                  std::optional<std::int64_t> time_ms,
+                                                  const JournalBatch* expect)
+      EXCLUDES(sequencer_mu_);
   Status LoadStats();
   Status OpenStatusMap();
   // Applies the status changes of the logged `inputs` (the batch starting at `first`),
@@ -259,6 +279,7 @@ class Registry {
   StatsIndex stats_;
   Mutex sequencer_mu_;
   std::atomic<std::uint64_t> write_epoch_{0};  // write_epoch()
+  BatchJournal* journal_ GUARDED_BY(sequencer_mu_) = nullptr;
   // The latest committed version of records the sequencer read or wrote, by record
   // prefix ("<tag>/<id>\0"); nullopt = no such record. The sequencer is the only
   // writer, so this is exact; it saves a RocksDB iterator (a SeekForPrev) per lookup.

@@ -9,6 +9,7 @@
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
 #include "ledger/map/sparse_map.h"
+#include "ledger/registry/journal.h"
 #include "ledger/registry/keys.h"
 #include "ledger/registry/registry.h"
 #include "ledger/registry/rules.h"
@@ -195,19 +196,52 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
 
 StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission> batch,
                                                       std::optional<std::int64_t> time_ms) {
+  return SubmitImpl(batch, time_ms, nullptr);
+}
+
+void Registry::SetJournal(BatchJournal* journal) {
+  MutexLock l(&sequencer_mu_);
+  journal_ = journal;
+}
+
+Status Registry::ApplyBatch(const JournalBatch& batch, std::span<const Submission> submissions) {
+  if (submissions.size() != batch.envelopes.size() || submissions.empty()) {
+    return Status::InvalidArgument("ApplyBatch needs one submission per envelope of the batch");
+  }
+  auto applied = SubmitImpl(submissions, batch.time_ms, &batch);
+  return applied.ok() ? Status::Ok() : applied.status();
+}
+
+StatusOr<std::vector<SubmitOutcome>> Registry::SubmitImpl(std::span<const Submission> batch,
+                                                          std::optional<std::int64_t> time_ms,
+                                                          const JournalBatch* expect) {
   MutexLock l(&sequencer_mu_);
   if (ledger_->read_only()) {
     return Status::Unavailable(
         "the registry is read-only (opened read-only or after a failed write)");
   }
-  const std::int64_t t = time_ms ? *time_ms : ledger_->NextTime();
   const std::uint64_t first = ledger_->size();
+  if (expect != nullptr && expect->first != first) {
+    return Status::FailedPrecondition("journal batch starts at " + std::to_string(expect->first) +
+                                      " but the log is at " + std::to_string(first));
+  }
+  const std::int64_t t = expect != nullptr ? expect->time_ms
+                         : time_ms         ? *time_ms
+                                           : ledger_->NextTime();
+  const std::string where = expect != nullptr ? "journal batch at " + std::to_string(first) : "";
   Txn txn(ledger_->store(), &latest_);
   std::vector<SubmitOutcome> outcomes;
   std::vector<EntryInput> inputs;
   for (const Submission& s : batch) {
     Sequenced q = Sequence(txn, s, first + inputs.size(), t, options_);
     if (!txn.error().ok()) return txn.error();
+    if (expect != nullptr && !Logged(q.outcome)) {
+      latest_.clear();
+      return Status::Corruption(where + ": entry " + std::to_string(outcomes.size()) +
+                                " is not logged here (" +
+                                (q.outcome.codes.empty() ? "replayed" : q.outcome.codes[0]) + " " +
+                                q.outcome.detail + ")");
+    }
     if (Logged(q.outcome)) inputs.push_back(std::move(q.input));
     outcomes.push_back(std::move(q.outcome));
   }
@@ -219,6 +253,11 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
     }
     ~EpochGuard() { epoch.fetch_add(1, std::memory_order_acq_rel); }
   } epoch_guard(write_epoch_);
+  // What a cluster's journal records: the logged envelopes, before the map.root entry.
+  std::vector<std::string> journal_envelopes;
+  if (expect == nullptr && journal_ != nullptr) {
+    for (const EntryInput& in : inputs) journal_envelopes.push_back(in.envelope);
+  }
   std::optional<std::uint64_t> map_version;
   if (!inputs.empty()) {
     if (Status st = StageStatusMap(txn, &inputs, first, t, &map_version); !st.ok()) return st;
@@ -239,6 +278,21 @@ StatusOr<std::vector<SubmitOutcome>> Registry::Submit(std::span<const Submission
   ao.time_ms = t;
   ao.first_index = first;
   ao.extra = &txn.writes();
+  if (expect != nullptr) {
+    ao.before_write = [&](const AppendResult& r) {
+      if (r.checkpoint.size != expect->size || r.checkpoint.root != expect->root) {
+        return Status::Corruption(
+            where + ": this node arrives at tree size " + std::to_string(r.checkpoint.size) +
+            " with another root or size than the leader's " + std::to_string(expect->size));
+      }
+      return Status::Ok();
+    };
+  } else if (journal_ != nullptr) {
+    ao.before_write = [&, journal = journal_](const AppendResult& r) {
+      JournalBatch b{first, t, r.checkpoint.size, r.checkpoint.root, std::move(journal_envelopes)};
+      return journal->Commit(b, EncodeJournalBatch(b));
+    };
+  }
   auto appended = ledger_->Append(inputs, ao);
   if (!appended.ok()) {
     latest_.clear();

@@ -30,6 +30,7 @@ class ServerProcess {
   int Wait();
 
   const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }  // -1 once stopped
 
  private:
   pid_t pid_ = -1;

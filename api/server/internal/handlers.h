@@ -17,6 +17,7 @@
 #include "api/server/http_types.h"
 #include "api/server/metrics.h"
 #include "api/server/read_cache.h"
+#include "api/server/router.h"
 #include "api/server/write_quota.h"
 #include "ledger/base/civil_time.h"
 #include "ledger/registry/group_commit.h"
@@ -51,6 +52,8 @@ struct Call {
   std::vector<std::string> params;  // the {..} segments of the matched route, decoded
   WriteQuota* quota = nullptr;      // per-participant write quota; null: none
   ReadCaches* caches = nullptr;     // the router's read caches; null: none
+  // Cluster mode: this node's role (router.h RouterOptions::cluster); null: one node.
+  const std::function<ClusterView()>* cluster = nullptr;
 };
 
 // Answers a Call exactly once, on any thread, possibly after the handler has returned.
@@ -97,6 +100,10 @@ Response GetCase(Call& c);
 // 200 {"status":"ready",...} while the registry is open and writable; 503
 // {"status":"not-ready","reason":...} once it is read-only.
 Response GetReady(Call& c);
+// Cluster mode, a write sent to this node: nullopt on the leader; otherwise 307 with
+// Location on the leader's URL + `target` (problem "not-leader"), or 503 "no-leader"
+// (Retry-After: 1) while no leader is known (ops.cc).
+std::optional<Response> FollowerWrite(const ClusterView& view, const std::string& target);
 // api/openapi.yaml as built into the binary.
 Response GetOpenapi(Call& c);
 
