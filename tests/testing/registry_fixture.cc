@@ -4,6 +4,7 @@
 #include "api/codec/statement_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
+#include "ledger/registry/asset_id.h"
 
 namespace ipledger::testing {
 
@@ -193,6 +194,12 @@ std::string CodesOf(const SubmitOutcome& o) {
   for (const auto& c : o.codes) s += (s.empty() ? "" : ",") + c;
   for (const auto& w : o.warnings) s += (s.empty() ? "" : ",") + w;
   return s;
+}
+
+std::string TestPatentNumber(std::string_view prefix, std::uint32_t serial) {
+  std::string digits = std::to_string(serial % 10000000u);
+  std::string body = std::string(prefix) + std::string(7 - digits.size(), '0') + digits;
+  return body + *CnipaCheckCharacter(body);
 }
 
 }  // namespace ipledger::testing

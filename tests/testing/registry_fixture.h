@@ -5,10 +5,12 @@
 // Thread-compatible; one fixture per test.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,5 +93,9 @@ class RegistryFixture {
 
 // "E_X,W_Y" of an outcome, for assertions.
 std::string CodesOf(const SubmitOutcome& o);
+
+// A CNIPA application number for tests: `prefix` (5 digits: year and kind), `serial`
+// zero-padded to 7 digits, and its valid check character.
+std::string TestPatentNumber(std::string_view prefix, std::uint32_t serial);
 
 }  // namespace ipledger::testing

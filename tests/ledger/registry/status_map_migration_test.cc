@@ -24,9 +24,7 @@ namespace {
 using testing::RegistryFixture;
 
 std::string Patent(int serial) {
-  char body[13];
-  std::snprintf(body, sizeof(body), "20191%07d", serial);
-  return std::string(body) + *CnipaCheckCharacter(body);
+  return testing::TestPatentNumber("20191", static_cast<std::uint32_t>(serial));
 }
 
 // The pledge.register indexes the map proves for `asset` as of `at`, after checking the

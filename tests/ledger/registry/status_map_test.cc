@@ -120,9 +120,7 @@ TEST(MapRootTest, StatementRoundTripsAndIsStrict) {
 
 // Test-only patent numbers with valid check characters.
 std::string PatentNo(int serial) {
-  char body[13];
-  std::snprintf(body, sizeof(body), "20181%07d", serial);
-  return std::string(body) + *CnipaCheckCharacter(body);
+  return testing::TestPatentNumber("20181", static_cast<std::uint32_t>(serial));
 }
 
 class RandomHistory {
