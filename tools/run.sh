@@ -164,6 +164,18 @@ fi
 echo
 echo "The registry at $url, log size $(curl -sf "$url/healthz" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p'):"
 echo "Its verifier key ($data/log.vkey; publish it): $(cat "$data/log.vkey")"
+# The CLI pins a log's key at first use (known_logs): after ./var/ was deleted and made
+# again, a pin from the earlier demo's log names another key for the same origin, and the
+# CLI rightly refuses this log. Say so, with the line that removes the stale pin.
+pins=${IPLEDGER_KNOWN_LOGS:-${HOME:-/nonexistent}/.config/ipledger/known_logs}
+vkey=$(cat "$data/log.vkey")
+origin=${vkey%%+*}
+if [ -f "$pins" ] && grep -q "^$origin+" "$pins" && ! grep -qxF "$vkey" "$pins"; then
+  echo
+  echo "Note: $pins pins another key for $origin (an earlier demo's log, now deleted);"
+  echo "the CLI will refuse this log until that pin goes. To forget the old log:"
+  echo "  sed -i '\\#^$origin[+ ]#d' $pins $pins.checkpoints"
+fi
 echo
 if [ -f build/release/web/index.html ]; then
   echo "Web console (zh-CN; English switch at the top right): $url/ui/"
