@@ -5,7 +5,7 @@
 #
 #   tools/test.sh            everything
 #   tools/test.sh -L unit    only one label (any ctest arguments are passed on)
-#   tools/test.sh --fuzz     also runs every fuzz target for 30 s (tools/fuzz.sh) before
+#   tools/test.sh --fuzz     also runs every fuzz target for 20 s (tools/fuzz.sh) before
 #                            ctest; always done when $CI is set
 #   tools/test.sh --tsan     then also runs the concurrency tests under ThreadSanitizer
 #                            (tools/tsan.sh, build/tsan); always done when $CI is set
@@ -47,7 +47,7 @@ cmake --build build/asan -j"$(nproc)"
 # Fuzzing first, so that ctest's summary stays the last thing printed; a finding still
 # lets ctest run, and fails the whole run at the end.
 fuzz_rc=0
-if [ "$fuzz" -eq 1 ]; then tools/fuzz.sh 30 || fuzz_rc=$?; fi
+if [ "$fuzz" -eq 1 ]; then tools/fuzz.sh 20 || fuzz_rc=$?; fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir build/asan --output-on-failure -j"$(nproc)" ${ctest_args[@]+"${ctest_args[@]}"}
