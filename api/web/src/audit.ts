@@ -7,7 +7,7 @@ import {
 } from "../../sdk/typescript/src/index.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { t, tf } from "./i18n.js";
-import { badge, errorBox, errorText, field, h, table, type Json } from "./ui.js";
+import { badge, errorBox, errorText, failText, field, h, table, type Json } from "./ui.js";
 
 const FILTERS = ["from", "to", "type", "participant", "asset", "limit"] as const;
 const TYPES = ["participant.register", "participant.keys", "asset.register", "asset.status", "data.publicize", "data.object",
@@ -42,7 +42,7 @@ async function checkEntry(e: Json, client: Client, logKey: NoteVerifier | undefi
   const leaf = fromBase64(String(e.leaf ?? ""));
   if (!leaf) return "leaf: not base64";
   const d = decodeLeaf(leaf);
-  if (!d.ok) return `leaf: ${d.reason}`;
+  if (!d.ok) return failText({ reason: `leaf: ${d.reason}`, code: d.code });
   const l = d.value;
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   for (const [k, a, b] of [["index", l.index, e.index], ["time", l.time, e.time], ["type", l.type, e.type],
@@ -53,7 +53,7 @@ async function checkEntry(e: Json, client: Client, logKey: NoteVerifier | undefi
   const env = fromBase64(String(e.envelope_b64 ?? ""));
   if (!env || hex(sha256(env)) !== l.envelope_sha256) return tf("audit_differs", "envelope_sha256");
   const v = verifyTlogProof(await client.getText(`/v1/entries/${l.index}/tlog-proof`), leaf, logKey);
-  if (!v.ok) return v.reason;
+  if (!v.ok) return failText(v);
   return v.value.index === l.index ? "" : `tlog-proof index ${v.value.index}`;
 }
 

@@ -9,7 +9,7 @@ import {
   ApiError, verifyCheckpointConsistency, type Checkpoint, type Client, type NoteVerifier,
 } from "../../sdk/typescript/src/index.js";
 import { t, tf } from "./i18n.js";
-import { badge, errorText, field, h } from "./ui.js";
+import { badge, errorText, failText, field, h } from "./ui.js";
 import { checkCosigned, parseWitnessPolicy } from "./witness.js";
 
 const policyKey = () => `ipledger.witnessPolicy:${location.origin}`;
@@ -52,7 +52,7 @@ async function consistent(anon: Client, a: Checkpoint, b: Checkpoint): Promise<s
   }
   const [older, newer] = a.size < b.size ? [a, b] : [b, a];
   const v = verifyCheckpointConsistency(older, newer, await anon.consistency(older.size, newer.size));
-  return v.ok ? "" : v.reason;
+  return v.ok ? "" : failText(v);
 }
 
 export async function cosignSlot(anon: Client, logKey: NoteVerifier | undefined, logKeyProblem: string,
@@ -78,7 +78,7 @@ export async function cosignSlot(anon: Client, logKey: NoteVerifier | undefined,
     return show(false, e instanceof ApiError && e.status === 404 ? t("cosign_none") : errorText(e));
   }
   const r = checkCosigned(note, logKey, policy.value);
-  if (!r.ok) return show(false, r.reason);
+  if (!r.ok) return show(false, failText(r));
   const c = r.value;
   let why = "";
   if (against) {

@@ -74,6 +74,10 @@ const zh = {
   absence_proven: "状态映射证明：该资产无有效保单登记（已证明）",
   absence_unproven: "已验证检查点签名；“无保单”无法证明（需状态映射证明）",
   loading: "加载中…",
+  f_malformed: "答复或证明的格式不正确", f_key: "用于验证的公钥缺失或无法使用",
+  f_signature: "签名无效：没有预期公钥的有效签名", f_origin: "属于另一个日志",
+  f_inclusion: "包含证明不成立：条目不在检查点的树中", f_consistency: "一致性证明不成立：新树不是旧树的延续",
+  f_map_proof: "状态映射证明不成立", f_mismatch: "答复与其签名或已证明的证据不符",
 };
 export type Key = keyof typeof zh;
 
@@ -146,6 +150,10 @@ const en: Record<Key, string> = {
   absence_proven: "status map proof: no policy issued over the asset is standing (proven)",
   absence_unproven: "checkpoint signature verified; \"no policy\" cannot be proven (needs the status map proof)",
   loading: "Loading…",
+  f_malformed: "the answer or a proof is malformed", f_key: "the key to verify with is missing or unusable",
+  f_signature: "no valid signature by the expected key", f_origin: "of another log",
+  f_inclusion: "inclusion proof fails: the entry is not in the checkpoint's tree", f_consistency: "consistency proof fails: the newer tree does not extend the older",
+  f_map_proof: "status map proof fails", f_mismatch: "the answer contradicts its signed or proven evidence",
 };
 
 /** Both value maps, for the key check of test/i18n.test.mjs. */

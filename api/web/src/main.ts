@@ -10,7 +10,7 @@ import {
 import { sha256 } from "@noble/hashes/sha2.js";
 import { auditPage } from "./audit.js";
 import { getLang, setLang, t, tf } from "./i18n.js";
-import { $, badge, errorBox, errorText, field, h, table, type Json } from "./ui.js";
+import { $, badge, errorBox, errorText, failBadge, failText, field, h, table, type Failure, type Json } from "./ui.js";
 import { cosignSlot } from "./cosign.js";
 
 const base = location.origin;
@@ -45,7 +45,7 @@ async function loadLogKey(): Promise<void> {
       logKeyText = served;
     }
     const v = parseVkey(logKeyText);
-    if (!v.ok) logKeyProblem = `${t("logkey_unavailable")}: ${v.reason}`;
+    if (!v.ok) logKeyProblem = `${t("logkey_unavailable")}: ${failText(v)}`;
     else logKey = v.value;
   } catch (e) {
     logKeyProblem = `${t("logkey_unavailable")}: ${errorText(e)}`;
@@ -89,17 +89,17 @@ function signInPage(main: HTMLElement): void {
   document.getElementById("signout")?.addEventListener("click", () => { signer = undefined; renderChrome(); route(); });
 }
 
-async function verifyEntryIncluded(index: number, wantSubject?: string): Promise<string | undefined> {
+async function verifyEntryIncluded(index: number, wantSubject?: string): Promise<Failure | undefined> {
   const entry = await anon.getJson<Json>(`/v1/entries/${index}`);
   const leaf = fromBase64(String(entry.leaf));
-  if (!leaf) return `entry ${index}: leaf is not base64`;
+  if (!leaf) return { reason: `entry ${index}: leaf is not base64`, code: "malformed" };
   const decoded = decodeLeaf(leaf);
-  if (!decoded.ok) return `entry ${index}: ${decoded.reason}`;
-  if (decoded.value.index !== index) return `entry ${index}: the leaf says ${decoded.value.index}`;
-  if (wantSubject && !(decoded.value.subjects ?? []).includes(wantSubject)) return `entry ${index} is not about ${wantSubject}`;
+  if (!decoded.ok) return { reason: `entry ${index}: ${decoded.reason}`, code: decoded.code };
+  if (decoded.value.index !== index) return { reason: `entry ${index}: the leaf says ${decoded.value.index}`, code: "mismatch" };
+  if (wantSubject && !(decoded.value.subjects ?? []).includes(wantSubject)) return { reason: `entry ${index} is not about ${wantSubject}`, code: "mismatch" };
   const proof = await anon.getText(`/v1/entries/${index}/tlog-proof`);
   const v = verifyTlogProof(proof, leaf, logKey!);
-  return v.ok ? undefined : `entry ${index}: ${v.reason}`;
+  return v.ok ? undefined : { reason: `entry ${index}: ${v.reason}`, code: v.code };
 }
 
 function slots(): HTMLElement {
@@ -109,12 +109,12 @@ function slots(): HTMLElement {
 }
 
 // Fills the reserved map slot with what the status map proves (verified with the answer).
-function showMapProof(v: ReturnType<typeof verifyPledgeStatus>): void {
+function showMapProof(v: ReturnType<typeof verifyPledgeStatus> | { ok: false; reason: string }): void {
   const slot = document.getElementById("slot-map");
   if (!slot) return;
   slot.className = "";
   if (!v.ok) {
-    slot.replaceChildren(badge(false, v.reason));
+    slot.replaceChildren(failBadge(v));
     return;
   }
   const m = v.value.status_map;
@@ -164,7 +164,7 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
     const answer = await client().pledgeStatus(asset, date ? { date } : undefined);
     const v = logKey ? verifyPledgeStatus(answer, logKey) : { ok: false as const, reason: logKeyProblem };
     const pledged = answer.pledged === true;
-    st.append(badge(v.ok && !logKeyProblem, v.ok ? `${t("as_of")} ${(answer.as_of as Json)?.index}` : v.reason),
+    st.append(v.ok ? badge(!logKeyProblem, `${t("as_of")} ${(answer.as_of as Json)?.index}`) : failBadge(v),
       h("p", { class: "big", id: "pledge-result" }, v.ok ? (pledged ? t("pledged") : t("not_pledged") + t("proven")) : "—"),
       table([t("pledge_id"), t("pledgee"), t("state"), t("registered_at")],
         ((answer.pledges as Json[]) ?? []).map((p) => [p.pledge_id, p.pledgee, p.state, p.registered_index])));
@@ -178,12 +178,12 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
   try {
     const d = date || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
     const c = await client().getJson<Json>(`/v1/assets/${seg}/coverage?date=${d}`);
-    const problems: string[] = [];
-    if (!logKey) problems.push(logKeyProblem);
+    const problems: Failure[] = [];
+    if (!logKey) problems.push({ reason: logKeyProblem });
     else {
       const cp = verifyCheckpoint(String((c.as_of as Json)?.checkpoint ?? ""), logKey);
-      if (!cp.ok) problems.push(cp.reason);
-      if (c.asset !== asset) problems.push(tf("answer_about", c.asset));
+      if (!cp.ok) problems.push(cp);
+      if (c.asset !== asset) problems.push({ reason: tf("answer_about", c.asset) });
       for (const p of (c.policies as Json[]) ?? []) {
         const why = await verifyEntryIncluded(Number(p.issued_index), String(p.policy_id));
         if (why) problems.push(why);
@@ -196,10 +196,10 @@ async function lookup(out: HTMLElement, asset: string, date: string): Promise<vo
     if (none && logKey && problems.length === 0) {
       const cp = verifyCheckpoint(String((c.as_of as Json)?.checkpoint ?? ""), logKey);
       const m = cp.ok ? verifyStatusMap(c.status_map ?? null, asset, cp.value, logKey) : undefined;
-      if (m && !m.ok) problems.push(m.reason);
+      if (m && !m.ok) problems.push(m);
       else if (m?.value && (m.value.record?.policies ?? []).length === 0) absence = true;
     }
-    cov.append(problems.length > 0 ? badge(false, problems.join("; ")) : none ? (absence ? badge(true, t("absence_proven")) : badge(undefined, t("absence_unproven"))) : badge(true, ""),
+    cov.append(problems.length > 0 ? failBadge(problems) : none ? (absence ? badge(true, t("absence_proven")) : badge(undefined, t("absence_unproven"))) : badge(true, ""),
       h("p", { class: "big" }, `${c.date}: ${c.covered ? t("covered") : t("not_covered")}`),
       table([t("c_policy"), t("c_insurer"), t("c_product"), t("c_period"), t("c_aggregate")], ((c.policies as Json[]) ?? []).map((p) =>
         [p.policy_id, p.insurer, p.product, `${p.period?.start} – ${p.period?.end}`, yuan(p.limits?.aggregate?.amount_fen ?? 0)])));
@@ -288,7 +288,7 @@ async function showStats(out: HTMLElement, q: URLSearchParams, from: string, to:
   perma.set("as_of", String(s.as_of?.index));
   const link = h("a", { href: `#/stats?${perma}`, id: "permalink" }, `${t("permalink")}: as_of=${s.as_of?.index}`);
   out.replaceChildren(
-    badge(ok && !logKeyProblem, ok ? `${t("checkpoint_of_answer")}: ${t("as_of")} ${s.as_of?.index}` : cp.ok ? t("as_of_mismatch") : cp.reason),
+    ok ? badge(!logKeyProblem, `${t("checkpoint_of_answer")}: ${t("as_of")} ${s.as_of?.index}`) : failBadge(cp.ok ? { reason: t("as_of_mismatch") } : cp),
     totals,
     barChart(`${t("registrations")} (${t(`g_${group}` as any)})`, groups.map((g) => ({ label: String(g.key), value: Number(g.registrations) }))),
     barChart(`${t("amount")} (${t(`g_${group}` as any)})`, groups.map((g) => ({ label: String(g.key), value: Number(g.amount?.amount_fen ?? 0) / 100 }))),
@@ -306,7 +306,7 @@ async function logPage(main: HTMLElement): Promise<void> {
   try {
     const v = verifyCheckpoint(await anon.checkpoint(), logKey);
     if (!v.ok) {
-      out.replaceChildren(badge(false, v.reason));
+      out.replaceChildren(failBadge(v));
       return;
     }
     cp = v.value;
@@ -327,7 +327,7 @@ async function logPage(main: HTMLElement): Promise<void> {
       const v = proof === undefined ? { ok: false as const, reason: tf("log_shrank", last.size, cp.size) }
         : last.size === cp.size ? (hex(cp.root) === last.root ? { ok: true as const } : { ok: false as const, reason: t("same_size_other_root") })
         : verifyCheckpointConsistency(older, cp, proof);
-      if (!v.ok) why = v.reason;
+      if (!v.ok) why = failText(v);
     } catch (e) {
       why = errorText(e);
     }

@@ -1,8 +1,9 @@
 // The console's DOM helpers shared by its pages: element builder, labelled fields,
 // tables with an empty state, verification badges and error messages that say what to
-// do. Browser main thread only.
-import { ApiError } from "../../sdk/typescript/src/index.js";
-import { t } from "./i18n.js";
+// do; failures of the SDK's checks shown in the chosen language by their stable code,
+// with the SDK's English reason as the detail. Browser main thread only.
+import { ApiError, type FailCode } from "../../sdk/typescript/src/index.js";
+import { t, type Key } from "./i18n.js";
 
 export type Json = Record<string, any>;
 
@@ -26,6 +27,38 @@ export function badge(ok: boolean | undefined, detail: string): HTMLElement {
   const label = ok === true ? "✔ " + t("verified") : ok === false ? "✘ " + t("failed") : "○ " + t("unverifiable");
   const b = h("div", { class: cls, role: ok === false ? "alert" : "status", "data-verified": String(ok) }, h("strong", {}, label));
   if (detail) b.append(h("span", { class: "detail" }, " " + detail));
+  return b;
+}
+
+// A check that failed: the SDK's reason and code (Result), or the console's own reason,
+// already in the chosen language, without a code.
+export type Failure = { reason: string; code?: FailCode };
+
+// Every code of the SDK has its words: a code added to the SDK without them is a type
+// error here (web_check).
+const FAIL_WORDS: Record<FailCode, Key> = {
+  malformed: "f_malformed", key: "f_key", signature: "f_signature", origin: "f_origin",
+  inclusion: "f_inclusion", consistency: "f_consistency", map_proof: "f_map_proof", mismatch: "f_mismatch",
+};
+
+// The failure in the chosen language, with the SDK's English reason in brackets.
+export function failText(f: Failure): string {
+  return f.code ? `${t(FAIL_WORDS[f.code])} (${f.reason})` : f.reason;
+}
+
+// A red badge for one or more failures: each in the chosen language, the SDK's English
+// reason marked lang="en"; data-code lists the codes.
+export function failBadge(failures: Failure | Failure[]): HTMLElement {
+  const fs = Array.isArray(failures) ? failures : [failures];
+  const b = badge(false, "");
+  b.dataset.code = fs.map((f) => f.code ?? "").join(" ").trim();
+  const detail = h("span", { class: "detail" });
+  fs.forEach((f, i) => {
+    detail.append(i === 0 ? " " : "; ");
+    if (!f.code) detail.append(f.reason);
+    else detail.append(h("span", { class: "why" }, t(FAIL_WORDS[f.code])), " (", h("span", { class: "reason", lang: "en" }, f.reason), ")");
+  });
+  b.append(detail);
   return b;
 }
 

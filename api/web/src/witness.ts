@@ -25,7 +25,7 @@ export function parseWitnessPolicy(text: string): Result<WitnessPolicy> {
   const lines = text.split("\n");
   for (let n = 1; n <= lines.length; n++) {
     const t = lines[n - 1]!.replace(/#.*$/, "").split(/[ \t\r]+/).filter((s) => s !== "");
-    const bad = (why: string) => fail<WitnessPolicy>(`line ${n}: ${why}`);
+    const bad = (why: string) => fail<WitnessPolicy>(`line ${n}: ${why}`, "malformed");
     if (t.length === 0) continue;
     if (t[0] === "witness") {
       if (t.length !== 3 && t.length !== 4) return bad("expected 'witness NAME VKEY [URL]'");
@@ -60,7 +60,7 @@ export function parseWitnessPolicy(text: string): Result<WitnessPolicy> {
       return bad(`unknown statement '${t[0]}'`);
     }
   }
-  return p.quorum ? ok(p) : fail("no 'quorum NAME' line");
+  return p.quorum ? ok(p) : fail("no 'quorum NAME' line", "malformed");
 }
 
 /** True iff the witnesses named in `cosigned` satisfy the policy's quorum. */

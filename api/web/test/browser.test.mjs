@@ -49,6 +49,7 @@ async function signIn(page, participant) {
   await page.waitForSelector(".okmsg");
 }
 
+const freePatent = process.env.FREE_PATENT;
 const pledgedPatent = () =>
   JSON.parse(readFileSync(join(data, "demo-statements", readdirSync(join(data, "demo-statements"))
     .find((f) => f.endsWith("-pledge-agrochem-18-patents.json"))), "utf8")).body.collateral[0];
@@ -91,7 +92,7 @@ test("a regulator signs in with a key file and sees the year's totals of the sta
   await page.context().close();
 });
 
-test("a bank sees a pledged demo patent's pledge verified", async () => {
+test("a bank sees 'not pledged (proven)' for a free patent and the pledge for a pledged one", async () => {
   const page = await newPage();
   await signIn(page, "ccb-quzhou");
   await page.goto(`${url}/ui/#/asset?id=${encodeURIComponent(pledgedPatent())}`);
@@ -108,6 +109,55 @@ test("a bank sees a pledged demo patent's pledge verified", async () => {
   assert.equal(await page.getAttribute("#coverage .badge", "data-verified"), "true");
   assert.match(await page.textContent("#coverage .badge"), /无有效保单登记/);
   await page.screenshot({ path: join(shots, "asset.png"), fullPage: true });
+  // A registered patent nobody pledged, looked up with the form: the status map proves
+  // its absence in the browser (the answer lists no pledge, and the map agrees).
+  await page.fill("#asset-id", freePatent);
+  await page.press("#asset-id", "Enter");
+  await page.waitForFunction((id) => location.hash.includes(encodeURIComponent(id)), freePatent);
+  await page.waitForSelector("#status .badge");
+  assert.match(await page.textContent("#public"), /Seed-treatment drum/);
+  assert.equal(await page.getAttribute("#status .badge", "data-verified"), "true");
+  assert.equal(await page.textContent("#pledge-result"), "未质押（已证明）");
+  assert.match(await page.textContent("#status"), /无数据/, "no pledge listed");
+  await page.waitForSelector("#slot-map .badge");
+  assert.equal(await page.getAttribute("#slot-map .badge", "data-verified"), "true");
+  assert.equal(await page.textContent("#map-result"), "未质押（已证明）");
+  await page.screenshot({ path: join(shots, "asset-free.png"), fullPage: true });
+  await page.context().close();
+});
+
+test("a proxy that changes one byte of the status map proof: red, with the reason in Chinese", async () => {
+  const page = await newPage();
+  await signIn(page, "ccb-quzhou");
+  // One base64 character inside the first sibling hash of the map proof (bytes 3-5):
+  // the certificate still verifies, the proof no longer leads to the map root.
+  let tampered = false;
+  await page.route("**/pledge-status*", async (r) => {
+    const res = await r.fetch();
+    const body = Buffer.from(await res.body());
+    const at = body.indexOf('"proof":"') + 9 + 6;
+    assert.ok(at > 15);
+    body[at] = body[at] === 0x41 ? 0x42 : 0x41;  // 'A' <-> 'B', or anything -> 'A'
+    tampered = true;
+    await r.fulfill({ response: res, body });
+  });
+  await page.goto(`${url}/ui/#/asset?id=${encodeURIComponent(freePatent)}`);
+  await page.waitForSelector("#slot-map .badge");
+  assert.ok(tampered);
+  for (const slot of ["#status", "#slot-map"]) {
+    assert.equal(await page.getAttribute(`${slot} .badge`, "data-verified"), "false", slot);
+    assert.equal(await page.getAttribute(`${slot} .badge`, "data-code"), "map_proof", slot);
+    assert.match(await page.textContent(`${slot} .badge .why`), /^状态映射证明不成立$/);
+    // The SDK's own words stay as the detail, marked English.
+    assert.match(await page.textContent(`${slot} .badge .reason[lang=en]`), /map proof does not lead to the map root/);
+  }
+  assert.equal(await page.$("#slot-map .badge.ok, #status .badge.ok"), null, "never a green tick");
+  assert.equal(await page.textContent("#pledge-result"), "—");
+  await page.screenshot({ path: join(shots, "map-tampered.png"), fullPage: true });
+  // The same failure after the English switch: English words, same code.
+  await page.click("#lang");
+  await page.waitForSelector("#slot-map .badge[data-code=map_proof]");
+  assert.equal(await page.textContent("#slot-map .badge .why"), "status map proof fails");
   await page.context().close();
 });
 
@@ -146,6 +196,9 @@ test("an answer with one byte changed on the way shows a red failure, never a gr
   assert.equal(await page.getAttribute("#status .badge", "data-verified"), "false");
   assert.equal(await page.$("#status .badge.ok"), null);
   assert.equal(await page.$("#slot-map .badge.ok"), null, "no green map proof for a tampered answer");
+  // The certificate no longer verifies: the reason by its code, in Chinese.
+  assert.equal(await page.getAttribute("#status .badge", "data-code"), "signature");
+  assert.match(await page.textContent("#status .badge .why"), /签名无效/);
   await page.screenshot({ path: join(shots, "tampered.png"), fullPage: true });
   await page.context().close();
 });
@@ -159,7 +212,14 @@ test("the log explorer verifies the checkpoint and, on the next visit, consisten
   await page.waitForSelector("#consistency .badge");
   assert.equal(await page.getAttribute("#consistency .badge", "data-verified"), "true");
   assert.ok((await page.$$("#entries tbody tr")).length > 0);
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await overflow(), 0, "nothing wider than the phone");
   await page.screenshot({ path: join(shots, "log-phone.png"), fullPage: true });
+  // The asset lookup at phone width too (public view; wide tables scroll inside their box).
+  await page.goto(`${url}/ui/#/asset?id=${encodeURIComponent(pledgedPatent())}`);
+  await page.waitForSelector("#public dl");
+  assert.equal(await overflow(), 0, "nothing wider than the phone");
+  await page.screenshot({ path: join(shots, "asset-phone.png"), fullPage: true });
   await page.context().close();
 });
 
@@ -306,6 +366,10 @@ test("every label, heading and button speaks the chosen language (zh-CN default,
       assert.ok(texts.length > 5, hash);
       const wrong = texts.filter((s) => (lang === "zh" ? !cjk.test(s) : cjk.test(s)));
       assert.deepEqual(wrong, [], `${lang} ${hash}`);
+      // Every form control has a label (or an aria-label) that names it.
+      const unlabelled = await page.$$eval("input, select, textarea", (els) =>
+        els.filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.outerHTML));
+      assert.deepEqual(unlabelled, [], `${lang} ${hash}: controls without a label`);
     }
     assert.equal(await page.evaluate(() => document.documentElement.lang), lang === "zh" ? "zh-CN" : "en");
   }

@@ -4,8 +4,9 @@
 # Drives Debian's chromium (headless, through playwright-core) against a real ipledgerd
 # serving BUILD_DIR/web at /ui/, over a data directory loaded with the demo
 # (tools/demo.sh, on a clock file held 15 days back, as tests/integration/demo_test.cc
-# does) plus a regulator participant, and two witnesses (`ipledger witness`) whose
-# cosignatures ipledgerd gathers under the policy BUILD_DIR/web-test/witness-policy.
+# does) plus a regulator participant and a patent nobody pledged, and two witnesses
+# (`ipledger witness`) whose cosignatures ipledgerd gathers under the policy
+# BUILD_DIR/web-test/witness-policy.
 # The demo is loaded without its stories 4 and 5 (tools/demo.sh --skip 4,5: 19 patents
 # and a trademark that no browser test looks at), which halves the load; set
 # IPLEDGER_WEB_FULL_DEMO=1 to load all of it. Loading takes 10-40 s, so the loaded
@@ -38,6 +39,7 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
 fi
 
 work=$build/web-test
+free_patent=patent:2019106543216  # registered below, never pledged
 demo_args=(--skip 4,5)
 [ "${IPLEDGER_WEB_FULL_DEMO:-}" = 1 ] && demo_args=()
 stamp=$( (sha256sum "$cli" "$daemon" "$root/tools/demo.sh" "$0"; echo "${demo_args[@]}") | sha256sum | cut -d' ' -f1)
@@ -69,6 +71,19 @@ JSON
   "$cli" sign --statement "$work/regulator.json" --key "$work/var/registry.key:registry/k1" \
     --out "$work/regulator.env" >/dev/null
   "$cli" submit --server "$url" --envelope "$work/regulator.env" >/dev/null
+  # A patent that is registered and never pledged (the demo pledges every patent it
+  # registers): the bank's "not pledged (proven)".
+  cat >"$work/free-patent.json" <<JSON
+{"v": 1, "type": "asset.register", "submitter": "registry",
+ "body": {"asset_id": "$free_patent", "kind": "patent", "holders": ["kecheng-agrochem"],
+          "patent": {"application_no": "${free_patent#patent:}", "patent_no": "ZL201910654321.6",
+                     "type": "invention", "title": "Seed-treatment drum with closed-loop dosing",
+                     "filing_date": "2019-06-21", "grant_date": "2021-12-21",
+                     "annuity_paid_through": "$(date -u -d '+200 days' +%F)"}}}
+JSON
+  "$cli" sign --statement "$work/free-patent.json" --key "$work/var/registry.key:registry/k1" \
+    --out "$work/free-patent.env" >/dev/null
+  "$cli" submit --server "$url" --envelope "$work/free-patent.env" >/dev/null
   kill "$pid"; wait "$pid" || true
   echo "$stamp" >"$work/var/loaded"
 fi
@@ -106,7 +121,7 @@ curl -sf "$url/v1/checkpoints/cosigned" >/dev/null ||
   { echo "run.sh: no cosigned checkpoint; see $work/serve.log" >&2; exit 1; }
 
 mkdir -p "$work/screenshots"
-IPLEDGER_URL=$url IPLEDGER_DATA=$work/var IPLEDGER_CLI=$cli CHROMIUM=$chromium \
+IPLEDGER_URL=$url IPLEDGER_DATA=$work/var IPLEDGER_CLI=$cli CHROMIUM=$chromium FREE_PATENT=$free_patent \
   WITNESS_POLICY=$work/witness-policy WEB_SRC=$here/src \
   WEB_DIST=$build/web SCREENSHOTS=$work/screenshots NODE_PATH=$here/node_modules \
   node --test --test-concurrency=1 "$here"/test/*.test.mjs

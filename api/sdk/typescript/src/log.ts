@@ -19,14 +19,14 @@ export interface Checkpoint {
 
 /** Parses checkpoint note text ("<origin>\n<size>\n<base64 root>\n[extensions]"). */
 export function parseCheckpointText(text: string): Result<Omit<Checkpoint, "note">> {
-  if (!text.endsWith("\n")) return fail("checkpoint text does not end in a newline");
+  if (!text.endsWith("\n")) return fail("checkpoint text does not end in a newline", "malformed");
   const lines = text.slice(0, -1).split("\n");
-  if (lines.length < 3) return fail("checkpoint text has fewer than three lines");
-  if (lines.some((l) => l === "")) return fail("checkpoint text has an empty line");
+  if (lines.length < 3) return fail("checkpoint text has fewer than three lines", "malformed");
+  if (lines.some((l) => l === "")) return fail("checkpoint text has an empty line", "malformed");
   const size = parseDecimal(lines[1]!);
-  if (size === undefined) return fail(`checkpoint tree size is not a canonical decimal: ${lines[1]}`);
+  if (size === undefined) return fail(`checkpoint tree size is not a canonical decimal: ${lines[1]}`, "malformed");
   const root = fromBase64(lines[2]!);
-  if (!root || root.length !== 32) return fail(`checkpoint root is not base64 of 32 bytes: ${lines[2]}`);
+  if (!root || root.length !== 32) return fail(`checkpoint root is not base64 of 32 bytes: ${lines[2]}`, "malformed");
   return ok({ origin: lines[0]!, size, root, extensions: lines.slice(3) });
 }
 
@@ -36,16 +36,16 @@ export function parseCheckpointText(text: string): Result<Omit<Checkpoint, "note
  */
 export function verifyCheckpoint(note: string, logKey: NoteVerifier, others: NoteVerifier[] = []): Result<Checkpoint> {
   const parsed = parseNote(note);
-  if (!parsed.ok) return fail(`checkpoint: ${parsed.reason}`);
+  if (!parsed.ok) return fail(`checkpoint: ${parsed.reason}`, parsed.code);
   const cp = parseCheckpointText(parsed.value.text);
   if (!cp.ok) return cp;
   const opened = openNote(note, [logKey, ...(Array.isArray(others) ? others : [])]);
-  if (!opened.ok) return fail(`checkpoint: ${opened.reason}`);
+  if (!opened.ok) return fail(`checkpoint: ${opened.reason}`, opened.code);
   if (!opened.value.signatures.some((s) => s.name === logKey.name && s.keyId === logKey.keyId)) {
-    return fail(`checkpoint has no valid signature by log key ${logKey?.name}`);
+    return fail(`checkpoint has no valid signature by log key ${logKey?.name}`, "signature");
   }
   if (cp.value.origin !== logKey.name) {
-    return fail(`checkpoint origin ${cp.value.origin} is not the log key's name ${logKey?.name}`);
+    return fail(`checkpoint origin ${cp.value.origin} is not the log key's name ${logKey?.name}`, "origin");
   }
   return ok({ ...cp.value, note });
 }
@@ -60,11 +60,11 @@ export function verifyCheckpointConsistency(
   newer: Pick<Checkpoint, "origin" | "size" | "root">,
   proof: Uint8Array[],
 ): Result<true> {
-  if (typeof older !== "object" || older === null || typeof newer !== "object" || newer === null) return fail("two checkpoints are needed");
-  if (older.origin !== newer.origin) return fail(`the checkpoints are of different logs (${older.origin}, ${newer.origin})`);
-  if (older.size === 0) return Array.isArray(proof) && proof.length === 0 ? ok(true) : fail("from size 0 the proof must be empty");
+  if (typeof older !== "object" || older === null || typeof newer !== "object" || newer === null) return fail("two checkpoints are needed", "malformed");
+  if (older.origin !== newer.origin) return fail(`the checkpoints are of different logs (${older.origin}, ${newer.origin})`, "origin");
+  if (older.size === 0) return Array.isArray(proof) && proof.length === 0 ? ok(true) : fail("from size 0 the proof must be empty", "consistency");
   const r = verifyConsistency(older.size, newer.size, proof, older.root, newer.root);
-  return r.ok ? r : fail(`tree ${newer.size} does not extend tree ${older.size}: ${r.reason}`);
+  return r.ok ? r : fail(`tree ${newer.size} does not extend tree ${older.size}: ${r.reason}`, r.code);
 }
 
 export interface TlogProof {
@@ -79,7 +79,7 @@ const TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1";
 
 /** Parses a tlog-proof strictly. */
 export function parseTlogProof(text: string): Result<TlogProof> {
-  if (typeof text !== "string") return fail("a tlog-proof is a string");
+  if (typeof text !== "string") return fail("a tlog-proof is a string", "malformed");
   let rest = text;
   const next = (): string | undefined => {
     const nl = rest.indexOf("\n");
@@ -88,32 +88,32 @@ export function parseTlogProof(text: string): Result<TlogProof> {
     rest = rest.slice(nl + 1);
     return line;
   };
-  if (next() !== TLOG_PROOF_HEADER) return fail(`tlog-proof does not start with ${TLOG_PROOF_HEADER}`);
+  if (next() !== TLOG_PROOF_HEADER) return fail(`tlog-proof does not start with ${TLOG_PROOF_HEADER}`, "malformed");
   const out: TlogProof = { index: 0, inclusionProof: [], checkpoint: "" };
   let line = next();
   if (line !== undefined && line.startsWith("extra ")) {
     const extra = fromBase64(line.slice(6));
-    if (!extra) return fail("tlog-proof extra is not base64");
+    if (!extra) return fail("tlog-proof extra is not base64", "malformed");
     out.extra = extra;
     line = next();
   }
-  if (line === undefined || !line.startsWith("index ")) return fail("tlog-proof has no index line");
+  if (line === undefined || !line.startsWith("index ")) return fail("tlog-proof has no index line", "malformed");
   const index = parseDecimal(line.slice(6));
-  if (index === undefined) return fail(`tlog-proof index is not a canonical decimal: ${line}`);
+  if (index === undefined) return fail(`tlog-proof index is not a canonical decimal: ${line}`, "malformed");
   out.index = index;
   for (;;) {
     line = next();
-    if (line === undefined) return fail("tlog-proof has no empty line before the checkpoint");
+    if (line === undefined) return fail("tlog-proof has no empty line before the checkpoint", "malformed");
     if (line === "") break;
-    if (out.inclusionProof.length === 64) return fail("tlog-proof has more than 64 hashes");
+    if (out.inclusionProof.length === 64) return fail("tlog-proof has more than 64 hashes", "malformed");
     const h = fromBase64(line);
-    if (!h || h.length !== 32) return fail(`tlog-proof hash is not base64 of 32 bytes: ${line}`);
+    if (!h || h.length !== 32) return fail(`tlog-proof hash is not base64 of 32 bytes: ${line}`, "malformed");
     out.inclusionProof.push(h);
   }
   const note = parseNote(rest);
-  if (!note.ok) return fail(`tlog-proof checkpoint: ${note.reason}`);
+  if (!note.ok) return fail(`tlog-proof checkpoint: ${note.reason}`, note.code);
   const cp = parseCheckpointText(note.value.text);
-  if (!cp.ok) return fail(`tlog-proof checkpoint: ${cp.reason}`);
+  if (!cp.ok) return fail(`tlog-proof checkpoint: ${cp.reason}`, cp.code);
   out.checkpoint = rest;
   return ok(out);
 }
@@ -126,7 +126,7 @@ export function verifyTlogProof(text: string, leaf: Uint8Array, logKey: NoteVeri
   if (!cp.ok) return cp;
   const inc = verifyInclusion(proof.value.index, cp.value.size, leafHash(leaf), proof.value.inclusionProof, cp.value.root);
   if (!inc.ok) {
-    return fail(`tlog-proof inclusion of index ${proof.value.index} at size ${cp.value.size} does not verify: ${inc.reason}`);
+    return fail(`tlog-proof inclusion of index ${proof.value.index} at size ${cp.value.size} does not verify: ${inc.reason}`, "inclusion");
   }
   return ok({ ...cp.value, index: proof.value.index });
 }
@@ -187,14 +187,14 @@ export function encodeLeaf(leaf: Leaf): string {
 /** Decodes leaf bytes, accepting only the exact canonical form the log writes. */
 export function decodeLeaf(bytes: Uint8Array): Result<Leaf> {
   const text = fromUtf8(bytes);
-  if (text === undefined) return fail("the leaf is not UTF-8");
+  if (text === undefined) return fail("the leaf is not UTF-8", "malformed");
   let j: unknown;
   try {
     j = JSON.parse(text);
   } catch {
-    return fail("the leaf is not JSON");
+    return fail("the leaf is not JSON", "malformed");
   }
-  if (typeof j !== "object" || j === null || Array.isArray(j)) return fail("the leaf is not a JSON object");
+  if (typeof j !== "object" || j === null || Array.isArray(j)) return fail("the leaf is not a JSON object", "malformed");
   const o = j as Record<string, unknown>;
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
   const keys = Object.keys(o)
@@ -202,19 +202,19 @@ export function decodeLeaf(bytes: Uint8Array): Result<Leaf> {
     .sort(byteOrder)
     .join(",");
   const refusal = "codes" in o;
-  if (keys !== (refusal ? REFUSAL_KEYS : LEAF_KEYS).join(",")) return fail("the leaf has other members than a leaf has");
-  if ("map_assets" in o && !(strings(o.map_assets) && o.map_assets.length > 0)) return fail("the leaf's map_assets is not a non-empty list of strings");
-  if ("map_ref" in o && (typeof o.map_ref !== "number" || !Number.isSafeInteger(o.map_ref) || o.map_ref < 0)) return fail("the leaf's map_ref is not a non-negative integer");
-  if ("map_root" in o && (typeof o.map_root !== "string" || !/^[0-9a-f]{64}$/.test(o.map_root))) return fail("the leaf's map_root is not 64 lowercase hex digits");
-  if (o.v !== 1) return fail("the leaf's v is not 1");
-  if (typeof o.index !== "number" || !Number.isSafeInteger(o.index) || o.index < 0) return fail("the leaf's index is not a non-negative integer");
-  if (typeof o.time !== "string" || !INSTANT.test(o.time)) return fail("the leaf's time is not an RFC 3339 UTC instant with milliseconds");
-  if (typeof o.type !== "string" || o.type === "") return fail("the leaf's type is not a string");
-  if (typeof o.envelope_sha256 !== "string" || !/^[0-9a-f]{64}$/.test(o.envelope_sha256)) return fail("the leaf's envelope_sha256 is not 64 lowercase hex digits");
-  if (!strings(o.parties) || !strings(o.signers) || !strings(o.subjects)) return fail("the leaf's parties, signers and subjects must be lists of strings");
-  if (refusal && (!strings(o.codes) || typeof o.refused !== "string")) return fail("the refusal leaf's codes or refused is malformed");
+  if (keys !== (refusal ? REFUSAL_KEYS : LEAF_KEYS).join(",")) return fail("the leaf has other members than a leaf has", "malformed");
+  if ("map_assets" in o && !(strings(o.map_assets) && o.map_assets.length > 0)) return fail("the leaf's map_assets is not a non-empty list of strings", "malformed");
+  if ("map_ref" in o && (typeof o.map_ref !== "number" || !Number.isSafeInteger(o.map_ref) || o.map_ref < 0)) return fail("the leaf's map_ref is not a non-negative integer", "malformed");
+  if ("map_root" in o && (typeof o.map_root !== "string" || !/^[0-9a-f]{64}$/.test(o.map_root))) return fail("the leaf's map_root is not 64 lowercase hex digits", "malformed");
+  if (o.v !== 1) return fail("the leaf's v is not 1", "malformed");
+  if (typeof o.index !== "number" || !Number.isSafeInteger(o.index) || o.index < 0) return fail("the leaf's index is not a non-negative integer", "malformed");
+  if (typeof o.time !== "string" || !INSTANT.test(o.time)) return fail("the leaf's time is not an RFC 3339 UTC instant with milliseconds", "malformed");
+  if (typeof o.type !== "string" || o.type === "") return fail("the leaf's type is not a string", "malformed");
+  if (typeof o.envelope_sha256 !== "string" || !/^[0-9a-f]{64}$/.test(o.envelope_sha256)) return fail("the leaf's envelope_sha256 is not 64 lowercase hex digits", "malformed");
+  if (!strings(o.parties) || !strings(o.signers) || !strings(o.subjects)) return fail("the leaf's parties, signers and subjects must be lists of strings", "malformed");
+  if (refusal && (!strings(o.codes) || typeof o.refused !== "string")) return fail("the refusal leaf's codes or refused is malformed", "malformed");
   const leaf = o as unknown as Leaf;
-  if (encodeLeaf(leaf) !== text) return fail("the leaf is not in canonical form");
+  if (encodeLeaf(leaf) !== text) return fail("the leaf is not in canonical form", "malformed");
   return ok(leaf);
 }
 
@@ -246,11 +246,11 @@ const isToken = (s: string | undefined): s is string => s !== undefined && /^[^\
 
 /** Parses search certificate text strictly (the lines of ipledger.search-certificate/v1). */
 export function parseSearchCertificate(text: string): Result<SearchCertificate> {
-  if (!text.endsWith("\n")) return fail("search certificate does not end in a newline");
-  if (/[\x00-\x09\x0b-\x1f\x7f]/.test(text)) return fail("search certificate has a control character");
+  if (!text.endsWith("\n")) return fail("search certificate does not end in a newline", "malformed");
+  if (/[\x00-\x09\x0b-\x1f\x7f]/.test(text)) return fail("search certificate has a control character", "malformed");
   const lines = text.slice(0, -1).split("\n");
-  if (lines[0] !== CERT_HEADER) return fail(`search certificate line 1 is not ${CERT_HEADER}`);
-  if (lines.length < 7) return fail(`search certificate has ${lines.length} lines, fewer than 7`);
+  if (lines[0] !== CERT_HEADER) return fail(`search certificate line 1 is not ${CERT_HEADER}`, "malformed");
+  if (lines.length < 7) return fail(`search certificate has ${lines.length} lines, fewer than 7`, "malformed");
   const keyed = (i: number, key: string): string | undefined => {
     const f = lines[i]!.split(" ");
     return f.length === 2 && f[0] === key && isToken(f[1]) ? f[1] : undefined;
@@ -259,16 +259,16 @@ export function parseSearchCertificate(text: string): Result<SearchCertificate> 
   const v: string[] = [];
   for (let i = 0; i < names.length; i++) {
     const t = keyed(i + 1, names[i]!);
-    if (t === undefined) return fail(`search certificate line ${i + 2} '${lines[i + 1]}' is not '${names[i]} <value>'`);
+    if (t === undefined) return fail(`search certificate line ${i + 2} '${lines[i + 1]}' is not '${names[i]} <value>'`, "malformed");
     v.push(t);
   }
   const asOf = parseDecimal(v[2]!);
   const size = parseDecimal(v[3]!);
-  if (asOf === undefined || size === undefined) return fail("search certificate as-of or tree-size is not a canonical decimal");
-  if (asOf >= size) return fail("search certificate as-of is not below tree-size");
+  if (asOf === undefined || size === undefined) return fail("search certificate as-of or tree-size is not a canonical decimal", "malformed");
+  if (asOf >= size) return fail("search certificate as-of is not below tree-size", "malformed");
   const root = fromBase64(v[4]!);
-  if (!root || root.length !== 32) return fail("search certificate root is not base64 of 32 bytes");
-  if (v[5] !== "pledged" && v[5] !== "not-pledged") return fail("search certificate status is neither pledged nor not-pledged");
+  if (!root || root.length !== 32) return fail("search certificate root is not base64 of 32 bytes", "malformed");
+  if (v[5] !== "pledged" && v[5] !== "not-pledged") return fail("search certificate status is neither pledged nor not-pledged", "malformed");
   const pledges: SearchCertificatePledge[] = [];
   let map: { version: number; root: Uint8Array } | undefined;
   for (let i = 7; i < lines.length; i++) {
@@ -278,29 +278,29 @@ export function parseSearchCertificate(text: string): Result<SearchCertificate> 
       const version = f.length === 3 ? parseDecimal(f[1]!) : undefined;
       const mapRoot = f.length === 3 ? fromBase64(f[2]!) : undefined;
       if (version === undefined || !mapRoot || mapRoot.length !== 32 || version > asOf || base64(mapRoot) !== f[2]) {
-        return fail(`search certificate line '${line}' is not 'map <version not after as-of> <base64 of 32 bytes>'`);
+        return fail(`search certificate line '${line}' is not 'map <version not after as-of> <base64 of 32 bytes>'`, "malformed");
       }
       map = { version, root: mapRoot };
       break;
     }
     const idx = f.length === 5 ? parseDecimal(f[4]!) : undefined;
     if (f[0] !== "pledge" || !isToken(f[1]) || !isToken(f[2]) || !isToken(f[3]) || idx === undefined) {
-      return fail(`search certificate line '${line}' is not 'pledge <id> <pledgee> <state> <registration index>'`);
+      return fail(`search certificate line '${line}' is not 'pledge <id> <pledgee> <state> <registration index>'`, "malformed");
     }
     pledges.push({ pledge_id: f[1], pledgee: f[2], state: f[3], registered_index: idx });
   }
   const pledged = v[5] === "pledged";
-  if (pledged === (pledges.length === 0)) return fail("search certificate status does not match its pledge lines");
+  if (pledged === (pledges.length === 0)) return fail("search certificate status does not match its pledge lines", "malformed");
   return ok({ origin: v[0]!, asset: v[1]!, as_of_index: asOf, tree_size: size, root, pledged, pledges, ...(map ? { map } : {}), lines });
 }
 
 /** Verifies a search certificate (a signed note by the log key) and parses it. */
 export function verifySearchCertificate(note: string, logKey: NoteVerifier): Result<SearchCertificate> {
   const opened = openNote(note, [logKey]);
-  if (!opened.ok) return fail(`search certificate: ${opened.reason}`);
+  if (!opened.ok) return fail(`search certificate: ${opened.reason}`, opened.code);
   const c = parseSearchCertificate(opened.value.text);
   if (!c.ok) return c;
-  if (c.value.origin !== logKey.name) return fail(`search certificate origin ${c.value.origin} is not the log key's name`);
+  if (c.value.origin !== logKey.name) return fail(`search certificate origin ${c.value.origin} is not the log key's name`, "origin");
   return c;
 }
 

@@ -38,15 +38,15 @@ export function rootFromInclusionProof(
   leaf: Uint8Array,
   proof: Uint8Array[],
 ): Result<Uint8Array> {
-  if (!isIndex(index) || !isIndex(size)) return fail("index and size must be non-negative safe integers");
-  if (index >= size) return fail(`index ${index} is not below tree size ${size}`);
-  if (!(leaf instanceof Uint8Array) || leaf.length !== 32) return fail("the leaf hash is not 32 bytes");
-  if (!hashes(proof)) return fail("every proof hash must be 32 bytes");
+  if (!isIndex(index) || !isIndex(size)) return fail("index and size must be non-negative safe integers", "malformed");
+  if (index >= size) return fail(`index ${index} is not below tree size ${size}`, "inclusion");
+  if (!(leaf instanceof Uint8Array) || leaf.length !== 32) return fail("the leaf hash is not 32 bytes", "malformed");
+  if (!hashes(proof)) return fail("every proof hash must be 32 bytes", "malformed");
   let fn = index;
   let sn = size - 1;
   let r = leaf;
   for (const p of proof) {
-    if (sn === 0) return fail("the inclusion proof is too long");
+    if (sn === 0) return fail("the inclusion proof is too long", "inclusion");
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
       while (fn % 2 === 0 && fn !== 0) {
@@ -59,7 +59,7 @@ export function rootFromInclusionProof(
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  if (sn !== 0) return fail("the inclusion proof is too short");
+  if (sn !== 0) return fail("the inclusion proof is too short", "inclusion");
   return ok(r);
 }
 
@@ -73,8 +73,8 @@ export function verifyInclusion(
 ): Result<true> {
   const got = rootFromInclusionProof(index, size, leaf, proof);
   if (!got.ok) return got;
-  if (!(root instanceof Uint8Array) || root.length !== 32) return fail("the root is not 32 bytes");
-  if (!equalBytes(got.value, root)) return fail("the inclusion proof does not lead to the root");
+  if (!(root instanceof Uint8Array) || root.length !== 32) return fail("the root is not 32 bytes", "malformed");
+  if (!equalBytes(got.value, root)) return fail("the inclusion proof does not lead to the root", "inclusion");
   return ok(true);
 }
 
@@ -91,17 +91,17 @@ export function verifyConsistency(
   root1: Uint8Array,
   root2: Uint8Array,
 ): Result<true> {
-  if (!isIndex(size1) || !isIndex(size2)) return fail("sizes must be non-negative safe integers");
-  if (!hashes(proof)) return fail("every proof hash must be 32 bytes");
+  if (!isIndex(size1) || !isIndex(size2)) return fail("sizes must be non-negative safe integers", "malformed");
+  if (!hashes(proof)) return fail("every proof hash must be 32 bytes", "malformed");
   // Roots of another length never match a computed root (as in transparency-dev/merkle).
-  if (!(root1 instanceof Uint8Array) || !(root2 instanceof Uint8Array)) return fail("the roots must be bytes");
-  if (size2 < size1) return fail(`size2 ${size2} is below size1 ${size1}`);
-  if (size1 === 0) return fail("a consistency proof from the empty tree is meaningless");
+  if (!(root1 instanceof Uint8Array) || !(root2 instanceof Uint8Array)) return fail("the roots must be bytes", "malformed");
+  if (size2 < size1) return fail(`size2 ${size2} is below size1 ${size1}`, "consistency");
+  if (size1 === 0) return fail("a consistency proof from the empty tree is meaningless", "malformed");
   if (size1 === size2) {
-    if (proof.length !== 0) return fail("equal sizes need an empty proof");
-    return equalBytes(root1, root2) ? ok(true) : fail("equal sizes but different roots");
+    if (proof.length !== 0) return fail("equal sizes need an empty proof", "consistency");
+    return equalBytes(root1, root2) ? ok(true) : fail("equal sizes but different roots", "consistency");
   }
-  if (proof.length === 0) return fail("the consistency proof is empty");
+  if (proof.length === 0) return fail("the consistency proof is empty", "consistency");
   let path = proof;
   // size1 a power of two: the old root is itself the first node of the path.
   if (isPowerOfTwo(size1)) path = [root1, ...proof];
@@ -114,7 +114,7 @@ export function verifyConsistency(
   let fr = path[0]!;
   let sr = path[0]!;
   for (const c of path.slice(1)) {
-    if (sn === 0) return fail("the consistency proof is too long");
+    if (sn === 0) return fail("the consistency proof is too long", "consistency");
     if (fn % 2 === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
@@ -128,8 +128,8 @@ export function verifyConsistency(
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  if (sn !== 0) return fail("the consistency proof is too short");
-  if (!equalBytes(fr, root1)) return fail("the consistency proof does not lead to root1");
-  if (!equalBytes(sr, root2)) return fail("the consistency proof does not lead to root2");
+  if (sn !== 0) return fail("the consistency proof is too short", "consistency");
+  if (!equalBytes(fr, root1)) return fail("the consistency proof does not lead to root1", "consistency");
+  if (!equalBytes(sr, root2)) return fail("the consistency proof does not lead to root2", "consistency");
   return ok(true);
 }

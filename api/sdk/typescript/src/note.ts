@@ -112,48 +112,48 @@ export function makeNoteVerifier(name: string, publicKey: Uint8Array, type = NOT
 
 /** Parses a vkey; fails for a bad name, key id, type or key length. */
 export function parseVkey(vkey: string): Result<NoteVerifier> {
-  if (typeof vkey !== "string") return fail("a vkey is a string");
+  if (typeof vkey !== "string") return fail("a vkey is a string", "key");
   vkey = vkey.replace(/\n$/, "");
   const a = vkey.indexOf("+");
   const b = a < 0 ? -1 : vkey.indexOf("+", a + 1);
-  if (b < 0) return fail("a vkey is <name>+<key id>+<base64 key>");
+  if (b < 0) return fail("a vkey is <name>+<key id>+<base64 key>", "key");
   const name = vkey.slice(0, a);
   const idHex = vkey.slice(a + 1, b);
   const raw = fromBase64(vkey.slice(b + 1));
-  if (!isValidKeyName(name)) return fail("the vkey's name is not a valid key name");
-  if (!/^[0-9a-f]{8}$/.test(idHex)) return fail("the vkey's key id is not 8 lowercase hex digits");
-  if (!raw || raw.length < 1) return fail("the vkey's key is not base64");
+  if (!isValidKeyName(name)) return fail("the vkey's name is not a valid key name", "key");
+  if (!/^[0-9a-f]{8}$/.test(idHex)) return fail("the vkey's key id is not 8 lowercase hex digits", "key");
+  if (!raw || raw.length < 1) return fail("the vkey's key is not base64", "key");
   const type = raw[0]!;
   const t = signatureTypes.get(type);
-  if (!t) return fail(`the vkey's signature type 0x${type.toString(16)} is not supported`);
+  if (!t) return fail(`the vkey's signature type 0x${type.toString(16)} is not supported`, "key");
   const key = raw.subarray(1);
-  if (key.length !== t.keyLength) return fail("the vkey's public key has the wrong length");
+  if (key.length !== t.keyLength) return fail("the vkey's public key has the wrong length", "key");
   const v = makeNoteVerifier(name, key, type);
-  if (v.keyId !== parseInt(idHex, 16)) return fail("the vkey's key id does not match its name and key");
+  if (v.keyId !== parseInt(idHex, 16)) return fail("the vkey's key id does not match its name and key", "key");
   return ok(v);
 }
 
 /** Parses a signed note without verifying anything. */
 export function parseNote(note: string): Result<Note> {
-  if (typeof note !== "string") return fail("a note is a string");
+  if (typeof note !== "string") return fail("a note is a string", "malformed");
   if (LONE_SURROGATE.test(note) || BAD_NOTE_CHAR.test(note)) {
-    return fail("the note has a control character or invalid UTF-8");
+    return fail("the note has a control character or invalid UTF-8", "malformed");
   }
   const split = note.lastIndexOf("\n\n");
-  if (split < 0) return fail("the note has no signature block");
+  if (split < 0) return fail("the note has no signature block", "malformed");
   const text = note.slice(0, split + 1);
   let sigs = note.slice(split + 2);
-  if (sigs.length === 0 || !sigs.endsWith("\n")) return fail("the note's signature block is empty or unterminated");
+  if (sigs.length === 0 || !sigs.endsWith("\n")) return fail("the note's signature block is empty or unterminated", "malformed");
   const signatures: NoteSignature[] = [];
   for (const line of sigs.slice(0, -1).split("\n")) {
-    if (!line.startsWith(SIG_PREFIX)) return fail("a signature line does not start with an em dash and a space");
+    if (!line.startsWith(SIG_PREFIX)) return fail("a signature line does not start with an em dash and a space", "malformed");
     const rest = line.slice(SIG_PREFIX.length);
     const sp = rest.indexOf(" ");
     const name = sp < 0 ? rest : rest.slice(0, sp);
     const raw = sp < 0 ? undefined : fromBase64(rest.slice(sp + 1));
-    if (!isValidKeyName(name)) return fail("a signature line has an invalid key name");
-    if (!raw || raw.length <= 4) return fail(`the signature of ${name} is not base64 of a key id and a signature`);
-    if (signatures.length === MAX_SIGNATURES) return fail("the note has too many signatures");
+    if (!isValidKeyName(name)) return fail("a signature line has an invalid key name", "malformed");
+    if (!raw || raw.length <= 4) return fail(`the signature of ${name} is not base64 of a key id and a signature`, "malformed");
+    if (signatures.length === MAX_SIGNATURES) return fail("the note has too many signatures", "malformed");
     signatures.push({
       name,
       keyId: ((raw[0]! << 24) | (raw[1]! << 16) | (raw[2]! << 8) | raw[3]!) >>> 0,
@@ -172,18 +172,18 @@ export function parseNote(note: string): Result<Note> {
 export function openNote(note: string, verifiers: NoteVerifier[]): Result<Note> {
   const usable = (v: NoteVerifier | undefined) =>
     typeof v === "object" && v !== null && typeof v.name === "string" && typeof v.keyId === "number" && typeof v.verify === "function";
-  if (!Array.isArray(verifiers) || !verifiers.every(usable)) return fail("the verifier keys are not parsed vkeys (use parseVkey)");
+  if (!Array.isArray(verifiers) || !verifiers.every(usable)) return fail("the verifier keys are not parsed vkeys (use parseVkey)", "key");
   const parsed = parseNote(note);
   if (!parsed.ok) return parsed;
   const verified: NoteSignature[] = [];
   for (const sig of parsed.value.signatures) {
     const v = verifiers.find((k) => k.name === sig.name && k.keyId === sig.keyId);
     if (!v) continue;
-    if (!v.verify(parsed.value.text, sig.blob)) return fail(`the signature of ${sig.name} does not verify`);
+    if (!v.verify(parsed.value.text, sig.blob)) return fail(`the signature of ${sig.name} does not verify`, "signature");
     if (!verified.some((s) => s.name === sig.name && s.keyId === sig.keyId)) verified.push(sig);
   }
   if (verified.length === 0) {
-    return fail(`no signature by ${verifiers.map((v) => v.name).join(", ") || "a known key"}`);
+    return fail(`no signature by ${verifiers.map((v) => v.name).join(", ") || "a known key"}`, "signature");
   }
   return ok({ text: parsed.value.text, signatures: verified });
 }

@@ -30,6 +30,9 @@ test("status map proofs: the documented vectors verify, and fail with any byte c
     const r = sdk.verifyMapProof(root, k, v, p);
     assert.ok(r.ok, r.reason);
     for (const i of [0, 1, 2, p.length - 1]) assert.equal(sdk.verifyMapProof(root, k, v, flip(p, i)).ok, false, `byte ${i}`);
+    // A changed hash is a proof that does not lead to the root; a wrong length is malformed.
+    assert.equal(sdk.verifyMapProof(root, k, v, flip(p, p.length - 1)).code, "map_proof");
+    assert.equal(sdk.verifyMapProof(root, k, v, sdk.concat(p, new Uint8Array(1))).code, "malformed");
     assert.equal(sdk.verifyMapProof(flip(root, 31), k, v, p).ok, false);
     // For presence, another key fails; an absence proof equally proves the absence of the
     // keys that share its path (docs/formats.md), so change the key's first bit there.

@@ -150,6 +150,7 @@ test("derived checkpoints, a cosignature/v1 and a tlog-proof verify with the pub
     if (bad === proof) continue;
     const res = sdk.verifyTlogProof(bad, leaf5, log.value);
     assert.equal(res.ok, false, `byte ${i} changed and it still verified`);
+    assert.ok(sdk.FAIL_CODES.includes(res.code), `byte ${i}: code ${res.code}`);
   }
 });
 
@@ -161,6 +162,7 @@ test("verify functions return a reason for garbage instead of throwing", () => {
       const r = f(j, log);
       assert.equal(r.ok, false);
       assert.equal(typeof r.reason, "string");
+      assert.equal(r.code, "malformed", `${JSON.stringify(j)}: ${r.reason}`);
     }
     assert.equal(sdk.parseVkey(j).ok, false);
     assert.equal(sdk.parseNote(j).ok, false);
