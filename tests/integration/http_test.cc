@@ -20,6 +20,7 @@
 #include "ledger/log/search_certificate.h"
 #include "ledger/log/tlog_proof.h"
 #include "tests/testing/fault_fs.h"
+#include "tests/testing/http_story.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {
@@ -30,34 +31,8 @@ using testing::ServerFixture;
 
 json Body(const api::HttpResponse& r) { return json::parse(r.body, nullptr, false); }
 
-class HttpTest : public ::testing::Test {
+class HttpTest : public testing::HttpStoryTest {
  protected:
-  void SetUp() override {
-    auto& f = s_.f();
-    f.AddParticipant("ccb-quzhou", Role::kBank);
-    f.AddParticipant("lanyu-materials", Role::kEnterprise);
-    f.AddParticipant("hengtai-valve", Role::kEnterprise);
-    f.AddParticipant("picc-zhejiang", Role::kInsurer);
-    f.AddParticipant("cnipa-zj", Role::kRegulator);
-    f.AddPatent("2014103620773", {"lanyu-materials"});
-  }
-
-  api::HttpResponse Get(const std::string& target, const std::string& as = "") {
-    auto c = s_.ClientFor(as);
-    auto r = c->Request("GET", target);
-    EXPECT_OK(r);
-    return r.ok() ? *r : api::HttpResponse{};
-  }
-
-  PledgeRegister PledgeBody(const std::string& id, Date end = DateFromCivil(2028, 1, 1)) {
-    return s_.f().PledgeBody(id, {"lanyu-materials"}, {"patent:2014103620773"}, end);
-  }
-
-  api::HttpResponse PostPledge(const std::string& id, Date end = DateFromCivil(2028, 1, 1)) {
-    return s_.Post(s_.f().Make("ccb-quzhou", PledgeBody(id, end)),
-                   {"ccb-quzhou", "lanyu-materials"});
-  }
-
   NoteVerifier LogVerifier() {
     auto r = Get("/log/vkey");
     std::string line = r.body;
@@ -66,8 +41,6 @@ class HttpTest : public ::testing::Test {
     EXPECT_TRUE(v.has_value()) << r.body;
     return v.value_or(NoteVerifier{});
   }
-
-  ServerFixture s_;
 };
 
 void ExpectProblem(const api::HttpResponse& r, int status, const std::string& code = "") {
