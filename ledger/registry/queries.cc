@@ -115,6 +115,11 @@ StatusOr<std::vector<WitnessKeysRecord>> Registry::ListWitnessKeys() const {
   return LoadAllCurrent<WitnessKeysRecord>(ledger_->store(), kWitnessKeysTag);
 }
 
+StatusOr<WitnessKeysRecord> Registry::GetWitnessKeys(std::string_view id) const {
+  return LoadCommitted<WitnessKeysRecord>(ledger_->store(), kWitnessKeysTag, id, kLatestIndex,
+                                          "witness keys of participant");
+}
+
 StatusOr<std::uint64_t> Registry::IndexAtDate(Date date) const {
   const std::string hi = TimeKey(EndOfDateInstant(date), kLatestIndex);
   auto found = ledger_->store().LastInRange(Column::kIndex, kTimePrefix, hi);

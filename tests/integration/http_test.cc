@@ -461,6 +461,43 @@ TEST_F(HttpTest, ProofsTilesParticipantsAndRecordEndpoints) {
   EXPECT_GE(Body(history)["entries"].size(), 2u);
 }
 
+// The participant view shows the participant's witness keys (issue #14): active, then
+// revoked, with the entries that added and revoked them; others show none.
+TEST_F(HttpTest, ParticipantViewShowsWitnessKeys) {
+  EXPECT_FALSE(Body(Get("/v1/participants/ccb-quzhou")).contains("witness_keys"));
+  const std::string vkey = testing::TestWitnessVkey("witness.ccb-quzhou.example", 40);
+  ParticipantKeys add;
+  add.id = "ccb-quzhou";
+  add.add_witnesses = {{"w1", vkey, "https://witness.ccb-quzhou.example:8443"}};
+  auto added = s_.Post(s_.f().Make("ccb-quzhou", add));
+  ASSERT_EQ(added.status, 201) << added.body;
+  const auto added_index = Body(added)["index"].get<std::uint64_t>();
+
+  json w = Body(Get("/v1/participants/ccb-quzhou"))["witness_keys"];
+  ASSERT_EQ(w.size(), 1u) << w.dump();
+  EXPECT_EQ(w[0]["keyid"], "ccb-quzhou/w1");
+  EXPECT_EQ(w[0]["role"], "witness");
+  EXPECT_EQ(w[0]["vkey"], vkey);
+  EXPECT_EQ(w[0]["url"], "https://witness.ccb-quzhou.example:8443");
+  EXPECT_EQ(w[0]["status"], "active");
+  EXPECT_EQ(w[0]["added_index"], added_index);
+  EXPECT_FALSE(w[0].contains("revoked_index"));
+  EXPECT_FALSE(Body(Get("/v1/participants/lanyu-materials")).contains("witness_keys"));
+
+  ParticipantKeys revoke;
+  revoke.id = "ccb-quzhou";
+  revoke.revoke = {"w1"};
+  auto revoked = s_.Post(s_.f().Make("ccb-quzhou", revoke));
+  ASSERT_EQ(revoked.status, 201) << revoked.body;
+  w = Body(Get("/v1/participants/ccb-quzhou"))["witness_keys"];
+  ASSERT_EQ(w.size(), 1u) << w.dump();
+  EXPECT_EQ(w[0]["status"], "revoked");
+  EXPECT_EQ(w[0]["revoked_index"], Body(revoked)["index"].get<std::uint64_t>());
+  // The signing keys are unchanged, and an unknown participant is still a 404.
+  EXPECT_EQ(Body(Get("/v1/participants/ccb-quzhou"))["keys"][0]["keyid"], "ccb-quzhou/k1");
+  ExpectProblem(Get("/v1/participants/nobody"), 404);
+}
+
 TEST_F(HttpTest, PrecheckRunsRulesWithoutAppending) {
   ASSERT_EQ(PostPledge("PL-1").status, 201);
   const std::uint64_t size = s_.f().registry().ledger().size();
