@@ -1,9 +1,10 @@
+// The statement decoder, part 1: field readers, composite values, and the bodies of all
+// statement types but participant.* (statement_codec_keys.cc).
 #include "api/codec/statement_codec.h"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,132 +15,19 @@
 #include <vector>
 
 #include "api/codec/identifier.h"
+#include "api/codec/internal/statement_readers.h"
 #include "api/codec/internal/strict_json.h"
 #include "api/codec/statement_format.h"
-#include "api/codec/witness_key.h"
 #include "crypto/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "ledger/base/civil_time.h"
 #include "ledger/log/entry.h"
 
-namespace ipledger::api {
-namespace {
-
-using nlohmann::json;
-
-constexpr std::size_t kMaxIdempotencyKeyChars = 128;
+namespace ipledger::api::statement_internal {
 
 // ---------------------------------------------------------------------------------
-// Paths and messages
-
-std::string Join(const std::string& path, std::string_view key) { return JsonPathJoin(path, key); }
-std::string At(const std::string& path, std::size_t i) { return JsonPathAt(path, i); }
-
-Status Error(const std::string& path, std::string_view problem) {
-  std::string m = path.empty() ? std::string("statement") : path;
-  m += ": ";
-  m += problem;
-  return Status::InvalidArgument(std::move(m));
-}
-
-// " 'value'" for a short printable value, so messages can echo what was wrong without
-// copying arbitrary client bytes into them.
-std::string Quoted(std::string_view s) {
-  if (s.size() > 64) return "";
-  for (char c : s) {
-    if (c < 0x20 || c >= 0x7f) return "";
-  }
-  return " '" + std::string(s) + "'";
-}
-
-// ---------------------------------------------------------------------------------
-// Field readers. Each has the shape
-//   Status Read(const json& v, const std::string& path, T* out)
-// and names `path` in any refusal.
-
-// An object's fields. The first failure sticks and later reads do nothing, so a body
-// reads as a flat list of fields and reports the first problem in field order.
-class Fields {
- public:
-  Fields(const json& j, std::string path, std::initializer_list<std::string_view> allowed)
-      : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) {
-      status_ = Error(path_, "must be a JSON object");
-      return;
-    }
-    for (const auto& [key, value] : j_.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        status_ = Error(Join(path_, SafeKey(key)), "unknown field");
-        return;
-      }
-    }
-  }
-
-  template <typename T, typename Read>
-  void Required(std::string_view key, Read read, T* out) {
-    if (!status_.ok()) return;
-    const json* v = Find(key);
-    if (v == nullptr) {
-      status_ = Error(Join(path_, key), "required");
-      return;
-    }
-    status_ = read(*v, Join(path_, key), out);
-  }
-
-  template <typename T, typename Read>
-  void Optional(std::string_view key, Read read, std::optional<T>* out) {
-    if (!status_.ok()) return;
-    out->reset();
-    const json* v = Find(key);
-    if (v == nullptr) return;
-    T value{};
-    status_ = read(*v, Join(path_, key), &value);
-    if (status_.ok()) *out = std::move(value);
-  }
-
-  // A field whose absence means the default already in `*out` (false, an empty list).
-  template <typename T, typename Read>
-  void Defaulted(std::string_view key, Read read, T* out) {
-    if (!status_.ok()) return;
-    const json* v = Find(key);
-    if (v == nullptr) return;
-    status_ = read(*v, Join(path_, key), out);
-  }
-
-  bool Has(std::string_view key) const { return Find(key) != nullptr; }
-  std::string PathOf(std::string_view key) const { return Join(path_, key); }
-  bool ok() const { return status_.ok(); }
-  const Status& status() const { return status_; }
-
- private:
-  const json* Find(std::string_view key) const {
-    if (!j_.is_object()) return nullptr;
-    auto it = j_.find(std::string(key));
-    return it == j_.end() ? nullptr : &*it;
-  }
-
-  const json& j_;
-  std::string path_;
-  Status status_;
-};
-
-// A string satisfying `valid`; `what` completes "must be ...".
-template <typename Pred>
-Status StringOf(const json& v, const std::string& path, Pred valid, std::string_view what,
-                std::string* out) {
-  if (!v.is_string() || !valid(v.get_ref<const std::string&>())) {
-    return Error(path, "must be " + std::string(what));
-  }
-  *out = v.get_ref<const std::string&>();
-  return Status::Ok();
-}
-
-// The one identifier check (identifier.h), as a predicate.
-template <IdKind kKind>
-bool IdPred(std::string_view s) {
-  return IsIdentifier(kKind, s);
-}
+// Field readers that statement_codec_keys.cc uses too (statement_readers.h)
 
 Status ReadParticipantId(const json& v, const std::string& path, std::string* out) {
   return StringOf(v, path, IdPred<IdKind::kParticipant>,
@@ -150,6 +38,53 @@ Status ReadKeyLabel(const json& v, const std::string& path, std::string* out) {
   return StringOf(v, path, IdPred<IdKind::kKeyLabel>, "a key label (^[a-z0-9][a-z0-9-]{1,63}$)",
                   out);
 }
+
+Status ReadText(const json& v, const std::string& path, std::string* out) {
+  return StringOf(
+      v, path, [](std::string_view s) { return !s.empty(); }, "a non-empty string", out);
+}
+
+Status ReadUscc(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsUscc, "a unified social credit code (18 of [0-9A-Z])", out);
+}
+
+Status ReadRegionCode(const json& v, const std::string& path, std::string* out) {
+  return StringOf(v, path, IsRegionCode, "a GB/T 2260 region code (6 digits)", out);
+}
+
+// Only number_unsigned: nlohmann reads 1.0 and 1e3 as floats and -0 as signed, and a
+// value beyond uint64 as a float, so all of those are refused here.
+Status ReadUint64(const json& v, const std::string& path, std::uint64_t* out) {
+  if (!v.is_number_unsigned()) return Error(path, "must be an integer >= 0");
+  *out = v.get<std::uint64_t>();
+  return Status::Ok();
+}
+
+// A key recovery's publicity period: 1 to 365 days.
+Status ReadRecoveryPublicityDays(const json& v, const std::string& path, std::uint32_t* out) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > 365) {
+    return Error(path, "must be an integer from 1 to 365");
+  }
+  *out = static_cast<std::uint32_t>(v.get<std::uint64_t>());
+  return Status::Ok();
+}
+
+Status ReadPublicKey(const json& v, const std::string& path, PublicKey* out) {
+  constexpr std::string_view kWhat = "must be base64 of a 32-byte Ed25519 public key";
+  if (!v.is_string()) return Error(path, kWhat);
+  std::optional<Bytes> bytes = Base64Decode(v.get_ref<const std::string&>());
+  std::optional<PublicKey> key = bytes ? PublicKeyFromBytes(*bytes) : std::nullopt;
+  if (!key) return Error(path, kWhat);
+  *out = *key;
+  return Status::Ok();
+}
+
+namespace {
+
+constexpr std::size_t kMaxIdempotencyKeyChars = 128;
+
+// ---------------------------------------------------------------------------------
+// Field readers of this file only
 
 Status ReadOtherId(const json& v, const std::string& path, std::string* out) {
   return StringOf(v, path, IdPred<IdKind::kRecord>, "an id (^[A-Za-z0-9._-]{1,64}$)", out);
@@ -170,21 +105,8 @@ Status ReadDataAssetId(const json& v, const std::string& path, std::string* out)
       "a data asset id (data:<token>)", out);
 }
 
-Status ReadText(const json& v, const std::string& path, std::string* out) {
-  return StringOf(
-      v, path, [](std::string_view s) { return !s.empty(); }, "a non-empty string", out);
-}
-
 Status ReadSnakeName(const json& v, const std::string& path, std::string* out) {
   return StringOf(v, path, IsSnakeName, "a snake_case name (^[a-z][a-z0-9_]{0,63}$)", out);
-}
-
-Status ReadUscc(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsUscc, "a unified social credit code (18 of [0-9A-Z])", out);
-}
-
-Status ReadRegionCode(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsRegionCode, "a GB/T 2260 region code (6 digits)", out);
 }
 
 Status ReadApplicationNo(const json& v, const std::string& path, std::string* out) {
@@ -218,14 +140,6 @@ Status ReadBool(const json& v, const std::string& path, bool* out) {
   return Status::Ok();
 }
 
-// Only number_unsigned: nlohmann reads 1.0 and 1e3 as floats and -0 as signed, and a
-// value beyond uint64 as a float, so all of those are refused here.
-Status ReadUint64(const json& v, const std::string& path, std::uint64_t* out) {
-  if (!v.is_number_unsigned()) return Error(path, "must be an integer >= 0");
-  *out = v.get<std::uint64_t>();
-  return Status::Ok();
-}
-
 // Every Money amount: an integer from 0 to kMaxAmount (10^15 minor units).
 Status ReadAmount(const json& v, const std::string& path, std::int64_t* out) {
   constexpr auto kMax = static_cast<std::uint64_t>(kMaxAmount);
@@ -247,15 +161,6 @@ Status ReadNiceClass(const json& v, const std::string& path, int* out) {
 Status ReadScore(const json& v, const std::string& path, std::uint32_t* out) {
   if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 100) {
     return Error(path, "must be an integer from 0 to 100");
-  }
-  *out = static_cast<std::uint32_t>(v.get<std::uint64_t>());
-  return Status::Ok();
-}
-
-// A key recovery's publicity period: 1 to 365 days.
-Status ReadRecoveryPublicityDays(const json& v, const std::string& path, std::uint32_t* out) {
-  if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > 365) {
-    return Error(path, "must be an integer from 1 to 365");
   }
   *out = static_cast<std::uint32_t>(v.get<std::uint64_t>());
   return Status::Ok();
@@ -312,50 +217,6 @@ Status ReadDigest(const json& v, const std::string& path, Digest* out) {
   return Status::Ok();
 }
 
-Status ReadPublicKey(const json& v, const std::string& path, PublicKey* out) {
-  constexpr std::string_view kWhat = "must be base64 of a 32-byte Ed25519 public key";
-  if (!v.is_string()) return Error(path, kWhat);
-  std::optional<Bytes> bytes = Base64Decode(v.get_ref<const std::string&>());
-  std::optional<PublicKey> key = bytes ? PublicKeyFromBytes(*bytes) : std::nullopt;
-  if (!key) return Error(path, kWhat);
-  *out = *key;
-  return Status::Ok();
-}
-
-template <typename E, std::optional<E> (*Parse)(std::string_view)>
-Status ReadEnum(const json& v, const std::string& path, E* out) {
-  if (!v.is_string()) return Error(path, "must be a string");
-  std::optional<E> e = Parse(v.get_ref<const std::string&>());
-  if (!e) return Error(path, "unknown value" + Quoted(v.get_ref<const std::string&>()));
-  *out = *e;
-  return Status::Ok();
-}
-
-enum class Members { kAny, kDistinct };
-enum class Size { kAny, kNonEmpty };
-
-// A reader for a JSON array whose members `read` reads. kDistinct needs operator<.
-template <typename T, Members kMembers, typename Read>
-constexpr auto ListOf(Read read, Size size) {
-  return [read, size](const json& v, const std::string& path, std::vector<T>* out) -> Status {
-    if (!v.is_array()) return Error(path, "must be an array");
-    if (size == Size::kNonEmpty && v.empty()) return Error(path, "must not be empty");
-    out->clear();
-    [[maybe_unused]] std::set<T> seen;
-    std::size_t i = 0;
-    for (const json& member : v.get_ref<const json::array_t&>()) {
-      T item{};
-      if (Status s = read(member, At(path, i), &item); !s.ok()) return s;
-      if constexpr (kMembers == Members::kDistinct) {
-        if (!seen.insert(item).second) return Error(At(path, i), "repeats an earlier member");
-      }
-      out->push_back(std::move(item));
-      ++i;
-    }
-    return Status::Ok();
-  };
-}
-
 // ---------------------------------------------------------------------------------
 // Composite values
 
@@ -391,88 +252,6 @@ Status ReadSecured(const json& v, const std::string& path, Secured* out) {
   f.Required("type", ReadEnum<SecuredType, ParseSecuredType>, &out->type);
   f.Required("amount", ReadMoney, &out->amount);
   return f.status();
-}
-
-Status ReadKeySpec(const json& v, const std::string& path, KeySpec* out) {
-  Fields f(v, path, {"label", "ed25519"});
-  f.Required("label", ReadKeyLabel, &out->label);
-  f.Required("ed25519", ReadPublicKey, &out->ed25519);
-  return f.status();
-}
-
-Status ReadKeys(const json& v, const std::string& path, std::vector<KeySpec>* out, Size size) {
-  if (Status s = ListOf<KeySpec, Members::kAny>(ReadKeySpec, size)(v, path, out); !s.ok()) {
-    return s;
-  }
-  std::set<std::string> labels;
-  for (std::size_t i = 0; i < out->size(); ++i) {
-    if (!labels.insert((*out)[i].label).second) {
-      return Error(Join(At(path, i), "label"), "repeats an earlier label");
-    }
-  }
-  return Status::Ok();
-}
-
-Status ReadNonEmptyKeys(const json& v, const std::string& path, std::vector<KeySpec>* out) {
-  return ReadKeys(v, path, out, Size::kNonEmpty);
-}
-
-Status ReadWitnessVkey(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsWitnessVkey,
-                  "a C2SP vkey <name>+<key id>+<base64(type || key)> of type 0x04 or 0x01, at "
-                  "most 256 characters, its name printable ASCII without spaces",
-                  out);
-}
-
-Status ReadWitnessUrl(const json& v, const std::string& path, std::string* out) {
-  return StringOf(v, path, IsWitnessUrl,
-                  "an http:// or https:// URL of at most 256 printable ASCII characters (host, "
-                  "optional port and path; no query, fragment or user info)",
-                  out);
-}
-
-Status ReadWitnessRole(const json& v, const std::string& path, std::string* out) {
-  return StringOf(
-      v, path, [](std::string_view s) { return s == "witness"; }, "\"witness\"", out);
-}
-
-Status ReadWitnessKeySpec(const json& v, const std::string& path, WitnessKeySpec* out) {
-  Fields f(v, path, {"label", "role", "vkey", "url"});
-  std::string role;
-  f.Required("label", ReadKeyLabel, &out->label);
-  f.Required("role", ReadWitnessRole, &role);
-  f.Required("vkey", ReadWitnessVkey, &out->vkey);
-  f.Required("url", ReadWitnessUrl, &out->url);
-  return f.status();
-}
-
-// participant.keys' `add`: signing keys {label, ed25519} and witness keys {label,
-// "role": "witness", vkey, url}, labels unique over both.
-Status ReadKeyChanges(const json& v, const std::string& path, ParticipantKeys* out) {
-  if (!v.is_array()) return Error(path, "must be an array");
-  out->add.clear();
-  out->add_witnesses.clear();
-  std::set<std::string> labels;
-  std::size_t i = 0;
-  for (const json& member : v.get_ref<const json::array_t&>()) {
-    std::string label;
-    if (member.is_object() && member.contains("role")) {
-      WitnessKeySpec w;
-      if (Status s = ReadWitnessKeySpec(member, At(path, i), &w); !s.ok()) return s;
-      label = w.label;
-      out->add_witnesses.push_back(std::move(w));
-    } else {
-      KeySpec k;
-      if (Status s = ReadKeySpec(member, At(path, i), &k); !s.ok()) return s;
-      label = k.label;
-      out->add.push_back(std::move(k));
-    }
-    if (!labels.insert(label).second) {
-      return Error(Join(At(path, i), "label"), "repeats an earlier label");
-    }
-    ++i;
-  }
-  return Status::Ok();
 }
 
 constexpr auto kHolders =
@@ -546,55 +325,6 @@ Status ReadOtherCollateral(const json& v, const std::string& path, OtherCollater
 
 // ---------------------------------------------------------------------------------
 // Bodies, one reader per statement type (api.md §3)
-
-Status ReadBody(const json& v, const std::string& path, ParticipantRegister* out) {
-  Fields f(v, path,
-           {"id", "name", "role", "uscc", "region_code", "keys", "recovery_publicity_days"});
-  f.Required("id", ReadParticipantId, &out->id);
-  f.Required("name", ReadText, &out->name);
-  f.Required("role", ReadEnum<Role, ParseRole>, &out->role);
-  f.Optional("uscc", ReadUscc, &out->uscc);
-  f.Optional("region_code", ReadRegionCode, &out->region_code);
-  f.Required("keys", ReadNonEmptyKeys, &out->keys);
-  f.Optional("recovery_publicity_days", ReadRecoveryPublicityDays, &out->recovery_publicity_days);
-  if (!f.ok()) return f.status();
-  if (out->recovery_publicity_days && out->role != Role::kRegistry) {
-    return Error(f.PathOf("recovery_publicity_days"), "only the registry's genesis entry sets it");
-  }
-  return f.status();
-}
-
-Status ReadBody(const json& v, const std::string& path, ParticipantRecover* out) {
-  Fields f(v, path, {"id", "keys", "reason"});
-  f.Required("id", ReadParticipantId, &out->id);
-  f.Required("keys", ReadNonEmptyKeys, &out->keys);
-  f.Required("reason", ReadText, &out->reason);
-  return f.status();
-}
-
-Status ReadBody(const json& v, const std::string& path, ParticipantRecoverCancel* out) {
-  Fields f(v, path, {"id", "recovery_index"});
-  f.Required("id", ReadParticipantId, &out->id);
-  f.Required("recovery_index", ReadUint64, &out->recovery_index);
-  return f.status();
-}
-
-Status ReadBody(const json& v, const std::string& path, ParticipantRecoverComplete* out) {
-  Fields f(v, path, {"id", "recovery_index"});
-  f.Required("id", ReadParticipantId, &out->id);
-  f.Required("recovery_index", ReadUint64, &out->recovery_index);
-  return f.status();
-}
-
-Status ReadBody(const json& v, const std::string& path, ParticipantKeys* out) {
-  Fields f(v, path, {"id", "add", "revoke"});
-  f.Required("id", ReadParticipantId, &out->id);
-  f.Required("add", ReadKeyChanges, out);
-  f.Required("revoke", ListOf<std::string, Members::kDistinct>(ReadKeyLabel, Size::kAny),
-             &out->revoke);
-  return f.status();
-}
-
 Status ReadBody(const json& v, const std::string& path, AssetRegister* out) {
   Fields f(v, path, {"asset_id", "kind", "holders", "patent", "trademark", "data"});
   f.Required("asset_id", ReadAssetId, &out->asset_id);
@@ -862,6 +592,8 @@ Status ReadBody(const json& v, const std::string& path, PolicyClaim* out) {
   return f.status();
 }
 
+}  // namespace
+
 template <std::size_t I>
 StatusOr<StatementBody> ReadAlternative(const json& v) {
   std::variant_alternative_t<I, StatementBody> body{};
@@ -878,9 +610,8 @@ StatusOr<StatementBody> ReadBodyAt(std::size_t index, const json& v, std::index_
   return kReaders[index](v);
 }
 
-}  // namespace
-
-StatusOr<Statement> DecodeStatement(std::string_view text) {
+// DecodeStatement (statement_codec.h).
+StatusOr<Statement> Decode(std::string_view text) {
   // nlohmann skips a UTF-8 byte order mark; RFC 8259 §8.1 forbids sending one, and
   // refusing it keeps one spelling per statement.
   if (text.starts_with("\xEF\xBB\xBF")) return Error("", "byte order mark not allowed");
@@ -906,6 +637,14 @@ StatusOr<Statement> DecodeStatement(std::string_view text) {
   if (!body.ok()) return body.status();
   st.body = std::move(*body);
   return st;
+}
+
+}  // namespace ipledger::api::statement_internal
+
+namespace ipledger::api {
+
+StatusOr<Statement> DecodeStatement(std::string_view text) {
+  return statement_internal::Decode(text);
 }
 
 }  // namespace ipledger::api

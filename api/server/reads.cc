@@ -264,7 +264,15 @@ Response GetParticipants(Call& c) {
 Response GetParticipant(Call& c) {
   auto p = c.registry.GetParticipant(c.params[0]);
   if (!p.ok()) return StatusProblem(p.status());
-  return Json(ParticipantJson(*p));
+  json j = ParticipantJson(*p);
+  // Witness keys live in their own record; a participant without any has no member.
+  auto w = c.registry.GetWitnessKeys(c.params[0]);
+  if (w.ok() && !w->keys.empty()) {
+    j["witness_keys"] = WitnessKeysJson(*w);
+  } else if (!w.ok() && w.status().code() != ErrorCode::kNotFound) {
+    return StatusProblem(w.status());
+  }
+  return Json(j);
 }
 
 namespace {

@@ -51,6 +51,21 @@ json ParticipantJson(const ParticipantRecord& p) {
   return j;
 }
 
+json WitnessKeysJson(const WitnessKeysRecord& w) {
+  json keys = json::array();
+  for (const WitnessKeyRecord& k : w.keys) {
+    json kj = {{"keyid", w.id + "/" + k.label},
+               {"role", "witness"},
+               {"vkey", k.vkey},
+               {"url", k.url},
+               {"status", k.revoked_index ? "revoked" : "active"},
+               {"added_index", k.added_index}};
+    if (k.revoked_index) kj["revoked_index"] = *k.revoked_index;
+    keys.push_back(kj);
+  }
+  return keys;
+}
+
 json PublicPledgeJson(Registry& registry, const PledgeRecord& p) {
   json j = {{"pledge_id", p.terms.pledge_id},
             {"pledgee", p.pledgee},

@@ -2,6 +2,7 @@
 // concurrently with sequencing.
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,39 @@ StatusOr<R> LoadCommitted(const Store& store, char tag, std::string_view id, std
   R r;
   if (Status s = DecodeRecord((*found)->second, &r); !s.ok()) return s;
   return r;
+}
+
+// The current version of every record under `tag`, in id order. Versions of one record
+// are adjacent in the state column; the last one of each run is current.
+template <typename R>
+StatusOr<std::vector<R>> LoadAllCurrent(const Store& store, char tag) {
+  std::vector<R> out;
+  const std::string prefix = TagPrefix(tag);
+  std::string last_id;
+  std::optional<std::string> current;  // the latest version seen of the run `last_id`
+  Status decode;
+  auto flush = [&] {
+    if (!current) return;
+    R r;
+    if (Status s = DecodeRecord(*current, &r); !s.ok()) {
+      decode = s;
+    } else {
+      out.push_back(std::move(r));
+    }
+    current.reset();
+  };
+  Status s = store.Scan(Column::kState, prefix, PrefixEnd(prefix),
+                        [&](std::string_view key, std::string_view value) {
+                          const std::string id(RecordIdOfKey(key));
+                          if (id != last_id) flush();
+                          last_id = id;
+                          current = std::string(value);
+                          return true;
+                        });
+  flush();
+  if (!s.ok()) return s;
+  if (!decode.ok()) return decode;
+  return out;
 }
 
 }  // namespace
@@ -74,64 +108,16 @@ StatusOr<OutcomeRecord> Registry::GetOutcome(std::uint64_t index) const {
 }
 
 StatusOr<std::vector<ParticipantRecord>> Registry::ListParticipants() const {
-  std::vector<ParticipantRecord> out;
-  std::string last_id;
-  Status decode;
-  // Versions of one participant are adjacent; the last one of each run is current.
-  std::optional<std::string> current;
-  auto flush = [&] {
-    if (!current) return;
-    ParticipantRecord r;
-    if (Status s = DecodeRecord(*current, &r); !s.ok()) {
-      decode = s;
-    } else {
-      out.push_back(std::move(r));
-    }
-    current.reset();
-  };
-  const std::string prefix = TagPrefix(kParticipantTag);
-  Status s = ledger_->store().Scan(Column::kState, prefix, PrefixEnd(prefix),
-                                   [&](std::string_view key, std::string_view value) {
-                                     const std::string id(RecordIdOfKey(key));
-                                     if (id != last_id) flush();
-                                     last_id = id;
-                                     current = std::string(value);
-                                     return true;
-                                   });
-  flush();
-  if (!s.ok()) return s;
-  if (!decode.ok()) return decode;
-  return out;
+  return LoadAllCurrent<ParticipantRecord>(ledger_->store(), kParticipantTag);
 }
 
 StatusOr<std::vector<WitnessKeysRecord>> Registry::ListWitnessKeys() const {
-  std::vector<WitnessKeysRecord> out;
-  const std::string prefix = TagPrefix(kWitnessKeysTag);
-  std::string last_id;
-  std::optional<std::string> current;  // the latest version seen of the run `last_id`
-  Status decode;
-  auto flush = [&] {
-    if (!current) return;
-    WitnessKeysRecord r;
-    if (Status s = DecodeRecord(*current, &r); !s.ok()) {
-      decode = s;
-    } else {
-      out.push_back(std::move(r));
-    }
-    current.reset();
-  };
-  Status s = ledger_->store().Scan(Column::kState, prefix, PrefixEnd(prefix),
-                                   [&](std::string_view key, std::string_view value) {
-                                     const std::string id(RecordIdOfKey(key));
-                                     if (id != last_id) flush();
-                                     last_id = id;
-                                     current = std::string(value);
-                                     return true;
-                                   });
-  flush();
-  if (!s.ok()) return s;
-  if (!decode.ok()) return decode;
-  return out;
+  return LoadAllCurrent<WitnessKeysRecord>(ledger_->store(), kWitnessKeysTag);
+}
+
+StatusOr<WitnessKeysRecord> Registry::GetWitnessKeys(std::string_view id) const {
+  return LoadCommitted<WitnessKeysRecord>(ledger_->store(), kWitnessKeysTag, id, kLatestIndex,
+                                          "witness keys of participant");
 }
 
 StatusOr<std::uint64_t> Registry::IndexAtDate(Date date) const {

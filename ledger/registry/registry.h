@@ -185,6 +185,9 @@ class Registry {
   StatusOr<std::vector<ParticipantRecord>> ListParticipants() const;
   // Every participant's latest witness keys record (revoked keys included), by id.
   StatusOr<std::vector<WitnessKeysRecord>> ListWitnessKeys() const;
+  // One participant's latest witness keys record (revoked keys included); kNotFound if
+  // it never registered a witness key.
+  StatusOr<WitnessKeysRecord> GetWitnessKeys(std::string_view id) const;
 
   // The last entry integrated on or before the end of `date` (Asia/Shanghai);
   // kNotFound if the log has none that early.

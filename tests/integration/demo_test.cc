@@ -25,30 +25,22 @@
 #include "ledger/base/civil_time.h"
 #include "ledger/log/entry.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {
 namespace {
 
 using nlohmann::json;
+using testing::Contains;
+using testing::WriteFile;
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
+using Result = testing::ShellResult;
 
 // Runs `command` through the shell; its stdout, and its stderr too unless `quiet`.
 Result RunCommand(const std::string& command, bool quiet = false) {
-  Result r;
-  FILE* p = popen((command + (quiet ? " 2>/dev/null" : " 2>&1")).c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return testing::RunShell(command, quiet ? "/dev/null" : "");
 }
 
 Result Cli(const std::string& args) { return RunCommand(std::string(IPLEDGER_CLI) + " " + args); }
@@ -57,20 +49,10 @@ Result CliJson(const std::string& args) {
   return RunCommand(std::string(IPLEDGER_CLI) + " " + args, /*quiet=*/true);
 }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
 }
 
 json ReadJson(const fs::path& path) {

@@ -20,6 +20,7 @@
 #include "ledger/log/search_certificate.h"
 #include "ledger/log/tlog_proof.h"
 #include "tests/testing/fault_fs.h"
+#include "tests/testing/http_story.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {
@@ -30,34 +31,8 @@ using testing::ServerFixture;
 
 json Body(const api::HttpResponse& r) { return json::parse(r.body, nullptr, false); }
 
-class HttpTest : public ::testing::Test {
+class HttpTest : public testing::HttpStoryTest {
  protected:
-  void SetUp() override {
-    auto& f = s_.f();
-    f.AddParticipant("ccb-quzhou", Role::kBank);
-    f.AddParticipant("lanyu-materials", Role::kEnterprise);
-    f.AddParticipant("hengtai-valve", Role::kEnterprise);
-    f.AddParticipant("picc-zhejiang", Role::kInsurer);
-    f.AddParticipant("cnipa-zj", Role::kRegulator);
-    f.AddPatent("2014103620773", {"lanyu-materials"});
-  }
-
-  api::HttpResponse Get(const std::string& target, const std::string& as = "") {
-    auto c = s_.ClientFor(as);
-    auto r = c->Request("GET", target);
-    EXPECT_OK(r);
-    return r.ok() ? *r : api::HttpResponse{};
-  }
-
-  PledgeRegister PledgeBody(const std::string& id, Date end = DateFromCivil(2028, 1, 1)) {
-    return s_.f().PledgeBody(id, {"lanyu-materials"}, {"patent:2014103620773"}, end);
-  }
-
-  api::HttpResponse PostPledge(const std::string& id, Date end = DateFromCivil(2028, 1, 1)) {
-    return s_.Post(s_.f().Make("ccb-quzhou", PledgeBody(id, end)),
-                   {"ccb-quzhou", "lanyu-materials"});
-  }
-
   NoteVerifier LogVerifier() {
     auto r = Get("/log/vkey");
     std::string line = r.body;
@@ -66,8 +41,6 @@ class HttpTest : public ::testing::Test {
     EXPECT_TRUE(v.has_value()) << r.body;
     return v.value_or(NoteVerifier{});
   }
-
-  ServerFixture s_;
 };
 
 void ExpectProblem(const api::HttpResponse& r, int status, const std::string& code = "") {
@@ -486,6 +459,43 @@ TEST_F(HttpTest, ProofsTilesParticipantsAndRecordEndpoints) {
   EXPECT_EQ(Body(one)["keys"][0]["keyid"], "ccb-quzhou/k1");
   auto history = Get("/v1/assets/patent:2014103620773/history", "lanyu-materials");
   EXPECT_GE(Body(history)["entries"].size(), 2u);
+}
+
+// The participant view shows the participant's witness keys (issue #14): active, then
+// revoked, with the entries that added and revoked them; others show none.
+TEST_F(HttpTest, ParticipantViewShowsWitnessKeys) {
+  EXPECT_FALSE(Body(Get("/v1/participants/ccb-quzhou")).contains("witness_keys"));
+  const std::string vkey = testing::TestWitnessVkey("witness.ccb-quzhou.example", 40);
+  ParticipantKeys add;
+  add.id = "ccb-quzhou";
+  add.add_witnesses = {{"w1", vkey, "https://witness.ccb-quzhou.example:8443"}};
+  auto added = s_.Post(s_.f().Make("ccb-quzhou", add));
+  ASSERT_EQ(added.status, 201) << added.body;
+  const auto added_index = Body(added)["index"].get<std::uint64_t>();
+
+  json w = Body(Get("/v1/participants/ccb-quzhou"))["witness_keys"];
+  ASSERT_EQ(w.size(), 1u) << w.dump();
+  EXPECT_EQ(w[0]["keyid"], "ccb-quzhou/w1");
+  EXPECT_EQ(w[0]["role"], "witness");
+  EXPECT_EQ(w[0]["vkey"], vkey);
+  EXPECT_EQ(w[0]["url"], "https://witness.ccb-quzhou.example:8443");
+  EXPECT_EQ(w[0]["status"], "active");
+  EXPECT_EQ(w[0]["added_index"], added_index);
+  EXPECT_FALSE(w[0].contains("revoked_index"));
+  EXPECT_FALSE(Body(Get("/v1/participants/lanyu-materials")).contains("witness_keys"));
+
+  ParticipantKeys revoke;
+  revoke.id = "ccb-quzhou";
+  revoke.revoke = {"w1"};
+  auto revoked = s_.Post(s_.f().Make("ccb-quzhou", revoke));
+  ASSERT_EQ(revoked.status, 201) << revoked.body;
+  w = Body(Get("/v1/participants/ccb-quzhou"))["witness_keys"];
+  ASSERT_EQ(w.size(), 1u) << w.dump();
+  EXPECT_EQ(w[0]["status"], "revoked");
+  EXPECT_EQ(w[0]["revoked_index"], Body(revoked)["index"].get<std::uint64_t>());
+  // The signing keys are unchanged, and an unknown participant is still a 404.
+  EXPECT_EQ(Body(Get("/v1/participants/ccb-quzhou"))["keys"][0]["keyid"], "ccb-quzhou/k1");
+  ExpectProblem(Get("/v1/participants/nobody"), 404);
 }
 
 TEST_F(HttpTest, PrecheckRunsRulesWithoutAppending) {

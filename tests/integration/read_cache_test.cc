@@ -11,45 +11,21 @@
 #include "api/codec/http_signature.h"
 #include "crypto/bytes.h"
 #include "ledger/registry/asset_id.h"
+#include "tests/testing/http_story.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {
 namespace {
 
 using nlohmann::json;
-using testing::ServerFixture;
 
 constexpr char kAsset[] = "/v1/assets/patent:2014103620773";
 constexpr char kStatus[] = "/v1/assets/patent:2014103620773/pledge-status";
 
 json Body(const api::HttpResponse& r) { return json::parse(r.body, nullptr, false); }
 
-class ReadCacheTest : public ::testing::Test {
+class ReadCacheTest : public testing::HttpStoryTest {
  protected:
-  void SetUp() override {
-    auto& f = s_.f();
-    f.AddParticipant("ccb-quzhou", Role::kBank);
-    f.AddParticipant("lanyu-materials", Role::kEnterprise);
-    f.AddParticipant("hengtai-valve", Role::kEnterprise);
-    f.AddParticipant("picc-zhejiang", Role::kInsurer);
-    f.AddParticipant("cnipa-zj", Role::kRegulator);
-    f.AddPatent("2014103620773", {"lanyu-materials"});
-  }
-
-  api::HttpResponse Get(const std::string& target, const std::string& as = "") {
-    auto c = s_.ClientFor(as);
-    auto r = c->Request("GET", target);
-    EXPECT_OK(r);
-    return r.ok() ? *r : api::HttpResponse{};
-  }
-
-  api::HttpResponse PostPledge(const std::string& id) {
-    return s_.Post(s_.f().Make("ccb-quzhou",
-                               s_.f().PledgeBody(id, {"lanyu-materials"}, {"patent:2014103620773"},
-                                                 DateFromCivil(2028, 1, 1))),
-                   {"ccb-quzhou", "lanyu-materials"});
-  }
-
   // The value of ipledger_read_cache_lookups_total{cache,result} on /metrics (0 if absent).
   std::uint64_t Lookups(const std::string& cache, const std::string& result) {
     const std::string body = Get("/metrics").body;
@@ -59,8 +35,6 @@ class ReadCacheTest : public ::testing::Test {
     if (at == std::string::npos) return 0;
     return std::stoull(body.substr(at + series.size()));
   }
-
-  ServerFixture s_;
 };
 
 TEST_F(ReadCacheTest, ARepeatedReadIsAHitWithTheSameBytes) {

@@ -18,30 +18,27 @@
 #include "crypto/bytes.h"
 #include "crypto/note.h"
 #include "ledger/log/checkpoint.h"
+#include "tests/testing/http_story.h"
 #include "tests/testing/server_fixture.h"
+#include "tests/testing/shell.h"
 
 namespace ipledger {
 namespace {
 
 using nlohmann::json;
-using testing::ServerFixture;
 
 const std::string kFree = "patent:2014103620773";     // pledged during the test
 const std::string kInsured = "patent:2015100000010";  // insured, never pledged
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
+using Result = testing::ShellResult;
 
-class StatusProofTest : public ::testing::Test {
+// The story's cast (HttpStoryTest), a second patent insured by picc-zhejiang, and
+// kFree pledged to ccb-quzhou.
+class StatusProofTest : public testing::HttpStoryTest {
  protected:
   void SetUp() override {
+    HttpStoryTest::SetUp();
     auto& f = s_.f();
-    f.AddParticipant("ccb-quzhou", Role::kBank);
-    f.AddParticipant("lanyu-materials", Role::kEnterprise);
-    f.AddParticipant("picc-zhejiang", Role::kInsurer);
-    f.AddPatent("2014103620773", {"lanyu-materials"});
     f.AddPatent("2015100000010", {"lanyu-materials"});
     PolicyIssue p;
     p.policy_id = "POL-1";
@@ -55,19 +52,18 @@ class StatusProofTest : public ::testing::Test {
     p.covered_costs = {"legal"};
     ASSERT_EQ(s_.Post(f.Make("picc-zhejiang", p)).status, 201);
     before_ = f.registry().ledger().size() - 1;  // the policy's map.root entry
-    PledgeRegister b = f.PledgeBody("PL-1", {"lanyu-materials"}, {kFree}, AddYears(f.today(), 2));
-    auto r = s_.Post(f.Make("ccb-quzhou", b), {"ccb-quzhou", "lanyu-materials"});
+    auto r = PostPledge("PL-1", AddYears(f.today(), 2));
     ASSERT_EQ(r.status, 201) << r.body;
     pledge_index_ = json::parse(r.body)["index"].get<std::uint64_t>();
     vkey_ = FormatVkey(f.registry().ledger().verifier());
     dir_ = s_.f().dir();
   }
 
-  std::string Get(const std::string& path) {
-    auto r = s_.ClientFor("ccb-quzhou")->Request("GET", path);
-    EXPECT_TRUE(r.ok());
-    EXPECT_EQ(r->status, 200) << path << " " << r->body;
-    return r->body;
+  // The body of the bank's GET `path`, which must answer 200.
+  std::string Answer(const std::string& path) {
+    auto r = Get(path, "ccb-quzhou");
+    EXPECT_EQ(r.status, 200) << path << " " << r.body;
+    return r.body;
   }
 
   // The whole offline check of an answer's status map for `asset`.
@@ -82,24 +78,13 @@ class StatusProofTest : public ::testing::Test {
     return api::VerifyStatusMap(**e, asset, *cp, v);
   }
 
-  Result Cli(const std::string& args) {
-    Result r;
-    FILE* p = popen((std::string(IPLEDGER_CLI) + " " + args + " 2>&1").c_str(), "r");
-    if (p == nullptr) return r;
-    char buf[4096];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  Result Cli(const std::string& args) { return testing::RunShell(IPLEDGER_CLI " " + args); }
   std::string Save(const std::string& name, const std::string& text) {
     const std::string path = dir_ + "/" + name;
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
     return path;
   }
 
-  ServerFixture s_;
   std::uint64_t before_ = 0;
   std::uint64_t pledge_index_ = 0;
   std::string vkey_;
@@ -108,14 +93,14 @@ class StatusProofTest : public ::testing::Test {
 
 TEST_F(StatusProofTest, AbsenceBeforeAndPresenceAfterThePledgeVerify) {
   const std::string path = "/v1/assets/" + kFree + "/pledge-status";
-  const std::string before = Get(path + "?index=" + std::to_string(pledge_index_ - 1));
+  const std::string before = Answer(path + "?index=" + std::to_string(pledge_index_ - 1));
   auto absent = Verify(before, kFree);
   ASSERT_OK(absent);
   EXPECT_FALSE(absent->record);
   EXPECT_EQ(absent->version, before_);
   EXPECT_EQ(api::DescribePledges(*absent), "asset " + kFree + ": no active pledge as of index " +
                                                std::to_string(before_) + " (proven)");
-  const std::string after = Get(path);
+  const std::string after = Answer(path);
   auto present = Verify(after, kFree);
   ASSERT_OK(present);
   ASSERT_TRUE(present->record);
@@ -155,7 +140,7 @@ TEST_F(StatusProofTest, AbsenceBeforeAndPresenceAfterThePledgeVerify) {
 }
 
 TEST_F(StatusProofTest, CoverageAnswersCarryTheProvenPolicies) {
-  const std::string answer = Get("/v1/assets/" + kInsured + "/coverage");
+  const std::string answer = Answer("/v1/assets/" + kInsured + "/coverage");
   auto proven = Verify(answer, kInsured);
   ASSERT_OK(proven);
   ASSERT_TRUE(proven->record);
@@ -167,7 +152,7 @@ TEST_F(StatusProofTest, CoverageAnswersCarryTheProvenPolicies) {
 }
 
 TEST_F(StatusProofTest, EveryOneByteChangeFails) {
-  const std::string answer = Get("/v1/assets/" + kFree + "/pledge-status");
+  const std::string answer = Answer("/v1/assets/" + kFree + "/pledge-status");
   ASSERT_OK(Verify(answer, kFree));
   const json j = json::parse(answer);
   int tried = 0;

@@ -29,36 +29,21 @@
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/witness_policy.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/shell.h"
 #include "tests/testing/testing.h"
 
 namespace ipledger {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::Contains;
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
+using Result = testing::ShellResult;
 
 // Runs the CLI with `args`; stdout and stderr together.
 Result Cli(const std::string& args, const std::string& scratch) {
-  Result r;
-  FILE* p = popen(
-      ("IPLEDGER_KNOWN_LOGS=" + scratch + "/known_logs " + IPLEDGER_CLI + " " + args + " 2>&1")
-          .c_str(),
-      "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+  return testing::RunShell("IPLEDGER_KNOWN_LOGS=" + scratch + "/known_logs " + IPLEDGER_CLI + " " +
+                           args);
 }
 
 std::string Trim(std::string s) {

@@ -1,5 +1,7 @@
 #include "tests/testing/registry_fixture.h"
 
+#include <algorithm>
+
 #include "api/codec/json_codec.h"
 #include "api/codec/statement_codec.h"
 #include "crypto/bytes.h"
@@ -194,6 +196,21 @@ std::string CodesOf(const SubmitOutcome& o) {
   for (const auto& c : o.codes) s += (s.empty() ? "" : ",") + c;
   for (const auto& w : o.warnings) s += (s.empty() ? "" : ",") + w;
   return s;
+}
+
+void ExpectAccepted(const SubmitOutcome& o) {
+  EXPECT_EQ(o.kind, OutcomeKind::kAccepted) << CodesOf(o) << " " << o.detail;
+}
+
+void ExpectRejected(const SubmitOutcome& o, const std::string& code) {
+  EXPECT_EQ(o.kind, OutcomeKind::kRejected) << CodesOf(o) << " " << o.detail;
+  EXPECT_EQ(o.codes, std::vector<std::string>{code}) << o.detail;
+}
+
+void ExpectRefused(const SubmitOutcome& o, const std::string& code) {
+  EXPECT_EQ(o.kind, OutcomeKind::kRefused) << CodesOf(o) << " " << o.detail;
+  EXPECT_NE(std::find(o.codes.begin(), o.codes.end(), code), o.codes.end())
+      << "expected " << code << ", got " << CodesOf(o) << " " << o.detail;
 }
 
 std::string TestPatentNumber(std::string_view prefix, std::uint32_t serial) {

@@ -94,6 +94,13 @@ class RegistryFixture {
 // "E_X,W_Y" of an outcome, for assertions.
 std::string CodesOf(const SubmitOutcome& o);
 
+// Expectations on one outcome (test failures naming its codes and detail otherwise):
+// accepted; rejected (logged) with exactly `code`; refused (not logged) with `code` among
+// its codes.
+void ExpectAccepted(const SubmitOutcome& o);
+void ExpectRejected(const SubmitOutcome& o, const std::string& code);
+void ExpectRefused(const SubmitOutcome& o, const std::string& code);
+
 // A CNIPA application number for tests: `prefix` (5 digits: year and kind), `serial`
 // zero-padded to 7 digits, and its valid check character.
 std::string TestPatentNumber(std::string_view prefix, std::uint32_t serial);

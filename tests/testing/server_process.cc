@@ -2,14 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
-extern char** environ;
+#include "tests/testing/child_process.h"
 
 namespace ipledger::testing {
 
@@ -25,22 +24,18 @@ ServerProcess::~ServerProcess() {
 bool ServerProcess::Start(const std::string& binary, std::vector<std::string> args,
                           const std::string& log) {
   int fds[2];
-  if (::pipe(fds) != 0) return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  posix_spawn_file_actions_addclose(&actions, fds[1]);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (err < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return false;
+  }
   args.insert(args.begin(), binary);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_ = SpawnTiedChild(args, fds[1], err);
   ::close(fds[1]);
-  if (rc != 0) {
+  ::close(err);
+  if (pid_ < 0) {
     ::close(fds[0]);
     pid_ = -1;
     return false;

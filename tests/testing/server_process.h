@@ -1,7 +1,8 @@
 // ServerProcess: a server binary (ipledgerd or the crash test's server) run as a child
 // process, for tests that drive the real executable. It reads the URL from the line
 // "...: listening on URL" the server prints on stdout, and is killed (SIGKILL) if a
-// test ends without stopping it.
+// test ends without stopping it, or if the test process dies first (SpawnTiedChild:
+// ctest's timeout kill leaves no server behind).
 //
 // Thread-compatible; one object per child.
 #pragma once

@@ -5,13 +5,17 @@
 // Test-only; thread-compatible (each call runs one child process to its end).
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <string>
+
+#include "tests/testing/child_process.h"
 
 namespace ipledger::testing {
 
@@ -42,16 +46,36 @@ inline void WriteFile(const std::string& path, const std::string& text) {
 
 // Runs `command` (a shell command line) through /bin/sh to its exit. Its stderr goes to
 // `err_file` and comes back in `err`; with `err_file` empty it is merged into `out`
-// (2>&1), and with "/dev/null" it is thrown away.
+// (2>&1), and with "/dev/null" it is thrown away. The shell is started with
+// SpawnTiedChild, so it dies with the test (a command the shell does not exec, such as
+// one in a pipeline, may outlive it).
 inline ShellResult RunShell(const std::string& command, const std::string& err_file = "") {
   ShellResult r;
-  const std::string redirect = err_file.empty() ? " 2>&1" : " 2>" + err_file;
-  FILE* p = popen((command + redirect).c_str(), "r");
-  if (p == nullptr) return r;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return r;
+  const int err = err_file.empty()
+                      ? fds[1]
+                      : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const pid_t pid = err < 0 ? -1 : SpawnTiedChild({"/bin/sh", "-c", command}, fds[1], err);
+  ::close(fds[1]);
+  if (err >= 0 && err != fds[1]) ::close(err);
+  if (pid < 0) {
+    ::close(fds[0]);
+    return r;
+  }
   char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buf, sizeof(buf))) != 0) {
+    if (n > 0) {
+      r.out.append(buf, static_cast<size_t>(n));
+    } else if (errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (!err_file.empty()) r.err = ReadOrEmpty(err_file);
   return r;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "crypto/hash.h"
+#include "crypto/note.h"
 #include "ledger/log/store.h"
 #include "tests/testing/vectors.h"
 
@@ -114,6 +115,16 @@ void OverwriteStored(const std::string& db_dir, const std::string& cf, const std
 SigningKey TestKey(int n) {
   Digest seed = Sha256(AsBytes("test key " + std::to_string(n)));
   return *SigningKey::FromSeed(seed);
+}
+
+std::string TestWitnessVkey(const std::string& name, int seed) {
+  const PublicKey key = TestKey(seed).public_key();
+  NoteVerifier v;
+  v.name = name;
+  v.type = kNoteSigCosignatureV1;
+  v.key = key;
+  v.key_id = NoteKeyId(name, kNoteSigCosignatureV1, key);
+  return FormatVkey(v);
 }
 
 }  // namespace ipledger::testing

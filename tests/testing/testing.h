@@ -71,4 +71,7 @@ void OverwriteStored(const std::string& db_dir, const std::string& cf, const std
 // A deterministic signing key derived from `n` (seed = SHA-256("test key <n>")).
 SigningKey TestKey(int n);
 
+// The C2SP cosignature/v1 vkey (type 0x04) of TestKey(seed) as the witness `name`.
+std::string TestWitnessVkey(const std::string& name, int seed);
+
 }  // namespace ipledger::testing

@@ -127,6 +127,48 @@ std::string ApplicationNo(std::uint64_t serial) {
   return std::string(body) + (c == 10 ? 'X' : static_cast<char>('0' + c));
 }
 
+// --- In process: a Registry without the server ---------------------------------------------
+
+StatusOr<Submission> DecodeSubmission(const Registry& registry, const Envelope& e) {
+  Submission s;
+  auto envelope = api::DecodeEnvelopeJson(e.bytes);
+  if (!envelope.ok()) return envelope.status();
+  auto statement = api::DecodeStatement(ToString(envelope->payload));
+  if (!statement.ok()) return statement.status();
+  s.envelope = std::move(*envelope);
+  s.statement = std::move(*statement);
+  s.envelope_bytes = e.bytes;
+  registry.PreverifySignatures(&s);
+  return s;
+}
+
+Status SubmitAll(Registry& registry, const std::vector<Envelope>& envelopes, std::uint64_t batch,
+                 double* seconds) {
+  for (std::uint64_t first = 0; first < envelopes.size(); first += batch) {
+    const std::uint64_t n = std::min<std::uint64_t>(batch, envelopes.size() - first);
+    std::vector<StatusOr<Submission>> decoded = ParallelMake<StatusOr<Submission>>(
+        n, [&](std::uint64_t i) { return DecodeSubmission(registry, envelopes[first + i]); });
+    std::vector<Submission> submissions;
+    submissions.reserve(n);
+    for (auto& d : decoded) {
+      if (!d.ok()) return d.status();
+      submissions.push_back(std::move(*d));
+    }
+    const auto start = Clock::now();
+    auto outcomes = registry.Submit(submissions);
+    if (seconds != nullptr) *seconds += SecondsSince(start);
+    if (!outcomes.ok()) return outcomes.status();
+    for (const SubmitOutcome& o : *outcomes) {
+      if (o.kind != OutcomeKind::kAccepted) {
+        std::string codes;
+        for (const auto& c : o.codes) codes += c + " ";
+        return Status::FailedPrecondition("not accepted: " + codes + o.detail);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 // --- HTTP ----------------------------------------------------------------------------------
 
 StatusOr<std::uint64_t> TreeSize(const Server& server) {

@@ -161,6 +161,26 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+// --kind (single or pledge2) and --status-map (on or off), as append, pg and fill take them.
+struct LoadFlags {
+  std::string kind;
+  RegistryOptions registry;
+};
+
+StatusOr<LoadFlags> ReadLoadFlags(const Flags& f) {
+  LoadFlags load;
+  load.kind = f.Get("kind", "single");
+  if (load.kind != "single" && load.kind != "pledge2") {
+    return Status::InvalidArgument("--kind must be single or pledge2");
+  }
+  const std::string status_map = f.Get("status-map", "on");
+  if (status_map != "on" && status_map != "off") {
+    return Status::InvalidArgument("--status-map must be on or off");
+  }
+  load.registry.status_map = status_map == "on";
+  return load;
+}
+
 int RunAppend(const Flags& f) {
   auto connections = f.Number("connections", 64, 1, 4096);
   auto count = f.Number("count", 20000, 1, 100'000'000);
@@ -168,12 +188,9 @@ int RunAppend(const Flags& f) {
   if (!count.ok()) return Fail(count.status().message());
   auto pid = f.Number("server-pid", 0, 0, 1u << 30);
   if (!pid.ok()) return Fail(pid.status().message());
-  const std::string kind = f.Get("kind", "single");
-  if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
-  const std::string status_map = f.Get("status-map", "on");
-  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
-  RegistryOptions options;
-  options.status_map = status_map == "on";
+  auto flags = ReadLoadFlags(f);
+  if (!flags.ok()) return Fail(flags.status().message());
+  const std::string& kind = flags->kind;
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
@@ -502,12 +519,9 @@ int RunPg(const Flags& f) {
   auto count = f.Number("count", 20000, 1, 100'000'000);
   if (!connections.ok()) return Fail(connections.status().message());
   if (!count.ok()) return Fail(count.status().message());
-  const std::string kind = f.Get("kind", "single");
-  if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
-  const std::string status_map = f.Get("status-map", "on");
-  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
-  RegistryOptions options;
-  options.status_map = status_map == "on";
+  auto flags = ReadLoadFlags(f);
+  if (!flags.ok()) return Fail(flags.status().message());
+  const std::string& kind = flags->kind;
   const std::string conninfo = f.Get("conninfo");
   if (conninfo.empty()) return Fail("--conninfo is required");
   const std::uint64_t c = *connections;
@@ -610,45 +624,6 @@ std::uint64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-// Decodes a signed envelope as the server would, with its signatures pre-checked.
-StatusOr<Submission> Decoded(const Registry& registry, const Envelope& e) {
-  Submission s;
-  auto envelope = api::DecodeEnvelopeJson(e.bytes);
-  if (!envelope.ok()) return envelope.status();
-  auto statement = api::DecodeStatement(ToString(envelope->payload));
-  if (!statement.ok()) return statement.status();
-  s.envelope = std::move(*envelope);
-  s.statement = std::move(*statement);
-  s.envelope_bytes = e.bytes;
-  registry.PreverifySignatures(&s);
-  return s;
-}
-
-// Sequences `envelopes` in batches of `batch`; every one must be accepted.
-Status SubmitAll(Registry& registry, const std::vector<Envelope>& envelopes, std::uint64_t batch) {
-  for (std::uint64_t first = 0; first < envelopes.size(); first += batch) {
-    const std::uint64_t n = std::min<std::uint64_t>(batch, envelopes.size() - first);
-    std::vector<StatusOr<Submission>> decoded = ParallelMake<StatusOr<Submission>>(
-        n, [&](std::uint64_t i) { return Decoded(registry, envelopes[first + i]); });
-    std::vector<Submission> submissions;
-    submissions.reserve(n);
-    for (auto& d : decoded) {
-      if (!d.ok()) return d.status();
-      submissions.push_back(std::move(*d));
-    }
-    auto outcomes = registry.Submit(submissions);
-    if (!outcomes.ok()) return outcomes.status();
-    for (const SubmitOutcome& o : *outcomes) {
-      if (o.kind != OutcomeKind::kAccepted) {
-        std::string codes;
-        for (const auto& c : o.codes) codes += c + " ";
-        return Status::FailedPrecondition("not accepted: " + codes + o.detail);
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 // Appends N single-signature statements (the `append --kind single` kind) directly to a
 // stopped server's data directory, in process: a large log in minutes instead of hours
 // over HTTP, to measure a server that is already big (memory, open and verify time).
@@ -661,18 +636,15 @@ int RunFill(const Flags& f) {
   if (!batch.ok()) return Fail(batch.status().message());
   const std::string dir = f.Get("data-dir");
   if (dir.empty()) return Fail("fill needs --data-dir (of a stopped server)");
-  const std::string kind = f.Get("kind", "single");
-  if (kind != "single" && kind != "pledge2") return Fail("--kind must be single or pledge2");
-  const std::string status_map = f.Get("status-map", "on");
-  if (status_map != "on" && status_map != "off") return Fail("--status-map must be on or off");
-  RegistryOptions options;
-  options.status_map = status_map == "on";
+  auto flags = ReadLoadFlags(f);
+  if (!flags.ok()) return Fail(flags.status().message());
+  const std::string& kind = flags->kind;
   auto log_key = ReadKeyFile(dir + "/log.key");
   if (!log_key.ok()) return Fail(log_key.status().ToString());
   auto office_key = ReadKeyFile(dir + "/registry.key");
   if (!office_key.ok()) return Fail(office_key.status().ToString());
   Party office{f.Get("registry-id", "registry"), std::move(*office_key)};
-  auto registry = Registry::Open(dir + "/db", std::move(*log_key), options);
+  auto registry = Registry::Open(dir + "/db", std::move(*log_key), flags->registry);
   if (!registry.ok()) return Fail("cannot open " + dir + "/db: " + registry.status().ToString());
   Registry& r = **registry;
   const std::uint64_t start_size = r.ledger().size();

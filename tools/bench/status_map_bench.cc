@@ -58,50 +58,6 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// Decodes a signed envelope as the server would, with its signatures pre-checked.
-StatusOr<Submission> Decoded(const Registry& registry, const Envelope& e) {
-  Submission s;
-  auto envelope = api::DecodeEnvelopeJson(e.bytes);
-  if (!envelope.ok()) return envelope.status();
-  auto statement = api::DecodeStatement(ToString(envelope->payload));
-  if (!statement.ok()) return statement.status();
-  s.envelope = std::move(*envelope);
-  s.statement = std::move(*statement);
-  s.envelope_bytes = e.bytes;
-  registry.PreverifySignatures(&s);
-  return s;
-}
-
-// Sequences `envelopes` in durable batches of `batch`; every one must be accepted.
-// Decoding and signature checks run on every core before each batch and are not part
-// of `*seconds`, the time spent in Submit.
-Status SubmitAll(Registry& registry, const std::vector<Envelope>& envelopes, std::uint64_t batch,
-                 double* seconds) {
-  for (std::uint64_t first = 0; first < envelopes.size(); first += batch) {
-    const std::uint64_t n = std::min<std::uint64_t>(batch, envelopes.size() - first);
-    std::vector<StatusOr<Submission>> decoded = ParallelMake<StatusOr<Submission>>(
-        n, [&](std::uint64_t i) { return Decoded(registry, envelopes[first + i]); });
-    std::vector<Submission> submissions;
-    submissions.reserve(n);
-    for (auto& d : decoded) {
-      if (!d.ok()) return d.status();
-      submissions.push_back(std::move(*d));
-    }
-    const auto start = Clock::now();
-    auto outcomes = registry.Submit(submissions);
-    if (seconds != nullptr) *seconds += SecondsSince(start);
-    if (!outcomes.ok()) return outcomes.status();
-    for (const SubmitOutcome& o : *outcomes) {
-      if (o.kind != OutcomeKind::kAccepted) {
-        std::string codes;
-        for (const auto& c : o.codes) codes += c + " ";
-        return Status::FailedPrecondition("not accepted: " + codes + o.detail);
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 struct Signed {
   Envelope genesis;
   std::vector<Envelope> setup;    // participants and patents

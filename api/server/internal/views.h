@@ -24,6 +24,9 @@ nlohmann::json RangeJson(const DateRange& r);
 nlohmann::json B64List(const std::vector<Digest>& v);
 
 nlohmann::json ParticipantJson(const ParticipantRecord& p);
+// A participant's witness keys (participant.keys members with "role": "witness"), revoked
+// ones too, each with its status ("active" or "revoked"), for the participant view.
+nlohmann::json WitnessKeysJson(const WitnessKeysRecord& w);
 
 // Gazette-level pledge fields: no amounts (api.md §7, domain.md §8.6 public search).
 nlohmann::json PublicPledgeJson(Registry& registry, const PledgeRecord& p);

@@ -18,15 +18,7 @@
 namespace ipledger::api {
 namespace {
 
-std::string Vkey(const std::string& name, int seed) {
-  const PublicKey key = testing::TestKey(seed).public_key();
-  NoteVerifier v;
-  v.name = name;
-  v.type = kNoteSigCosignatureV1;
-  v.key = key;
-  v.key_id = NoteKeyId(name, kNoteSigCosignatureV1, key);
-  return FormatVkey(v);
-}
+using testing::TestWitnessVkey;
 
 using Line = QuorumLogThrottle::Line;
 using std::chrono::minutes;
@@ -65,7 +57,7 @@ TEST(CosignerTest, QuorumMissedLinesAreRateLimited) {
   auto ledger = Ledger::Open(db, testing::TestKey(1), {});
   ASSERT_OK(ledger);
   // Port 1 on loopback: connection refused at once.
-  auto policy = ParseWitnessPolicy("witness w " + Vkey("witness.down.example", 5) +
+  auto policy = ParseWitnessPolicy("witness w " + TestWitnessVkey("witness.down.example", 5) +
                                    " http://127.0.0.1:1\nquorum w\n");
   ASSERT_OK(policy);
   std::mutex mu;

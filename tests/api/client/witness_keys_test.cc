@@ -14,21 +14,13 @@
 namespace ipledger::api {
 namespace {
 
-std::string Vkey(const std::string& name, int seed) {
-  const PublicKey key = testing::TestKey(seed).public_key();
-  NoteVerifier v;
-  v.name = name;
-  v.type = kNoteSigCosignatureV1;
-  v.key = key;
-  v.key_id = NoteKeyId(name, kNoteSigCosignatureV1, key);
-  return FormatVkey(v);
-}
+using testing::TestWitnessVkey;
 
 RegisteredWitness W(const std::string& participant, const std::string& role, int seed) {
   return {participant,
           role,
           "w1",
-          Vkey("witness." + participant + ".example", seed),
+          TestWitnessVkey("witness." + participant + ".example", seed),
           "http://127.0.0.1:" + std::to_string(8000 + seed),
           10u + static_cast<unsigned>(seed)};
 }
@@ -49,7 +41,7 @@ WitnessPolicy Parsed(const std::string& text) {
 TEST(WitnessPolicyDerivationTest, DefaultIsTheRegulatorAndOneOther) {
   auto text = DeriveWitnessPolicy(Demo(), "default", "http://127.0.0.1:8080");
   ASSERT_OK(text);
-  EXPECT_NE(text->find("witness ccb-quzhou/w1 " + Vkey("witness.ccb-quzhou.example", 1) +
+  EXPECT_NE(text->find("witness ccb-quzhou/w1 " + TestWitnessVkey("witness.ccb-quzhou.example", 1) +
                        " http://127.0.0.1:8001\n"),
             std::string::npos)
       << *text;
@@ -102,7 +94,7 @@ TEST(WitnessPolicyDerivationTest, Refusals) {
 }
 
 TEST(WitnessKeysJsonTest, ParsesTheAnswerAndRefusesOtherShapes) {
-  const std::string v = Vkey("witness.a.example", 9);
+  const std::string v = TestWitnessVkey("witness.a.example", 9);
   auto a = ParseWitnessKeysJson(
       R"({"tree_size": 12, "witnesses": [{"participant": "a-bank", "role": "bank", "label": "w1",
           "vkey": ")" +

@@ -12,6 +12,9 @@ namespace ipledger {
 namespace {
 
 using testing::CodesOf;
+using testing::ExpectAccepted;
+using testing::ExpectRefused;
+using testing::ExpectRejected;
 using testing::RegistryFixture;
 
 constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
@@ -60,19 +63,6 @@ class KeysTest : public ::testing::Test {
     r.keys = {{"r1", testing::TestKey(90).public_key()}};
     r.reason = "the bank reports its HSM destroyed";
     return f_.Submit(f_.Make("registry", r), {"registry", "cnipa-zj-regulator"});
-  }
-
-  void ExpectRejected(const SubmitOutcome& o, const std::string& code) {
-    EXPECT_EQ(o.kind, OutcomeKind::kRejected) << CodesOf(o) << " " << o.detail;
-    EXPECT_EQ(o.codes, std::vector<std::string>{code}) << o.detail;
-  }
-  void ExpectRefused(const SubmitOutcome& o, const std::string& code) {
-    EXPECT_EQ(o.kind, OutcomeKind::kRefused) << CodesOf(o) << " " << o.detail;
-    EXPECT_NE(std::find(o.codes.begin(), o.codes.end(), code), o.codes.end())
-        << "expected " << code << ", got " << CodesOf(o) << " " << o.detail;
-  }
-  void ExpectAccepted(const SubmitOutcome& o) {
-    EXPECT_EQ(o.kind, OutcomeKind::kAccepted) << CodesOf(o) << " " << o.detail;
   }
 
   RegistryFixture f_;

@@ -10,6 +10,9 @@ namespace ipledger {
 namespace {
 
 using testing::CodesOf;
+using testing::ExpectAccepted;
+using testing::ExpectRefused;
+using testing::ExpectRejected;
 using testing::RegistryFixture;
 
 class RegistryTest : public ::testing::Test {
@@ -35,19 +38,6 @@ class RegistryTest : public ::testing::Test {
 
   PledgeRegister Body(const std::string& id, Date end = DateFromCivil(2028, 6, 1)) {
     return f_.PledgeBody(id, {"lanyu-materials"}, {"patent:2014103620773"}, end);
-  }
-
-  void ExpectRefused(const SubmitOutcome& o, const std::string& code) {
-    EXPECT_EQ(o.kind, OutcomeKind::kRefused) << CodesOf(o) << " " << o.detail;
-    EXPECT_NE(std::find(o.codes.begin(), o.codes.end(), code), o.codes.end())
-        << "expected " << code << ", got " << CodesOf(o) << " " << o.detail;
-  }
-  void ExpectAccepted(const SubmitOutcome& o) {
-    EXPECT_EQ(o.kind, OutcomeKind::kAccepted) << CodesOf(o) << " " << o.detail;
-  }
-  void ExpectRejected(const SubmitOutcome& o, const std::string& code) {
-    EXPECT_EQ(o.kind, OutcomeKind::kRejected) << CodesOf(o) << " " << o.detail;
-    EXPECT_EQ(o.codes, std::vector<std::string>{code}) << o.detail;
   }
 
   RegistryFixture f_;

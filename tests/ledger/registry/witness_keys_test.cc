@@ -11,25 +11,17 @@
 namespace ipledger {
 namespace {
 
-using testing::CodesOf;
+using testing::ExpectAccepted;
+using testing::ExpectRefused;
+using testing::ExpectRejected;
 using testing::RegistryFixture;
-
-// The cosignature/v1 vkey of witness key `seed` named `name`.
-std::string WitnessVkey(const std::string& name, int seed) {
-  const PublicKey key = testing::TestKey(seed).public_key();
-  NoteVerifier v;
-  v.name = name;
-  v.type = kNoteSigCosignatureV1;
-  v.key = key;
-  v.key_id = NoteKeyId(name, kNoteSigCosignatureV1, key);
-  return FormatVkey(v);
-}
+using testing::TestWitnessVkey;
 
 ParticipantKeys AddWitness(const std::string& id, const std::string& label, int seed,
                            const std::string& url = "https://witness.example:8443") {
   ParticipantKeys k;
   k.id = id;
-  k.add_witnesses = {{label, WitnessVkey("witness." + id + ".example", seed), url}};
+  k.add_witnesses = {{label, TestWitnessVkey("witness." + id + ".example", seed), url}};
   return k;
 }
 
@@ -46,19 +38,6 @@ class WitnessKeysTest : public ::testing::Test {
     f_.AddParticipant("ccb-quzhou", Role::kBank, "330802");
     f_.AddParticipant("picc-quzhou", Role::kInsurer, "330802");
     f_.AddParticipant("cnipa-zj-regulator", Role::kRegulator, "330000");
-  }
-
-  void ExpectRejected(const SubmitOutcome& o, const std::string& code) {
-    EXPECT_EQ(o.kind, OutcomeKind::kRejected) << CodesOf(o) << " " << o.detail;
-    EXPECT_EQ(o.codes, std::vector<std::string>{code}) << o.detail;
-  }
-  void ExpectRefused(const SubmitOutcome& o, const std::string& code) {
-    EXPECT_EQ(o.kind, OutcomeKind::kRefused) << CodesOf(o) << " " << o.detail;
-    EXPECT_NE(std::find(o.codes.begin(), o.codes.end(), code), o.codes.end())
-        << "expected " << code << ", got " << CodesOf(o) << " " << o.detail;
-  }
-  void ExpectAccepted(const SubmitOutcome& o) {
-    EXPECT_EQ(o.kind, OutcomeKind::kAccepted) << CodesOf(o) << " " << o.detail;
   }
 
   // The participant's witness keys record; empty if it has none.
@@ -81,7 +60,7 @@ TEST_F(WitnessKeysTest, AParticipantRegistersAndRevokesItsOwnWitnessKey) {
   WitnessKeysRecord r = WitnessKeysOf("ccb-quzhou");
   ASSERT_EQ(r.keys.size(), 1u);
   EXPECT_EQ(r.keys[0].label, "w1");
-  EXPECT_EQ(r.keys[0].vkey, WitnessVkey("witness.ccb-quzhou.example", 40));
+  EXPECT_EQ(r.keys[0].vkey, TestWitnessVkey("witness.ccb-quzhou.example", 40));
   EXPECT_EQ(r.keys[0].url, "https://witness.example:8443");
   EXPECT_EQ(r.keys[0].added_index, added.index);
   EXPECT_FALSE(r.keys[0].revoked_index.has_value());
@@ -135,7 +114,7 @@ TEST_F(WitnessKeysTest, AWitnessKeyIsRegisteredOnceAndNeverSigns) {
   // The insurer passing the bank's witness off as its own (same public key, any name).
   ParticipantKeys copy;
   copy.id = "picc-quzhou";
-  copy.add_witnesses = {{"w1", WitnessVkey("witness.picc-quzhou.example", 43), "http://x:1"}};
+  copy.add_witnesses = {{"w1", TestWitnessVkey("witness.picc-quzhou.example", 43), "http://x:1"}};
   ExpectRefused(f_.Submit(f_.Make("picc-quzhou", copy)), "E_DUPLICATE_ID");
   EXPECT_TRUE(WitnessKeysOf("picc-quzhou").keys.empty());
   // A witness label may not reuse a signing key's label, nor the reverse.
