@@ -53,6 +53,7 @@ Status Ledger::Create(const std::string& dir, std::string_view origin, const Sig
   so.create = true;
   so.env = options.env;
   so.sync = options.sync;
+  so.memory_columns = options.memory_columns;
   auto store = Store::Open(dir, so);
   if (!store.ok()) return store.status();
   Checkpoint cp{std::string(origin), 0, EmptyTreeRoot()};
@@ -88,6 +89,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::OpenImpl(const std::string& dir,
   so.read_only = log_key == nullptr;
   so.env = options.env;
   so.sync = options.sync;
+  so.memory_columns = options.memory_columns;
   auto store = Store::Open(dir, so);
   if (!store.ok()) return store.status();
 

@@ -59,6 +59,9 @@ struct LedgerOptions {
   // 0..63 (kHashCacheOff keeps nothing; another value is kInvalidArgument at Open).
   // Default: 6 (kDefaultHashCacheMinLevel), one byte per leaf, 10 MB at 1e7 leaves.
   int hash_cache_min_level = kDefaultHashCacheMinLevel;
+  // Columns held in memory, not in RocksDB (StoreOptions::memory_columns): for replay's
+  // throwaway scratch registry only. Default: 0 (none).
+  std::uint32_t memory_columns = 0;
 };
 
 // What the sequencer hands to Append for one entry.

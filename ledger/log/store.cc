@@ -15,9 +15,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <map>
 
 #include "crypto/bytes.h"
 #include "ledger/base/log.h"
+#include "ledger/base/mutex.h"
 
 namespace ipledger {
 namespace {
@@ -99,7 +101,16 @@ rocksdb::WriteBatch* WriteSet::raw_batch() {
   return rep_->raw.get();
 }
 
+// A column held in memory (StoreOptions::memory_columns): an ordered map, bytewise like
+// RocksDB's default comparator.
+struct MemoryColumn {
+  mutable SharedMutex mu;
+  std::map<std::string, std::string, std::less<>> kv GUARDED_BY(mu);
+};
+
 struct Store::Rep {
+  std::array<std::unique_ptr<MemoryColumn>, kColumnCount> memory;
+  MemoryColumn* mem(Column c) const { return memory[static_cast<size_t>(c)].get(); }
   std::unique_ptr<rocksdb::DB> db;
   std::array<rocksdb::ColumnFamilyHandle*, kColumnCount> handles{};
   bool read_only = false;
@@ -227,6 +238,11 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
   rep->read_only = options.read_only;
   rep->sync = options.sync;
   rep->env = options.env;
+  for (size_t i = 0; i < kColumnCount; ++i) {
+    if ((options.memory_columns & ColumnBit(static_cast<Column>(i))) != 0) {
+      rep->memory[i] = std::make_unique<MemoryColumn>();
+    }
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -325,7 +341,12 @@ Status Store::Write(WriteSet& writes) {
       return FromRocks(s, "building write batch");
     }
   }
+  bool to_memory = false;
   for (const auto& op : writes.rep_->ops) {
+    if (rep_->mem(op.column) != nullptr) {
+      to_memory = true;
+      continue;
+    }
     rocksdb::Status s = op.is_delete
                             ? batch.Delete(rep_->cf(op.column), ToSlice(op.key))
                             : batch.Put(rep_->cf(op.column), ToSlice(op.key), ToSlice(op.value));
@@ -338,10 +359,31 @@ Status Store::Write(WriteSet& writes) {
     // Outcome unknown: the batch may or may not be on disk (style.md B.7).
     return Status::Unavailable("durable write failed, outcome unknown: " + s.ToString());
   }
+  if (to_memory) {
+    for (const auto& op : writes.rep_->ops) {
+      MemoryColumn* m = rep_->mem(op.column);
+      if (m == nullptr) continue;
+      WriterLock l(&m->mu);
+      if (op.is_delete) {
+        m->kv.erase(op.key);
+      } else {
+        m->kv.insert_or_assign(op.key, op.value);
+      }
+    }
+  }
   return Status::Ok();
 }
 
 StatusOr<std::string> Store::Get(Column c, std::string_view key) const {
+  if (const MemoryColumn* m = rep_->mem(c)) {
+    ReaderLock l(&m->mu);
+    auto it = m->kv.find(key);
+    if (it == m->kv.end()) {
+      return Status::NotFound(std::string("reading ") + std::string(ColumnName(c)) + " key " +
+                              HexEncode(AsBytes(key)) + ": not found");
+    }
+    return it->second;
+  }
   if (rep_->cf(c) == nullptr) {
     return Status::NotFound(std::string("reading ") + std::string(ColumnName(c)) + " key " +
                             HexEncode(AsBytes(key)) + ": no such column");
@@ -357,6 +399,15 @@ StatusOr<std::string> Store::Get(Column c, std::string_view key) const {
 
 Status Store::MultiGet(Column c, std::span<const std::string> keys,
                        std::vector<std::string>* values) const {
+  if (rep_->mem(c) != nullptr) {
+    values->resize(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto v = Get(c, keys[i]);
+      if (!v.ok()) return v.status();
+      (*values)[i] = std::move(*v);
+    }
+    return Status::Ok();
+  }
   if (rep_->cf(c) == nullptr && !keys.empty()) {
     return Status::NotFound(std::string("reading ") + std::string(ColumnName(c)) + " key " +
                             HexEncode(AsBytes(keys[0])) + ": no such column");
@@ -385,6 +436,29 @@ Status Store::MultiGet(Column c, std::span<const std::string> keys,
 Status Store::Scan(Column c, std::string_view start, std::string_view end,
                    const std::function<bool(std::string_view, std::string_view)>& fn,
                    ScanMode mode) const {
+  if (const MemoryColumn* m = rep_->mem(c)) {
+    // In slices copied under the lock, so `fn` runs unlocked and may read this store.
+    constexpr size_t kSlice = 256;
+    std::string from(start);
+    bool first = true;
+    for (;;) {
+      std::vector<std::pair<std::string, std::string>> slice;
+      {
+        ReaderLock l(&m->mu);
+        auto it = first ? m->kv.lower_bound(from) : m->kv.upper_bound(from);
+        for (; it != m->kv.end() && slice.size() < kSlice; ++it) {
+          if (!end.empty() && std::string_view(it->first) >= end) break;
+          slice.emplace_back(it->first, it->second);
+        }
+      }
+      first = false;
+      for (const auto& [k, v] : slice) {
+        if (!fn(k, v)) return Status::Ok();
+      }
+      if (slice.size() < kSlice) return Status::Ok();
+      from = slice.back().first;
+    }
+  }
   if (rep_->cf(c) == nullptr) return Status::Ok();  // a column a read-only open lacks
   rocksdb::ReadOptions ro;
   if (mode == ScanMode::kBulk) {
@@ -407,6 +481,16 @@ Status Store::Scan(Column c, std::string_view start, std::string_view end,
 
 StatusOr<std::optional<std::pair<std::string, std::string>>> Store::LastInRange(
     Column c, std::string_view lower, std::string_view upper) const {
+  if (const MemoryColumn* m = rep_->mem(c)) {
+    ReaderLock l(&m->mu);
+    std::optional<std::pair<std::string, std::string>> result;
+    auto it = m->kv.upper_bound(upper);
+    if (it != m->kv.begin()) {
+      --it;
+      if (std::string_view(it->first) >= lower) result.emplace(it->first, it->second);
+    }
+    return result;
+  }
   if (rep_->cf(c) == nullptr) return std::optional<std::pair<std::string, std::string>>();
   std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->cf(c)));
   it->SeekForPrev(ToSlice(upper));

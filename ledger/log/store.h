@@ -18,7 +18,8 @@
 // the state of one moment, the last whole batch the server had written when it was
 // opened, and never moves on (see StoreOptions.read_only).
 //
-// Thread-safe: RocksDB serializes writes; the Ledger above keeps one writer.
+// Thread-safe: RocksDB serializes writes; the Ledger above keeps one writer. Columns
+// held in memory (StoreOptions::memory_columns) are guarded by a reader-writer lock.
 #pragma once
 
 #include <cstdint>
@@ -68,7 +69,16 @@ struct StoreOptions {
   // Write with sync=true (fsync of the WAL before Write returns). Default: true. false is
   // for the crash test that proves the fsync matters; never use it in production.
   bool sync = true;
+  // Columns held in memory instead of RocksDB, as a bit mask of 1 << Column: for replay's
+  // throwaway scratch registry, whose derived state (`state`, `index`) is only compared
+  // with the stored one and then dropped. Reads and writes of such a column go to an
+  // ordered map in this process (Write applies them after the RocksDB batch succeeds);
+  // their contents vanish when the store closes. Default: 0 (every column in RocksDB).
+  std::uint32_t memory_columns = 0;
 };
+
+// The bit of column `c` in StoreOptions::memory_columns.
+constexpr std::uint32_t ColumnBit(Column c) { return 1u << static_cast<unsigned>(c); }
 
 // A set of puts applied atomically by Store::Write.
 class WriteSet {

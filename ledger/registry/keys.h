@@ -14,11 +14,21 @@
 //   "I/<submitter>\0<idempotency key>"  -> index u64 BE || payload SHA-256 (the DSSE
 //                                          payload; stores written before 2026-12 hold
 //                                          the envelope's SHA-256 instead)
-//   "O/<index u64 BE>"                  -> outcome record
+//   "O/<index u64 BE>"                  -> outcome record, only where the leaf does not
+//                                          tell it: refusals and acceptances with
+//                                          warnings or a detail (OutcomeNeedsRecord);
+//                                          a plain acceptance's outcome is derived from
+//                                          its leaf (stores written before 2026-12 hold
+//                                          one for every logged entry)
 //   "H/<asset>\0<index u64 BE>"         -> "" (asset history)
 //   "W/<participant>\0<index u64 BE>"   -> "" (participant history)
 //   "T/<type>\0<index u64 BE>"          -> "" (entries by type)
-//   "D/<time ms u64 BE><index u64 BE>"  -> "" (time index)
+//   "D/<time ms u64 BE><index u64 BE>"  -> "" (legacy time index: statements no longer
+//                                          write it, since integrated times never
+//                                          decrease and a date is a binary search over
+//                                          the leaves; stores written before 2026-12
+//                                          hold one per entry, ignored by the reads and
+//                                          checked against the leaf by replay)
 //   "G/<similarity group>\0<asset>"     -> "" (trademarks by similarity group)
 //   "AV/<asset>\0<valuation>"           -> "" (valuations of an asset)
 //   "AY/<asset>\0<policy>"              -> "" (policies covering an asset)
@@ -39,6 +49,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/base/encoding.h"
 
@@ -155,6 +166,14 @@ inline std::string IdempotencyKey(std::string_view submitter, std::string_view k
 
 inline std::string OutcomeKey(std::uint64_t index) {
   return std::string(kOutcomePrefix) + EncodeFixed64BE(index);
+}
+
+// Whether an outcome needs its "O/" record: a refusal (the leaf has its codes but not
+// the detail) or anything with warnings or a detail. A plain acceptance (no codes, no
+// warnings, no detail) is fully told by its leaf (type) and writes none.
+inline bool OutcomeNeedsRecord(bool refused, const std::vector<std::string>& warnings,
+                               std::string_view detail) {
+  return refused || !warnings.empty() || !detail.empty();
 }
 
 inline std::string FactKey(std::uint64_t index) {

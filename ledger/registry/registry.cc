@@ -18,9 +18,19 @@ Registry::~Registry() = default;
 
 Status Registry::Create(const std::string& dir, std::string_view origin, const SigningKey& log_key,
                         const Submission& genesis, const RegistryOptions& options) {
-  if (Status s = Ledger::Create(dir, origin, log_key, options.ledger); !s.ok()) return s;
   auto key = SigningKey::FromSeed(log_key.seed());
-  auto registry = Open(dir, std::move(*key), options);
+  if (!key) return Status::Internal("the log key's seed does not make a key");
+  auto registry = CreateAndOpen(dir, origin, std::move(*key), genesis, options);
+  return registry.ok() ? Status::Ok() : registry.status();
+}
+
+StatusOr<std::unique_ptr<Registry>> Registry::CreateAndOpen(const std::string& dir,
+                                                            std::string_view origin,
+                                                            SigningKey log_key,
+                                                            const Submission& genesis,
+                                                            const RegistryOptions& options) {
+  if (Status s = Ledger::Create(dir, origin, log_key, options.ledger); !s.ok()) return s;
+  auto registry = Open(dir, std::move(log_key), options);
   if (!registry.ok()) return registry.status();
   auto outcomes = (*registry)->Submit({&genesis, 1});
   if (!outcomes.ok()) return outcomes.status();
@@ -30,7 +40,7 @@ Status Registry::Create(const std::string& dir, std::string_view origin, const S
     for (const auto& c : o.codes) codes += c + " ";
     return Status::InvalidArgument("genesis entry not accepted: " + codes + o.detail);
   }
-  return Status::Ok();
+  return registry;
 }
 
 StatusOr<std::unique_ptr<Registry>> Registry::Open(const std::string& dir, SigningKey log_key,

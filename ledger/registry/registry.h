@@ -123,6 +123,13 @@ class Registry {
   // participant.register of role registry, signed by one of its own keys (api.md §10).
   static Status Create(const std::string& dir, std::string_view origin, const SigningKey& log_key,
                        const Submission& genesis, const RegistryOptions& options);
+  // The same, and returns the registry open for sequencing (the only way to keep state
+  // held in memory, RegistryOptions.ledger.memory_columns, past the genesis entry).
+  static StatusOr<std::unique_ptr<Registry>> CreateAndOpen(const std::string& dir,
+                                                           std::string_view origin,
+                                                           SigningKey log_key,
+                                                           const Submission& genesis,
+                                                           const RegistryOptions& options);
   // Opens for sequencing (takes the log key) or read-only; see Ledger::Open.
   static StatusOr<std::unique_ptr<Registry>> Open(const std::string& dir, SigningKey log_key,
                                                   const RegistryOptions& options);

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/bytes.h"
@@ -45,14 +48,24 @@ StatusOr<LoggedEntry> Load(const Registry& source, const SubmissionDecoder& deco
 // source registry knows under that key id now, revoked or not: the scratch sequencer
 // still checks that the key id maps to that key, unrevoked, at the entry's index, and
 // checks every signature not recorded here itself.
-void PreverifyAgainstSource(const Registry& source, LoggedEntry* e) {
+// `keys` caches the source's participants' keys by id (nullopt: no such participant):
+// the source does not change during a replay.
+using SourceKeys = std::unordered_map<std::string, std::optional<std::vector<KeyRecord>>>;
+void PreverifyAgainstSource(const Registry& source, LoggedEntry* e, SourceKeys* keys) {
   Submission& s = e->submission;
   for (const DsseSignature& sig : s.envelope.signatures) {
     const size_t slash = sig.keyid.find('/');
     if (slash == std::string::npos || sig.sig.size() != 64) continue;
-    auto p = source.GetParticipant(sig.keyid.substr(0, slash));
-    if (!p.ok()) continue;
-    for (const KeyRecord& k : p->keys) {
+    const std::string id = sig.keyid.substr(0, slash);
+    auto cached = keys->find(id);
+    if (cached == keys->end()) {
+      auto p = source.GetParticipant(id);
+      std::optional<std::vector<KeyRecord>> held;
+      if (p.ok()) held = std::move(p->keys);
+      cached = keys->emplace(id, std::move(held)).first;
+    }
+    if (!cached->second) continue;
+    for (const KeyRecord& k : *cached->second) {
       if (k.label == sig.keyid.substr(slash + 1) && VerifyDsseSignature(s.envelope, sig, k.key)) {
         s.preverified.emplace_back(sig.keyid, k.key);
       }
@@ -68,6 +81,7 @@ StatusOr<std::vector<LoggedEntry>> Prepare(const Registry& source, const Submiss
   std::vector<LoggedEntry> run(last - first);
   std::vector<Status> slice_status(workers);
   auto prepare_slice = [&](unsigned w) {
+    SourceKeys keys;
     const std::uint64_t n = last - first;
     for (std::uint64_t k = n * w / workers; k < n * (w + 1) / workers; ++k) {
       auto e = Load(source, decode, first + k);
@@ -76,7 +90,7 @@ StatusOr<std::vector<LoggedEntry>> Prepare(const Registry& source, const Submiss
         return;
       }
       run[k] = std::move(*e);
-      if (run[k].entry.type != kMapRootType) PreverifyAgainstSource(source, &run[k]);
+      if (run[k].entry.type != kMapRootType) PreverifyAgainstSource(source, &run[k], &keys);
     }
   };
   std::vector<std::thread> threads;
@@ -111,19 +125,20 @@ StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::strin
   // The scratch registry is thrown away afterwards: waiting for its fsyncs would only
   // slow the sequencer, which is replay's critical path.
   options.ledger.sync = false;
+  // Its derived state lives in memory: nothing of it is ever read back from disk, it is
+  // only compared with the stored columns at the end (the log columns stay in RocksDB).
+  options.ledger.memory_columns = ColumnBit(Column::kState) | ColumnBit(Column::kIndex);
   // A status map started on a log that had none (Registry::StartStatusMap) is started
   // in the scratch registry at the same entry, so that both log the same leaves.
   auto map_start = source.StatusMapStart();
   if (!map_start.ok()) return map_start.status();
   options.status_map = !map_start->has_value();
-  SigningKey scratch_key = SigningKey::Generate();
-  if (Status s = Registry::Create(scratch_dir, source.ledger().origin(), scratch_key,
-                                  genesis->submission, options);
-      !s.ok()) {
-    return Status::Corruption("entry 0 (genesis) does not replay: " + s.message());
+  auto scratch = Registry::CreateAndOpen(scratch_dir, source.ledger().origin(),
+                                         SigningKey::Generate(), genesis->submission, options);
+  if (!scratch.ok()) {
+    if (scratch.status().code() != ErrorCode::kInvalidArgument) return scratch.status();
+    return Status::Corruption("entry 0 (genesis) does not replay: " + scratch.status().message());
   }
-  auto scratch = Registry::Open(scratch_dir, std::move(scratch_key), options);
-  if (!scratch.ok()) return scratch.status();
   auto first_leaf = (*scratch)->ledger().GetLeaf(0);
   if (!first_leaf.ok()) return first_leaf.status();
   if (*first_leaf != genesis->leaf) return Status::Corruption("entry 0: the replayed leaf differs");

@@ -166,10 +166,13 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
   const std::string type = out.kind == OutcomeKind::kRefused ? std::string(kRefusalType) : st.type;
   txn.Put(Column::kIndex, idem_key,
           EncodeFixed64BE(index) + std::string(payload_hash.begin(), payload_hash.end()));
-  txn.Put(Column::kIndex, OutcomeKey(index),
-          EncodeRecord(OutcomeRecord{st.type, out.codes, out.warnings, out.detail}));
+  // The outcome record only when the leaf cannot say it (keys.h): a plain acceptance
+  // is derived from the leaf, and the time index from the leaves' times.
+  if (OutcomeNeedsRecord(out.kind == OutcomeKind::kRefused, out.warnings, out.detail)) {
+    txn.Put(Column::kIndex, OutcomeKey(index),
+            EncodeRecord(OutcomeRecord{st.type, out.codes, out.warnings, out.detail}));
+  }
   txn.Put(Column::kIndex, IndexKey(kTypePrefix, type, index), "");
-  txn.Put(Column::kIndex, TimeKey(time_ms, index), "");
   for (const std::string& a : c.assets)
     txn.Put(Column::kIndex, IndexKey(kAssetHistoryPrefix, a, index), "");
   for (const std::string& p : c.parties)

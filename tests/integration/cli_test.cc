@@ -246,6 +246,51 @@ TEST(CliTest, VerifyReplayPassesOnAFreshRegistryAndFailsOnAChangedStateRecord) {
   EXPECT_NE(replay.out.find("P/registry"), std::string::npos) << replay.out;
 }
 
+// A data directory written before December 2026 holds a time-index key and an outcome
+// record for every entry, which this build derives from the leaves instead (keys.h):
+// `verify --replay` accepts them while they agree with the log, and names one that
+// does not.
+TEST(CliTest, VerifyReplayAcceptsTheKeysOfAnOlderDirectory) {
+  testing::TempDir tmp;
+  const std::string d = tmp.str() + "/reg";
+  ASSERT_EQ(Cli("init --data-dir " + d + " --origin registry.example/ipledger").code, 0);
+  std::int64_t genesis_time = 0;
+  {
+    auto ledger = Ledger::OpenReadOnly(d + "/db", {});
+    ASSERT_TRUE(ledger.ok());
+    auto leaf = (*ledger)->GetLeaf(0);
+    ASSERT_TRUE(leaf.ok());
+    auto e = DecodeLeaf(*leaf);
+    ASSERT_TRUE(e.ok());
+    genesis_time = e->time_ms;
+  }
+  auto time_key = [](std::int64_t t) {
+    std::string k = "D/";
+    PutFixed64BE(&k, static_cast<std::uint64_t>(t));
+    PutFixed64BE(&k, 0);
+    return k;
+  };
+  // OutcomeRecord{"participant.register", {}, {}, ""} as the older build encoded it
+  // (ledger/registry/record.h: format 1, type, no codes, no warnings, empty detail).
+  std::string outcome;
+  outcome += '\x01';
+  PutFixed64BE(&outcome, 20);
+  outcome += "participant.register";
+  PutFixed64BE(&outcome, 0);
+  PutFixed64BE(&outcome, 0);
+  PutFixed64BE(&outcome, 0);
+  testing::OverwriteStored(d + "/db", "index", time_key(genesis_time), std::string());
+  testing::OverwriteStored(d + "/db", "index", "O/" + EncodeFixed64BE(0), outcome);
+  Result old = Cli("verify --data-dir " + d + " --replay");
+  EXPECT_EQ(old.code, 0) << old.out;
+  EXPECT_NE(old.out.find("derived state matches"), std::string::npos) << old.out;
+  // A time key that disagrees with its leaf is a difference, named.
+  testing::OverwriteStored(d + "/db", "index", time_key(genesis_time + 1), std::string());
+  Result bad = Cli("verify --data-dir " + d + " --replay");
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("index key"), std::string::npos) << bad.out;
+}
+
 }  // namespace
 }  // namespace ipledger
 

@@ -3,6 +3,7 @@
 #include <rocksdb/env.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -59,6 +60,69 @@ TEST(StoreTest, MultiGetNamesTheMissingKeyAndScanIsOrderedAndBounded) {
     return true;
   }));
   EXPECT_EQ(seen, "bc");
+}
+
+// Replay's scratch registry keeps `state` and `index` in memory: the same reads as
+// RocksDB (ordered, bounded, across slices of a long scan), nothing of them on disk.
+TEST(StoreTest, MemoryColumnsReadLikeRocksDbAndLeaveNothingOnDisk) {
+  TempDir dir;
+  StoreOptions o;
+  o.create = true;
+  o.sync = false;
+  o.memory_columns = ColumnBit(Column::kState) | ColumnBit(Column::kIndex);
+  {
+    auto store = Store::Open(dir.str(), o);
+    ASSERT_OK(store);
+    WriteSet w;
+    for (int i = 999; i >= 0; --i) {
+      char key[8];
+      std::snprintf(key, sizeof(key), "k%04d", i);
+      w.Put(Column::kState, key, std::to_string(i));
+    }
+    w.Put(Column::kState, std::string("\xff\x00", 2), "high");  // bytewise order
+    w.Put(Column::kIndex, "x", "1");
+    w.Put(Column::kLeaves, "leaf", "on disk");
+    w.Delete(Column::kState, "k0500");
+    ASSERT_OK((*store)->Write(w));
+    EXPECT_EQ(*(*store)->Get(Column::kState, "k0042"), "42");
+    EXPECT_EQ((*store)->Get(Column::kState, "k0500").status().code(), ErrorCode::kNotFound);
+    std::vector<std::string> values;
+    std::vector<std::string> keys = {"k0002", "k0001"};
+    ASSERT_OK((*store)->MultiGet(Column::kState, keys, &values));
+    EXPECT_EQ(values, (std::vector<std::string>{"2", "1"}));
+    keys = {"k0500"};
+    EXPECT_EQ((*store)->MultiGet(Column::kState, keys, &values).code(), ErrorCode::kNotFound);
+    int n = 0;
+    std::string last;
+    ASSERT_OK(
+        (*store)->Scan(Column::kState, "k0001", "k0900", [&](std::string_view k, std::string_view) {
+          EXPECT_LT(last, std::string(k));
+          last = std::string(k);
+          ++n;
+          return true;
+        }));
+    EXPECT_EQ(n, 898);  // 1..899 without 500
+    EXPECT_EQ(last, "k0899");
+    n = 0;
+    ASSERT_OK((*store)->Scan(Column::kState, "", "",
+                             [&](std::string_view, std::string_view) { return ++n < 300; }));
+    EXPECT_EQ(n, 300);  // stops when told, past the first slice
+    auto found = (*store)->LastInRange(Column::kState, "k0400", "k0500");
+    ASSERT_OK(found);
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->first, "k0499");
+    found = (*store)->LastInRange(Column::kState, "k1000", "k9999");
+    ASSERT_OK(found);
+    EXPECT_FALSE(found->has_value());
+    found = (*store)->LastInRange(Column::kState, "k", std::string("\xff\xff", 2));
+    ASSERT_OK(found);
+    EXPECT_EQ((*found)->second, "high");
+  }
+  auto store = Store::Open(dir.str(), {});
+  ASSERT_OK(store);
+  EXPECT_EQ(*(*store)->Get(Column::kLeaves, "leaf"), "on disk");
+  EXPECT_EQ((*store)->Get(Column::kState, "k0042").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ((*store)->Get(Column::kIndex, "x").status().code(), ErrorCode::kNotFound);
 }
 
 TEST(StoreTest, OpeningTwiceForWritingIsUnavailable) {

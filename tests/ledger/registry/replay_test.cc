@@ -6,7 +6,13 @@
 
 #include "api/codec/json_codec.h"
 #include "api/codec/submission_codec.h"
+#include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
+#include "ledger/log/entry.h"
+#include "ledger/log/store.h"
+#include "ledger/registry/asset_status.h"
+#include "ledger/registry/keys.h"
+#include "ledger/registry/record.h"
 #include "tests/testing/registry_fixture.h"
 
 namespace ipledger {
@@ -81,6 +87,105 @@ TEST(ReplayTest, RebuiltStateEqualsStoredState) {
   ASSERT_OK(report);
   EXPECT_EQ(report->entries, size);
   EXPECT_GT(report->batches, 1u);
+}
+
+// Adds what stores written before 2026-12 held and this code derives (keys.h): a
+// time-index key for every entry and an outcome record for every plain acceptance.
+void AddLegacyKeys(const std::string& db) {
+  auto store = Store::Open(db, {});
+  ASSERT_OK(store);
+  WriteSet w;
+  std::vector<std::pair<std::string, std::string>> leaves;
+  ASSERT_OK((*store)->Scan(Column::kLeaves, "", "", [&](std::string_view k, std::string_view v) {
+    leaves.emplace_back(std::string(k), std::string(v));
+    return true;
+  }));
+  int outcomes = 0;
+  for (const auto& [k, v] : leaves) {
+    auto e = DecodeLeaf(v);
+    ASSERT_OK(e);
+    w.Put(Column::kIndex, TimeKey(e->time_ms, e->index), "");
+    if (e->type == kMapRootType || e->type == kRefusalType) continue;
+    auto held = (*store)->Get(Column::kIndex, OutcomeKey(e->index));
+    if (held.ok()) continue;  // warnings: this code writes it too
+    w.Put(Column::kIndex, OutcomeKey(e->index), EncodeRecord(OutcomeRecord{e->type, {}, {}, ""}));
+    ++outcomes;
+  }
+  EXPECT_GT(outcomes, 10);
+  ASSERT_OK((*store)->Write(w));
+}
+
+// A directory written before the time index and plain outcomes were derived replays
+// without a difference, the reads by date answer as before, and a legacy key that
+// disagrees with the log is still found and named.
+TEST(ReplayTest, OldDirectoryWithTimeIndexAndOutcomesReplays) {
+  RegistryFixture f;
+  BuildHistory(f);
+  const std::uint64_t size = f.registry().ledger().size();
+  auto at_date = f.registry().IndexAtDate(f.today());
+  ASSERT_OK(at_date);
+  auto first_after = f.registry().FirstIndexAtOrAfter(f.now_ms() - 3'600'000);
+  ASSERT_OK(first_after);
+  f.Close();
+  const std::string db = f.dir() + "/db";
+  AddLegacyKeys(db);
+  {
+    auto source = Registry::OpenReadOnly(db, {});
+    ASSERT_OK(source);
+    testing::TempDir scratch;
+    auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
+    ASSERT_OK(report);
+    EXPECT_EQ(report->entries, size);
+    EXPECT_EQ(*(*source)->IndexAtDate(f.today()), *at_date);
+    EXPECT_EQ(*(*source)->FirstIndexAtOrAfter(f.now_ms() - 3'600'000), *first_after);
+    auto outcome = (*source)->GetOutcome(1);
+    ASSERT_OK(outcome);
+    EXPECT_EQ(outcome->type, "participant.register");
+  }
+  // A legacy time key that names another time than its leaf's.
+  const std::string bad = TimeKey(1, 3);
+  testing::OverwriteStored(db, "index", bad, std::string());
+  auto source = Registry::OpenReadOnly(db, {});
+  ASSERT_OK(source);
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(report.status().message().find(HexEncode(AsBytes(bad))), std::string::npos)
+      << report.status().message();
+}
+
+// A new directory holds neither: the outcome of a plain acceptance comes from its leaf.
+TEST(ReplayTest, NewDirectoryDerivesTimesAndPlainOutcomes) {
+  RegistryFixture f;
+  BuildHistory(f);
+  bool any_time_key = false;
+  std::uint64_t outcome_keys = 0;
+  ASSERT_OK(f.registry().ledger().store().Scan(
+      Column::kIndex, "", "", [&](std::string_view k, std::string_view) {
+        if (k.substr(0, kOutcomePrefix.size()) == kOutcomePrefix) ++outcome_keys;
+        // The status map's own map.root entries may still carry one.
+        if (k.substr(0, kTimePrefix.size()) == kTimePrefix) {
+          auto i = IndexOfTimeKey(k);
+          auto leaf = f.registry().ledger().GetLeaf(*i);
+          if (!leaf.ok() || DecodeLeaf(*leaf)->type != kMapRootType) any_time_key = true;
+        }
+        return true;
+      }));
+  EXPECT_FALSE(any_time_key);
+  EXPECT_GT(outcome_keys, 0u);  // the refusals
+  EXPECT_LT(outcome_keys, 8u);
+  auto genesis = f.registry().GetOutcome(0);
+  ASSERT_OK(genesis);
+  EXPECT_EQ(genesis->type, "participant.register");
+  EXPECT_TRUE(genesis->codes.empty() && genesis->warnings.empty() && genesis->detail.empty());
+  EXPECT_EQ(f.registry().GetOutcome(f.registry().ledger().size()).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(f.registry().IndexAtDate(DateFromCivil(2000, 1, 1)).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(*f.registry().IndexAtDate(AddDays(f.today(), 1)), f.registry().ledger().size() - 1);
+  EXPECT_EQ(*f.registry().FirstIndexAtOrAfter(f.now_ms() + 1), f.registry().ledger().size());
+  EXPECT_EQ(*f.registry().FirstIndexAtOrAfter(0), 0u);
 }
 
 // Issue #19's refusals (a wrong check character, a second registration of one data set,
