@@ -95,10 +95,15 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::OpenImpl(const std::string& dir,
 
   auto format = (*store)->Get(Column::kMeta, kMetaFormat);
   if (!format.ok()) return Status::Corruption("ledger metadata: no format version");
-  if (*format != kFormatVersion) {
-    return Status::FailedPrecondition("ledger format version " + *format +
-                                      " is not supported (this build reads " +
-                                      std::string(kFormatVersion) + ")");
+  if (*format != kFormatVersion && *format != kPreviousFormatVersion) {
+    return Status::FailedPrecondition(
+        "ledger format version " + *format + " is not supported (this build reads " +
+        std::string(kPreviousFormatVersion) + " and " + std::string(kFormatVersion) + ")");
+  }
+  if (*format == kPreviousFormatVersion && log_key != nullptr) {
+    WriteSet upgrade;
+    upgrade.Put(Column::kMeta, kMetaFormat, kFormatVersion);
+    if (Status s = (*store)->Write(upgrade); !s.ok()) return s;
   }
   auto origin = (*store)->Get(Column::kMeta, kMetaOrigin);
   auto vkey = (*store)->Get(Column::kMeta, kMetaVkey);

@@ -42,8 +42,14 @@
 
 namespace ipledger {
 
+// The data directory's format, written at init and checked at open.
 // "2": envelopes keyed by index (was: by SHA-256 in "1").
-inline constexpr std::string_view kFormatVersion = "2";
+// "3": the registry no longer writes a date index entry per leaf nor an outcome record
+//      for a plain acceptance (both are derived from the leaves). A "2" directory is read
+//      as it is and marked "3" by the first writable open, so that an older build, which
+//      would look for those keys in newer entries, refuses it instead of answering wrongly.
+inline constexpr std::string_view kFormatVersion = "3";
+inline constexpr std::string_view kPreviousFormatVersion = "2";
 
 struct LedgerOptions {
   // The RocksDB Env; not owned. Default: nullptr = the default Env.

@@ -185,6 +185,46 @@ TEST_F(LedgerTest, OpenWithAnotherLogKeyIsRefused) {
   EXPECT_EQ(Ledger::Open(Dir(), TestKey(2), {}).status().code(), ErrorCode::kFailedPrecondition);
 }
 
+// The stored format version of the ledger in `dir`, read beside the ledger.
+std::string StoredFormat(const std::string& dir) {
+  std::string seen;
+  testing::MutateStored(
+      dir, "meta", [](std::string_view k) { return k == "format"; },
+      [&seen](std::string* v) { seen = *v; });
+  return seen;
+}
+
+TEST_F(LedgerTest, PreviousFormatIsReadAndMarkedCurrentByTheFirstWriterOnly) {
+  auto ledger = CreateAndOpen();
+  ASSERT_NE(ledger, nullptr);
+  auto inputs = Inputs(0, 3);
+  ASSERT_OK(ledger->Append(inputs));
+  ledger.reset();
+  EXPECT_EQ(StoredFormat(Dir()), kFormatVersion);
+
+  testing::OverwriteStored(Dir(), "meta", "format", std::string(kPreviousFormatVersion));
+  auto reader = Ledger::OpenReadOnly(Dir(), {});
+  ASSERT_OK(reader);
+  EXPECT_EQ((*reader)->size(), 3u);
+  reader->reset();
+  EXPECT_EQ(StoredFormat(Dir()), kPreviousFormatVersion);  // a reader changes nothing
+
+  auto writer = Ledger::Open(Dir(), TestKey(1), {});
+  ASSERT_OK(writer);
+  EXPECT_EQ((*writer)->size(), 3u);
+  writer->reset();
+  EXPECT_EQ(StoredFormat(Dir()), kFormatVersion);
+
+  // A version this build does not know (an older "1", a newer "4") is refused, naming it.
+  for (const char* v : {"1", "4"}) {
+    testing::OverwriteStored(Dir(), "meta", "format", std::string(v));
+    auto refused = Ledger::Open(Dir(), TestKey(1), {});
+    EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition) << v;
+    EXPECT_NE(refused.status().message().find(std::string("version ") + v), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 TEST_F(LedgerTest, SecondWriterIsRefusedButReadOnlyOpenWorks) {
   auto ledger = CreateAndOpen();
   ASSERT_NE(ledger, nullptr);
