@@ -5,7 +5,7 @@
 //             [--max-connections-per-address N] [--write-quota-per-minute N]
 //             [--log-level debug|info|warn|error] [--metrics-listen HOST:PORT]
 //             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
-//             [--ui-dir DIR]
+//             [--ui-dir DIR] [--map-check background|full]
 //             [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]
 //              [--lease-ttl SECONDS]]
 //   ipledgerd --version
@@ -26,6 +26,13 @@
 // --ui-dir DIR serves the web console (api/web/, built into the build's web/ folder) at
 // /ui/; by default the web/ folder beside the binary's folder (build/<preset>/web) or,
 // when installed, <prefix>/share/ipledger/web.
+//
+// --map-check: how the status map is checked against the log at open. background (the
+// default): the root and its logged map.root entry before serving (O(log n)), every node
+// and asset status record on a thread after; a mismatch found there is logged (error
+// level, naming the first bad key), the registry refuses writes and /readyz answers 503
+// with the reason. full: all of it before serving, refusing to start on a mismatch
+// (O(assets): minutes at 1e6 assets).
 //
 // --etcd starts cluster mode (api/cluster/node.h, docs/operations.md): the nodes elect a
 // leader through etcd; the leader commits each batch to etcd before writing it, the
@@ -78,6 +85,8 @@ constexpr const char* kUsage =
     "                 docs/operations.md) [--witness-interval D] (default 1s)\n"
     "                 [--witness-timeout D] (per witness request, default 2s; D: 500ms, 2s)\n"
     "                 [--ui-dir DIR]  (the web console's files, served at /ui/)\n"
+    "                 [--map-check background|full]  (status map check at open; default\n"
+    "                 background: the root now, every node and record after, on a thread)\n"
     "                 [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]\n"
     "                  [--lease-ttl SECONDS]]  (cluster mode; default TTL 3 s)\n"
     "       ipledgerd --version\n"
@@ -89,12 +98,27 @@ constexpr const char* kUsage =
     "  the real clock; without FILE the real clock is used. Re-read every 0.1 s.\n";
 
 // The options of the command line; a config file holds the same ones but --config.
-const OptionSpec kFileOptions{
-    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
-     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
-     "witness-policy", "witness-interval", "witness-timeout", "ui-dir", "etcd", "cluster", "node",
-     "advertise", "lease-ttl"},
-    {"skip-verify"}};
+const OptionSpec kFileOptions{{"data-dir",
+                               "listen",
+                               "io-threads",
+                               "tls-cert",
+                               "tls-key",
+                               "clock-file",
+                               "max-connections-per-address",
+                               "write-quota-per-minute",
+                               "log-level",
+                               "metrics-listen",
+                               "witness-policy",
+                               "witness-interval",
+                               "witness-timeout",
+                               "ui-dir",
+                               "etcd",
+                               "cluster",
+                               "node",
+                               "advertise",
+                               "lease-ttl",
+                               "map-check"},
+                              {"skip-verify"}};
 const OptionSpec kCommandLineOptions{{"data-dir",
                                       "listen",
                                       "io-threads",
@@ -114,7 +138,8 @@ const OptionSpec kCommandLineOptions{{"data-dir",
                                       "cluster",
                                       "node",
                                       "advertise",
-                                      "lease-ttl"},
+                                      "lease-ttl",
+                                      "map-check"},
                                      {"skip-verify", "help,h", "version"}};
 
 int Fail(const std::string& what) {
@@ -291,6 +316,26 @@ int Main(int argc, char** argv) {
     clock->Now();  // logs, from the start, which clock the registry follows
     registry_options.ledger.clock = [c = clock.get()] { return c->Now(); };
   }
+  const std::string map_check = value("map-check", "background");
+  if (map_check != "background" && map_check != "full") {
+    return UsageError("ipledgerd", "--map-check must be background or full", kUsage);
+  }
+  registry_options.map_check = map_check == "full" ? MapCheck::kFull : MapCheck::kBackground;
+  registry_options.on_map_check = [](const Status& s, double seconds) {
+    if (s.ok()) {
+      Log(LogLevel::kInfo, "status map checked",
+          {{"event", "map-check"}, {"result", "ok"}, {"seconds", seconds}});
+    } else {
+      Log(LogLevel::kError,
+          s.code() == ErrorCode::kCorruption
+              ? "the status map disagrees with the log; refusing writes: " + s.message()
+              : "the status map check could not finish: " + s.ToString(),
+          {{"event", "map-check"},
+           {"result", s.code() == ErrorCode::kCorruption ? "mismatch" : "error"},
+           {"detail", s.message()},
+           {"seconds", seconds}});
+    }
+  };
   auto registry = Registry::Open(data_dir + "/db", std::move(*key), registry_options);
   if (!registry.ok())
     return Fail("cannot open " + data_dir + "/db: " + registry.status().ToString());

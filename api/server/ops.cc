@@ -17,6 +17,16 @@ Response GetReady(Call& c) {
     r.headers.emplace_back("cache-control", "no-store");
     return r;
   }
+  if (auto why = c.registry.MapCheckFailure()) {
+    Response r = Json({{"status", "not-ready"},
+                       {"reason", "read-only: " + *why +
+                                      " (the registry refuses writes; run "
+                                      "`ipledger verify` and restore from a backup)"},
+                       {"tree_size", ledger.size()}},
+                      503);
+    r.headers.emplace_back("cache-control", "no-store");
+    return r;
+  }
   if (c.cluster != nullptr) {
     const ClusterView v = (*c.cluster)();
     nlohmann::json j = {{"status", v.ready ? "ready" : "not-ready"},

@@ -98,12 +98,14 @@ std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view q)
 Date Today(const Call& c) { return DateOfInstant(c.registry.ledger().NextTime()); }
 
 Response GetHealth(Call& c) {
-  return Json({{"status", c.registry.ledger().read_only() ? "read-only" : "ok"},
-               {"tree_size", c.registry.ledger().size()}});
+  const bool read_only = c.registry.ledger().read_only() || c.registry.MapCheckFailure();
+  return Json(
+      {{"status", read_only ? "read-only" : "ok"}, {"tree_size", c.registry.ledger().size()}});
 }
 
 Response GetMetrics(Call& c) {
-  c.metrics.SetLive(c.registry.ledger().size(), c.registry.ledger().read_only(),
+  c.metrics.SetLive(c.registry.ledger().size(),
+                    c.registry.ledger().read_only() || c.registry.MapCheckFailure(),
                     c.committer.queue_depth());
   return Text(c.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -220,6 +220,10 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
   rocksdb::ColumnFamilyOptions map_options = cf_options;
   map_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(dense_table));
   map_options.compression = rocksdb::kNoCompression;
+  // A version's nodes of one depth are staged in increasing path order: the memtable
+  // inserts each after the last one of the same 'n' || version || depth (10 bytes).
+  map_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(10));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);

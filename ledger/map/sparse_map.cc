@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <span>
 #include <string>
@@ -27,18 +28,17 @@ struct Ref {
   Hash key{};                 // kLeaf
   Hash value{};               // kLeaf
   std::uint64_t version = 0;  // kNode
-  Hash hash{};                // kNode: the node's hash
+  Hash hash{};                // kNode: the node's hash; kLeaf: LeafHash(key, value), not stored
 
-  Hash Digest() const {
-    switch (type) {
-      case kLeaf:
-        return LeafHash(key, value);
-      case kNode:
-        return hash;
-      default:
-        return kEmptyHash;
-    }
+  static Ref Leaf(const Hash& key, const Hash& value) {
+    Ref r;
+    r.type = kLeaf;
+    r.key = key;
+    r.value = value;
+    r.hash = LeafHash(key, value);
+    return r;
   }
+  Hash Digest() const { return type == kEmpty ? kEmptyHash : hash; }
   bool operator==(const Ref&) const = default;
 };
 
@@ -79,9 +79,7 @@ bool DecodeRef(std::string_view* s, Ref* r) {
   }
   if (type == Ref::kLeaf) {
     if (s->size() < 64) return false;
-    r->type = Ref::kLeaf;
-    r->key = ReadHash(s->substr(0, 32));
-    r->value = ReadHash(s->substr(32, 32));
+    *r = Ref::Leaf(ReadHash(s->substr(0, 32)), ReadHash(s->substr(32, 32)));
     s->remove_prefix(64);
     return true;
   }
@@ -152,63 +150,87 @@ struct SparseMap::Rep {
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
 
+  using NodeMap = std::map<std::string, Node>;
+
   mutable Mutex mu;
   std::optional<std::uint64_t> committed GUARDED_BY(mu);
   Ref committed_root GUARDED_BY(mu);
-  // Staged, uncommitted versions in order, with their roots, and their nodes by key.
+  // Staged, uncommitted versions in order, with their roots, and their nodes by key
+  // (decoded: the next Stage reads them without decoding what it just encoded).
   std::vector<std::pair<std::uint64_t, Ref>> staged GUARDED_BY(mu);
-  std::map<std::string, std::string> staged_nodes GUARDED_BY(mu);
+  NodeMap staged_nodes GUARDED_BY(mu);
 
-  // Stored nodes of the upper levels (depth < kCacheDepth), read through: a stored
-  // node never changes, so an entry is never stale. Bounded: emptied when it exceeds
-  // kCacheEntries (the upper levels of the versions in use soon return). Check reads
-  // around it, from disk.
+  // Stored nodes of the upper levels (depth < kCacheDepth), in memory; a stored node
+  // never changes, so an entry is never stale. `upper` holds, for each position (depth
+  // and path), the newest node known there: the nodes each committed version wrote
+  // (written through, so the next version's Stage descends the paths the last one
+  // rewrote without a RocksDB read) and those read from disk. It is bounded by the
+  // number of positions, 2^kCacheDepth - 1. Nodes of older versions read for proofs at
+  // an earlier index go to `older`, emptied when it reaches kCacheEntries. Check and
+  // CheckRootNode read around both, from disk.
   static constexpr size_t kCacheDepth = 16;
-  static constexpr size_t kCacheEntries = size_t{1} << 17;
+  static constexpr size_t kCacheEntries = size_t{1} << 16;
   mutable SharedMutex cache_mu;
-  mutable std::unordered_map<std::string, Node> cache GUARDED_BY(cache_mu);
+  mutable std::unordered_map<std::string, std::pair<std::uint64_t, Node>> upper
+      GUARDED_BY(cache_mu);
+  mutable std::unordered_map<std::string, Node> older GUARDED_BY(cache_mu);
 
   enum class Source { kCached, kDisk };
 
+  // The position part of a node key: depth || path (after 'n' || version).
+  static std::string_view Position(std::string_view node_key) { return node_key.substr(9); }
+
+  // Keeps stored node `n` of `version` at `node_key` (depth < kCacheDepth).
+  void CacheInsert(const std::string& node_key, std::uint64_t version, const Node& n) const
+      REQUIRES(cache_mu) {
+    auto [it, inserted] = upper.try_emplace(std::string(Position(node_key)), version, n);
+    if (inserted || it->second.first < version) {
+      it->second = {version, n};
+      return;
+    }
+    if (it->second.first == version) return;
+    if (older.size() >= kCacheEntries) older.clear();
+    older.insert_or_assign(node_key, n);
+  }
+
   // The node stored at `node_key` (staged ones first if `staged_too`).
   StatusOr<Node> ReadNode(const std::string& node_key, std::uint64_t version, size_t depth,
-                          const std::map<std::string, std::string>* staged_too,
-                          Source source = Source::kCached) const {
+                          const NodeMap* staged_too, Source source = Source::kCached) const {
+    if (staged_too != nullptr) {
+      auto it = staged_too->find(node_key);
+      if (it != staged_too->end()) return it->second;
+    }
     const bool cacheable = source == Source::kCached && depth < kCacheDepth;
     if (cacheable) {
       ReaderLock lock(&cache_mu);
-      auto it = cache.find(node_key);
-      if (it != cache.end()) return it->second;
+      auto it = upper.find(std::string(Position(node_key)));
+      if (it != upper.end() && it->second.first == version) return it->second.second;
+      auto old = older.find(node_key);
+      if (old != older.end()) return old->second;
     }
     std::string value;
-    bool found = false;
-    if (staged_too != nullptr) {
-      auto it = staged_too->find(node_key);
-      if (it != staged_too->end()) {
-        value = it->second;
-        found = true;
-      }
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, node_key, &value);
+    if (s.IsNotFound()) {
+      return Status::Corruption(DescribeNode(node_key, version, depth) + " is missing");
     }
-    if (!found) {
-      rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, node_key, &value);
-      if (s.IsNotFound()) {
-        return Status::Corruption(DescribeNode(node_key, version, depth) + " is missing");
-      }
-      if (!s.ok()) {
-        return Status::Unavailable("reading " + DescribeNode(node_key, version, depth) + ": " +
-                                   s.ToString());
-      }
+    if (!s.ok()) {
+      return Status::Unavailable("reading " + DescribeNode(node_key, version, depth) + ": " +
+                                 s.ToString());
     }
     Node n;
     if (!DecodeNode(value, &n)) {
       return Status::Corruption(DescribeNode(node_key, version, depth) + " is malformed");
     }
-    if (cacheable && !found) {  // staged nodes are not cached: they may be abandoned
+    if (cacheable) {
       WriterLock lock(&cache_mu);
-      if (cache.size() >= kCacheEntries) cache.clear();
-      cache.emplace(node_key, n);
+      CacheInsert(node_key, version, n);
     }
     return n;
+  }
+
+  // The newest staged, else committed, version's root.
+  Ref NewestRoot() const REQUIRES(mu) {
+    return staged.empty() ? committed_root : staged.back().second;
   }
 
   // The root reference of exactly `version`; kNotFound if not stored.
@@ -235,7 +257,7 @@ struct SparseMap::Rep {
   struct StageCtx {
     std::uint64_t version;
     rocksdb::WriteBatch* batch;
-    std::map<std::string, std::string>* nodes;  // staged nodes, this version's added
+    NodeMap* nodes;  // staged nodes, this version's added
   };
 
   Ref MakeNode(StageCtx& ctx, size_t depth, const Hash& path, const Ref& left, const Ref& right) {
@@ -244,9 +266,8 @@ struct SparseMap::Rep {
     n.child[1] = right;
     n.hash = NodeHash(left.Digest(), right.Digest());
     std::string key = NodeKey(ctx.version, depth, path);
-    std::string value = EncodeNode(n);
-    (void)ctx.batch->Put(cf, key, value);
-    (*ctx.nodes)[std::move(key)] = std::move(value);
+    (void)ctx.batch->Put(cf, key, EncodeNode(n));
+    ctx.nodes->insert_or_assign(std::move(key), n);
     Ref r;
     r.type = Ref::kNode;
     r.version = ctx.version;
@@ -257,13 +278,7 @@ struct SparseMap::Rep {
   // The subtree at `depth` holding exactly the sorted, distinct `leaves`.
   Ref Build(StageCtx& ctx, size_t depth, std::span<const Update> leaves) {
     if (leaves.empty()) return Ref{};
-    if (leaves.size() == 1) {
-      Ref r;
-      r.type = Ref::kLeaf;
-      r.key = leaves[0].first;
-      r.value = leaves[0].second;
-      return r;
-    }
+    if (leaves.size() == 1) return Ref::Leaf(leaves[0].first, leaves[0].second);
     auto mid = std::partition_point(leaves.begin(), leaves.end(),
                                     [depth](const Update& u) { return !PathBit(u.first, depth); });
     const auto split = static_cast<size_t>(mid - leaves.begin());
@@ -301,7 +316,10 @@ struct SparseMap::Rep {
   // --- Check ---
 
   Status CheckNode(std::uint64_t top, const Ref& ref, size_t depth, const Hash& path,
-                   const std::string& parent) const {
+                   const std::string& parent, const std::atomic<bool>* stop) const {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      return Status::Unavailable("the status map check was stopped");
+    }
     const std::string key = NodeKey(ref.version, depth, path);
     const std::string name = DescribeNode(key, ref.version, depth);
     if (ref.version > top) {
@@ -347,7 +365,7 @@ struct SparseMap::Rep {
         if (depth + 1 >= kMaxProofDepth + 1) {
           return Status::Corruption(name + ": the tree is deeper than 256 levels");
         }
-        if (Status s = CheckNode(top, c, depth + 1, child_path, name); !s.ok()) return s;
+        if (Status s = CheckNode(top, c, depth + 1, child_path, name, stop); !s.ok()) return s;
       }
     }
     return Status::Ok();
@@ -413,7 +431,7 @@ StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
     distinct.push_back(ups[i]);
   }
   // Nodes go into a copy of the staged set, adopted only if the whole stage succeeds.
-  std::map<std::string, std::string> nodes = rep_->staged_nodes;
+  Rep::NodeMap nodes = rep_->staged_nodes;
   Rep::StageCtx ctx{version, batch, &nodes};
   auto root = rep_->Apply(ctx, base, 0, distinct);
   if (!root.ok()) return root.status();
@@ -437,11 +455,20 @@ void SparseMap::Committed(std::uint64_t version) {
     ++done;
   }
   staged.erase(staged.begin(), staged.begin() + static_cast<std::ptrdiff_t>(done));
-  // Drop the now durable nodes: those of versions <= `version`.
+  // The now durable nodes (those of versions <= `version`) move to the cache: the next
+  // version's Stage descends the paths this one wrote.
   const std::string bound = NodeKey(version + 1, 0, Hash{});
   auto& nodes = rep_->staged_nodes;
-  nodes.erase(nodes.begin(), nodes.lower_bound(bound));
-  if (staged.empty()) nodes.clear();
+  const auto end = staged.empty() ? nodes.end() : nodes.lower_bound(bound);
+  {
+    WriterLock cache_lock(&rep_->cache_mu);
+    for (auto it = nodes.begin(); it != end; ++it) {
+      const auto depth = static_cast<std::uint8_t>(it->first[9]);  // NodeKey's depth byte
+      const std::uint64_t node_version = *DecodeFixed64BE(std::string_view(it->first).substr(1, 8));
+      if (depth < Rep::kCacheDepth) rep_->CacheInsert(it->first, node_version, it->second);
+    }
+  }
+  nodes.erase(nodes.begin(), end);
 }
 
 void SparseMap::Abandon() {
@@ -520,13 +547,55 @@ StatusOr<std::optional<Hash>> SparseMap::Get(const Hash& key, std::uint64_t vers
   return std::optional<Hash>();
 }
 
-Status SparseMap::Check(std::uint64_t version) const {
+Status SparseMap::Check(std::uint64_t version, const std::atomic<bool>* stop) const {
   auto root = rep_->ReadRoot(version);
   if (!root.ok()) return root.status();
   if (root->type != Ref::kNode) return Status::Ok();  // empty, or a single leaf
   return rep_->CheckNode(version, *root, 0, Hash{},
                          "map root record of version " + std::to_string(version) + " (key " +
-                             HexEncode(AsBytes(RootKey(version))) + ")");
+                             HexEncode(AsBytes(RootKey(version))) + ")",
+                         stop);
+}
+
+Status SparseMap::CheckRootNode(std::uint64_t version) const {
+  auto root = rep_->ReadRoot(version);
+  if (!root.ok()) return root.status();
+  if (root->type != Ref::kNode) return Status::Ok();
+  const std::string key = NodeKey(root->version, 0, Hash{});
+  const std::string name = DescribeNode(key, root->version, 0);
+  if (root->version > version) {
+    return Status::Corruption("the root record of version " + std::to_string(version) +
+                              " points to " + name + ", a newer version");
+  }
+  auto node = rep_->ReadNode(key, root->version, 0, nullptr, Rep::Source::kDisk);
+  if (!node.ok()) return node.status();
+  const Hash computed = NodeHash(node->child[0].Digest(), node->child[1].Digest());
+  if (computed != node->hash || node->hash != root->hash) {
+    return Status::Corruption(name + ": its children hash to " + HexEncode(computed) +
+                              ", it records " + HexEncode(node->hash) + ", its root record " +
+                              HexEncode(root->hash));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::optional<Hash>>> SparseMap::GetNewest(
+    const std::vector<Hash>& keys) const {
+  std::vector<std::optional<Hash>> out(keys.size());
+  MutexLock lock(&rep_->mu);
+  const Ref root = rep_->NewestRoot();
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const Hash& key = keys[k];
+    Ref cur = root;
+    for (size_t depth = 0; cur.type == Ref::kNode; ++depth) {
+      if (depth > kMaxProofDepth) return Status::Corruption("the map has a path deeper than 255");
+      auto node =
+          rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, &rep_->staged_nodes);
+      if (!node.ok()) return node.status();
+      cur = node->child[PathBit(key, depth) ? 1 : 0];
+    }
+    if (cur.type == Ref::kLeaf && cur.key == key) out[k] = cur.value;
+  }
+  return out;
 }
 
 }  // namespace ipledger::map

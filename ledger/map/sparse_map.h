@@ -16,8 +16,11 @@
 //          (version, depth + 1, path + bit))
 //   'r' || version (u64 BE)                         the version's root: one child as above
 //
-// Reads of the upper 16 levels go through an in-memory cache of stored nodes (bounded
-// at 131,072 nodes); Check always reads from disk.
+// Reads of the upper 16 levels go through an in-memory cache: for each position, the
+// newest node known there (those each committed version wrote, so the next version
+// descends the paths the last one rewrote without a RocksDB read, and those read), at
+// most 65,535 nodes; nodes of older versions read for proofs at an earlier index, at
+// most 65,536 more. About 40 MB in all. Check and CheckRootNode always read from disk.
 //
 // Versions strictly increase (the registry uses the log index of the entry that commits
 // the root). Writes go into the caller's WriteBatch, so the map changes atomically with
@@ -27,6 +30,7 @@
 // any number of concurrent readers, which see only versions whose batch was written.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -85,7 +89,15 @@ class SparseMap {
   // each node and its parent record, and the tree's shape (leaves below their path,
   // internal nodes only above two or more leaves). kCorruption naming the first bad
   // node (its key in hex, version, depth) otherwise; kNotFound if not stored.
-  Status Check(std::uint64_t version) const;
+  // `stop` (may be null): when it becomes true, Check returns kUnavailable soon.
+  Status Check(std::uint64_t version, const std::atomic<bool>* stop = nullptr) const;
+  // The O(1) part of Check: the root node of `version` (read from disk) hashes from its
+  // children to what it and the root record hold. kCorruption naming it otherwise.
+  Status CheckRootNode(std::uint64_t version) const;
+  // The value hash of each of `keys` (nullopt: none) in the newest staged, else
+  // committed, version; the sequencer's way to know which assets have a status
+  // record without a seek in the state column.
+  StatusOr<std::vector<std::optional<Hash>>> GetNewest(const std::vector<Hash>& keys) const;
 
  private:
   struct Rep;

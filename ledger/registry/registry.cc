@@ -3,6 +3,7 @@
 // rules are in rules.cc and the key schema in keys.h.
 #include "ledger/registry/registry.h"
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -14,7 +15,10 @@ namespace ipledger {
 Registry::Registry(std::unique_ptr<Ledger> ledger, RegistryOptions options)
     : ledger_(std::move(ledger)), options_(std::move(options)) {}
 
-Registry::~Registry() = default;
+Registry::~Registry() {
+  stop_map_check_.store(true);
+  if (map_check_thread_.joinable()) map_check_thread_.join();
+}
 
 Status Registry::Create(const std::string& dir, std::string_view origin, const SigningKey& log_key,
                         const Submission& genesis, const RegistryOptions& options) {
@@ -53,8 +57,15 @@ StatusOr<std::unique_ptr<Registry>> Registry::Open(const std::string& dir, Signi
     // A log whose map data is missing (see StartStatusMap) gets its map here.
     if (Status s = r->StartStatusMap(); !s.ok()) return s;
   }
-  // Derived state edited on disk is found here, not only by a later `verify --replay`.
-  if (Status s = r->CheckStatusMap(); !s.ok()) return s;
+  // Derived state edited on disk is found here, not only by a later `verify --replay`:
+  // all of it (kFull), or the root and its entry now and the rest in the background.
+  if (options.map_check == MapCheck::kFull) {
+    if (Status s = r->CheckStatusMap(); !s.ok()) return s;
+  } else {
+    auto head = r->CheckStatusMapHead();
+    if (!head.ok()) return head.status();
+    r->StartMapCheck();
+  }
   return r;
 }
 
@@ -66,6 +77,27 @@ StatusOr<std::unique_ptr<Registry>> Registry::OpenReadOnly(const std::string& di
   if (Status s = r->LoadStats(); !s.ok()) return s;
   if (Status s = r->OpenStatusMap(); !s.ok()) return s;
   return r;
+}
+
+void Registry::StartMapCheck() {
+  map_check_thread_ = std::thread([this] {
+    const auto start = std::chrono::steady_clock::now();
+    Status s = CheckStatusMapFully(&stop_map_check_);
+    if (stop_map_check_.load()) return;
+    if (s.code() == ErrorCode::kCorruption) {
+      MutexLock l(&map_check_mu_);
+      map_check_failure_ = "the status map check at open found a mismatch: " + s.message();
+    }
+    if (options_.on_map_check) {
+      options_.on_map_check(
+          s, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  });
+}
+
+std::optional<std::string> Registry::MapCheckFailure() const {
+  MutexLock l(&map_check_mu_);
+  return map_check_failure_;
 }
 
 Status Registry::LoadStats() {

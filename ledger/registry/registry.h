@@ -15,16 +15,20 @@
 //
 // Thread-safety: Submit and Precheck serialize on one sequencer mutex; queries and
 // PreverifySignatures may run concurrently with them and see committed state only.
+// With MapCheck::kBackground, Open leaves a thread checking the status map (it reads
+// committed state only); the destructor stops and joins it.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -76,6 +80,15 @@ struct SubmitOutcome {
   bool replayed_refusal = false;  // kReplayed of an entry that was a refusal
 };
 
+// How Registry::Open checks the status map (ipledgerd --map-check).
+enum class MapCheck {
+  // Everything (CheckStatusMap) before Open returns: O(assets), minutes at 1e6 assets.
+  kFull,
+  // The O(log n) part (CheckStatusMapHead) before Open returns, the rest on a thread of
+  // the registry right after; a bad key found there turns the registry read-only.
+  kBackground,
+};
+
 struct RegistryOptions {
   LedgerOptions ledger;
   // How far `created` may be from the batch time. Default: 10 minutes (api.md §2).
@@ -85,6 +98,13 @@ struct RegistryOptions {
   // benchmarks (the map's cost) and tests of the migration only. A registry opened with
   // true again builds its map from the leaves (StartStatusMap).
   bool status_map = true;
+  // How Open checks the status map against the log (CheckStatusMap).
+  MapCheck map_check = MapCheck::kFull;
+  // kBackground: called once, on the check's thread, when the background check ends:
+  // Ok, or the first bad key's kCorruption (the registry refuses writes from then on,
+  // MapCheckFailure()), with the check's duration in seconds. Not called for a check
+  // stopped by the registry's destruction.
+  std::function<void(const Status&, double seconds)> on_map_check;
 };
 
 struct PledgeStatusView {
@@ -232,8 +252,18 @@ class Registry {
   // Checks the latest status map version: every node (SparseMap::Check), its root
   // against the logged map.root entry, and every stored status record (tag S) against
   // its map value and the logged count. kCorruption naming the first bad key. Open runs
-  // it (O(assets)); `ipledger verify` too.
+  // it (O(assets)) with MapCheck::kFull, after Open with kBackground; `ipledger verify`
+  // runs it too.
   Status CheckStatusMap() const;
+  // The O(log n) part, which Open always runs: the newest map.root entry of the log
+  // (by the type index) is the map's newest version, that entry's leaf is included in
+  // the checkpoint, its signed statement names that version and the stored root, and
+  // the stored root node hashes from its children to that root. Returns the signed
+  // asset count (nullopt: no map version). kCorruption naming what differs.
+  StatusOr<std::optional<std::uint64_t>> CheckStatusMapHead() const;
+  // Why the registry refuses writes after the background map check failed (the first
+  // bad key); nullopt while the check runs, after it passed, or without one.
+  std::optional<std::string> MapCheckFailure() const EXCLUDES(map_check_mu_);
 
   // Builds the status map of a log that has none yet — a data directory whose map data
   // is missing or that was sequenced with options.status_map false — from its public
@@ -267,6 +297,14 @@ class Registry {
       EXCLUDES(sequencer_mu_);
   Status LoadStats();
   Status OpenStatusMap();
+  // The map.root entry of map version `version` (in the checkpoint, signed, naming the
+  // stored root, whose root node checks); returns its signed count.
+  StatusOr<std::optional<std::uint64_t>> CheckMapRootEntry(std::uint64_t version) const;
+  // CheckStatusMap without the newest-entry comparison (which a concurrent batch would
+  // race), stoppable: kUnavailable once `*stop` is true.
+  Status CheckStatusMapFully(const std::atomic<bool>* stop) const;
+  // Starts the background check (MapCheck::kBackground).
+  void StartMapCheck() EXCLUDES(map_check_mu_);
   // Applies the status changes of the logged `inputs` (the batch starting at `first`),
   // saves their records in `txn` and, if the map changed, stages
   // the new map version and appends its map.root entry to `inputs`; `staged` = its
@@ -296,6 +334,13 @@ class Registry {
   // Cleared when it grows past kLatestCacheLimit.
   std::unordered_map<std::string, std::optional<std::string>> latest_ GUARDED_BY(sequencer_mu_);
   static constexpr std::size_t kLatestCacheLimit = 1 << 16;
+
+  // The background map check (MapCheck::kBackground): its thread, stopped and joined by
+  // the destructor, and what it found wrong.
+  std::atomic<bool> stop_map_check_{false};
+  std::thread map_check_thread_;
+  mutable Mutex map_check_mu_;
+  std::optional<std::string> map_check_failure_ GUARDED_BY(map_check_mu_);
 
   // Participant keys for PreverifySignatures on the io threads, by participant id.
   // Advisory only: the sequencer checks every key id against its own state and verifies

@@ -223,6 +223,9 @@ StatusOr<std::vector<SubmitOutcome>> Registry::SubmitImpl(std::span<const Submis
     return Status::Unavailable(
         "the registry is read-only (opened read-only or after a failed write)");
   }
+  if (auto why = MapCheckFailure()) {
+    return Status::Unavailable("the registry is read-only: " + *why);
+  }
   const std::uint64_t first = ledger_->size();
   if (expect != nullptr && expect->first != first) {
     return Status::FailedPrecondition("journal batch starts at " + std::to_string(expect->first) +

@@ -10,6 +10,7 @@
 
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
+#include "ledger/log/merkle.h"
 #include "ledger/map/memory_map.h"
 #include "ledger/map/proof.h"
 #include "ledger/map/sparse_map.h"
@@ -32,6 +33,28 @@ Status Registry::OpenStatusMap() {
 Status Registry::StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::uint64_t first,
                                 std::int64_t time_ms, std::optional<std::uint64_t>* staged) {
   if (map_ == nullptr) return Status::Ok();
+  // Assets the map does not hold have no status record: the sequencer learns that from
+  // the map's cached upper levels instead of a seek in the state column per asset (most
+  // pledges are of assets never pledged before).
+  {
+    std::vector<std::string> unknown;
+    std::vector<map::Hash> keys;
+    for (const EntryInput& in : *inputs) {
+      for (const std::string& asset : in.map_assets) {
+        std::string prefix = RecordPrefix(kStatusTag, asset);
+        if (latest_.contains(prefix)) continue;
+        unknown.push_back(std::move(prefix));
+        keys.push_back(map::MapKey(asset));
+      }
+    }
+    if (!keys.empty()) {
+      auto held = map_->GetNewest(keys);
+      if (!held.ok()) return held.status();
+      for (size_t k = 0; k < keys.size(); ++k) {
+        if (!(*held)[k].has_value()) latest_.emplace(std::move(unknown[k]), std::nullopt);
+      }
+    }
+  }
   std::map<std::string, Digest> values;  // asset -> value hash, the batch's last
   std::uint64_t added = 0;
   for (size_t k = 0; k < inputs->size(); ++k) {
@@ -215,39 +238,94 @@ StatusOr<StatusProof> Registry::ProveStatus(std::string_view asset_id, std::uint
   return p;
 }
 
+StatusOr<std::optional<std::uint64_t>> Registry::CheckStatusMapHead() const {
+  if (map_ == nullptr) return std::optional<std::uint64_t>();
+  const std::optional<std::uint64_t> version = map_->LatestVersion();
+  // The newest map.root entry the log holds, by the type index, must be the map's newest
+  // version: a lost newest version (or a stray one) is found here.
+  auto newest_entry =
+      ledger_->store().LastInRange(Column::kIndex, IndexKey(kTypePrefix, kMapRootType, 0),
+                                   IndexKey(kTypePrefix, kMapRootType, ~std::uint64_t{0}));
+  if (!newest_entry.ok()) return newest_entry.status();
+  std::optional<std::uint64_t> logged;
+  if (newest_entry->has_value()) {
+    logged = DecodeFixed64BE(
+        std::string_view((*newest_entry)->first).substr((*newest_entry)->first.size() - kU64Size));
+  }
+  if (logged != version) {
+    const auto name = [](std::optional<std::uint64_t> v) {
+      return v ? std::to_string(*v) : std::string("none");
+    };
+    return Status::Corruption("the status map's newest version is " + name(version) +
+                              " but the log's newest map.root entry is " + name(logged));
+  }
+  if (!version) return std::optional<std::uint64_t>();
+  return CheckMapRootEntry(*version);
+}
+
+StatusOr<std::optional<std::uint64_t>> Registry::CheckMapRootEntry(std::uint64_t v) const {
+  const std::optional<std::uint64_t> version = v;
+  const std::string where = "status map version " + std::to_string(*version);
+  auto root = map_->RootAtOrBefore(*version);
+  if (!root.ok()) return root.status();
+  if (root->first != *version) return Status::Corruption(where + " has no root record");
+  if (Status s = map_->CheckRootNode(*version); !s.ok()) {
+    return Status::Corruption(where + ": " + s.message());
+  }
+  // The entry is in the verified log: its leaf's inclusion in the checkpoint Open checked.
+  auto leaf = ledger_->GetLeaf(*version);
+  if (!leaf.ok()) {
+    return Status::Corruption(where + " has no map.root entry: " + leaf.status().message());
+  }
+  const Head head = ledger_->head();
+  auto path = ledger_->ProveInclusion(*version, head.checkpoint.size);
+  if (!path.ok()) return path.status();
+  if (Status s = VerifyInclusion(*version, head.checkpoint.size, LeafHash(AsBytes(*leaf)), *path,
+                                 head.checkpoint.root);
+      !s.ok()) {
+    return Status::Corruption("entry " + std::to_string(*version) +
+                              ": its leaf is not the one the checkpoint includes");
+  }
+  auto e = DecodeLeaf(*leaf);
+  if (!e.ok()) return e.status();
+  if (e->type != kMapRootType || !e->map_root || *e->map_root != root->second) {
+    return Status::Corruption(where + ": the stored root differs from the logged map.root entry");
+  }
+  auto note = ledger_->GetEnvelope(*e);
+  if (!note.ok()) return note.status();
+  auto stmt = OpenMapRoot(*note, ledger_->verifier());
+  if (!stmt.ok()) {
+    return Status::Corruption("entry " + std::to_string(*version) + ": " + stmt.status().message());
+  }
+  if (stmt->version != *version || stmt->root != root->second) {
+    return Status::Corruption("entry " + std::to_string(*version) +
+                              ": the signed map root statement differs from its leaf");
+  }
+  return std::optional<std::uint64_t>(stmt->count);
+}
+
 Status Registry::CheckStatusMap() const {
+  auto head = CheckStatusMapHead();
+  if (!head.ok()) return head.status();
+  return CheckStatusMapFully(nullptr);
+}
+
+Status Registry::CheckStatusMapFully(const std::atomic<bool>* stop) const {
   if (map_ == nullptr) return Status::Ok();
   const std::optional<std::uint64_t> version = map_->LatestVersion();
-  std::uint64_t records = 0;
-  std::optional<std::uint64_t> logged_count;
+  StatusOr<std::optional<std::uint64_t>> logged_count = std::optional<std::uint64_t>();
+  if (version) logged_count = CheckMapRootEntry(*version);
+  if (!logged_count.ok()) return logged_count.status();
   if (version) {
-    if (Status s = map_->Check(*version); !s.ok()) {
+    if (Status s = map_->Check(*version, stop); !s.ok()) {
+      if (s.code() != ErrorCode::kCorruption) return s;
       return Status::Corruption("status map version " + std::to_string(*version) + ": " +
                                 s.message());
     }
-    auto root = map_->RootAtOrBefore(*version);
-    if (!root.ok()) return root.status();
-    auto leaf = ledger_->GetLeaf(*version);
-    if (!leaf.ok()) {
-      return Status::Corruption("status map version " + std::to_string(*version) +
-                                " has no map.root entry: " + leaf.status().message());
-    }
-    auto e = DecodeLeaf(*leaf);
-    if (!e.ok()) return e.status();
-    if (e->type != kMapRootType || !e->map_root || *e->map_root != root->second) {
-      return Status::Corruption("status map version " + std::to_string(*version) +
-                                ": the stored root differs from the logged map.root entry");
-    }
-    auto note = ledger_->GetEnvelope(*e);
-    if (!note.ok()) return note.status();
-    auto stmt = OpenMapRoot(*note, ledger_->verifier());
-    if (!stmt.ok()) {
-      return Status::Corruption("entry " + std::to_string(*version) + ": " +
-                                stmt.status().message());
-    }
-    logged_count = stmt->count;
   }
-  // Every status record's latest version against its value in the map.
+  // Every status record's version as of the map's version (later ones, which a batch
+  // committed while this check runs may add, are left out) against its value in the map.
+  std::uint64_t records = 0;
   const std::string prefix = TagPrefix(kStatusTag);
   std::string last_key;
   std::string last_value;
@@ -268,8 +346,17 @@ Status Registry::CheckStatusMap() const {
     }
     return Status::Ok();
   };
+  bool stopped = false;
   Status s = ledger_->store().Scan(
       Column::kState, prefix, PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
+        if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+          stopped = true;
+          return false;
+        }
+        if (version && k.size() > kU64Size) {
+          auto index = DecodeFixed64BE(k.substr(k.size() - kU64Size));
+          if (index && *index > *version) return true;
+        }
         if (!last_key.empty() && RecordPrefixOfKey(k) != RecordPrefixOfKey(last_key)) {
           bad = check();
           if (!bad.ok()) return false;
@@ -279,12 +366,13 @@ Status Registry::CheckStatusMap() const {
         return true;
       });
   if (!s.ok()) return s;
+  if (stopped) return Status::Unavailable("the status map check was stopped");
   if (!bad.ok()) return bad;
   if (Status c = check(); !c.ok()) return c;
-  if (logged_count && *logged_count != records) {
+  if (*logged_count && **logged_count != records) {
     return Status::Corruption("the state holds " + std::to_string(records) +
                               " asset status records; the logged map root counts " +
-                              std::to_string(*logged_count));
+                              std::to_string(**logged_count));
   }
   return Status::Ok();
 }

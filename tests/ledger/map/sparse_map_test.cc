@@ -282,6 +282,48 @@ TEST(SparseMapTest, StagesAheadOfCommitsAndRefusesOldVersions) {
   EXPECT_EQ(db.map->Stage(3, {}, w2.raw_batch()).status().code(), ErrorCode::kInvalidArgument);
 }
 
+// GetNewest (the sequencer's "has this asset a status record?") answers for the newest
+// staged version, else the committed one, as Get does for a stored version; and
+// CheckRootNode, the O(1) check at open, passes a good root node.
+TEST(SparseMapTest, GetNewestSeesStagedThenCommittedVersions) {
+  TempDir dir;
+  Db db = Db::Open(dir.str(), true);
+  std::mt19937_64 rng(21);
+  Updates first;
+  for (int i = 0; i < 300; ++i) first.emplace_back(RandomHash(rng), RandomHash(rng));
+  const Hash absent = RandomHash(rng);
+  auto none = db.map->GetNewest({first[0].first, absent});
+  ASSERT_OK(none);
+  EXPECT_EQ(*none, (std::vector<std::optional<Hash>>{std::nullopt, std::nullopt}));
+  ASSERT_OK(db.Commit(4, first));
+  EXPECT_OK(db.map->CheckRootNode(4));
+  auto after = db.map->GetNewest({first[0].first, first[299].first, absent});
+  ASSERT_OK(after);
+  EXPECT_EQ(*after,
+            (std::vector<std::optional<Hash>>{first[0].second, first[299].second, std::nullopt}));
+  // Staged, not yet committed: GetNewest sees it, Get of the stored version does not.
+  WriteSet w;
+  const Hash changed = RandomHash(rng);
+  ASSERT_OK(db.map->Stage(5, {{absent, changed}, {first[1].first, changed}}, w.raw_batch()));
+  auto staged = db.map->GetNewest({absent, first[1].first, first[2].first});
+  ASSERT_OK(staged);
+  EXPECT_EQ(*staged, (std::vector<std::optional<Hash>>{changed, changed, first[2].second}));
+  EXPECT_EQ(*db.map->Get(absent, 4), std::nullopt);
+  db.map->Abandon();
+  auto abandoned = db.map->GetNewest({absent, first[1].first});
+  ASSERT_OK(abandoned);
+  EXPECT_EQ(*abandoned, (std::vector<std::optional<Hash>>{std::nullopt, first[1].second}));
+  // Committed versions read from the nodes the cache kept equal those read from disk.
+  ASSERT_OK(db.Commit(5, {{absent, changed}}));
+  db.Close();
+  Db reopened = Db::Open(dir.str(), false);
+  auto cold = reopened.map->GetNewest({absent, first[1].first});
+  ASSERT_OK(cold);
+  EXPECT_EQ(*cold, (std::vector<std::optional<Hash>>{changed, first[1].second}));
+  EXPECT_OK(reopened.map->CheckRootNode(5));
+  EXPECT_OK(reopened.map->Check(5));
+}
+
 TEST(SparseMapTest, CheckNamesAnEditedNode) {
   TempDir dir;
   const std::string db_dir = dir.str();

@@ -5,8 +5,10 @@
 #include "ledger/registry/status_map.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
@@ -397,6 +399,105 @@ TEST_F(StatusMapTamperTest, ADeletedStatusRecordIsFoundAtOpen) {
   ASSERT_FALSE(found.empty());
   testing::OverwriteStored(Db(), "state", found, std::nullopt);
   ExpectRefusedNaming("status records");
+}
+
+// --- The check at open in the background (MapCheck::kBackground, ipledgerd's default) --
+
+// Opens the tampered database with the background check and waits for its verdict.
+struct BackgroundOpen {
+  StatusOr<std::unique_ptr<Registry>> registry = Status::Internal("not opened");
+  Status verdict = Status::Internal("no verdict");
+};
+
+BackgroundOpen OpenInBackground(const std::string& db) {
+  BackgroundOpen out;
+  auto done = std::make_shared<std::promise<Status>>();
+  RegistryOptions options;
+  options.map_check = MapCheck::kBackground;
+  options.on_map_check = [done](const Status& s, double) { done->set_value(s); };
+  auto verdict = done->get_future();
+  out.registry = Registry::Open(db, testing::TestKey(1000), options);
+  if (out.registry.ok()) {
+    EXPECT_EQ(verdict.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    out.verdict = verdict.get();
+  }
+  return out;
+}
+
+TEST_F(StatusMapTamperTest, TheBackgroundCheckPassesAnUntouchedMap) {
+  BackgroundOpen o = OpenInBackground(Db());
+  ASSERT_OK(o.registry);
+  EXPECT_OK(o.verdict);
+  EXPECT_FALSE((*o.registry)->MapCheckFailure());
+}
+
+TEST_F(StatusMapTamperTest, AnEditedStatusRecordFoundInTheBackgroundTurnsTheRegistryReadOnly) {
+  const std::string key = testing::MutateStored(
+      Db(), "state", [](std::string_view k) { return k.substr(0, 2) == "S/"; },
+      [](std::string* v) { (*v)[v->size() - 1] ^= 1; });
+  ASSERT_FALSE(key.empty());
+  BackgroundOpen o = OpenInBackground(Db());
+  ASSERT_OK(o.registry);  // the root and its entry are intact: Open does not see it
+  EXPECT_EQ(o.verdict.code(), ErrorCode::kCorruption);
+  const std::string hex = HexEncode(AsBytes(key));
+  EXPECT_NE(o.verdict.message().find(hex), std::string::npos) << o.verdict.message();
+  auto why = (*o.registry)->MapCheckFailure();
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find(hex), std::string::npos) << *why;
+  // Read-only from now on: a batch is refused before anything is sequenced or written.
+  const std::uint64_t size = (*o.registry)->ledger().size();
+  auto submitted = (*o.registry)->Submit({});
+  EXPECT_EQ(submitted.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(submitted.status().message().find(hex), std::string::npos);
+  EXPECT_EQ((*o.registry)->ledger().size(), size);
+  // The full check at open refuses it, as before.
+  o.registry->reset();
+  ExpectRefusedNaming(hex);
+}
+
+TEST_F(StatusMapTamperTest, AnEditedInnerMapNodeIsFoundInTheBackground) {
+  const std::string key = testing::MutateStored(
+      Db(), "map",
+      [&](std::string_view k) {  // a node of the latest version below the root
+        return k.size() > 10 && k[0] == 'n' && DecodeFixed64BE(k.substr(1, 8)) == latest_ &&
+               k[9] != 0;
+      },
+      [](std::string* v) { (*v)[v->size() - 1] ^= 1; });
+  ASSERT_FALSE(key.empty());
+  BackgroundOpen o = OpenInBackground(Db());
+  ASSERT_OK(o.registry);
+  EXPECT_EQ(o.verdict.code(), ErrorCode::kCorruption);
+  EXPECT_NE(o.verdict.message().find(HexEncode(AsBytes(key))), std::string::npos)
+      << o.verdict.message();
+  EXPECT_TRUE((*o.registry)->MapCheckFailure());
+}
+
+TEST_F(StatusMapTamperTest, AnEditedRootNodeIsRefusedAtOpenEvenInTheBackgroundMode) {
+  const std::string key = testing::MutateStored(
+      Db(), "map",
+      [&](std::string_view k) {  // the latest version's root node (depth 0)
+        return k.size() == 10 && k[0] == 'n' && DecodeFixed64BE(k.substr(1, 8)) == latest_;
+      },
+      [](std::string* v) { (*v)[v->size() - 1] ^= 1; });
+  ASSERT_FALSE(key.empty());
+  BackgroundOpen o = OpenInBackground(Db());
+  ASSERT_FALSE(o.registry.ok());
+  EXPECT_EQ(o.registry.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(o.registry.status().message().find(HexEncode(AsBytes(key))), std::string::npos)
+      << o.registry.status().message();
+}
+
+TEST_F(StatusMapTamperTest, ALostNewestRootIsRefusedAtOpenEvenInTheBackgroundMode) {
+  std::string root_key(1, 'r');
+  PutFixed64BE(&root_key, latest_);
+  testing::OverwriteStored(Db(), "map", root_key, std::nullopt);
+  BackgroundOpen o = OpenInBackground(Db());
+  ASSERT_FALSE(o.registry.ok());
+  EXPECT_EQ(o.registry.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(
+      o.registry.status().message().find("newest map.root entry is " + std::to_string(latest_)),
+      std::string::npos)
+      << o.registry.status().message();
 }
 
 }  // namespace
