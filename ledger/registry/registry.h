@@ -85,6 +85,9 @@ struct RegistryOptions {
   // benchmarks (the map's cost) and tests of the migration only. A registry opened with
   // true again builds its map from the leaves (StartStatusMap).
   bool status_map = true;
+  // false (cluster nodes, which must not append an entry of their own): a log that
+  // StartStatusMap would have to extend is refused with kFailedPrecondition instead.
+  bool migrate_status_map = true;
 };
 
 struct PledgeStatusView {
