@@ -7,7 +7,7 @@
 //             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
 //             [--ui-dir DIR]
 //             [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]
-//              [--lease-ttl SECONDS]]
+//              [--lease-ttl SECONDS] [--prune-interval D|off] [--retain D]]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -31,6 +31,10 @@
 // leader through etcd; the leader commits each batch to etcd before writing it, the
 // others apply the batches in order, serve reads and answer writes 307 to the leader.
 // --advertise defaults to http://HOST:PORT of --listen (with the port bound).
+// --prune-interval: how often the leader deletes the batches every live node applied
+// and that are older than --retain (defaults 10s and 600s; off: never). A data
+// directory that would need its status map built at open is refused in cluster mode
+// (migrate it single-node first).
 #include <pthread.h>
 #include <signal.h>
 
@@ -79,7 +83,9 @@ constexpr const char* kUsage =
     "                 [--witness-timeout D] (per witness request, default 2s; D: 500ms, 2s)\n"
     "                 [--ui-dir DIR]  (the web console's files, served at /ui/)\n"
     "                 [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]\n"
-    "                  [--lease-ttl SECONDS]]  (cluster mode; default TTL 3 s)\n"
+    "                  [--lease-ttl SECONDS]  (cluster mode; default TTL 3 s)\n"
+    "                  [--prune-interval D|off]  (deleting applied batches; default 10s)\n"
+    "                  [--retain D]]  (keep each batch at least this long; default 600s)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -89,12 +95,28 @@ constexpr const char* kUsage =
     "  the real clock; without FILE the real clock is used. Re-read every 0.1 s.\n";
 
 // The options of the command line; a config file holds the same ones but --config.
-const OptionSpec kFileOptions{
-    {"data-dir", "listen", "io-threads", "tls-cert", "tls-key", "clock-file",
-     "max-connections-per-address", "write-quota-per-minute", "log-level", "metrics-listen",
-     "witness-policy", "witness-interval", "witness-timeout", "ui-dir", "etcd", "cluster", "node",
-     "advertise", "lease-ttl"},
-    {"skip-verify"}};
+const OptionSpec kFileOptions{{"data-dir",
+                               "listen",
+                               "io-threads",
+                               "tls-cert",
+                               "tls-key",
+                               "clock-file",
+                               "max-connections-per-address",
+                               "write-quota-per-minute",
+                               "log-level",
+                               "metrics-listen",
+                               "witness-policy",
+                               "witness-interval",
+                               "witness-timeout",
+                               "ui-dir",
+                               "etcd",
+                               "cluster",
+                               "node",
+                               "advertise",
+                               "lease-ttl",
+                               "prune-interval",
+                               "retain"},
+                              {"skip-verify"}};
 const OptionSpec kCommandLineOptions{{"data-dir",
                                       "listen",
                                       "io-threads",
@@ -114,7 +136,9 @@ const OptionSpec kCommandLineOptions{{"data-dir",
                                       "cluster",
                                       "node",
                                       "advertise",
-                                      "lease-ttl"},
+                                      "lease-ttl",
+                                      "prune-interval",
+                                      "retain"},
                                      {"skip-verify", "help,h", "version"}};
 
 int Fail(const std::string& what) {
@@ -261,11 +285,27 @@ int Main(int argc, char** argv) {
         return UsageError("ipledgerd", "--lease-ttl must be 1..60", kUsage);
       co.lease_ttl_seconds = static_cast<std::int64_t>(*n);
     }
+    if (args->Has("prune-interval")) {
+      const std::string v = args->Get("prune-interval");
+      auto d = v == "off" ? std::optional<std::chrono::milliseconds>(0) : ParseDuration(v);
+      if (!d) {
+        return UsageError("ipledgerd", "--prune-interval must be a duration such as 10s, or off",
+                          kUsage);
+      }
+      co.prune_interval = *d;
+    }
+    if (args->Has("retain")) {
+      auto d = ParseDuration(args->Get("retain"));
+      if (!d) return UsageError("ipledgerd", "--retain must be a duration such as 600s", kUsage);
+      co.retain = *d;
+    }
     co.decode = api::DecodeSubmission;
     cluster_options = std::move(co);
   } else if (args->Has("cluster") || args->Has("node") || args->Has("advertise") ||
-             args->Has("lease-ttl")) {
-    return UsageError("ipledgerd", "--cluster, --node, --advertise and --lease-ttl need --etcd",
+             args->Has("lease-ttl") || args->Has("prune-interval") || args->Has("retain")) {
+    return UsageError("ipledgerd",
+                      "--cluster, --node, --advertise, --lease-ttl, --prune-interval and --retain "
+                      "need --etcd",
                       kUsage);
   }
 
@@ -291,6 +331,8 @@ int Main(int argc, char** argv) {
     clock->Now();  // logs, from the start, which clock the registry follows
     registry_options.ledger.clock = [c = clock.get()] { return c->Now(); };
   }
+  // A map.root entry appended at open by each node on its own would fork the cluster.
+  if (cluster_options) registry_options.migrate_status_map = false;
   auto registry = Registry::Open(data_dir + "/db", std::move(*key), registry_options);
   if (!registry.ok())
     return Fail("cannot open " + data_dir + "/db: " + registry.status().ToString());
@@ -343,6 +385,7 @@ int Main(int argc, char** argv) {
       v.leader_url = st.leader_url;
       v.applied = st.applied;
       v.ready = st.caught_up;
+      v.no_quorum = st.etcd_unreachable;
       v.reason = !st.error.empty() ? "stopped following: " + st.error
                  : st.caught_up    ? ""
                                    : "catching up with the cluster";
@@ -390,6 +433,12 @@ int Main(int argc, char** argv) {
   }
   // Witness cosignatures, gathered in the background (never on the append path).
   std::unique_ptr<api::Cosigner> cosigner;
+  if (witness_policy && cluster_options) {
+    cosigner_options.active = [&cluster_ptr] {
+      api::ClusterNode* node = cluster_ptr.load();
+      return node != nullptr && node->state().leader;
+    };
+  }
   if (witness_policy) {
     cosigner = std::make_unique<api::Cosigner>((*registry)->ledger(), std::move(*witness_policy),
                                                cosigner_options);
