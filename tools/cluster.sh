@@ -4,6 +4,9 @@
 #
 #   tools/cluster.sh          build (if needed), initialize the first time, start all six
 #   tools/cluster.sh status   each node's /readyz
+#   tools/cluster.sh restore nN [nM]   restore node nN from an online backup of node nM
+#                             (default n1), as docs/operations.md says for a node left
+#                             behind the batches etcd keeps; then start it again
 #   tools/cluster.sh stop     stop the nodes, then etcd (by the pids this script saved)
 #
 # etcd members listen for clients on 127.0.0.1:23791-23793 (peers 23801-23803); the nodes
@@ -38,12 +41,21 @@ stop_pidfile() {  # stop_pidfile FILE: SIGTERM the saved pid, if it still runs
 
 case "${1:-start}" in
   status) status; exit 0 ;;
+  restore)
+    node=${2:?usage: tools/cluster.sh restore nN [nM]} from=${3:-n1}
+    [ "$node" != "$from" ] && [ -d "$dir/$node" ] && [ -d "$dir/$from" ] ||
+      { echo "cluster.sh: restore needs two different nodes of $dir" >&2; exit 2; }
+    stop_pidfile "$dir/$node.pid"
+    rm -rf "$dir/$node.restore"
+    "$build/tools/ipledger" backup --data-dir "$dir/$from" --out "$dir/$node.restore"
+    rm -rf "$dir/$node.old" && mv "$dir/$node" "$dir/$node.old" && mv "$dir/$node.restore" "$dir/$node"
+    echo "cluster.sh: $node restored from $from (the old directory is $dir/$node.old); starting it" ;;
   stop)
     for i in 1 2 3; do stop_pidfile "$dir/n$i.pid"; done
     for i in 1 2 3; do stop_pidfile "$dir/etcd$i.pid"; done
     echo "cluster.sh: stopped"; exit 0 ;;
   start) ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "cluster.sh: unknown command '$1' (try --help)" >&2; exit 2 ;;
 esac
 

@@ -7,7 +7,7 @@
 //             [--witness-policy FILE [--witness-interval D] [--witness-timeout D]]
 //             [--ui-dir DIR] [--map-check background|full]
 //             [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]
-//              [--lease-ttl SECONDS]]
+//              [--lease-ttl SECONDS] [--prune-interval D|off] [--retain D]]
 //   ipledgerd --version
 //
 // Opens D/db with D/log.key, checks the whole log (unless --skip-verify), serves the
@@ -38,6 +38,10 @@
 // leader through etcd; the leader commits each batch to etcd before writing it, the
 // others apply the batches in order, serve reads and answer writes 307 to the leader.
 // --advertise defaults to http://HOST:PORT of --listen (with the port bound).
+// --prune-interval: how often the leader deletes the batches every live node applied
+// and that are older than --retain (defaults 10s and 600s; off: never). A data
+// directory that would need its status map built at open is refused in cluster mode
+// (migrate it single-node first).
 #include <pthread.h>
 #include <signal.h>
 
@@ -88,7 +92,9 @@ constexpr const char* kUsage =
     "                 [--map-check background|full]  (status map check at open; default\n"
     "                 background: the root now, every node and record after, on a thread)\n"
     "                 [--etcd URL[,URL...] --cluster NAME --node ID [--advertise URL]\n"
-    "                  [--lease-ttl SECONDS]]  (cluster mode; default TTL 3 s)\n"
+    "                  [--lease-ttl SECONDS]  (cluster mode; default TTL 3 s)\n"
+    "                  [--prune-interval D|off]  (deleting applied batches; default 10s)\n"
+    "                  [--retain D]]  (keep each batch at least this long; default 600s)\n"
     "       ipledgerd --version\n"
     "  --config FILE reads the same options from an INI-style file: \"name = value\" lines\n"
     "  (e.g. \"data-dir = /srv/ipledger\", \"skip-verify = true\") and '#' comments; an\n"
@@ -117,7 +123,9 @@ const OptionSpec kFileOptions{{"data-dir",
                                "node",
                                "advertise",
                                "lease-ttl",
-                               "map-check"},
+                               "map-check",
+                               "prune-interval",
+                               "retain"},
                               {"skip-verify"}};
 const OptionSpec kCommandLineOptions{{"data-dir",
                                       "listen",
@@ -139,7 +147,9 @@ const OptionSpec kCommandLineOptions{{"data-dir",
                                       "node",
                                       "advertise",
                                       "lease-ttl",
-                                      "map-check"},
+                                      "map-check",
+                                      "prune-interval",
+                                      "retain"},
                                      {"skip-verify", "help,h", "version"}};
 
 int Fail(const std::string& what) {
@@ -286,11 +296,27 @@ int Main(int argc, char** argv) {
         return UsageError("ipledgerd", "--lease-ttl must be 1..60", kUsage);
       co.lease_ttl_seconds = static_cast<std::int64_t>(*n);
     }
+    if (args->Has("prune-interval")) {
+      const std::string v = args->Get("prune-interval");
+      auto d = v == "off" ? std::optional<std::chrono::milliseconds>(0) : ParseDuration(v);
+      if (!d) {
+        return UsageError("ipledgerd", "--prune-interval must be a duration such as 10s, or off",
+                          kUsage);
+      }
+      co.prune_interval = *d;
+    }
+    if (args->Has("retain")) {
+      auto d = ParseDuration(args->Get("retain"));
+      if (!d) return UsageError("ipledgerd", "--retain must be a duration such as 600s", kUsage);
+      co.retain = *d;
+    }
     co.decode = api::DecodeSubmission;
     cluster_options = std::move(co);
   } else if (args->Has("cluster") || args->Has("node") || args->Has("advertise") ||
-             args->Has("lease-ttl")) {
-    return UsageError("ipledgerd", "--cluster, --node, --advertise and --lease-ttl need --etcd",
+             args->Has("lease-ttl") || args->Has("prune-interval") || args->Has("retain")) {
+    return UsageError("ipledgerd",
+                      "--cluster, --node, --advertise, --lease-ttl, --prune-interval and --retain "
+                      "need --etcd",
                       kUsage);
   }
 
@@ -336,6 +362,8 @@ int Main(int argc, char** argv) {
            {"seconds", seconds}});
     }
   };
+  // A map.root entry appended at open by each node on its own would fork the cluster.
+  if (cluster_options) registry_options.migrate_status_map = false;
   auto registry = Registry::Open(data_dir + "/db", std::move(*key), registry_options);
   if (!registry.ok())
     return Fail("cannot open " + data_dir + "/db: " + registry.status().ToString());
@@ -388,6 +416,7 @@ int Main(int argc, char** argv) {
       v.leader_url = st.leader_url;
       v.applied = st.applied;
       v.ready = st.caught_up;
+      v.no_quorum = st.etcd_unreachable;
       v.reason = !st.error.empty() ? "stopped following: " + st.error
                  : st.caught_up    ? ""
                                    : "catching up with the cluster";
@@ -435,6 +464,12 @@ int Main(int argc, char** argv) {
   }
   // Witness cosignatures, gathered in the background (never on the append path).
   std::unique_ptr<api::Cosigner> cosigner;
+  if (witness_policy && cluster_options) {
+    cosigner_options.active = [&cluster_ptr] {
+      api::ClusterNode* node = cluster_ptr.load();
+      return node != nullptr && node->state().leader;
+    };
+  }
   if (witness_policy) {
     cosigner = std::make_unique<api::Cosigner>((*registry)->ledger(), std::move(*witness_policy),
                                                cosigner_options);

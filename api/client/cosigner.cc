@@ -168,6 +168,7 @@ void Cosigner::Loop() {
 }
 
 void Cosigner::Round() {
+  if (options_.active && !options_.active()) return;
   const Head head = ledger_.head();
   {
     MutexLock lock(&mu_);

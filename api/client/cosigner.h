@@ -44,6 +44,9 @@ struct CosignerOptions {
   // While the quorum keeps being missed, at most one reminder line per this long.
   // Default: 5 minutes.
   std::chrono::milliseconds missed_reminder{5 * 60 * 1000};
+  // When set, a round runs only while it answers true (cluster mode: only the leader
+  // requests cosignatures). Default: always.
+  std::function<bool()> active;
 };
 
 // Which log line a round gets: a met round always its "cosigned" line (kRestored when

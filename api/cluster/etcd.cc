@@ -182,13 +182,30 @@ StatusOr<bool> Etcd::DeleteIfValue(std::string_view key, std::string_view value)
   return r->succeeded;
 }
 
-StatusOr<std::int64_t> Etcd::DeleteRange(std::string_view key, std::string_view range_end) {
+Status Etcd::Put(std::string_view key, std::string_view value, std::int64_t lease) {
+  json req = {{"key", B64(key)}, {"value", B64(value)}};
+  if (lease != 0) req["lease"] = std::to_string(lease);
+  auto text = Post("/v3/kv/put", req.dump());
+  return text.ok() ? Status::Ok() : text.status();
+}
+
+StatusOr<std::int64_t> Etcd::DeleteRange(std::string_view key, std::string_view range_end,
+                                         std::int64_t* revision) {
   json req = {{"key", B64(key)}, {"range_end", B64(range_end)}};
   auto text = Post("/v3/kv/deleterange", req.dump());
   if (!text.ok()) return text.status();
   auto j = Parse(*text);
   if (!j.ok()) return j.status();
+  if (revision != nullptr) {
+    auto h = j->find("header");
+    *revision = h != j->end() && h->is_object() ? Int(*h, "revision") : 0;
+  }
   return Int(*j, "deleted");
+}
+
+Status Etcd::Compact(std::int64_t revision) {
+  auto text = Post("/v3/kv/compaction", json({{"revision", std::to_string(revision)}}).dump());
+  return text.ok() ? Status::Ok() : text.status();
 }
 
 StatusOr<std::int64_t> Etcd::LeaseGrant(std::int64_t ttl_seconds) {

@@ -1,6 +1,7 @@
 // Etcd: the few etcd v3 operations a cluster node needs, spoken as JSON over HTTP to
-// etcd's gRPC gateway (etcd 3.4: POST /v3/kv/range, /v3/kv/txn, /v3/kv/deleterange,
-// /v3/lease/grant, /v3/lease/keepalive, /v3/lease/revoke; keys and values base64).
+// etcd's gRPC gateway (etcd 3.4: POST /v3/kv/range, /v3/kv/put, /v3/kv/txn,
+// /v3/kv/deleterange, /v3/kv/compaction, /v3/lease/grant, /v3/lease/keepalive,
+// /v3/lease/revoke; keys and values base64).
 //
 // Several endpoints may be given (the members of one etcd cluster); a request that
 // cannot reach one (transport failure or a 5xx answer) is tried once on each of the
@@ -59,8 +60,15 @@ class Etcd {
                                        std::string_view value);
   // Deletes `key` only while it holds `value` (stepping down); true if it did.
   StatusOr<bool> DeleteIfValue(std::string_view key, std::string_view value);
-  // Deletes every key in [key, range_end); returns how many.
-  StatusOr<std::int64_t> DeleteRange(std::string_view key, std::string_view range_end);
+  // Puts `key` = `value` (attached to `lease` unless 0), whatever it held.
+  Status Put(std::string_view key, std::string_view value, std::int64_t lease);
+  // Deletes every key in [key, range_end); returns how many. `revision`, if given,
+  // receives the store's revision after the deletion.
+  StatusOr<std::int64_t> DeleteRange(std::string_view key, std::string_view range_end,
+                                     std::int64_t* revision = nullptr);
+  // Discards the store's history before `revision` (the space of deleted and
+  // overwritten values becomes free for reuse; the current keys are untouched).
+  Status Compact(std::int64_t revision);
 
   // A new lease of `ttl_seconds`; its id.
   StatusOr<std::int64_t> LeaseGrant(std::int64_t ttl_seconds);

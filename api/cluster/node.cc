@@ -1,9 +1,11 @@
 #include "api/cluster/node.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <utility>
 
+#include "ledger/base/encoding.h"
 #include "ledger/base/log.h"
 
 namespace ipledger::api {
@@ -15,6 +17,11 @@ std::string Prefix(std::string_view cluster) { return "/ipledger/" + std::string
 
 std::string BatchPrefix(std::string_view cluster) { return Prefix(cluster) + "batch/"; }
 
+std::string AppliedPrefix(std::string_view cluster) { return Prefix(cluster) + "applied/"; }
+
+// A node publishes a new applied size at most this often.
+constexpr std::chrono::milliseconds kPublishEvery{200};
+
 // The advertise URL in a leader key's value "<node> <url>".
 std::string UrlOf(const std::string& value) {
   const auto space = value.find(' ');
@@ -22,6 +29,10 @@ std::string UrlOf(const std::string& value) {
 }
 
 }  // namespace
+
+std::string ClusterNode::AppliedKey(std::string_view cluster, std::string_view node) {
+  return AppliedPrefix(cluster) + std::string(node);
+}
 
 std::string ClusterNode::BatchKey(std::string_view cluster, std::uint64_t first) {
   char digits[24];
@@ -56,6 +67,9 @@ StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(Registry& registry,
     return Status::InvalidArgument("--advertise must be this node's URL (http://HOST:PORT)");
   }
   if (options.lease_ttl_seconds < 1) return Status::InvalidArgument("lease TTL must be >= 1 s");
+  if (options.applied_ttl_seconds < 1) {
+    return Status::InvalidArgument("applied record TTL must be >= 1 s");
+  }
   if (!options.decode) return Status::InvalidArgument("ClusterOptions.decode is required");
   auto etcd = Etcd::Connect(options.etcd, options.etcd_timeout);
   if (!etcd.ok()) return etcd.status();
@@ -85,6 +99,7 @@ ClusterState ClusterNode::state() const {
   s.leader_url = leader_url_;
   s.caught_up = caught_up_ && error_.empty();
   s.error = error_;
+  s.etcd_unreachable = etcd_unreachable_ && !leader_;
   return s;
 }
 
@@ -93,7 +108,8 @@ Status ClusterNode::Commit(const JournalBatch& batch, std::string_view bytes) {
   {
     MutexLock l(&mu_);
     if (!leader_) {
-      return Status::Unavailable("this node is not the cluster's leader" +
+      return Status::Unavailable(std::string(kJournalNotLeader) +
+                                 "this node is not the cluster's leader" +
                                  (leader_url_.empty() ? std::string(" (no leader is known yet)")
                                                       : "; the leader is " + leader_url_));
     }
@@ -104,13 +120,20 @@ Status ClusterNode::Commit(const JournalBatch& batch, std::string_view bytes) {
   if (!r.ok()) {
     StepDown(*commit_etcd_, "the commit of the batch at " + std::to_string(batch.first) +
                                 " to etcd failed (outcome unknown): " + r.status().message());
-    return Status::Unavailable("the batch could not be committed to etcd: " + r.status().message());
+    return Status::Unavailable(std::string(kJournalNoQuorum) +
+                               "etcd did not commit the batch (no quorum, or no member reached); "
+                               "nothing was written here: " +
+                               r.status().message());
   }
   if (!r->succeeded) {
     StepDown(*commit_etcd_, "fenced: etcd refused the batch at " + std::to_string(batch.first) +
                                 " (this node's leadership ended)");
-    return Status::Unavailable("this node no longer leads the cluster; nothing was written");
+    return Status::Unavailable(std::string(kJournalNotLeader) +
+                               "this node no longer leads the cluster; nothing was written");
   }
+  MutexLock l(&mu_);
+  newest_first_ = batch.first;
+  seen_.emplace_back(batch.size, std::chrono::steady_clock::now());
   return Status::Ok();
 }
 
@@ -139,13 +162,85 @@ Status ClusterNode::CatchUp(Etcd& etcd) {
     if (kvs->empty()) return Status::Ok();
     for (const EtcdKv& kv : *kvs) {
       const std::uint64_t at = registry_.ledger().size();
-      if (kv.key != BatchKey(options_.cluster, at)) {
+      const std::string want = BatchKey(options_.cluster, at);
+      if (kv.key > want) {
+        // The batch this node needs next was deleted: every live node had applied it.
+        return Status::FailedPrecondition(
+            std::string(kBehindRetained) + " of a live node (ipledger backup) and start from it: " +
+            "this node has " + std::to_string(at) + " entries and the oldest batch etcd keeps is " +
+            kv.key.substr(BatchPrefix(options_.cluster).size()));
+      }
+      if (kv.key != want) {
         return Status::Corruption("etcd holds " + kv.key + " but no batch starting at " +
                                   std::to_string(at));
       }
       if (Status s = ApplyJournalBytes(registry_, kv.value, options_.decode); !s.ok()) return s;
+      MutexLock l(&mu_);
+      newest_first_ = at;
+      seen_.emplace_back(registry_.ledger().size(), std::chrono::steady_clock::now());
     }
   }
+}
+
+void ClusterNode::PublishApplied(Etcd& etcd) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto ttl = std::chrono::seconds(options_.applied_ttl_seconds);
+  if (applied_lease_ != 0 && now - applied_renewed_ >= ttl / 3) {
+    auto left = etcd.LeaseKeepAlive(applied_lease_);
+    if (!left.ok()) return;  // etcd out of reach: again on the next turn
+    if (*left > 0) {
+      applied_renewed_ = now;
+    } else {
+      applied_lease_ = 0;  // expired with the record: a new lease and record below
+    }
+  }
+  if (applied_lease_ == 0) {
+    auto lease = etcd.LeaseGrant(options_.applied_ttl_seconds);
+    if (!lease.ok()) return;
+    applied_lease_ = *lease;
+    applied_renewed_ = now;
+    published_.reset();
+  }
+  const std::uint64_t size = registry_.ledger().size();
+  if (published_ == size || (published_ && now - published_at_ < kPublishEvery)) return;
+  if (etcd.Put(AppliedKey(options_.cluster, options_.node), std::to_string(size), applied_lease_)
+          .ok()) {
+    published_ = size;
+    published_at_ = now;
+  }
+}
+
+void ClusterNode::Prune(Etcd& etcd) {
+  if (options_.prune_interval.count() <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - pruned_at_ < options_.prune_interval) return;
+  pruned_at_ = now;
+  std::uint64_t keep = registry_.ledger().size();
+  {
+    MutexLock l(&mu_);
+    keep = std::min({keep, newest_first_, old_enough_});  // the newest batch stays
+  }
+  const std::string prefix = AppliedPrefix(options_.cluster);
+  auto records = etcd.Range(prefix, Etcd::PrefixEnd(prefix));
+  if (!records.ok()) return;
+  for (const EtcdKv& kv : *records) {
+    const auto applied = ParseDecimalU64(kv.value);
+    keep = std::min(keep, applied.value_or(0));
+  }
+  if (keep <= pruned_) return;
+  std::int64_t revision = 0;
+  auto deleted =
+      etcd.DeleteRange(BatchPrefix(options_.cluster), BatchKey(options_.cluster, keep), &revision);
+  if (!deleted.ok()) return;
+  pruned_ = keep;
+  if (*deleted == 0) return;
+  const Status compacted = revision > 0 ? etcd.Compact(revision) : Status::Ok();
+  Log(compacted.ok() ? LogLevel::kDebug : LogLevel::kWarn, "cluster: deleted applied batches",
+      {{"node", options_.node},
+       {"below", keep},
+       {"deleted", *deleted},
+       {"compacted_at", revision},
+       {"error", compacted.message()}});
 }
 
 void ClusterNode::TryToLead(Etcd& etcd) {
@@ -195,6 +290,11 @@ void ClusterNode::Run() {
       {{"node", options_.node}, {"cluster", options_.cluster}});
   const auto ttl = std::chrono::seconds(options_.lease_ttl_seconds);
   auto renewed = std::chrono::steady_clock::now();
+  {
+    // Whatever this node holds was committed by now, as far as it can tell.
+    MutexLock l(&mu_);
+    seen_.emplace_back(registry_.ledger().size(), renewed);
+  }
   for (;;) {
     bool leader = false;
     std::int64_t lease = 0;
@@ -205,6 +305,27 @@ void ClusterNode::Run() {
       lease = lease_;
     }
     std::chrono::milliseconds wait = options_.poll;
+    bool stopped_following = false;
+    {
+      MutexLock l(&mu_);
+      stopped_following = !error_.empty();
+    }
+    {
+      // What was committed `retain` ago may go (once every live node applied it).
+      const auto old = std::chrono::steady_clock::now() - options_.retain;
+      MutexLock l(&mu_);
+      while (!seen_.empty() && seen_.front().second <= old) {
+        old_enough_ = std::max(old_enough_, seen_.front().first);
+        seen_.pop_front();
+      }
+    }
+    if (stopped_following) {
+      // Its record would hold back the deletion of batches for a node that applies none.
+      if (applied_lease_ != 0) (void)etcd.LeaseRevoke(applied_lease_);
+      applied_lease_ = 0;
+    } else {
+      PublishApplied(etcd);
+    }
     if (leader) {
       auto left = etcd.LeaseKeepAlive(lease);
       const auto now = std::chrono::steady_clock::now();
@@ -214,6 +335,7 @@ void ClusterNode::Run() {
         StepDown(etcd, left.ok() ? "the leader lease expired"
                                  : "could not renew the leader lease: " + left.status().message());
       }
+      Prune(etcd);
       wait = std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 4;
     } else {
       bool failed = false;
@@ -227,6 +349,7 @@ void ClusterNode::Run() {
         // etcd out of reach keeps the last answer: reads go on being served (and
         // ready) from what this node applied while no batch can be committed anyway.
         if (s.code() != ErrorCode::kUnavailable) caught_up_ = s.ok();
+        etcd_unreachable_ = s.code() == ErrorCode::kUnavailable;
         if (s.code() == ErrorCode::kCorruption || s.code() == ErrorCode::kFailedPrecondition ||
             s.code() == ErrorCode::kInvalidArgument) {
           error_ = s.message();

@@ -49,6 +49,14 @@ Response GetReady(Call& c) {
 
 std::optional<Response> FollowerWrite(const ClusterView& view, const std::string& target) {
   if (view.leader) return std::nullopt;
+  const bool cosigned = target.starts_with("/v1/checkpoints/cosigned");
+  if (view.no_quorum && !cosigned) {
+    Response r = Problem(503, "no-quorum", "No etcd quorum: writes are paused",
+                         "this node cannot reach an etcd quorum, so no batch can be committed; "
+                         "reads go on; retry shortly");
+    r.headers.emplace_back("retry-after", "1");
+    return r;
+  }
   if (view.leader_url.empty()) {
     Response r = Problem(503, "no-leader", "No cluster leader",
                          "this node follows and no leader is known yet; retry shortly");
@@ -59,7 +67,9 @@ std::optional<Response> FollowerWrite(const ClusterView& view, const std::string
   while (!location.empty() && location.back() == '/') location.pop_back();
   location += target;
   Response r = Problem(307, "not-leader", "Not the cluster leader",
-                       "this node follows; send writes to the leader at " + view.leader_url);
+                       "this node follows; send " +
+                           std::string(cosigned ? "requests for cosigned checkpoints" : "writes") +
+                           " to the leader at " + view.leader_url);
   r.headers.emplace_back("location", location);
   return r;
 }

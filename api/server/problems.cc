@@ -3,6 +3,8 @@
 #include <map>
 #include <utility>
 
+#include "ledger/registry/journal.h"
+
 namespace ipledger::api {
 
 using nlohmann::json;
@@ -103,6 +105,17 @@ Response StatusProblem(const Status& s) {
     case ErrorCode::kUnavailable:
       if (s.message().rfind("overloaded", 0) == 0) {
         return Problem(429, "overloaded", "Too many submissions queued", s.message());
+      }
+      // Cluster mode: the journal refused the batch (ledger/registry/journal.h).
+      if (s.message().starts_with(kJournalNoQuorum)) {
+        Response r = Problem(503, "no-quorum", "No etcd quorum: writes are paused", s.message());
+        r.headers.emplace_back("retry-after", "1");
+        return r;
+      }
+      if (s.message().starts_with(kJournalNotLeader)) {
+        Response r = Problem(503, "no-leader", "No cluster leader", s.message());
+        r.headers.emplace_back("retry-after", "1");
+        return r;
       }
       return Problem(503, "unavailable", "Registry unavailable (read-only)", s.message());
     case ErrorCode::kCorruption:

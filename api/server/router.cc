@@ -344,7 +344,9 @@ void Router::Handle(Request request, Respond respond) {
     };
   };
   // Cluster mode: only the leader sequences; a follower points writers at it.
-  if (options_.cluster && route->handle == PostEntry) {
+  // Cosigned checkpoints are gathered and kept by the leader only.
+  if (options_.cluster &&
+      (route->handle == PostEntry || path == std::string_view("/v1/checkpoints/cosigned"))) {
     if (auto redirect = FollowerWrite(options_.cluster(), req->target)) {
       return reply_as("")(std::move(*redirect));
     }

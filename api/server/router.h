@@ -35,6 +35,7 @@ struct ClusterView {
   std::uint64_t applied = 0;  // the tree size this node has applied
   bool ready = false;         // caught up with the cluster (and leading or following)
   std::string reason;         // why not, when not ready
+  bool no_quorum = false;     // a follower that cannot reach etcd (or etcd has no quorum)
 };
 
 struct RouterOptions {

@@ -43,6 +43,12 @@ std::string EncodeJournalBatch(const JournalBatch& b);
 // kInvalidArgument on anything but the exact encoding above.
 StatusOr<JournalBatch> DecodeJournalBatch(std::string_view bytes);
 
+// A BatchJournal's kUnavailable refusal starts with one of these, so that the server can
+// tell clients why writes are paused (api/server/problems.cc): the shared store did not
+// commit (no quorum, or unreachable), or this node does not lead (any more).
+inline constexpr std::string_view kJournalNoQuorum = "no quorum: ";
+inline constexpr std::string_view kJournalNotLeader = "not the leader: ";
+
 class BatchJournal {
  public:
   virtual ~BatchJournal() = default;

@@ -105,6 +105,9 @@ struct RegistryOptions {
   // MapCheckFailure()), with the check's duration in seconds. Not called for a check
   // stopped by the registry's destruction.
   std::function<void(const Status&, double seconds)> on_map_check;
+  // false (cluster nodes, which must not append an entry of their own): a log that
+  // StartStatusMap would have to extend is refused with kFailedPrecondition instead.
+  bool migrate_status_map = true;
 };
 
 struct PledgeStatusView {

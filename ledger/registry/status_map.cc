@@ -159,6 +159,12 @@ Status Registry::StartStatusMap(std::optional<std::int64_t> time_ms) {
     any = any || *has;
   }
   if (!any) return Status::Ok();
+  if (!options_.migrate_status_map) {
+    return Status::FailedPrecondition(
+        "this data directory needs its status map built (one map.root entry appended at "
+        "open), which cluster nodes must not do each on their own: migrate it single-node "
+        "first (ipledgerd without --etcd, then stop it), then copy it to every node");
+  }
 
   StatusReplayer status;
   const std::uint64_t size = ledger_->size();

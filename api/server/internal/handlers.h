@@ -100,9 +100,11 @@ Response GetCase(Call& c);
 // 200 {"status":"ready",...} while the registry is open and writable; 503
 // {"status":"not-ready","reason":...} once it is read-only.
 Response GetReady(Call& c);
-// Cluster mode, a write sent to this node: nullopt on the leader; otherwise 307 with
-// Location on the leader's URL + `target` (problem "not-leader"), or 503 "no-leader"
-// (Retry-After: 1) while no leader is known (ops.cc).
+// Cluster mode, a write (or GET /v1/checkpoints/cosigned, which the leader alone keeps)
+// sent to this node: nullopt on the leader; otherwise 307 with Location on the leader's
+// URL + `target` (problem "not-leader"), 503 "no-quorum" for a write while this node
+// cannot reach an etcd quorum, or 503 "no-leader" while no leader is known; both 503s
+// with Retry-After: 1 (ops.cc).
 std::optional<Response> FollowerWrite(const ClusterView& view, const std::string& target);
 // api/openapi.yaml as built into the binary.
 Response GetOpenapi(Call& c);

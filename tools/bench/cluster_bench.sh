@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Cluster mode against a single node, in the same run (issue 17): durable appends per
+# second and latency percentiles of `ipledger-bench append --kind single` against one
+# ipledgerd, then against the leader of 3 ipledgerd nodes over a 3-member etcd
+# (tools/cluster.sh's layout, on other ports; deleting applied batches every second once
+# 5 s old), then the same cluster with --prune-interval off, for etcd's database size
+# without deleting applied batches.
+# Rounds alternate single/cluster/cluster-unpruned so all see the same load; the
+# medians, the cluster/single ratio, etcd's sizes and the load average are printed.
+#
+#   tools/bench/cluster_bench.sh [--rounds 3] [--count 20000] [--connections 64]
+#                                [--build build/release] [--out DIR]
+#
+# etcd's sizes: etcd_mvcc_db_total_size_in_bytes (the file) and ..._in_use_in_bytes
+# from the first member's /metrics after each cluster run, and the bytes per entry
+# they grew by. Ports: single 18190, nodes 18191-18193, etcd 23891-23893 (peers
+# 23901-23903); everything lives under DIR and is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=3 count=20000 connections=64 build=build/release out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --count) count=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "cluster_bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+bench=$build/tools/bench/ipledger-bench cli=$build/tools/ipledger daemon=$build/tools/ipledgerd
+for b in "$bench" "$cli" "$daemon"; do
+  [ -x "$b" ] || { echo "cluster_bench.sh: $b is not built (cmake --build $build)" >&2; exit 2; }
+done
+command -v etcd >/dev/null || { echo "cluster_bench.sh: etcd is not installed (tools/deps.sh)" >&2; exit 2; }
+[ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/cluster_bench.XXXXXX")
+mkdir -p "$out"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+log() { echo "cluster_bench.sh: $*" >&2; }
+
+wait_http() {  # wait_http URL: until it answers at all
+  for _ in $(seq 200); do curl -s --max-time 1 -o /dev/null "$1" && return 0; sleep 0.1; done
+  log "$1 never answered"; return 1
+}
+stop_all() { cleanup; pids=(); }
+
+run_single() {  # run_single ROUND
+  local d=$out/single-$1
+  "$cli" init --data-dir "$d" --origin bench.localhost/ipledger >/dev/null
+  "$daemon" --data-dir "$d" --listen 127.0.0.1:18190 --write-quota-per-minute 0 --skip-verify \
+    >/dev/null 2>"$d.log" &
+  pids+=($!)
+  wait_http http://127.0.0.1:18190/readyz
+  "$bench" append --server http://127.0.0.1:18190 --data-dir "$d" --connections "$connections" \
+    --count "$count" --kind single >"$out/single-$1.json"
+  stop_all
+}
+
+run_cluster() {  # run_cluster NAME ROUND [ipledgerd options]
+  local name=$1 round=$2; shift 2
+  local w=$out/$name-$round initial="" clients="" i leader=""
+  mkdir -p "$w"
+  for i in 1 2 3; do
+    initial+="${initial:+,}e$i=http://127.0.0.1:2390$i"
+    clients+="${clients:+,}http://127.0.0.1:2389$i"
+  done
+  for i in 1 2 3; do
+    etcd --name "e$i" --data-dir "$w/etcd$i" \
+      --listen-client-urls "http://127.0.0.1:2389$i" --advertise-client-urls "http://127.0.0.1:2389$i" \
+      --listen-peer-urls "http://127.0.0.1:2390$i" --initial-advertise-peer-urls "http://127.0.0.1:2390$i" \
+      --initial-cluster "$initial" --initial-cluster-token "bench-$name-$round" >"$w/etcd$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for _ in $(seq 200); do
+    curl -s --max-time 1 -X POST -d '{"key":"AA=="}' http://127.0.0.1:23891/v3/kv/range | grep -q header && break
+    sleep 0.1
+  done
+  "$cli" init --data-dir "$w/n1" --origin bench.localhost/ipledger >/dev/null
+  cp -a "$w/n1" "$w/n2"
+  cp -a "$w/n1" "$w/n3"
+  for i in 1 2 3; do
+    "$daemon" --data-dir "$w/n$i" --listen "127.0.0.1:1819$i" --write-quota-per-minute 0 \
+      --skip-verify --etcd "$clients" --cluster bench --node "n$i" "$@" >/dev/null 2>"$w/n$i.log" &
+    pids+=($!)
+  done
+  for _ in $(seq 300); do
+    for i in 1 2 3; do
+      if curl -s --max-time 1 "http://127.0.0.1:1819$i/readyz" | grep -q '"role":"leader"'; then
+        leader=$i
+      fi
+    done
+    [ -n "$leader" ] && break
+    sleep 0.1
+  done
+  [ -n "$leader" ] || { log "$name: no leader"; return 1; }
+  "$bench" append --server "http://127.0.0.1:1819$leader" --data-dir "$w/n1" \
+    --connections "$connections" --count "$count" --kind single >"$w.json"
+  sleep 8  # past --retain and one prune interval: the pruned run deletes what it can
+  curl -s http://127.0.0.1:23891/metrics | grep -E '^etcd_mvcc_db_total_size_in(_use_in)?_bytes ' \
+    >"$w.etcd" || true
+  stop_all
+}
+
+for r in $(seq 1 "$rounds"); do
+  log "round $r of $rounds (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  cat /proc/loadavg >>"$out/loadavg"
+  run_single "$r"
+  run_cluster cluster "$r" --prune-interval 1s --retain 5s
+  run_cluster unpruned "$r" --prune-interval off
+done
+
+# median KEY FILES...: the median of the number KEY over the JSON summaries.
+median() {
+  local key=$1; shift
+  sed -n "s/.*\"$key\":\([-0-9.e+]*\).*/\1/p" "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print v[(NR + 1) / 2];
+           else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+metric() {  # metric NAME FILES...: the median of an etcd metric over the runs
+  local name=$1; shift
+  awk -v n="$name" '$1 == n { printf "%.0f\n", $2 }' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else print v[int((NR + 1) / 2)] }'
+}
+single=$(median entries_per_s "$out"/single-*.json)
+cluster=$(median entries_per_s "$out"/cluster-*.json)
+unpruned=$(median entries_per_s "$out"/unpruned-*.json)
+cat <<REPORT
+cluster_bench.sh: $rounds rounds of $count appends (--kind single, $connections connections), medians
+  load average per round:   $(cut -d' ' -f1 "$out/loadavg" | tr '\n' ' ')($(nproc) cores)
+  single node               $single entries/s, p50 $(median ms_p50 "$out"/single-*.json) ms, p99 $(median ms_p99 "$out"/single-*.json) ms
+  3 nodes, 3-member etcd    $cluster entries/s, p50 $(median ms_p50 "$out"/cluster-*.json) ms, p99 $(median ms_p99 "$out"/cluster-*.json) ms
+  cluster / single          $(awk -v a="$cluster" -v b="$single" 'BEGIN { printf "%.2f", a / b }')
+  same, --prune-interval off  $unpruned entries/s
+  etcd db file after a run: pruned $(metric etcd_mvcc_db_total_size_in_bytes "$out"/cluster-*.etcd) B (in use $(metric etcd_mvcc_db_total_size_in_use_in_bytes "$out"/cluster-*.etcd) B), unpruned $(metric etcd_mvcc_db_total_size_in_bytes "$out"/unpruned-*.etcd) B (in use $(metric etcd_mvcc_db_total_size_in_use_in_bytes "$out"/unpruned-*.etcd) B)
+REPORT
+log "summaries in $out"
