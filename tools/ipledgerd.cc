@@ -103,7 +103,7 @@ constexpr const char* kUsage =
     "  (or integer milliseconds), the registry's clock reads that time, never later than\n"
     "  the real clock; without FILE the real clock is used. Re-read every 0.1 s.\n";
 
-// The options of the command line; a config file holds the same ones but --config.
+// The options a config file may hold (INI-style names as on the command line).
 const OptionSpec kFileOptions{{"data-dir",
                                "listen",
                                "io-threads",
@@ -127,30 +127,13 @@ const OptionSpec kFileOptions{{"data-dir",
                                "prune-interval",
                                "retain"},
                               {"skip-verify"}};
-const OptionSpec kCommandLineOptions{{"data-dir",
-                                      "listen",
-                                      "io-threads",
-                                      "tls-cert",
-                                      "tls-key",
-                                      "clock-file",
-                                      "config",
-                                      "max-connections-per-address",
-                                      "write-quota-per-minute",
-                                      "log-level",
-                                      "metrics-listen",
-                                      "witness-policy",
-                                      "witness-interval",
-                                      "witness-timeout",
-                                      "ui-dir",
-                                      "etcd",
-                                      "cluster",
-                                      "node",
-                                      "advertise",
-                                      "lease-ttl",
-                                      "map-check",
-                                      "prune-interval",
-                                      "retain"},
-                                     {"skip-verify", "help,h", "version"}};
+// The command line: the file's options, --config, --help and --version.
+OptionSpec CommandLineOptions() {
+  OptionSpec spec = kFileOptions;
+  spec.valued.push_back("config");
+  spec.switches.insert(spec.switches.end(), {"help,h", "version"});
+  return spec;
+}
 
 int Fail(const std::string& what) {
   Log(LogLevel::kError, "ipledgerd: " + what, {{"event", "fatal"}});
@@ -195,7 +178,7 @@ std::string DefaultUiDir() {
 }
 
 int Main(int argc, char** argv) {
-  auto args = ParseCommandLine(argc, argv, 1, kCommandLineOptions);
+  auto args = ParseCommandLine(argc, argv, 1, CommandLineOptions());
   if (!args.ok()) return UsageError("ipledgerd", args.status().message(), kUsage);
   if (args->switches.contains("help")) {
     std::printf("%s", kUsage);
