@@ -58,12 +58,7 @@ TEST(ClusterTest, AppliedBatchesAreDeletedAndANodeLeftBehindIsRestoredFromABacku
   const SigningKey key = RegistryKey(w + "/n0");
   std::map<std::string, Acked> acked;
   auto write = [&](const std::string& prefix, std::size_t n) {
-    Writers writers(cluster, key, prefix);
-    writers.Start(2);
-    ASSERT_TRUE(WaitFor([&] { return writers.acked() >= n; }, std::chrono::seconds(30))) << Logs(w);
-    writers.Stop();
-    ASSERT_TRUE(writers.errors().empty()) << writers.errors().front();
-    for (auto& [id, a] : writers.TakeAcked()) acked[id] = a;
+    WriteAcked(cluster, key, prefix, n, w, &acked);
   };
   write("a", 20);
   const auto size = cluster.WaitConverged(std::chrono::seconds(20));
@@ -173,12 +168,7 @@ TEST(ClusterTest, LosingEtcdQuorumPausesWritesButNotReadsAndLosesNothing) {
   const SigningKey key = RegistryKey(w + "/n0");
   std::map<std::string, Acked> acked;
   auto write = [&](const std::string& prefix, std::size_t n) {
-    Writers writers(cluster, key, prefix);
-    writers.Start(2);
-    ASSERT_TRUE(WaitFor([&] { return writers.acked() >= n; }, std::chrono::seconds(30))) << Logs(w);
-    writers.Stop();
-    ASSERT_TRUE(writers.errors().empty()) << writers.errors().front();
-    for (auto& [id, a] : writers.TakeAcked()) acked[id] = a;
+    WriteAcked(cluster, key, prefix, n, w, &acked);
   };
   write("a", 5);
 

@@ -435,6 +435,18 @@ inline std::string Logs(const std::string& dir) {
   return out;
 }
 
+// Two writer threads register firms "<prefix>-..." until at least `n` are acknowledged
+// (30 s at most), with no error; adds what was acknowledged to `acked`.
+inline void WriteAcked(Cluster& cluster, const SigningKey& key, const std::string& prefix,
+                       std::size_t n, const std::string& dir, std::map<std::string, Acked>* acked) {
+  Writers writers(cluster, key, prefix);
+  writers.Start(2);
+  ASSERT_TRUE(WaitFor([&] { return writers.acked() >= n; }, std::chrono::seconds(30))) << Logs(dir);
+  writers.Stop();
+  ASSERT_TRUE(writers.errors().empty()) << writers.errors().front();
+  for (auto& [id, a] : writers.TakeAcked()) (*acked)[id] = a;
+}
+
 // Every acknowledged entry is on every node at its index with its leaf; the nodes'
 // checkpoints are byte-identical; returns the common size.
 inline void CheckConverged(Cluster& cluster, const std::map<std::string, Acked>& acked) {
