@@ -309,7 +309,25 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Store
 
 Status Store::Write(WriteSet& writes) {
   if (rep_->read_only) return Status::FailedPrecondition("the store is open read-only");
-  rocksdb::WriteBatch batch;
+  // The batch is sized once: grown by doubling, a batch of a few hundred KB (a status
+  // map stage) was copied and page-faulted several times per Write. Each operation adds
+  // at most 16 bytes to its key and value (tag, column id, two lengths).
+  const size_t reserve = 12 + writes.ByteSize() + 16 * writes.rep_->ops.size();
+  // With one raw batch (the status map's nodes), the batch starts as a copy of it
+  // (records name their column family by id, which the replay below only re-maps to
+  // the same handles) instead of replaying it operation by operation.
+  const std::string* only_raw = nullptr;
+  const bool has_raw = writes.rep_->raw != nullptr && writes.rep_->raw->Count() > 0;
+  if (writes.rep_->merged_raw.size() + (has_raw ? 1 : 0) == 1) {
+    only_raw = has_raw ? &writes.rep_->raw->Data() : &writes.rep_->merged_raw.front();
+  }
+  std::string rep;
+  if (only_raw != nullptr) {
+    rep.reserve(reserve);
+    rep.append(*only_raw);
+  }
+  rocksdb::WriteBatch batch =
+      only_raw != nullptr ? rocksdb::WriteBatch(std::move(rep)) : rocksdb::WriteBatch(reserve);
   // Raw operations (WriteSet::raw_batch) name their column family by id.
   struct Replay : rocksdb::WriteBatch::Handler {
     const Rep* store = nullptr;
@@ -335,12 +353,13 @@ Status Store::Write(WriteSet& writes) {
   replay.store = rep_.get();
   replay.out = &batch;
   for (const auto& data : writes.rep_->merged_raw) {
+    if (only_raw != nullptr) break;
     rocksdb::WriteBatch merged(data);
     if (rocksdb::Status s = merged.Iterate(&replay); !s.ok()) {
       return FromRocks(s, "building write batch");
     }
   }
-  if (writes.rep_->raw != nullptr) {
+  if (only_raw == nullptr && writes.rep_->raw != nullptr) {
     if (rocksdb::Status s = writes.rep_->raw->Iterate(&replay); !s.ok()) {
       return FromRocks(s, "building write batch");
     }

@@ -12,7 +12,8 @@
 //    registrations (two signatures each, pre-verified as the server's IO threads do) in
 //    durable batches of B (default 256, one fsync each; with the map, each batch also
 //    stages the map and appends its map.root entry). Prints statements/s of every run,
-//    the medians and their ratio (with / without).
+//    the medians and their ratio (with / without), and per pledge: the wall time in
+//    Submit, its CPU (the calling thread, and all threads) and the bytes written.
 // 2. On the last run's registry with the map (N assets in it):
 //    - Registry::Open (the log's own checks plus the status map check at open), and
 //      CheckStatusMap alone (every node of the latest version, every status record);
@@ -27,7 +28,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <random>
@@ -92,8 +95,64 @@ Signed SignRun(const World& world, const Party& office, std::uint64_t n) {
   return s;
 }
 
+// What the calls to Registry::Submit cost, summed over the measured batches.
+struct Cost {
+  double seconds = 0;         // wall time
+  double thread_cpu_s = 0;    // CPU of the calling thread (the sequencer's own work)
+  double process_cpu_s = 0;   // CPU of every thread while in Submit (RocksDB's too)
+  std::uint64_t written = 0;  // bytes the process passed to write() (WAL, flushes)
+};
+
+double CpuSeconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// `wchar` of /proc/self/io: every byte written by the process, to files or not.
+std::uint64_t BytesWritten() {
+  std::ifstream io("/proc/self/io");
+  std::string name;
+  std::uint64_t value = 0;
+  while (io >> name >> value) {
+    if (name == "wchar:") return value;
+  }
+  return 0;
+}
+
+// SubmitAll's loop (bench_support.cc) with Cost measured around each Submit.
+Status SubmitMeasured(Registry& registry, const std::vector<Envelope>& envelopes,
+                      std::uint64_t batch, Cost* cost) {
+  for (std::uint64_t first = 0; first < envelopes.size(); first += batch) {
+    const std::uint64_t n = std::min<std::uint64_t>(batch, envelopes.size() - first);
+    std::vector<StatusOr<Submission>> decoded = ParallelMake<StatusOr<Submission>>(
+        n, [&](std::uint64_t i) { return DecodeSubmission(registry, envelopes[first + i]); });
+    std::vector<Submission> submissions;
+    submissions.reserve(n);
+    for (auto& d : decoded) {
+      if (!d.ok()) return d.status();
+      submissions.push_back(std::move(*d));
+    }
+    const std::uint64_t written = BytesWritten();
+    const double thread_cpu = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+    const double process_cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
+    const auto start = Clock::now();
+    auto outcomes = registry.Submit(submissions);
+    cost->seconds += SecondsSince(start);
+    cost->thread_cpu_s += CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - thread_cpu;
+    cost->process_cpu_s += CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process_cpu;
+    cost->written += BytesWritten() - written;
+    if (!outcomes.ok()) return outcomes.status();
+    for (const SubmitOutcome& o : *outcomes) {
+      if (o.kind != OutcomeKind::kAccepted) return Status::FailedPrecondition("not accepted");
+    }
+  }
+  return Status::Ok();
+}
+
 struct Made {
   double pledges_per_s = 0;
+  Cost cost;
   std::uint64_t entries = 0;
   std::string dir;
   SigningKey log_key;
@@ -117,10 +176,10 @@ StatusOr<Made> RunOne(const Signed& s, const std::string& dir, bool with_map, st
   auto registry = Registry::Open(dir, *SigningKey::FromSeed(log_key.seed()), options);
   if (!registry.ok()) return registry.status();
   if (Status st = SubmitAll(**registry, s.setup, 1000, nullptr); !st.ok()) return st;
-  double seconds = 0;
-  if (Status st = SubmitAll(**registry, s.pledges, batch, &seconds); !st.ok()) return st;
-  Made m{static_cast<double>(s.pledges.size()) / seconds, (*registry)->ledger().size(), dir,
-         std::move(log_key)};
+  Cost cost;
+  if (Status st = SubmitMeasured(**registry, s.pledges, batch, &cost); !st.ok()) return st;
+  Made m{static_cast<double>(s.pledges.size()) / cost.seconds, cost, (*registry)->ledger().size(),
+         dir, std::move(log_key)};
   return m;
 }
 
@@ -167,6 +226,12 @@ int Main(int argc, char** argv) {
                   with_map ? "with the map   " : "without the map",
                   static_cast<unsigned long long>(*n), static_cast<unsigned long long>(*batch),
                   made->pledges_per_s, static_cast<unsigned long long>(made->entries));
+      const double per = 1e6 / static_cast<double>(*n);
+      std::printf(
+          "  per pledge: %.1f us in Submit, of which CPU %.1f us on its thread, %.1f us on all "
+          "threads; %.0f bytes written\n",
+          made->cost.seconds * per, made->cost.thread_cpu_s * per, made->cost.process_cpu_s * per,
+          static_cast<double>(made->cost.written) / static_cast<double>(*n));
       std::fflush(stdout);
       (with_map ? with : without).push_back(made->pledges_per_s);
       if (with_map) {

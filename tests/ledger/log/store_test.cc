@@ -1,6 +1,7 @@
 #include "ledger/log/store.h"
 
 #include <rocksdb/env.h>
+#include <rocksdb/write_batch.h>
 #include <stdlib.h>
 
 #include <cstdio>
@@ -33,6 +34,44 @@ TEST(StoreTest, WriteIsAtomicAcrossColumnsAndSurvivesReopen) {
   EXPECT_EQ(*(*store)->Get(Column::kLeaves, "a"), "leaf");
   EXPECT_EQ(*(*store)->Get(Column::kMeta, "a"), "meta");
   EXPECT_EQ((*store)->Get(Column::kTree, "a").status().code(), ErrorCode::kNotFound);
+}
+
+// Raw operations (the status map's nodes) go first, the set's own after them, whether
+// the write has one raw batch (used as the start of the write) or several (replayed).
+TEST(StoreTest, RawBatchesApplyBeforeTheSetsOwnOperations) {
+  TempDir dir;
+  StoreOptions create;
+  create.create = true;
+  auto store = Store::Open(dir.str(), create);
+  ASSERT_OK(store);
+  rocksdb::ColumnFamilyHandle* map = (*store)->raw_handle(Column::kMap);
+  ASSERT_NE(map, nullptr);
+  {
+    WriteSet extra;  // one raw batch, merged as the ledger merges the registry's writes
+    ASSERT_TRUE(extra.raw_batch()->Put(map, "k", "raw").ok());
+    ASSERT_TRUE(extra.raw_batch()->Put(map, "only-raw", "1").ok());
+    WriteSet w;
+    w.Put(Column::kMap, "k", "own");
+    w.Put(Column::kMeta, "m", "1");
+    w.Merge(extra);
+    ASSERT_OK((*store)->Write(w));
+  }
+  EXPECT_EQ(*(*store)->Get(Column::kMap, "k"), "own");
+  EXPECT_EQ(*(*store)->Get(Column::kMap, "only-raw"), "1");
+  EXPECT_EQ(*(*store)->Get(Column::kMeta, "m"), "1");
+  {
+    WriteSet a, b;  // two raw batches: the later one wins, the set's own op last
+    ASSERT_TRUE(a.raw_batch()->Put(map, "x", "a").ok());
+    ASSERT_TRUE(b.raw_batch()->Put(map, "x", "b").ok());
+    ASSERT_TRUE(b.raw_batch()->Put(map, "y", "b").ok());
+    WriteSet w;
+    w.Merge(a);
+    w.Merge(b);
+    w.Put(Column::kMap, "y", "own");
+    ASSERT_OK((*store)->Write(w));
+  }
+  EXPECT_EQ(*(*store)->Get(Column::kMap, "x"), "b");
+  EXPECT_EQ(*(*store)->Get(Column::kMap, "y"), "own");
 }
 
 TEST(StoreTest, MultiGetNamesTheMissingKeyAndScanIsOrderedAndBounded) {
