@@ -83,12 +83,23 @@ StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(Registry& registry,
 ClusterNode::~ClusterNode() { Stop(); }
 
 void ClusterNode::Stop() {
+  std::uint64_t commits = 0;
+  double seconds = 0;
   {
     MutexLock l(&mu_);
     stopping_ = true;
     cv_.notify_all();
+    commits = commits_;
+    seconds = commit_seconds_;
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    // Where a leader's batch time went (compare with ipledger_append_seconds).
+    Log(LogLevel::kInfo, "cluster: stopped",
+        {{"node", options_.node},
+         {"commits", commits},
+         {"commit_ms", static_cast<std::uint64_t>(seconds * 1000)}});
+  }
 }
 
 ClusterState ClusterNode::state() const {
@@ -100,6 +111,8 @@ ClusterState ClusterNode::state() const {
   s.caught_up = caught_up_ && error_.empty();
   s.error = error_;
   s.etcd_unreachable = etcd_unreachable_ && !leader_;
+  s.commits = commits_;
+  s.commit_seconds = commit_seconds_;
   return s;
 }
 
@@ -115,8 +128,15 @@ Status ClusterNode::Commit(const JournalBatch& batch, std::string_view bytes) {
     }
     revision = leader_revision_;
   }
+  const auto start = std::chrono::steady_clock::now();
   auto r = commit_etcd_->PutIfGuarded(leader_key_, my_value_, revision,
                                       BatchKey(options_.cluster, batch.first), bytes);
+  {
+    MutexLock l(&mu_);
+    ++commits_;
+    commit_seconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
   if (!r.ok()) {
     StepDown(*commit_etcd_, "the commit of the batch at " + std::to_string(batch.first) +
                                 " to etcd failed (outcome unknown): " + r.status().message());

@@ -90,6 +90,10 @@ struct ClusterState {
   bool caught_up = false;         // applied everything etcd had at the last look that reached it
   std::string error;              // why this node stopped following, if it did
   bool etcd_unreachable = false;  // a follower whose last look at etcd failed
+  // This node's fenced commits since it started (successful or not) and the time they
+  // took, etcd's round trip: the part of a leader's batch time spent waiting for etcd.
+  std::uint64_t commits = 0;
+  double commit_seconds = 0;
 };
 
 class ClusterNode : public BatchJournal {
@@ -142,6 +146,8 @@ class ClusterNode : public BatchJournal {
   std::uint64_t newest_first_ GUARDED_BY(mu_) = 0;  // the newest batch known to be in etcd
   // (size, when): the batches below size were committed by then, oldest first.
   std::deque<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> seen_ GUARDED_BY(mu_);
+  std::uint64_t commits_ GUARDED_BY(mu_) = 0;
+  double commit_seconds_ GUARDED_BY(mu_) = 0;
   // Run's thread only.
   std::int64_t applied_lease_ = 0;
   std::chrono::steady_clock::time_point applied_renewed_{};

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -191,6 +192,9 @@ class Cluster {
   void AddNodeArgs(std::vector<std::string> args) {
     extra_.insert(extra_.end(), args.begin(), args.end());
   }
+  // Runs after `ipledger init` (in WORK/n0) and before the nodes start, e.g. to start
+  // witnesses that need the log's vkey and write the policy the nodes are given.
+  void BeforeNodes(std::function<bool()> f) { before_nodes_ = std::move(f); }
   // Three nodes over an etcd of `members` members (1 or 3).
   bool Start(const std::string& work, int lease_ttl, int members = 1) {
     work_ = work;
@@ -225,6 +229,7 @@ class Cluster {
       std::filesystem::copy(work + "/n0", work + "/n" + std::to_string(i),
                             std::filesystem::copy_options::recursive);
     }
+    if (before_nodes_ && !before_nodes_()) return false;
     for (int i = 0; i < 3; ++i) {
       nodes_.push_back(std::make_unique<testing::ServerProcess>());
       if (!StartNode(i)) return false;
@@ -304,6 +309,7 @@ class Cluster {
   int lease_ttl_ = 2;
   int starts_ = 0;
   std::vector<std::string> extra_;
+  std::function<bool()> before_nodes_;
   std::vector<std::unique_ptr<testing::ServerProcess>> nodes_;
   std::mutex mu_;
   std::string urls_[3];
