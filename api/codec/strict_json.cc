@@ -57,7 +57,7 @@ std::string JsonPathAt(const std::string& path, std::size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
-json ParseStrictJson(std::string_view text, std::string_view root, std::string* error) {
+json ParseStrictJsonReference(std::string_view text, std::string_view root, std::string* error) {
   error->clear();
   std::vector<Frame> frames;
   json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
@@ -103,6 +103,96 @@ json ParseStrictJson(std::string_view text, std::string_view root, std::string* 
     *error = Message(root, ChildPath(frames), "not valid JSON (syntax error or invalid UTF-8)");
   }
   return value;
+}
+
+namespace {
+
+// Builds the document as nlohmann's own SAX DOM parser does, refusing a duplicate key
+// (the object already holds it) and an object or array opened at depth kMaxJsonDepth
+// (the reference's `depth` is the number of enclosing containers, as stack_.size()
+// here). Any refusal stops the parse: sax_parse returns false.
+class StrictDomBuilder {
+ public:
+  explicit StrictDomBuilder(json* root) : root_(root) {}
+
+  bool null() { return Value(nullptr); }
+  bool boolean(bool v) { return Value(v); }
+  bool number_integer(json::number_integer_t v) { return Value(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Value(v); }
+  bool number_float(json::number_float_t v, const json::string_t& /*text*/) { return Value(v); }
+  bool string(json::string_t& v) { return Value(std::move(v)); }
+  bool binary(json::binary_t& /*v*/) { return false; }  // not produced by the JSON lexer
+
+  bool start_object(std::size_t /*n*/) { return Open(json::value_t::object); }
+  bool start_array(std::size_t /*n*/) { return Open(json::value_t::array); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+
+  bool key(json::string_t& k) {
+    // The lexer clears its token buffer before the next token, so the key may be moved.
+    auto [it, inserted] = stack_.back()->get_ref<json::object_t&>().emplace(std::move(k), nullptr);
+    if (!inserted) return false;
+    slot_ = &it->second;
+    return true;
+  }
+
+  bool parse_error(std::size_t /*pos*/, const std::string& /*token*/,
+                   const nlohmann::detail::exception& /*e*/) {
+    return false;
+  }
+
+ private:
+  template <typename V>
+  json* Place(V&& v) {
+    if (stack_.empty()) {
+      *root_ = json(std::forward<V>(v));
+      return root_;
+    }
+    json* top = stack_.back();
+    if (top->is_array()) {
+      auto& a = top->get_ref<json::array_t&>();
+      a.emplace_back(std::forward<V>(v));
+      return &a.back();
+    }
+    *slot_ = json(std::forward<V>(v));
+    return slot_;
+  }
+
+  template <typename V>
+  bool Value(V&& v) {
+    Place(std::forward<V>(v));
+    return true;
+  }
+
+  bool Open(json::value_t t) {
+    if (stack_.size() >= static_cast<std::size_t>(kMaxJsonDepth)) return false;
+    stack_.push_back(Place(t));
+    return true;
+  }
+
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  json* root_;
+  std::vector<json*> stack_;
+  json* slot_ = nullptr;
+};
+
+}  // namespace
+
+bool ParseStrictJsonFast(std::string_view text, json* out) {
+  StrictDomBuilder builder(out);
+  return json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json,
+                         /*strict=*/true);
+}
+
+json ParseStrictJson(std::string_view text, std::string_view root, std::string* error) {
+  error->clear();
+  json value;
+  if (ParseStrictJsonFast(text, &value)) return value;
+  return ParseStrictJsonReference(text, root, error);
 }
 
 }  // namespace ipledger::api

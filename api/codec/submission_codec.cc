@@ -15,7 +15,10 @@ StatusOr<Submission> DecodeSubmission(std::string envelope_bytes) {
     return Status::InvalidArgument("envelope: payloadType must be " +
                                    std::string(kStatementPayloadType));
   }
-  auto statement = DecodeStatement(ToString(envelope->payload));
+  // The statement is read from the payload's bytes where they are, without a copy.
+  const Bytes& payload = envelope->payload;
+  auto statement = DecodeStatement(
+      std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
   if (!statement.ok()) return statement.status();
   Submission s;
   s.envelope = std::move(*envelope);

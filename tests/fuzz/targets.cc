@@ -42,6 +42,7 @@
 #include "ledger/registry/group_commit.h"
 #include "ledger/registry/registry.h"
 #include "ledger/registry/statement.h"
+#include "tests/fuzz/decode_differential.h"
 
 namespace ipledger::fuzz {
 namespace {
@@ -260,6 +261,8 @@ bool SameEnvelope(const DsseEnvelope& a, const DsseEnvelope& b) {
 }  // namespace
 
 Status FuzzEnvelope(std::string_view input) {
+  if (Status st = CheckStrictJsonPasses(input); !st.ok()) return st;
+  if (Status st = CheckEnvelopePasses(input); !st.ok()) return st;
   StatusOr<DsseEnvelope> envelope = api::DecodeEnvelopeJson(input);
   if (!envelope.ok()) return Status::Ok();
   if (envelope->signatures.empty()) return Broken("an envelope without signatures decoded");
@@ -276,6 +279,7 @@ Status FuzzEnvelope(std::string_view input) {
 }
 
 Status FuzzStatement(std::string_view input) {
+  if (Status st = CheckStrictJsonPasses(input); !st.ok()) return st;
   StatusOr<Statement> statement = api::DecodeStatement(input);
   if (!statement.ok()) return Status::Ok();
   if (std::string_view(statement->type) != StatementTypeName(statement->body)) {

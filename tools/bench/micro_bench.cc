@@ -1,6 +1,8 @@
 // Micro benchmarks of the per-submission CPU costs on the write path, each in
 // isolation: Ed25519 verification, DSSE (envelope JSON decode and signature check), the
-// statement codec on a realistic pledge.register, and appending one leaf (canonical
+// statement codec on a realistic pledge.register, the whole submission decode (envelope
+// bytes to typed statement) with each JSON pass alone (fast and reference), and
+// appending one leaf (canonical
 // leaf bytes and hashes alone, then a whole Ledger::Append without the fsync).
 //
 //   build/release/tools/bench/ipledger_micro_bench [--benchmark_filter=...]
@@ -15,8 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "api/codec/internal/envelope_reader.h"
+#include "api/codec/internal/strict_json.h"
 #include "api/codec/json_codec.h"
 #include "api/codec/statement_codec.h"
+#include "api/codec/submission_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/hash.h"
@@ -93,6 +98,51 @@ void BM_StatementDecode(benchmark::State& state) {
     benchmark::DoNotOptimize(statement);
   }
   state.SetLabel("statement bytes=" + std::to_string(kPledgeRegister.size()));
+}
+
+// The server's decode of a POSTed envelope: envelope, payload and statement (the string
+// copy of the body is part of the server's call too).
+void BM_SubmissionDecode(benchmark::State& state) {
+  const std::string json = api::EncodeEnvelopeJson(PledgeEnvelope());
+  for (auto _ : state) {
+    auto submission = api::DecodeSubmission(json);
+    if (!submission.ok()) state.SkipWithError(submission.status().ToString().c_str());
+    benchmark::DoNotOptimize(submission);
+  }
+  state.SetLabel("envelope bytes=" + std::to_string(json.size()));
+}
+
+// The envelope through one pass alone: 0 = the DOM pass (what every envelope took
+// before), 1 = the fast reader.
+void BM_EnvelopePass(benchmark::State& state) {
+  const std::string json = api::EncodeEnvelopeJson(PledgeEnvelope());
+  const bool fast = state.range(0) == 1;
+  for (auto _ : state) {
+    DsseEnvelope env;
+    bool ok =
+        fast ? api::DecodeEnvelopeJsonFast(json, &env) : api::DecodeEnvelopeJsonDom(json).ok();
+    if (!ok) state.SkipWithError("envelope refused");
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(env);
+  }
+  state.SetLabel(fast ? "fast reader" : "DOM");
+}
+
+// The statement's strict JSON parse alone: 0 = the parser callback with paths (what
+// every statement took before), 1 = the SAX pass.
+void BM_StrictJsonPass(benchmark::State& state) {
+  const bool fast = state.range(0) == 1;
+  for (auto _ : state) {
+    nlohmann::json j;
+    std::string error;
+    bool ok =
+        fast ? api::ParseStrictJsonFast(kPledgeRegister, &j)
+             : (j = api::ParseStrictJsonReference(kPledgeRegister, "s", &error), error.empty());
+    if (!ok) state.SkipWithError("statement refused");
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(j);
+  }
+  state.SetLabel(fast ? "SAX" : "reference callback");
 }
 
 Entry PledgeEntry(std::uint64_t index) {
@@ -175,6 +225,9 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("DsseEnvelopeDecode", BM_DsseEnvelopeDecode);
   benchmark::RegisterBenchmark("DsseVerifySignature", BM_DsseVerifySignature);
   benchmark::RegisterBenchmark("StatementDecode", BM_StatementDecode);
+  benchmark::RegisterBenchmark("SubmissionDecode", BM_SubmissionDecode);
+  benchmark::RegisterBenchmark("EnvelopePass", BM_EnvelopePass)->Arg(0)->Arg(1);
+  benchmark::RegisterBenchmark("StrictJsonPass", BM_StrictJsonPass)->Arg(0)->Arg(1);
   benchmark::RegisterBenchmark("LeafEncodeAndHash", BM_LeafEncodeAndHash);
   benchmark::RegisterBenchmark("AppendOneNoSync", BM_AppendOneNoSync)
       ->Unit(benchmark::kMicrosecond);
