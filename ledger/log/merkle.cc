@@ -299,20 +299,26 @@ void BatchStoredIndex(std::uint64_t lo, std::uint64_t hi, std::uint64_t first,
   BatchStoredIndex(lo + k, hi, first, need);
 }
 
-// Returns the hash of leaves [lo, hi) and appends to the path of every batch leaf in
-// [lo, hi) the sibling hashes below this node, lowest first (so a parent's sibling is
-// appended after its children's: RFC 6962's order, the leaf's sibling first).
+// Appends to the path of every batch leaf in [lo, hi) the sibling hashes below this
+// node, lowest first (so a parent's sibling is appended after its children's: RFC
+// 6962's order, the leaf's sibling first). Returns the hash of leaves [lo, hi) if
+// `need_hash` (some batch leaf's path has this node as its sibling), else nothing is
+// hashed: a batch of one costs what a single proof does.
 Digest BatchNode(std::uint64_t lo, std::uint64_t hi, std::uint64_t first,
                  std::span<const Digest> leaf_hashes, const std::vector<Digest>& stored,
-                 std::size_t* pos, std::vector<std::vector<Digest>>* proofs) {
+                 std::size_t* pos, std::vector<std::vector<Digest>>* proofs, bool need_hash) {
   if (hi <= first) return stored[(*pos)++];
   if (hi - lo == 1) return leaf_hashes[lo - first];
   const std::uint64_t mid = lo + SplitPoint(hi - lo);
-  const Digest left = BatchNode(lo, mid, first, leaf_hashes, stored, pos, proofs);
-  const Digest right = BatchNode(mid, hi, first, leaf_hashes, stored, pos, proofs);
+  // The right half always holds batch leaves (the batch runs to the tree's end), so the
+  // left half is always a sibling; the right half is one only if the left holds some,
+  // and is needed besides if this node's own hash is.
+  const Digest left = BatchNode(lo, mid, first, leaf_hashes, stored, pos, proofs, true);
+  const Digest right =
+      BatchNode(mid, hi, first, leaf_hashes, stored, pos, proofs, need_hash || mid > first);
   for (std::uint64_t m = std::max(lo, first); m < mid; ++m) (*proofs)[m - first].push_back(right);
   for (std::uint64_t m = std::max(mid, first); m < hi; ++m) (*proofs)[m - first].push_back(left);
-  return NodeHash(left, right);
+  return need_hash ? NodeHash(left, right) : Digest{};
 }
 
 }  // namespace
@@ -334,7 +340,7 @@ StatusOr<std::vector<std::vector<Digest>>> ProveInclusionOfLastLeaves(
   const auto depth = static_cast<std::size_t>(std::bit_width(size - 1));
   for (auto& p : proofs) p.reserve(depth);
   std::size_t pos = 0;
-  BatchNode(0, size, first, leaf_hashes, stored, &pos, &proofs);
+  BatchNode(0, size, first, leaf_hashes, stored, &pos, &proofs, false);
   assert(pos == stored.size());
   return proofs;
 }
