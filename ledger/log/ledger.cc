@@ -386,6 +386,15 @@ StatusOr<std::vector<Digest>> Ledger::ProveInclusion(std::uint64_t index,
   return ipledger::ProveInclusion(tree_size, index, CachedHashReader());
 }
 
+StatusOr<std::vector<std::vector<Digest>>> Ledger::ProveInclusionOfLast(
+    std::span<const Digest> leaf_hashes, std::uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return Status::InvalidArgument("no inclusion proofs in size " + std::to_string(tree_size) +
+                                   " (tree size " + std::to_string(size()) + ")");
+  }
+  return ipledger::ProveInclusionOfLastLeaves(tree_size, leaf_hashes, CachedHashReader());
+}
+
 StatusOr<std::vector<Digest>> Ledger::ProveConsistency(std::uint64_t old_size,
                                                        std::uint64_t new_size) const {
   if (old_size == 0 || old_size > new_size || new_size > size()) {

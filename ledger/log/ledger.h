@@ -178,6 +178,12 @@ class Ledger {
   // Inclusion proof of `index` in the tree of `size` leaves. kInvalidArgument unless
   // index < size <= size().
   StatusOr<std::vector<Digest>> ProveInclusion(std::uint64_t index, std::uint64_t size) const;
+  // Inclusion proofs of the last leaf_hashes.size() leaves of the tree of `size` leaves,
+  // whose leaf hashes the caller holds (a batch it just appended), all at once: the same
+  // proofs as ProveInclusion of each (ProveInclusionOfLastLeaves, merkle.h).
+  // kInvalidArgument unless 0 < leaf_hashes.size() <= size <= size().
+  StatusOr<std::vector<std::vector<Digest>>> ProveInclusionOfLast(
+      std::span<const Digest> leaf_hashes, std::uint64_t size) const;
   // Consistency proof between two sizes. kInvalidArgument unless
   // 0 < old_size <= new_size <= size().
   StatusOr<std::vector<Digest>> ProveConsistency(std::uint64_t old_size,

@@ -280,6 +280,71 @@ StatusOr<std::vector<Digest>> ProveInclusion(std::uint64_t size, std::uint64_t i
   return proof;
 }
 
+namespace {
+
+// For ProveInclusionOfLastLeaves: the leaves [first, size) are in memory. Appends the
+// stored-hash indexes of the subtrees of [lo, hi) that lie wholly before `first`, in the
+// order BatchNode meets them. Each is a left child in RFC 6962's split, so perfect.
+void BatchStoredIndex(std::uint64_t lo, std::uint64_t hi, std::uint64_t first,
+                      std::vector<std::uint64_t>* need) {
+  if (hi <= first) {
+    const int level = std::countr_zero(hi - lo);
+    assert(std::has_single_bit(hi - lo) && (lo & ((hi - lo) - 1)) == 0);
+    need->push_back(StoredHashIndex(level, lo >> level));
+    return;
+  }
+  if (hi - lo == 1) return;  // a leaf of the batch
+  const std::uint64_t k = SplitPoint(hi - lo);
+  BatchStoredIndex(lo, lo + k, first, need);
+  BatchStoredIndex(lo + k, hi, first, need);
+}
+
+// Appends to the path of every batch leaf in [lo, hi) the sibling hashes below this
+// node, lowest first (so a parent's sibling is appended after its children's: RFC
+// 6962's order, the leaf's sibling first). Returns the hash of leaves [lo, hi) if
+// `need_hash` (some batch leaf's path has this node as its sibling), else nothing is
+// hashed: a batch of one costs what a single proof does.
+Digest BatchNode(std::uint64_t lo, std::uint64_t hi, std::uint64_t first,
+                 std::span<const Digest> leaf_hashes, const std::vector<Digest>& stored,
+                 std::size_t* pos, std::vector<std::vector<Digest>>* proofs, bool need_hash) {
+  if (hi <= first) return stored[(*pos)++];
+  if (hi - lo == 1) return leaf_hashes[lo - first];
+  const std::uint64_t mid = lo + SplitPoint(hi - lo);
+  // The right half always holds batch leaves (the batch runs to the tree's end), so the
+  // left half is always a sibling; the right half is one only if the left holds some,
+  // and is needed besides if this node's own hash is.
+  const Digest left = BatchNode(lo, mid, first, leaf_hashes, stored, pos, proofs, true);
+  const Digest right =
+      BatchNode(mid, hi, first, leaf_hashes, stored, pos, proofs, need_hash || mid > first);
+  for (std::uint64_t m = std::max(lo, first); m < mid; ++m) (*proofs)[m - first].push_back(right);
+  for (std::uint64_t m = std::max(mid, first); m < hi; ++m) (*proofs)[m - first].push_back(left);
+  return need_hash ? NodeHash(left, right) : Digest{};
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::vector<Digest>>> ProveInclusionOfLastLeaves(
+    std::uint64_t size, std::span<const Digest> leaf_hashes, const HashReader& reader) {
+  if (leaf_hashes.empty() || leaf_hashes.size() > size) {
+    return Status::InvalidArgument("inclusion proofs of the last " +
+                                   std::to_string(leaf_hashes.size()) +
+                                   " leaves of a tree of size " + std::to_string(size));
+  }
+  if (Status s = CheckTreeSize(size, "tree size"); !s.ok()) return s;
+  const std::uint64_t first = size - leaf_hashes.size();
+  std::vector<std::uint64_t> indexes;
+  BatchStoredIndex(0, size, first, &indexes);
+  std::vector<Digest> stored;
+  if (Status s = ReadAll(reader, indexes, &stored); !s.ok()) return s;
+  std::vector<std::vector<Digest>> proofs(leaf_hashes.size());
+  const auto depth = static_cast<std::size_t>(std::bit_width(size - 1));
+  for (auto& p : proofs) p.reserve(depth);
+  std::size_t pos = 0;
+  BatchNode(0, size, first, leaf_hashes, stored, &pos, &proofs, false);
+  assert(pos == stored.size());
+  return proofs;
+}
+
 StatusOr<std::vector<Digest>> ProveConsistency(std::uint64_t old_size, std::uint64_t new_size,
                                                const HashReader& reader) {
   if (old_size == 0 || old_size > new_size) {

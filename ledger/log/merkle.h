@@ -63,6 +63,15 @@ StatusOr<Digest> TreeHash(std::uint64_t n, const HashReader& reader);
 StatusOr<std::vector<Digest>> ProveInclusion(std::uint64_t size, std::uint64_t index,
                                              const HashReader& reader);
 
+// The inclusion paths of the last leaf_hashes.size() leaves of the tree of `size` leaves
+// (leaves size - count .. size - 1, whose leaf hashes are given, in order), each equal
+// to ProveInclusion(size, index, reader): a batch's receipts at once. The hashes above
+// the batch are computed once for all of them, those within it from `leaf_hashes`; the
+// reader is called once, for the perfect subtrees wholly before the batch (at most one
+// per level). kInvalidArgument unless 0 < count <= size.
+StatusOr<std::vector<std::vector<Digest>>> ProveInclusionOfLastLeaves(
+    std::uint64_t size, std::span<const Digest> leaf_hashes, const HashReader& reader);
+
 // RFC 6962 consistency proof from `old_size` to `new_size`. kInvalidArgument unless
 // 0 < old_size <= new_size (equal sizes give an empty proof).
 StatusOr<std::vector<Digest>> ProveConsistency(std::uint64_t old_size, std::uint64_t new_size,

@@ -1,7 +1,11 @@
 #include "ledger/registry/group_commit.h"
 
 #include <chrono>
+#include <cstdint>
 #include <utility>
+
+#include "crypto/bytes.h"
+#include "ledger/log/merkle.h"
 
 namespace ipledger {
 
@@ -75,6 +79,8 @@ void GroupCommitter::Run() {
       submissions.push_back(std::move(item.submission));
       c.done.push_back(std::move(item.done));
     }
+    // The writer is the only appender: the batch's new leaves start here.
+    c.first = registry_.ledger().size();
     const auto start = std::chrono::steady_clock::now();
     c.outcomes = registry_.Submit(submissions);
     const double seconds =
@@ -89,6 +95,29 @@ void GroupCommitter::Run() {
     committed_.push_back(std::move(c));
     done_cv_.notify_all();
   }
+}
+
+StatusOr<std::vector<std::vector<Digest>>> GroupCommitter::BatchProofs(const Committed& c) const {
+  const std::uint64_t size = c.head.checkpoint.size;
+  if (size <= c.first) return std::vector<std::vector<Digest>>{};
+  // The leaf hashes of the batch from the leaves in the outcomes; a leaf no outcome
+  // carries (the status map's map.root entry) is read back.
+  std::vector<Digest> leaf_hashes(size - c.first);
+  std::vector<bool> have(leaf_hashes.size(), false);
+  for (const SubmitOutcome& o : *c.outcomes) {
+    if (o.kind == OutcomeKind::kRejected || o.index < c.first || o.index >= size) continue;
+    const std::uint64_t k = o.index - c.first;
+    if (have[k]) continue;
+    leaf_hashes[k] = LeafHash(AsBytes(o.leaf));
+    have[k] = true;
+  }
+  for (std::size_t k = 0; k < leaf_hashes.size(); ++k) {
+    if (have[k]) continue;
+    auto leaf = registry_.ledger().GetLeaf(c.first + k);
+    if (!leaf.ok()) return leaf.status();
+    leaf_hashes[k] = LeafHash(AsBytes(*leaf));
+  }
+  return registry_.ledger().ProveInclusionOfLast(leaf_hashes, size);
 }
 
 void GroupCommitter::Complete() {
@@ -106,13 +135,26 @@ void GroupCommitter::Complete() {
       for (Done& done : c.done) done(c.outcomes.status());
       continue;
     }
+    auto batch_proofs = BatchProofs(c);
+    if (!batch_proofs.ok()) {
+      for (Done& done : c.done) done(batch_proofs.status());
+      continue;
+    }
     for (std::size_t i = 0; i < c.done.size(); ++i) {
       CommitResult r;
       r.outcome = std::move((*c.outcomes)[i]);
       r.tree_size = c.head.checkpoint.size;
       r.signed_checkpoint = c.head.signed_checkpoint;
       if (r.outcome.kind != OutcomeKind::kRejected) {
-        auto proof = registry_.ledger().ProveInclusion(r.outcome.index, r.tree_size);
+        const std::uint64_t index = r.outcome.index;
+        if (index >= c.first && index - c.first < batch_proofs->size()) {
+          // A copy: a retry within the batch names the same index.
+          r.inclusion_proof = (*batch_proofs)[index - c.first];
+          c.done[i](std::move(r));
+          continue;
+        }
+        // An earlier entry (an idempotent retry of one logged before this batch).
+        auto proof = registry_.ledger().ProveInclusion(index, r.tree_size);
         if (!proof.ok()) {
           c.done[i](proof.status());
           continue;

@@ -4,7 +4,9 @@
 // (bounded by count and bytes) into one Registry::Submit — one WriteBatch, one fsync,
 // one signed checkpoint — and hands the batch to the completion thread, which completes
 // every waiting caller with its outcome, the checkpoint covering the batch and, for
-// logged entries, the inclusion proof against it (group commit, design.md principle 5),
+// logged entries, the inclusion proof against it (group commit, design.md principle 5;
+// the proofs of a batch's new entries are computed together, the hashes above the batch
+// once for all of them),
 // while the writer already sequences the next batch. Completions run on the completion
 // thread, in batch order, and should be quick. After a failed write every later
 // submission completes with kUnavailable (the registry is read-only until restart).
@@ -75,7 +77,12 @@ class GroupCommitter {
     std::vector<Done> done;
     StatusOr<std::vector<SubmitOutcome>> outcomes;
     Head head;
+    std::uint64_t first = 0;  // the tree size before this batch
   };
+  // The inclusion proofs of the batch's new leaves [c.first, head size), computed
+  // together (Ledger::ProveInclusionOfLast) from their leaf hashes; empty if the batch
+  // appended nothing.
+  StatusOr<std::vector<std::vector<Digest>>> BatchProofs(const Committed& c) const;
   void Run() EXCLUDES(mu_, done_mu_);  // the writer thread
   void Complete() EXCLUDES(done_mu_);  // the completion thread
 

@@ -100,7 +100,7 @@ Status Registry::StageStatusMap(Txn& txn, std::vector<EntryInput>* inputs, std::
 }
 
 Status Registry::StageMapRoot(Txn& txn, const std::vector<std::pair<Digest, Digest>>& updates,
-                              std::uint64_t count, std::uint64_t version, std::int64_t time_ms,
+                              std::uint64_t count, std::uint64_t version, std::int64_t /*time_ms*/,
                               std::vector<EntryInput>* inputs) {
   auto root = map_->Stage(version, updates, txn.mutable_writes()->raw_batch());
   if (!root.ok()) return root.status();
@@ -115,8 +115,8 @@ Status Registry::StageMapRoot(Txn& txn, const std::vector<std::pair<Digest, Dige
   in.type = std::string(kMapRootType);
   in.envelope = std::move(*note);
   in.map_root = *root;
+  // No time-index key: like every other entry's, its time is derived from the leaves.
   txn.Put(Column::kIndex, IndexKey(kTypePrefix, kMapRootType, version), "");
-  txn.Put(Column::kIndex, TimeKey(time_ms, version), "");
   inputs->push_back(std::move(in));
   return Status::Ok();
 }

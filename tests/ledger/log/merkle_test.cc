@@ -594,5 +594,61 @@ TEST(MerkleTest, ConsistencyProofsMatchReferenceAndRejectTampering) {
   }
 }
 
+// --- A batch's proofs at once (group commit's receipts) ----------------------------
+
+// Every receipt of a batch equals the per-entry proof and verifies: batches of 1, 2, 3,
+// 7, 64 and more entries after logs of many sizes, including batches that start or end
+// at a 256-leaf tile's edge or straddle one, and batches that are the whole tree.
+TEST(MerkleTest, ProofsOfABatchEqualThePerEntryProofsAndVerify) {
+  std::mt19937_64 rng(20261206);
+  MemoryTree tree;
+  BuildRandomTree(1100, rng, &tree);
+  const std::vector<std::uint64_t> befores = {0,   1,   2,   3,   5,   7,   8,   15,  16,
+                                              17,  63,  64,  65,  192, 200, 250, 255, 256,
+                                              257, 300, 511, 512, 700, 768, 1000};
+  const std::vector<std::uint64_t> counts = {1, 2, 3, 4, 7, 8, 9, 64, 65, 100};
+  for (std::uint64_t before : befores) {
+    for (std::uint64_t count : counts) {
+      const std::uint64_t size = before + count;
+      ASSERT_LE(size, tree.size());
+      const std::span<const Digest> batch = tree.leaves(size).subspan(before);
+      const Digest root = ReferenceRoot(tree.leaves(size));
+      tree.ResetCounters();
+      auto proofs = ProveInclusionOfLastLeaves(size, batch, tree.Reader());
+      ASSERT_OK(proofs);
+      // One read, of at most one subtree per level, and none if the batch is the tree.
+      EXPECT_EQ(tree.read_calls(), before == 0 ? 0 : 1) << before << "+" << count;
+      EXPECT_LE(tree.hashes_read(), static_cast<std::size_t>(std::bit_width(size)));
+      ASSERT_EQ(proofs->size(), count);
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const std::uint64_t index = before + i;
+        auto one = ProveInclusion(size, index, tree.Reader());
+        ASSERT_OK(one);
+        ASSERT_EQ(HexList((*proofs)[i]), HexList(*one)) << index << " of " << size;
+        ASSERT_EQ(HexList((*proofs)[i]),
+                  HexList(ReferenceInclusionProof(tree.leaves(size), index)));
+        ASSERT_OK(VerifyInclusion(index, size, batch[i], (*proofs)[i], root));
+      }
+    }
+  }
+}
+
+TEST(MerkleTest, ProofsOfABatchRefuseAnEmptyOrOversizedBatchAndPassReaderErrors) {
+  std::mt19937_64 rng(20261207);
+  MemoryTree tree;
+  BuildRandomTree(10, rng, &tree);
+  EXPECT_EQ(ProveInclusionOfLastLeaves(10, {}, tree.Reader()).status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ProveInclusionOfLastLeaves(3, tree.leaves(4), tree.Reader()).status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      ProveInclusionOfLastLeaves(kMaxTreeSize + 1, tree.leaves(1), tree.Reader()).status().code(),
+      ErrorCode::kInvalidArgument);
+  // A batch after leaves the reader does not have: its error, not a wrong proof.
+  MemoryTree empty;
+  EXPECT_EQ(ProveInclusionOfLastLeaves(12, tree.leaves(2), empty.Reader()).status().code(),
+            ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace ipledger

@@ -157,6 +157,9 @@ TEST_F(WriteCountTest, TwoSignaturePledge) {
   Print("pledge2, batch of 64", many, 64);
   EXPECT_EQ(many.KeysOf("index O/"), 0u);
   EXPECT_EQ(many.KeysOf("index I/"), 64u);
+  // Nor for the batch's map.root entry (its time is derived like every other's).
+  EXPECT_EQ(many.KeysOf("index D/"), 0u);
+  EXPECT_EQ(one.KeysOf("index D/"), 0u);
 }
 
 // A warning is not in the leaf: its outcome record is still written, and an idempotent
