@@ -41,20 +41,6 @@ bool SameJson(const json& a, const json& b) {
   }
 }
 
-bool SameEnvelope(const DsseEnvelope& a, const DsseEnvelope& b) {
-  if (a.payload_type != b.payload_type || a.payload != b.payload ||
-      a.signatures.size() != b.signatures.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.signatures.size(); ++i) {
-    if (a.signatures[i].keyid != b.signatures[i].keyid ||
-        a.signatures[i].sig != b.signatures[i].sig) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string Head(std::string_view s) {
   constexpr std::size_t kMax = 200;
   std::string out;
@@ -70,6 +56,20 @@ Status Differs(std::string what, std::string_view input) {
 }
 
 }  // namespace
+
+bool SameEnvelope(const DsseEnvelope& a, const DsseEnvelope& b) {
+  if (a.payload_type != b.payload_type || a.payload != b.payload ||
+      a.signatures.size() != b.signatures.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.signatures.size(); ++i) {
+    if (a.signatures[i].keyid != b.signatures[i].keyid ||
+        a.signatures[i].sig != b.signatures[i].sig) {
+      return false;
+    }
+  }
+  return true;
+}
 
 Status CheckStrictJsonPasses(std::string_view input) {
   json fast;

@@ -15,6 +15,7 @@
 
 #include <string_view>
 
+#include "crypto/dsse.h"
 #include "ledger/base/status.h"
 
 namespace ipledger::fuzz {
@@ -22,6 +23,9 @@ namespace ipledger::fuzz {
 // kInternal naming the difference, Ok if none.
 Status CheckStrictJsonPasses(std::string_view input);
 Status CheckEnvelopePasses(std::string_view input);
+
+// The same payload type, payload and signatures (key ids and bytes), in order.
+bool SameEnvelope(const DsseEnvelope& a, const DsseEnvelope& b);
 
 // Whether the fast pass of DecodeEnvelopeJson takes `input` (tests assert that the
 // envelopes clients write do not all fall back to the DOM).

@@ -242,24 +242,6 @@ Status FuzzLeaf(std::string_view input) {
 
 // --- JSON codecs ------------------------------------------------------------------------------
 
-namespace {
-
-bool SameEnvelope(const DsseEnvelope& a, const DsseEnvelope& b) {
-  if (a.payload_type != b.payload_type || a.payload != b.payload ||
-      a.signatures.size() != b.signatures.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.signatures.size(); ++i) {
-    if (a.signatures[i].keyid != b.signatures[i].keyid ||
-        a.signatures[i].sig != b.signatures[i].sig) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 Status FuzzEnvelope(std::string_view input) {
   if (Status st = CheckStrictJsonPasses(input); !st.ok()) return st;
   if (Status st = CheckEnvelopePasses(input); !st.ok()) return st;
