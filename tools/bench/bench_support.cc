@@ -143,7 +143,7 @@ StatusOr<Submission> DecodeSubmission(const Registry& registry, const Envelope& 
 }
 
 Status SubmitAll(Registry& registry, const std::vector<Envelope>& envelopes, std::uint64_t batch,
-                 double* seconds) {
+                 double* seconds, const std::function<void(bool before)>& around) {
   for (std::uint64_t first = 0; first < envelopes.size(); first += batch) {
     const std::uint64_t n = std::min<std::uint64_t>(batch, envelopes.size() - first);
     std::vector<StatusOr<Submission>> decoded = ParallelMake<StatusOr<Submission>>(
@@ -154,9 +154,11 @@ Status SubmitAll(Registry& registry, const std::vector<Envelope>& envelopes, std
       if (!d.ok()) return d.status();
       submissions.push_back(std::move(*d));
     }
+    if (around) around(true);
     const auto start = Clock::now();
     auto outcomes = registry.Submit(submissions);
     if (seconds != nullptr) *seconds += SecondsSince(start);
+    if (around) around(false);
     if (!outcomes.ok()) return outcomes.status();
     for (const SubmitOutcome& o : *outcomes) {
       if (o.kind != OutcomeKind::kAccepted) {

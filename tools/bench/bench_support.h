@@ -303,9 +303,10 @@ StatusOr<Submission> DecodeSubmission(const Registry& registry, const Envelope& 
 
 // Sequences `envelopes` in durable batches of `batch`; every one must be accepted.
 // Decoding and signature checks run on every core before each batch; with `seconds`,
-// the time spent in Registry::Submit alone is added to `*seconds`.
+// the time spent in Registry::Submit alone is added to `*seconds`. `around`, if set, is
+// called just before (true) and just after (false) each Submit: a benchmark's own meters.
 Status SubmitAll(Registry& registry, const std::vector<Envelope>& envelopes, std::uint64_t batch,
-                 double* seconds = nullptr);
+                 double* seconds = nullptr, const std::function<void(bool before)>& around = {});
 
 // --- HTTP ----------------------------------------------------------------------------------
 

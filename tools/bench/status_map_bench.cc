@@ -120,34 +120,23 @@ std::uint64_t BytesWritten() {
   return 0;
 }
 
-// SubmitAll's loop (bench_support.cc) with Cost measured around each Submit.
+// SubmitAll with Cost measured around each Submit.
 Status SubmitMeasured(Registry& registry, const std::vector<Envelope>& envelopes,
                       std::uint64_t batch, Cost* cost) {
-  for (std::uint64_t first = 0; first < envelopes.size(); first += batch) {
-    const std::uint64_t n = std::min<std::uint64_t>(batch, envelopes.size() - first);
-    std::vector<StatusOr<Submission>> decoded = ParallelMake<StatusOr<Submission>>(
-        n, [&](std::uint64_t i) { return DecodeSubmission(registry, envelopes[first + i]); });
-    std::vector<Submission> submissions;
-    submissions.reserve(n);
-    for (auto& d : decoded) {
-      if (!d.ok()) return d.status();
-      submissions.push_back(std::move(*d));
+  std::uint64_t written = 0;
+  double thread_cpu = 0;
+  double process_cpu = 0;
+  return SubmitAll(registry, envelopes, batch, &cost->seconds, [&](bool before) {
+    if (before) {
+      written = BytesWritten();
+      thread_cpu = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+      process_cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
+      return;
     }
-    const std::uint64_t written = BytesWritten();
-    const double thread_cpu = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-    const double process_cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
-    const auto start = Clock::now();
-    auto outcomes = registry.Submit(submissions);
-    cost->seconds += SecondsSince(start);
     cost->thread_cpu_s += CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - thread_cpu;
     cost->process_cpu_s += CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process_cpu;
     cost->written += BytesWritten() - written;
-    if (!outcomes.ok()) return outcomes.status();
-    for (const SubmitOutcome& o : *outcomes) {
-      if (o.kind != OutcomeKind::kAccepted) return Status::FailedPrecondition("not accepted");
-    }
-  }
-  return Status::Ok();
+  });
 }
 
 struct Made {
