@@ -27,7 +27,7 @@ tools/deps.sh
 build=build/fuzz
 # -O1 for throughput; Debug keeps assertions on.
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DIPLEDGER_FUZZ=ON -DIPLEDGER_BUILD_BENCH=OFF >/dev/null
+  -DCMAKE_CXX_FLAGS_DEBUG="-gline-tables-only -O1" -DIPLEDGER_FUZZ=ON -DIPLEDGER_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target ipledger_fuzzers
 
 # Writes are answered on the GroupCommitter thread after Router::Handle has returned:
