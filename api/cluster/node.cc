@@ -321,14 +321,23 @@ void ClusterNode::Run() {
     {
       MutexLock l(&mu_);
       if (stopping_) break;
-      leader = leader_;
+      if (error_.empty() && registry_.ledger().read_only()) {
+        // A failed write or WAL sync: the ledger refuses writes until a restart, which
+        // recovers what it holds and catches up from etcd.
+        error_ = "the ledger is read-only after a failed write; restart the node";
+        Log(LogLevel::kError, "cluster: stopped following",
+            {{"node", options_.node}, {"error", error_}});
+      }
+      leader = leader_ && error_.empty();
       lease = lease_;
     }
     std::chrono::milliseconds wait = options_.poll;
     bool stopped_following = false;
+    std::string error_copy;
     {
       MutexLock l(&mu_);
       stopped_following = !error_.empty();
+      error_copy = error_;
     }
     {
       // What was committed `retain` ago may go (once every live node applied it).
@@ -346,7 +355,9 @@ void ClusterNode::Run() {
     } else {
       PublishApplied(etcd);
     }
-    if (leader) {
+    if (stopped_following) {
+      StepDown(etcd, "stopped: " + error_copy);
+    } else if (leader) {
       auto left = etcd.LeaseKeepAlive(lease);
       const auto now = std::chrono::steady_clock::now();
       if (left.ok() && *left > 0) {

@@ -17,7 +17,9 @@
 // committed (its own last batch included, if etcd did commit it), so it never holds a
 // batch etcd does not. Followers poll etcd for the batch that starts at their size and
 // apply it (Registry::ApplyBatch); a batch that does not reproduce the leader's tree
-// stops the follower (not ready), never a divergent log.
+// stops the follower (not ready), never a divergent log. A node whose own write fails
+// (its ledger is read-only until a restart) steps down if it leads and stops following:
+// a leader that kept its lease could append nothing, and nobody else could either.
 //
 // etcd stays small: every node publishes its applied size; every prune_interval the
 // leader deletes, in one range delete, the batches below the smallest size a live node
