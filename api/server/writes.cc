@@ -16,17 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-// True if `keyid` ("<participant>/<label>") names a registered key not revoked.
-bool KeyIsCurrent(const Registry& registry, const std::string& keyid) {
-  const size_t slash = keyid.find('/');
-  if (slash == std::string::npos) return false;
-  auto p = registry.GetParticipant(std::string_view(keyid).substr(0, slash));
-  if (!p.ok()) return false;
-  const std::string_view label = std::string_view(keyid).substr(slash + 1);
-  return std::any_of(p->keys.begin(), p->keys.end(),
-                     [label](const KeyRecord& k) { return k.label == label && !k.revoked_index; });
-}
-
 // The submission in the request body, its signatures preverified; or the problem.
 StatusOr<Submission> DecodeAndPreverify(Call& c, Response* problem) {
   auto submission = DecodeSubmission(c.req.body);
@@ -39,7 +28,7 @@ StatusOr<Submission> DecodeAndPreverify(Call& c, Response* problem) {
   // Ed25519 verification is spent on the envelope (the genesis entry is not posted).
   if (c.registry.ledger().size() > 0) {
     for (const DsseSignature& sig : submission->envelope.signatures) {
-      if (!KeyIsCurrent(c.registry, sig.keyid)) {
+      if (!c.registry.KeyIsCurrent(sig.keyid)) {
         *problem =
             Problem(401, "signature", "Signature not accepted",
                     "key " + sig.keyid + " is not registered or is revoked", {"E_SIGNATURE"});

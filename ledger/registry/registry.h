@@ -191,6 +191,11 @@ class Registry {
   // the caller's thread, in parallel, instead of in the sequencer. Never decides
   // anything: the sequencer still checks every key against the state it sequences in.
   void PreverifySignatures(Submission* s) const EXCLUDES(preverify_mu_);
+  // True if `keyid` ("<participant>/<label>") names a registered key that is not revoked:
+  // the io threads' cheap check before any verification. A "yes" from the advisory key
+  // cache of PreverifySignatures is taken (the sequencer re-checks every key); anything
+  // else is read from the committed state, so a "no" is never stale.
+  bool KeyIsCurrent(std::string_view keyid) const EXCLUDES(preverify_mu_);
 
   // Runs every check Submit would run, against current state, writing nothing.
   SubmitOutcome Precheck(const Submission& submission) EXCLUDES(sequencer_mu_);
@@ -322,6 +327,10 @@ class Registry {
                       std::vector<EntryInput>* inputs) REQUIRES(sequencer_mu_);
   // After a durable batch: forgets the cached keys of the participants it wrote.
   void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes)
+      EXCLUDES(preverify_mu_);
+  // The keys of participant `id` from the advisory cache, else from the committed state
+  // (then cached); nullopt if it is not registered.
+  std::optional<std::vector<KeyRecord>> PreverifyKeysOf(const std::string& id, bool* cached) const
       EXCLUDES(preverify_mu_);
 
   std::unique_ptr<Ledger> ledger_;

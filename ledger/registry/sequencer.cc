@@ -338,32 +338,55 @@ void Registry::DropPreverifyKeys(const std::map<std::string, std::string>& state
   }
 }
 
+std::optional<std::vector<KeyRecord>> Registry::PreverifyKeysOf(const std::string& id,
+                                                                bool* cached) const {
+  std::uint64_t generation = 0;
+  {
+    ReaderLock l(&preverify_mu_);
+    if (auto it = preverify_keys_.find(id); it != preverify_keys_.end()) {
+      *cached = true;
+      return it->second;
+    }
+    generation = preverify_generation_;
+  }
+  *cached = false;
+  auto p = GetParticipant(id);
+  if (!p.ok()) return std::nullopt;
+  WriterLock l(&preverify_mu_);
+  if (preverify_generation_ == generation) {
+    if (preverify_keys_.size() >= kLatestCacheLimit) preverify_keys_.clear();
+    preverify_keys_.emplace(id, p->keys);
+  }
+  return std::move(p->keys);
+}
+
+bool Registry::KeyIsCurrent(std::string_view keyid) const {
+  const size_t slash = keyid.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string id(keyid.substr(0, slash));
+  const std::string_view label = keyid.substr(slash + 1);
+  auto current = [label](const std::vector<KeyRecord>& keys) {
+    return std::any_of(keys.begin(), keys.end(), [label](const KeyRecord& k) {
+      return k.label == label && !k.revoked_index;
+    });
+  };
+  bool cached = false;
+  auto keys = PreverifyKeysOf(id, &cached);
+  if (keys && current(*keys)) return true;
+  if (!cached) return false;  // read from the committed state just now
+  // The cache may predate a batch that added the key: ask the committed state.
+  auto p = GetParticipant(id);
+  return p.ok() && current(p->keys);
+}
+
 void Registry::PreverifySignatures(Submission* s) const {
   for (const DsseSignature& sig : s->envelope.signatures) {
     const size_t slash = sig.keyid.find('/');
     if (slash == std::string::npos || sig.sig.size() != 64) continue;
-    const std::string id = sig.keyid.substr(0, slash);
-    std::vector<KeyRecord> keys;
     bool cached = false;
-    std::uint64_t generation = 0;
-    {
-      ReaderLock l(&preverify_mu_);
-      if (auto it = preverify_keys_.find(id); it != preverify_keys_.end()) {
-        keys = it->second;
-        cached = true;
-      }
-      generation = preverify_generation_;
-    }
-    if (!cached) {
-      auto p = GetParticipant(id);
-      if (!p.ok()) continue;
-      keys = p->keys;
-      WriterLock l(&preverify_mu_);
-      if (preverify_generation_ == generation) {
-        if (preverify_keys_.size() >= kLatestCacheLimit) preverify_keys_.clear();
-        preverify_keys_.emplace(id, keys);
-      }
-    }
+    auto found = PreverifyKeysOf(sig.keyid.substr(0, slash), &cached);
+    if (!found) continue;
+    const std::vector<KeyRecord>& keys = *found;
     for (const KeyRecord& k : keys) {
       if (k.label == sig.keyid.substr(slash + 1) && !k.revoked_index &&
           VerifyDsseSignature(s->envelope, sig, k.key)) {

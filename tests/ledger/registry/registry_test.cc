@@ -142,6 +142,27 @@ TEST_F(RegistryTest, PreverificationFollowsAKeyRotation) {
   EXPECT_EQ(new_key.preverified[0].first, "ccb-quzhou/k2");
 }
 
+// KeyIsCurrent, the io threads' check before any verification, reads the same advisory
+// cache as PreverifySignatures; its answers follow the committed keys exactly.
+TEST_F(RegistryTest, KeyIsCurrentFollowsTheCommittedKeys) {
+  const Registry& r = f_.registry();
+  EXPECT_FALSE(r.KeyIsCurrent("nobody/k1"));
+  EXPECT_FALSE(r.KeyIsCurrent("ccb-quzhou"));
+  EXPECT_FALSE(r.KeyIsCurrent(""));
+  EXPECT_TRUE(r.KeyIsCurrent("ccb-quzhou/k1"));   // read, then cached
+  EXPECT_TRUE(r.KeyIsCurrent("ccb-quzhou/k1"));   // from the cache
+  EXPECT_FALSE(r.KeyIsCurrent("ccb-quzhou/k2"));  // cached participant, no such key
+  EXPECT_FALSE(r.KeyIsCurrent("ccb-quzhou/"));
+  ParticipantKeys keys;
+  keys.id = "ccb-quzhou";
+  keys.add = {{"k2", testing::TestKey(81).public_key()}};
+  keys.revoke = {"k1"};
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys), {"registry", "ccb-quzhou"}));
+  EXPECT_FALSE(r.KeyIsCurrent("ccb-quzhou/k1"));  // revoked: never a stale yes
+  EXPECT_TRUE(r.KeyIsCurrent("ccb-quzhou/k2"));
+  EXPECT_TRUE(r.KeyIsCurrent("lanyu-materials/k1"));
+}
+
 TEST_F(RegistryTest, EnterpriseMayNotRegisterAPledge) {
   Statement st = f_.Make("lanyu-materials", Body("PL-1"));
   ExpectRejected(f_.Submit(st, {"lanyu-materials"}), "E_FORBIDDEN");
