@@ -164,31 +164,48 @@ struct SparseMap::Rep {
   // never changes, so an entry is never stale. `upper` holds, for each position (depth
   // and path), the newest node known there: the nodes each committed version wrote
   // (written through, so the next version's Stage descends the paths the last one
-  // rewrote without a RocksDB read) and those read from disk. It is bounded by the
-  // number of positions, 2^kCacheDepth - 1. Nodes of older versions read for proofs at
-  // an earlier index go to `older`, emptied when it reaches kCacheEntries. Check and
-  // CheckRootNode read around both, from disk.
+  // rewrote without a RocksDB read) and those read from disk. It is an array per depth,
+  // indexed by the position's path bits (2^depth slots, allocated when the depth is
+  // first used), so a lookup is an index, not a hash of the key and a chase through a
+  // hash table's nodes: at most 2^kCacheDepth - 1 slots. Nodes of older versions read
+  // for proofs at an earlier index go to `older`, emptied when it reaches kCacheEntries.
+  // Check and CheckRootNode read around both, from disk.
   static constexpr size_t kCacheDepth = 16;
   static constexpr size_t kCacheEntries = size_t{1} << 16;
+  struct Slot {
+    bool filled = false;
+    std::uint64_t version = 0;
+    Node node;
+  };
   mutable SharedMutex cache_mu;
-  mutable std::unordered_map<std::string, std::pair<std::uint64_t, Node>> upper
-      GUARDED_BY(cache_mu);
+  mutable std::vector<Slot> upper[kCacheDepth] GUARDED_BY(cache_mu);
   mutable std::unordered_map<std::string, Node> older GUARDED_BY(cache_mu);
 
   enum class Source { kCached, kDisk };
 
-  // The position part of a node key: depth || path (after 'n' || version).
-  static std::string_view Position(std::string_view node_key) { return node_key.substr(9); }
+  // The slot index of the position in `node_key` (NodeKey: 'n' || version || depth ||
+  // path), depth < kCacheDepth: the first `depth` bits of its path.
+  static size_t SlotIndex(std::string_view node_key, size_t depth) {
+    size_t bits = 0;
+    for (size_t i = 10; i < node_key.size() && i < 12; ++i) {
+      bits |= static_cast<size_t>(static_cast<std::uint8_t>(node_key[i])) << (8 * (11 - i));
+    }
+    return depth == 0 ? 0 : bits >> (16 - depth);
+  }
 
   // Keeps stored node `n` of `version` at `node_key` (depth < kCacheDepth).
-  void CacheInsert(const std::string& node_key, std::uint64_t version, const Node& n) const
-      REQUIRES(cache_mu) {
-    auto [it, inserted] = upper.try_emplace(std::string(Position(node_key)), version, n);
-    if (inserted || it->second.first < version) {
-      it->second = {version, n};
+  void CacheInsert(const std::string& node_key, std::uint64_t version, size_t depth,
+                   const Node& n) const REQUIRES(cache_mu) {
+    std::vector<Slot>& level = upper[depth];
+    if (level.empty()) level.resize(size_t{1} << depth);
+    Slot& slot = level[SlotIndex(node_key, depth)];
+    if (!slot.filled || slot.version < version) {
+      slot.filled = true;
+      slot.version = version;
+      slot.node = n;
       return;
     }
-    if (it->second.first == version) return;
+    if (slot.version == version) return;
     if (older.size() >= kCacheEntries) older.clear();
     older.insert_or_assign(node_key, n);
   }
@@ -203,8 +220,11 @@ struct SparseMap::Rep {
     const bool cacheable = source == Source::kCached && depth < kCacheDepth;
     if (cacheable) {
       ReaderLock lock(&cache_mu);
-      auto it = upper.find(std::string(Position(node_key)));
-      if (it != upper.end() && it->second.first == version) return it->second.second;
+      const std::vector<Slot>& level = upper[depth];
+      if (!level.empty()) {
+        const Slot& slot = level[SlotIndex(node_key, depth)];
+        if (slot.filled && slot.version == version) return slot.node;
+      }
       auto old = older.find(node_key);
       if (old != older.end()) return old->second;
     }
@@ -223,7 +243,7 @@ struct SparseMap::Rep {
     }
     if (cacheable) {
       WriterLock lock(&cache_mu);
-      CacheInsert(node_key, version, n);
+      CacheInsert(node_key, version, depth, n);
     }
     return n;
   }
@@ -465,7 +485,7 @@ void SparseMap::Committed(std::uint64_t version) {
     for (auto it = nodes.begin(); it != end; ++it) {
       const auto depth = static_cast<std::uint8_t>(it->first[9]);  // NodeKey's depth byte
       const std::uint64_t node_version = *DecodeFixed64BE(std::string_view(it->first).substr(1, 8));
-      if (depth < Rep::kCacheDepth) rep_->CacheInsert(it->first, node_version, it->second);
+      if (depth < Rep::kCacheDepth) rep_->CacheInsert(it->first, node_version, depth, it->second);
     }
   }
   nodes.erase(nodes.begin(), end);

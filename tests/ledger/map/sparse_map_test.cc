@@ -324,6 +324,51 @@ TEST(SparseMapTest, GetNewestSeesStagedThenCommittedVersions) {
   EXPECT_OK(reopened.map->Check(5));
 }
 
+// The upper levels' cache keeps one node per position, the newest; version 0 is a
+// version like any other, and a node of an older version at a position a newer one
+// rewrote is still read as that older version's (not the newer's).
+TEST(SparseMapTest, CachedPositionsAnswerEachVersionWithItsOwnNodes) {
+  TempDir dir;
+  Db db = Db::Open(dir.str(), true);
+  std::mt19937_64 rng(5);
+  MemoryMap model;
+  std::vector<Hash> keys;
+  std::vector<Hash> roots;
+  for (std::uint64_t version = 0; version < 4; ++version) {
+    Updates ups;
+    for (int i = 0; i < 200; ++i) {
+      const Hash k = keys.empty() || i % 2 == 0 ? RandomHash(rng) : keys[rng() % keys.size()];
+      keys.push_back(k);
+      ups.emplace_back(k, RandomHash(rng));
+    }
+    for (const auto& [k, v] : ups) model.Set(k, v);
+    auto root = db.Commit(version, ups);
+    ASSERT_OK(root);
+    ASSERT_EQ(*root, model.Root());
+    roots.push_back(*root);
+    // Every version answers from the cache what it answers from disk.
+    auto newest = db.map->GetNewest({keys.front(), keys.back()});
+    ASSERT_OK(newest);
+    EXPECT_EQ((*newest)[0], model.Get(keys.front()));
+    EXPECT_EQ((*newest)[1], model.Get(keys.back()));
+  }
+  for (std::uint64_t version = 0; version < 4; ++version) {
+    for (int i = 0; i < 40; ++i) {
+      const Hash& k = keys[rng() % keys.size()];
+      auto p = db.map->Prove(k, version);
+      ASSERT_OK(p);
+      auto g = db.map->Get(k, version);
+      ASSERT_OK(g);
+      EXPECT_OK(VerifyMapProof(roots[version], k, *g, *p)) << "version " << version;
+    }
+    EXPECT_OK(db.map->Check(version));
+  }
+  // Version 0's nodes, read after versions 1-3 rewrote their positions.
+  auto p0 = db.map->Prove(keys[0], 0);
+  ASSERT_OK(p0);
+  EXPECT_OK(VerifyMapProof(roots[0], keys[0], *db.map->Get(keys[0], 0), *p0));
+}
+
 TEST(SparseMapTest, CheckNamesAnEditedNode) {
   TempDir dir;
   const std::string db_dir = dir.str();
