@@ -315,6 +315,11 @@ int Main(int argc, char** argv) {
   // Demos and tests only: a clock held back by a file, each change logged.
   std::unique_ptr<ClockFile> clock;
   RegistryOptions registry_options;
+#if IPLEDGER_BENCH_WITHOUT_STATUS_MAP
+  // tools/bench's ipledgerd-without-status-map: the status map's cost measured end to end
+  // (docs/performance.md). Never installed; the real ipledgerd always keeps the map.
+  registry_options.status_map = false;
+#endif
   if (!clock_file.empty()) {
     ClockFileOptions co;
     co.on_change = [](std::optional<std::int64_t> held, const std::string& why) {

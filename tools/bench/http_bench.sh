@@ -13,6 +13,7 @@
 #     (about 10 s each on 2 cores; pg inserts the same counts of the same kinds)
 #   --read-seconds S [5, per query kind]  --verify-seconds S [3]
 #   --pg auto|yes|no [yes]  auto: only if /usr/lib/postgresql/15/bin/pg_ctl exists
+#   --phases LIST [single,pledge2,read]  which of the server's measurements to run
 #   --no-build    use the binaries given (or already built); install nothing
 #   --bench PATH --ipledgerd PATH --cli PATH   [build/release/tools/...]
 #   --keep        keep the temporary directory (ledgers, logs, raw results)
@@ -25,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 runs=3 connections=64 count_single=75000 count_pledge2=40000 read_seconds=5 verify_seconds=3
-pg=yes build=1 keep=0
+pg=yes build=1 keep=0 phases=single,pledge2,read
 bench=build/release/tools/bench/ipledger-bench
 daemon=build/release/tools/ipledgerd
 cli=build/release/tools/ipledger
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
     --read-seconds) read_seconds=$2; shift 2 ;;
     --verify-seconds) verify_seconds=$2; shift 2 ;;
     --pg) pg=$2; shift 2 ;;
+    --phases) phases=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --bench) bench=$2; shift 2 ;;
     --ipledgerd) daemon=$2; shift 2 ;;
@@ -48,6 +50,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$pg" in auto | yes | no) ;; *) echo "http_bench.sh: --pg must be auto, yes or no" >&2; exit 2 ;; esac
+for p in ${phases//,/ }; do
+  case "$p" in single | pledge2 | read) ;; *) echo "http_bench.sh: unknown phase '$p' (single, pledge2, read)" >&2; exit 2 ;; esac
+done
+# phase NAME: whether --phases lists NAME.
+phase() { case ",$phases," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 pgbin=/usr/lib/postgresql/15/bin
 log() { echo "http_bench.sh: $*" >&2; }
@@ -145,12 +152,18 @@ for run in $(seq 1 "$runs"); do
   "$cli" init --data-dir "$dir" --origin bench.localhost/ipledger >/dev/null
   start_daemon "$dir"
   log "ipledgerd on $url"
-  measure "$run" append_single append --server "$url" --data-dir "$dir" \
-    --connections "$connections" --count "$count_single" --kind single
-  measure "$run" append_pledge2 append --server "$url" --data-dir "$dir" \
-    --connections "$connections" --count "$count_pledge2" --kind pledge2
-  measure "$run" read read --server "$url" --data-dir "$dir" \
-    --connections "$connections" --seconds "$read_seconds"
+  if phase single; then
+    measure "$run" append_single append --server "$url" --data-dir "$dir" \
+      --connections "$connections" --count "$count_single" --kind single
+  fi
+  if phase pledge2; then
+    measure "$run" append_pledge2 append --server "$url" --data-dir "$dir" \
+      --connections "$connections" --count "$count_pledge2" --kind pledge2
+  fi
+  if phase read; then
+    measure "$run" read read --server "$url" --data-dir "$dir" \
+      --connections "$connections" --seconds "$read_seconds"
+  fi
   stop_daemon "$dir"
 
   if [ "$pg" = yes ]; then
@@ -168,7 +181,7 @@ done
 
 # median PHASE KEY: the median over runs of the number KEY in PHASE's result.
 median() {
-  grep "\"phase\":\"$1\"" "$results" | sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" | sort -g |
+  { grep "\"phase\":\"$1\"" "$results" || true; } | sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print v[(NR + 1) / 2];
            else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }

@@ -3,7 +3,7 @@
 // (docs/performance.md, "Status map in the registry").
 //
 //   build/release/tools/bench/status_map_bench [--pledges N] [--batch B] [--runs R]
-//                                              [--proofs K] [--dir D]
+//                                              [--proofs K] [--dir D] [--only with|without]
 //
 // 1. Appends with the map and without it, in the same run: R runs (default 3), each
 //    with two fresh registries, one keeping the map and one with RegistryOptions::
@@ -23,6 +23,8 @@
 //      p50 / p99 and the encoded map proof's size (median / max);
 //    - VerifyStatusMapFromLeaves: the map recomputed from every leaf and compared with
 //      every logged root (what `ipledger verify` and the monitor do), entries/s.
+// `--only with` (or `without`) runs one registry per run, for a profiler (perf record) to
+// see one side alone; no ratio is printed then.
 // The registries live in D (default: a fresh directory under $TMPDIR, removed at
 // exit). Figures depend on the machine; run it on an otherwise idle one.
 #include <algorithm>
@@ -186,6 +188,10 @@ int Main(int argc, char** argv) {
   for (const auto* v : {&n, &batch, &runs, &proofs}) {
     if (!v->ok()) return Fail(v->status().message());
   }
+  const std::string only = f.Get("only");
+  if (!only.empty() && only != "with" && only != "without") {
+    return Fail("--only takes `with` or `without`");
+  }
   if (!InitCrypto()) return Fail("libsodium initialization failed");
   std::string root = f.Get("dir");
   const bool remove = root.empty();
@@ -205,6 +211,7 @@ int Main(int argc, char** argv) {
     const Signed s = SignRun(world, office, *n);
     for (int k = 0; k < 2; ++k) {
       const bool with_map = (k == 0) == (run % 2 == 0);
+      if (!only.empty() && with_map != (only == "with")) continue;
       const std::string dir =
           root + "/run" + std::to_string(run) + (with_map ? "-map" : "-nomap") + "/db";
       std::filesystem::create_directories(std::filesystem::path(dir).parent_path());
@@ -230,9 +237,12 @@ int Main(int argc, char** argv) {
       }
     }
   }
-  std::printf("appends, medians of %llu: with the map %.0f/s, without %.0f/s, ratio %.3f\n",
-              static_cast<unsigned long long>(*runs), Median(with), Median(without),
-              Median(with) / Median(without));
+  if (only.empty()) {
+    std::printf("appends, medians of %llu: with the map %.0f/s, without %.0f/s, ratio %.3f\n",
+                static_cast<unsigned long long>(*runs), Median(with), Median(without),
+                Median(with) / Median(without));
+  }
+  if (!last_with) return 0;
 
   // Open, check, prove, recompute on the last registry with the map.
   const auto open_start = Clock::now();
