@@ -94,13 +94,13 @@ bool DecodeRef(std::string_view* s, Ref* r) {
   return false;
 }
 
-std::string EncodeNode(const Node& n) {
-  std::string out;
-  out.reserve(32 + 2 * 41);
-  AppendHash(&out, n.hash);
-  EncodeRef(&out, n.child[0]);
-  EncodeRef(&out, n.child[1]);
-  return out;
+// Replaces `*out` with the stored form of `n` (its capacity is kept: Stage encodes every
+// node of a version into one buffer).
+void EncodeNode(const Node& n, std::string* out) {
+  out->clear();
+  AppendHash(out, n.hash);
+  EncodeRef(out, n.child[0]);
+  EncodeRef(out, n.child[1]);
 }
 
 bool DecodeNode(std::string_view s, Node* n) {
@@ -277,7 +277,11 @@ struct SparseMap::Rep {
   struct StageCtx {
     std::uint64_t version;
     rocksdb::WriteBatch* batch;
-    NodeMap* nodes;  // staged nodes, this version's added
+    NodeMap* nodes;     // staged nodes, this version's added
+    std::string value;  // scratch for the encoded node
+    // Nodes of versions up to this one are stored (in the cache or on disk), never
+    // staged: a read of one skips the search of `nodes`.
+    std::optional<std::uint64_t> committed;
   };
 
   Ref MakeNode(StageCtx& ctx, size_t depth, const Hash& path, const Ref& left, const Ref& right) {
@@ -286,7 +290,8 @@ struct SparseMap::Rep {
     n.child[1] = right;
     n.hash = NodeHash(left.Digest(), right.Digest());
     std::string key = NodeKey(ctx.version, depth, path);
-    (void)ctx.batch->Put(cf, key, EncodeNode(n));
+    EncodeNode(n, &ctx.value);
+    (void)ctx.batch->Put(cf, key, ctx.value);
     ctx.nodes->insert_or_assign(std::move(key), n);
     Ref r;
     r.type = Ref::kNode;
@@ -320,7 +325,8 @@ struct SparseMap::Rep {
       return Build(ctx, depth, all);
     }
     const std::string key = NodeKey(cur.version, depth, ups[0].first);
-    auto node = ReadNode(key, cur.version, depth, ctx.nodes);
+    const bool in_stage = !ctx.committed || cur.version > *ctx.committed;
+    auto node = ReadNode(key, cur.version, depth, in_stage ? ctx.nodes : nullptr);
     if (!node.ok()) return node.status();
     auto mid = std::partition_point(ups.begin(), ups.end(),
                                     [depth](const Update& u) { return !PathBit(u.first, depth); });
@@ -452,7 +458,7 @@ StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
   }
   // Nodes go into a copy of the staged set, adopted only if the whole stage succeeds.
   Rep::NodeMap nodes = rep_->staged_nodes;
-  Rep::StageCtx ctx{version, batch, &nodes};
+  Rep::StageCtx ctx{version, batch, &nodes, {}, rep_->committed};
   auto root = rep_->Apply(ctx, base, 0, distinct);
   if (!root.ok()) return root.status();
   std::string root_value;
@@ -608,8 +614,9 @@ StatusOr<std::vector<std::optional<Hash>>> SparseMap::GetNewest(
     Ref cur = root;
     for (size_t depth = 0; cur.type == Ref::kNode; ++depth) {
       if (depth > kMaxProofDepth) return Status::Corruption("the map has a path deeper than 255");
-      auto node =
-          rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, &rep_->staged_nodes);
+      const bool in_stage = !rep_->committed || cur.version > *rep_->committed;
+      auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth,
+                                 in_stage ? &rep_->staged_nodes : nullptr);
       if (!node.ok()) return node.status();
       cur = node->child[PathBit(key, depth) ? 1 : 0];
     }
