@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <random>
 
@@ -170,11 +171,11 @@ std::optional<Response> Authenticate(Registry& registry, const RouterOptions& op
   }
   const size_t slash = keyid.find('/');
   std::optional<PublicKey> key;
-  std::optional<ParticipantRecord> who;
+  std::shared_ptr<const ParticipantRecord> who;
   if (slash != std::string::npos) {
-    auto p = registry.GetParticipant(keyid.substr(0, slash));
+    auto p = registry.CurrentParticipant(keyid.substr(0, slash));
     if (p.ok()) {
-      for (const KeyRecord& k : p->keys) {
+      for (const KeyRecord& k : (*p)->keys) {
         if (k.label == keyid.substr(slash + 1) && !k.revoked_index) key = k.key;
       }
       who = std::move(*p);

@@ -196,6 +196,12 @@ class Registry {
   // cache of PreverifySignatures is taken (the sequencer re-checks every key); anything
   // else is read from the committed state, so a "no" is never stale.
   bool KeyIsCurrent(std::string_view keyid) const EXCLUDES(preverify_mu_);
+  // The committed record of participant `id`, for authenticating a request (RFC 9421):
+  // from the participant cache the io threads share, else read (then cached). The cache
+  // follows every batch (see preverify_keys_), so a key revoked by an acknowledged
+  // statement is never accepted. kNotFound if `id` is not registered.
+  StatusOr<std::shared_ptr<const ParticipantRecord>> CurrentParticipant(const std::string& id) const
+      EXCLUDES(preverify_mu_);
 
   // Runs every check Submit would run, against current state, writing nothing.
   SubmitOutcome Precheck(const Submission& submission) EXCLUDES(sequencer_mu_);
@@ -328,9 +334,10 @@ class Registry {
   // After a durable batch: forgets the cached keys of the participants it wrote.
   void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes)
       EXCLUDES(preverify_mu_);
-  // The keys of participant `id` from the advisory cache, else from the committed state
-  // (then cached); nullopt if it is not registered.
-  std::optional<std::vector<KeyRecord>> PreverifyKeysOf(const std::string& id, bool* cached) const
+  // Participant `id` from the participant cache, else from the committed state (then
+  // cached); null if it is not registered.
+  std::shared_ptr<const ParticipantRecord> CachedParticipant(const std::string& id,
+                                                             bool* cached) const
       EXCLUDES(preverify_mu_);
 
   std::unique_ptr<Ledger> ledger_;
@@ -354,14 +361,14 @@ class Registry {
   mutable Mutex map_check_mu_;
   std::optional<std::string> map_check_failure_ GUARDED_BY(map_check_mu_);
 
-  // Participant keys for PreverifySignatures on the io threads, by participant id.
-  // Advisory only: the sequencer checks every key id against its own state and verifies
-  // any signature not pre-verified with the current key, so a stale entry costs at most
-  // one extra verification there. Entries of participants a batch changes are dropped
-  // after the batch is durable; an entry read before such a drop is not inserted
-  // (preverify_generation_).
+  // Participant records for the io threads (PreverifySignatures, KeyIsCurrent,
+  // CurrentParticipant), by id. An entry is the committed record: entries of participants
+  // a batch changes are dropped right after the batch is durable, before any of its
+  // outcomes is answered, and a record read before such a drop is not inserted
+  // (preverify_generation_). The sequencer never reads it: it checks every key against
+  // the state it sequences in.
   mutable SharedMutex preverify_mu_;
-  mutable std::unordered_map<std::string, std::vector<KeyRecord>> preverify_keys_
+  mutable std::unordered_map<std::string, std::shared_ptr<const ParticipantRecord>> preverify_keys_
       GUARDED_BY(preverify_mu_);
   std::uint64_t preverify_generation_ GUARDED_BY(preverify_mu_) = 0;
 };

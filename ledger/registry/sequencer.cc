@@ -338,8 +338,8 @@ void Registry::DropPreverifyKeys(const std::map<std::string, std::string>& state
   }
 }
 
-std::optional<std::vector<KeyRecord>> Registry::PreverifyKeysOf(const std::string& id,
-                                                                bool* cached) const {
+std::shared_ptr<const ParticipantRecord> Registry::CachedParticipant(const std::string& id,
+                                                                     bool* cached) const {
   std::uint64_t generation = 0;
   {
     ReaderLock l(&preverify_mu_);
@@ -351,13 +351,22 @@ std::optional<std::vector<KeyRecord>> Registry::PreverifyKeysOf(const std::strin
   }
   *cached = false;
   auto p = GetParticipant(id);
-  if (!p.ok()) return std::nullopt;
+  if (!p.ok()) return nullptr;
+  auto record = std::make_shared<const ParticipantRecord>(std::move(*p));
   WriterLock l(&preverify_mu_);
   if (preverify_generation_ == generation) {
     if (preverify_keys_.size() >= kLatestCacheLimit) preverify_keys_.clear();
-    preverify_keys_.emplace(id, p->keys);
+    preverify_keys_.emplace(id, record);
   }
-  return std::move(p->keys);
+  return record;
+}
+
+StatusOr<std::shared_ptr<const ParticipantRecord>> Registry::CurrentParticipant(
+    const std::string& id) const {
+  bool cached = false;
+  auto p = CachedParticipant(id, &cached);
+  if (p == nullptr) return Status::NotFound("participant " + id + " is not registered");
+  return p;
 }
 
 bool Registry::KeyIsCurrent(std::string_view keyid) const {
@@ -371,12 +380,12 @@ bool Registry::KeyIsCurrent(std::string_view keyid) const {
     });
   };
   bool cached = false;
-  auto keys = PreverifyKeysOf(id, &cached);
-  if (keys && current(*keys)) return true;
+  auto p = CachedParticipant(id, &cached);
+  if (p != nullptr && current(p->keys)) return true;
   if (!cached) return false;  // read from the committed state just now
   // The cache may predate a batch that added the key: ask the committed state.
-  auto p = GetParticipant(id);
-  return p.ok() && current(p->keys);
+  auto read = GetParticipant(id);
+  return read.ok() && current(read->keys);
 }
 
 void Registry::PreverifySignatures(Submission* s) const {
@@ -384,9 +393,9 @@ void Registry::PreverifySignatures(Submission* s) const {
     const size_t slash = sig.keyid.find('/');
     if (slash == std::string::npos || sig.sig.size() != 64) continue;
     bool cached = false;
-    auto found = PreverifyKeysOf(sig.keyid.substr(0, slash), &cached);
-    if (!found) continue;
-    const std::vector<KeyRecord>& keys = *found;
+    auto found = CachedParticipant(sig.keyid.substr(0, slash), &cached);
+    if (found == nullptr) continue;
+    const std::vector<KeyRecord>& keys = found->keys;
     for (const KeyRecord& k : keys) {
       if (k.label == sig.keyid.substr(slash + 1) && !k.revoked_index &&
           VerifyDsseSignature(s->envelope, sig, k.key)) {

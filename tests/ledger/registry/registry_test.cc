@@ -163,6 +163,42 @@ TEST_F(RegistryTest, KeyIsCurrentFollowsTheCommittedKeys) {
   EXPECT_TRUE(r.KeyIsCurrent("lanyu-materials/k1"));
 }
 
+// What authenticates a signed request: the committed record, from the cache the io
+// threads share; a key an acknowledged statement revoked is gone from it at once.
+TEST_F(RegistryTest, CurrentParticipantFollowsTheCommittedRecord) {
+  const Registry& r = f_.registry();
+  EXPECT_EQ(r.CurrentParticipant("nobody").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r.CurrentParticipant("").status().code(), ErrorCode::kNotFound);
+  auto read = r.CurrentParticipant("ccb-quzhou");  // read, then cached
+  ASSERT_OK(read);
+  auto cached = r.CurrentParticipant("ccb-quzhou");
+  ASSERT_OK(cached);
+  EXPECT_EQ(read->get(), cached->get());  // the same cached record, not a new read
+  EXPECT_EQ((*cached)->id, "ccb-quzhou");
+  EXPECT_EQ((*cached)->role, Role::kBank);
+  auto stored = r.GetParticipant("ccb-quzhou");
+  ASSERT_OK(stored);
+  EXPECT_EQ((*cached)->keys, stored->keys);
+  ParticipantKeys keys;
+  keys.id = "ccb-quzhou";
+  keys.add = {{"k2", testing::TestKey(82).public_key()}};
+  keys.revoke = {"k1"};
+  ExpectAccepted(f_.Submit(f_.Make("registry", keys), {"registry", "ccb-quzhou"}));
+  auto after = r.CurrentParticipant("ccb-quzhou");
+  ASSERT_OK(after);
+  auto now_stored = r.GetParticipant("ccb-quzhou");
+  ASSERT_OK(now_stored);
+  EXPECT_EQ((*after)->keys, now_stored->keys);
+  ASSERT_EQ((*after)->keys.size(), 2u);
+  for (const KeyRecord& k : (*after)->keys) {
+    EXPECT_EQ(k.revoked_index.has_value(), k.label == "k1") << k.label;
+  }
+  // Another participant's cached record is untouched by the batch.
+  auto other = r.CurrentParticipant("lanyu-materials");
+  ASSERT_OK(other);
+  EXPECT_EQ((*other)->role, Role::kEnterprise);
+}
+
 TEST_F(RegistryTest, EnterpriseMayNotRegisterAPledge) {
   Statement st = f_.Make("lanyu-materials", Body("PL-1"));
   ExpectRejected(f_.Submit(st, {"lanyu-materials"}), "E_FORBIDDEN");
