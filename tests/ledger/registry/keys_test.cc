@@ -17,8 +17,6 @@ using testing::ExpectRefused;
 using testing::ExpectRejected;
 using testing::RegistryFixture;
 
-constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
-
 class KeysTest : public ::testing::Test {
  protected:
   explicit KeysTest(std::optional<std::uint32_t> publicity_days = {})
