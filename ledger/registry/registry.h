@@ -190,18 +190,18 @@ class Registry {
   // records the ones that verify in s->preverified, so that this expensive part runs on
   // the caller's thread, in parallel, instead of in the sequencer. Never decides
   // anything: the sequencer still checks every key against the state it sequences in.
-  void PreverifySignatures(Submission* s) const EXCLUDES(preverify_mu_);
+  void PreverifySignatures(Submission* s) const EXCLUDES(participant_cache_mu_);
   // True if `keyid` ("<participant>/<label>") names a registered key that is not revoked:
-  // the io threads' cheap check before any verification. A "yes" from the advisory key
-  // cache of PreverifySignatures is taken (the sequencer re-checks every key); anything
+  // the io threads' cheap check before any verification. A "yes" from the participant
+  // cache (participant_cache_) is taken (the sequencer re-checks every key); anything
   // else is read from the committed state, so a "no" is never stale.
-  bool KeyIsCurrent(std::string_view keyid) const EXCLUDES(preverify_mu_);
+  bool KeyIsCurrent(std::string_view keyid) const EXCLUDES(participant_cache_mu_);
   // The committed record of participant `id`, for authenticating a request (RFC 9421):
   // from the participant cache the io threads share, else read (then cached). The cache
-  // follows every batch (see preverify_keys_), so a key revoked by an acknowledged
+  // follows every batch (see participant_cache_), so a key revoked by an acknowledged
   // statement is never accepted. kNotFound if `id` is not registered.
   StatusOr<std::shared_ptr<const ParticipantRecord>> CurrentParticipant(const std::string& id) const
-      EXCLUDES(preverify_mu_);
+      EXCLUDES(participant_cache_mu_);
 
   // Runs every check Submit would run, against current state, writing nothing.
   SubmitOutcome Precheck(const Submission& submission) EXCLUDES(sequencer_mu_);
@@ -331,14 +331,14 @@ class Registry {
   Status StageMapRoot(Txn& txn, const std::vector<std::pair<Digest, Digest>>& updates,
                       std::uint64_t count, std::uint64_t version, std::int64_t time_ms,
                       std::vector<EntryInput>* inputs) REQUIRES(sequencer_mu_);
-  // After a durable batch: forgets the cached keys of the participants it wrote.
-  void DropPreverifyKeys(const std::map<std::string, std::string>& state_writes)
-      EXCLUDES(preverify_mu_);
+  // After a durable batch: forgets the cached records of the participants it wrote.
+  void DropCachedParticipants(const std::map<std::string, std::string>& state_writes)
+      EXCLUDES(participant_cache_mu_);
   // Participant `id` from the participant cache, else from the committed state (then
   // cached); null if it is not registered.
   std::shared_ptr<const ParticipantRecord> CachedParticipant(const std::string& id,
                                                              bool* cached) const
-      EXCLUDES(preverify_mu_);
+      EXCLUDES(participant_cache_mu_);
 
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<map::SparseMap> map_;  // the status map (column `map`)
@@ -365,12 +365,12 @@ class Registry {
   // CurrentParticipant), by id. An entry is the committed record: entries of participants
   // a batch changes are dropped right after the batch is durable, before any of its
   // outcomes is answered, and a record read before such a drop is not inserted
-  // (preverify_generation_). The sequencer never reads it: it checks every key against
+  // (participant_cache_generation_). The sequencer never reads it: it checks every key against
   // the state it sequences in.
-  mutable SharedMutex preverify_mu_;
-  mutable std::unordered_map<std::string, std::shared_ptr<const ParticipantRecord>> preverify_keys_
-      GUARDED_BY(preverify_mu_);
-  std::uint64_t preverify_generation_ GUARDED_BY(preverify_mu_) = 0;
+  mutable SharedMutex participant_cache_mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const ParticipantRecord>>
+      participant_cache_ GUARDED_BY(participant_cache_mu_);
+  std::uint64_t participant_cache_generation_ GUARDED_BY(participant_cache_mu_) = 0;
 };
 
 }  // namespace ipledger

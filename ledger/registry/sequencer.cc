@@ -307,7 +307,7 @@ StatusOr<std::vector<SubmitOutcome>> Registry::SubmitImpl(std::span<const Submis
   }
   if (map_version) map_->Committed(*map_version);
   txn.PublishToCache(kLatestCacheLimit);
-  DropPreverifyKeys(txn.state_writes());
+  DropCachedParticipants(txn.state_writes());
   for (const PledgeFact& f : txn.facts()) {
     if (Status s = stats_.Add(f); !s.ok()) return s;
   }
@@ -328,13 +328,13 @@ StatusOr<std::vector<SubmitOutcome>> Registry::SubmitImpl(std::span<const Submis
   return outcomes;
 }
 
-void Registry::DropPreverifyKeys(const std::map<std::string, std::string>& state_writes) {
+void Registry::DropCachedParticipants(const std::map<std::string, std::string>& state_writes) {
   const std::string prefix = TagPrefix(kParticipantTag);
-  WriterLock l(&preverify_mu_);
+  WriterLock l(&participant_cache_mu_);
   for (auto it = state_writes.lower_bound(prefix);
        it != state_writes.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    ++preverify_generation_;
-    preverify_keys_.erase(std::string(RecordIdOfKey(it->first)));
+    ++participant_cache_generation_;
+    participant_cache_.erase(std::string(RecordIdOfKey(it->first)));
   }
 }
 
@@ -342,21 +342,21 @@ std::shared_ptr<const ParticipantRecord> Registry::CachedParticipant(const std::
                                                                      bool* cached) const {
   std::uint64_t generation = 0;
   {
-    ReaderLock l(&preverify_mu_);
-    if (auto it = preverify_keys_.find(id); it != preverify_keys_.end()) {
+    ReaderLock l(&participant_cache_mu_);
+    if (auto it = participant_cache_.find(id); it != participant_cache_.end()) {
       *cached = true;
       return it->second;
     }
-    generation = preverify_generation_;
+    generation = participant_cache_generation_;
   }
   *cached = false;
   auto p = GetParticipant(id);
   if (!p.ok()) return nullptr;
   auto record = std::make_shared<const ParticipantRecord>(std::move(*p));
-  WriterLock l(&preverify_mu_);
-  if (preverify_generation_ == generation) {
-    if (preverify_keys_.size() >= kLatestCacheLimit) preverify_keys_.clear();
-    preverify_keys_.emplace(id, record);
+  WriterLock l(&participant_cache_mu_);
+  if (participant_cache_generation_ == generation) {
+    if (participant_cache_.size() >= kLatestCacheLimit) participant_cache_.clear();
+    participant_cache_.emplace(id, record);
   }
   return record;
 }
