@@ -1,10 +1,12 @@
 #include "api/server/router.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <random>
+#include <string_view>
 
 #include "api/codec/http_signature.h"
 #include "api/codec/identifier.h"
@@ -70,36 +72,57 @@ constexpr Route kRoutes[] = {
 };
 // clang-format on
 
+// The most {..} parameters a route may have (Match keeps them in a fixed array).
+constexpr std::size_t kMaxParams = 4;
+constexpr bool RouteParamsFit() {
+  for (const Route& route : kRoutes) {
+    std::size_t n = 0;
+    for (const char* c = route.pattern; *c != '\0'; ++c) n += *c == '{' ? 1 : 0;
+    if (n > kMaxParams) return false;
+  }
+  return true;
+}
+static_assert(RouteParamsFit(), "a route has more parameters than Match keeps");
+
 // Matches `path` against a route pattern; fills the {..} segments.
-bool Match(const std::string& pattern, const std::string& path, std::vector<std::string>* params) {
+bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
   // Tile paths have a variable number of segments: handled by prefix.
   if (pattern == "/log/tile/entries/{N}") {
-    if (path.rfind("/log/tile/entries/", 0) != 0) return false;
+    if (!path.starts_with("/log/tile/entries/")) return false;
     params->clear();
     return true;
   }
   if (pattern == "/ui/{path}") {  // the console's files, any depth; "/ui" redirects
     params->clear();
-    return path == "/ui" || path.rfind("/ui/", 0) == 0;
+    return path == "/ui" || path.starts_with("/ui/");
   }
   if (pattern == "/log/tile/{L}/{N}") {
-    if (path.rfind("/log/tile/", 0) != 0 || path.rfind("/log/tile/entries/", 0) == 0) return false;
+    if (!path.starts_with("/log/tile/") || path.starts_with("/log/tile/entries/")) return false;
     params->clear();
     return true;
   }
-  const auto pp = Split(pattern, '/');
-  const auto sp = Split(path, '/');
-  if (pp.size() != sp.size()) return false;
-  std::vector<std::string> out;
-  for (size_t i = 0; i < pp.size(); ++i) {
-    if (!pp[i].empty() && pp[i].front() == '{') {
-      if (sp[i].empty()) return false;
-      out.push_back(sp[i]);  // decoded and checked once the route is known (CheckParams)
-    } else if (pp[i] != sp[i]) {
+  // Segment by segment, without copying: every request is matched against the routes
+  // in order, and only a match copies its parameters.
+  std::string_view pat = pattern, got = path;
+  std::string_view found[kMaxParams];
+  std::size_t n = 0;
+  for (;;) {
+    const std::size_t pe = pat.find('/'), ge = got.find('/');
+    const std::string_view ps = pat.substr(0, pe), gs = got.substr(0, ge);
+    if (!ps.empty() && ps.front() == '{') {
+      if (gs.empty()) return false;
+      found[n++] = gs;  // decoded and checked once the route is known (CheckParams)
+    } else if (ps != gs) {
       return false;
     }
+    if (pe == std::string_view::npos || ge == std::string_view::npos) {
+      if (pe != ge) return false;  // one has more segments than the other
+      break;
+    }
+    pat.remove_prefix(pe + 1);
+    got.remove_prefix(ge + 1);
   }
-  *params = std::move(out);
+  params->assign(found, found + n);
   return true;
 }
 

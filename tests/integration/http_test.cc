@@ -212,6 +212,20 @@ TEST_F(HttpTest, UnknownPathsIdsAndMethods) {
   ExpectProblem(*c->Request("DELETE", "/v1/entries/0"), 405);
   ExpectProblem(*c->Request("GET", "/v1/entries"), 405);
   ExpectProblem(Get("/v1/assets/x?a=1&a=2"), 400);
+  // A path matches a route only segment for segment: no extra, missing or empty ones.
+  for (const char* path : {"/healthz/", "/v1/entries/0/proof/x", "/v1/entries/", "/v1//entries",
+                           "/v1/entries//proof", "v1/entries/0", "/v1/entries/0/", "/"}) {
+    ExpectProblem(Get(path), 404);
+  }
+  EXPECT_EQ(Get("/v1/entries/0/proof").status, 200);
+  // 405 names the methods the path has.
+  auto put = c->Request("PUT", "/v1/entries/0");
+  ASSERT_OK(put);
+  ExpectProblem(*put, 405);
+  EXPECT_EQ(put->headers["allow"], "GET");
+  auto get = c->Request("GET", "/v1/entries");
+  ASSERT_OK(get);
+  EXPECT_EQ(get->headers["allow"], "POST");
 }
 
 TEST_F(HttpTest, OversizedBodyIs413AndOversizedHeaderIs431) {
