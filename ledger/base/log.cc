@@ -1,10 +1,12 @@
 #include "ledger/base/log.h"
 
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
-#include <cstdio>
+#include <cmath>
 #include <ctime>
 #include <mutex>
 
@@ -37,11 +39,12 @@ std::size_t Utf8Length(std::string_view s, std::size_t i) {
 }
 
 std::string Number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  const std::string s = buf;
   // JSON has no inf or nan.
-  return s.find_first_of("in") == std::string::npos ? s : "null";
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  // As printf's "%.6g" (the C++ standard defines to_chars so), without the locale.
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 6);
+  return ec == std::errc() ? std::string(buf, end) : "null";
 }
 
 }  // namespace
@@ -77,9 +80,19 @@ void SetLogSink(std::function<void(std::string_view line)> sink) {
   Sink() = std::move(sink);
 }
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
+namespace {
+
+// Bytes JsonString copies as they are: printable ASCII but the quote and the backslash.
+bool Plain(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    std::size_t run = i;
+    while (run < s.size() && Plain(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.substr(i, run - i));
+    i = run;
+    if (i == s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     const std::size_t n = Utf8Length(s, i);
     if (n == 0) {
@@ -90,16 +103,36 @@ std::string JsonString(std::string_view s) {
       out += static_cast<char>(c);
       ++i;
     } else if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
       ++i;
     } else {
       out.append(s.substr(i, n));
       i += n;
     }
   }
-  return out + "\"";
+  out += '"';
+}
+
+// `v` as `width` decimal digits, zero-padded.
+void AppendDigits(std::string& out, int v, int width) {
+  char buf[8];
+  for (int k = width - 1; k >= 0; --k) {
+    buf[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
+}  // namespace
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  AppendJsonString(out, s);
+  return out;
 }
 
 LogField::LogField(std::string_view k, std::string_view v) : key(k), json(JsonString(v)) {}
@@ -119,20 +152,42 @@ std::string FormatLogLine(std::int64_t unix_ms, LogLevel level, std::string_view
   const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char ts[48];
-  std::snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  std::string line = "{\"ts\":\"";
-  line += ts;
-  line += "\",\"level\":\"";
+  std::size_t size = 64 + msg.size();
+  for (const LogField& f : fields) size += f.key.size() + f.json.size() + 4;
+  std::string line;
+  line.reserve(size);
+  line += "{\"ts\":\"";
+  const int year = tm.tm_year + 1900;
+  if (year >= 0 && year <= 9999) {
+    AppendDigits(line, year, 4);
+  } else {
+    line += std::to_string(year);
+  }
+  line += '-';
+  AppendDigits(line, tm.tm_mon + 1, 2);
+  line += '-';
+  AppendDigits(line, tm.tm_mday, 2);
+  line += 'T';
+  AppendDigits(line, tm.tm_hour, 2);
+  line += ':';
+  AppendDigits(line, tm.tm_min, 2);
+  line += ':';
+  AppendDigits(line, tm.tm_sec, 2);
+  line += '.';
+  AppendDigits(line, static_cast<int>((unix_ms % 1000 + 1000) % 1000), 3);
+  line += "Z\",\"level\":\"";
   line += LogLevelName(level);
-  line += "\",\"msg\":" + JsonString(msg);
+  line += "\",\"msg\":";
+  AppendJsonString(line, msg);
   for (const LogField& f : fields) {
     if (f.key == "ts" || f.key == "level" || f.key == "msg") continue;  // never twice
-    line += "," + JsonString(f.key) + ":" + f.json;
+    line += ',';
+    AppendJsonString(line, f.key);
+    line += ':';
+    line += f.json;
   }
-  return line + "}";
+  line += '}';
+  return line;
 }
 
 void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
@@ -149,12 +204,24 @@ void WriteLogLine(std::string_view line) {
     Sink()(line);
     return;
   }
-  const std::string out = std::string(line) + "\n";
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
+  // The line and its newline in one writev, without copying the line.
+  char newline = '\n';
+  iovec parts[2] = {{const_cast<char*>(line.data()), line.size()}, {&newline, 1}};
+  int count = 2;
+  iovec* at = parts;
+  while (count > 0) {
+    const ssize_t n = ::writev(STDERR_FILENO, at, count);
     if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
+    std::size_t done = static_cast<std::size_t>(n);
+    while (count > 0 && done >= at->iov_len) {  // drop the parts written whole
+      done -= at->iov_len;
+      ++at;
+      --count;
+    }
+    if (count > 0) {
+      at->iov_base = static_cast<char*>(at->iov_base) + done;
+      at->iov_len -= done;
+    }
   }
 }
 
