@@ -35,6 +35,12 @@ std::string Base64Encode(ByteView b);
 // padding bits (so every byte string has exactly one accepted encoding).
 std::optional<Bytes> Base64Decode(std::string_view s);
 
+// The same encodings for secrets (key seeds), in constant time (libsodium): how long
+// they take does not depend on the bytes. Base64Encode and Base64Decode use table
+// lookups, which do, and are for public data (payloads, signatures, hashes, public keys).
+std::string Base64EncodeSecret(ByteView b);
+std::optional<Bytes> Base64DecodeSecret(std::string_view s);
+
 // Overwrites `b` with zeros in a way the compiler cannot elide (for secrets).
 void SecureWipe(std::span<std::uint8_t> b);
 void SecureWipe(std::string& s);

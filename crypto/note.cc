@@ -317,7 +317,7 @@ std::optional<SigningKey> ParseGoPrivateKey(std::string_view skey) {
     return std::nullopt;
   }
   const std::optional<std::uint32_t> key_id = ParseKeyIdHex(id_hex);
-  std::optional<Bytes> raw = Base64Decode(key64);
+  std::optional<Bytes> raw = Base64DecodeSecret(key64);
   if (!key_id || !raw) return std::nullopt;
   std::optional<SigningKey> key;
   if (raw->size() == 1 + crypto_sign_SEEDBYTES && (*raw)[0] == kNoteSigEd25519) {

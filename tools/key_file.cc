@@ -44,7 +44,7 @@ Status WriteFileMode(const std::string& path, const std::string& contents, mode_
 }  // namespace
 
 Status WriteKeyFile(const std::string& path, const SigningKey& key) {
-  std::string line = Base64Encode(key.seed()) + "\n";
+  std::string line = Base64EncodeSecret(key.seed()) + "\n";
   Status s = WriteFileMode(path, line, 0600);
   SecureWipe(line);
   return s;
@@ -66,7 +66,7 @@ StatusOr<SigningKey> ReadKeyFile(const std::string& path) {
   if (!contents.ok()) return contents.status();
   std::string text = std::move(*contents);
   if (!text.empty() && text.back() == '\n') text.pop_back();
-  auto seed = Base64Decode(text);
+  auto seed = Base64DecodeSecret(text);
   SecureWipe(text);
   if (!seed || seed->size() != 32) {
     if (seed) SecureWipe(*seed);

@@ -1,5 +1,6 @@
 #include "crypto/bytes.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -87,6 +88,53 @@ TEST(BytesTest, Base64RoundTripsRandomByteStrings) {
     const std::string enc = Base64Encode(b);
     EXPECT_EQ(enc.size() % 4, 0u);
     EXPECT_EQ(Base64Decode(enc), b) << enc;
+  }
+}
+
+// The table-driven codec (for public data) and libsodium's constant-time one (for
+// secrets) must agree on every input: the same encodings, the same accepted strings.
+TEST(BytesTest, Base64FastAndConstantTimeCodecsAgree) {
+  std::mt19937 rng(20261206);
+  for (std::size_t len = 0; len < 100; ++len) {
+    Bytes b(len);
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    EXPECT_EQ(Base64Encode(b), Base64EncodeSecret(b));
+    EXPECT_EQ(Base64DecodeSecret(Base64Encode(b)), b);
+  }
+  // Every string of length 4 over characters that exercise each rule: both ends of the
+  // alphabet, the last group's padding bits, padding, and bytes outside the alphabet.
+  const std::string chars("AQgw/+=a9-\0\x80", 12);
+  std::size_t accepted = 0;
+  std::string s(4, ' ');
+  for (char c0 : chars) {
+    for (char c1 : chars) {
+      for (char c2 : chars) {
+        for (char c3 : chars) {
+          s = {c0, c1, c2, c3};
+          const auto fast = Base64Decode(s);
+          EXPECT_EQ(fast, Base64DecodeSecret(s)) << HexEncode(AsBytes(s));
+          if (fast) ++accepted;
+        }
+      }
+    }
+  }
+  EXPECT_GT(accepted, 1000u);  // the comparison covered valid strings, not only refusals
+  // Longer strings: valid encodings with one character changed, cut or appended.
+  for (int round = 0; round < 3000; ++round) {
+    Bytes b(rng() % 40);
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    std::string enc = Base64Encode(b);
+    switch (rng() % 3) {
+      case 0:
+        if (!enc.empty()) enc[rng() % enc.size()] = chars[rng() % chars.size()];
+        break;
+      case 1:
+        enc.resize(enc.size() - std::min<std::size_t>(enc.size(), rng() % 3));
+        break;
+      default:
+        enc += chars[rng() % chars.size()];
+    }
+    EXPECT_EQ(Base64Decode(enc), Base64DecodeSecret(enc)) << enc;
   }
 }
 
