@@ -50,7 +50,7 @@ stop_all() { cleanup; pids=(); }
 run_single() {  # run_single ROUND
   local d=$out/single-$1
   "$cli" init --data-dir "$d" --origin bench.localhost/ipledger >/dev/null
-  "$daemon" --data-dir "$d" --listen 127.0.0.1:18190 --write-quota-per-minute 0 --skip-verify \
+  "$daemon" --data-dir "$d" --listen 127.0.0.1:18190 --write-quota-per-minute 0 --skip-verify --max-connections-per-address 0 \
     >/dev/null 2>"$d.log" &
   pids+=($!)
   wait_http http://127.0.0.1:18190/readyz
@@ -82,7 +82,7 @@ run_cluster() {  # run_cluster NAME ROUND [ipledgerd options]
   cp -a "$w/n1" "$w/n2"
   cp -a "$w/n1" "$w/n3"
   for i in 1 2 3; do
-    "$daemon" --data-dir "$w/n$i" --listen "127.0.0.1:1819$i" --write-quota-per-minute 0 \
+    "$daemon" --data-dir "$w/n$i" --listen "127.0.0.1:1819$i" --write-quota-per-minute 0 --max-connections-per-address 0 \
       --skip-verify --etcd "$clients" --cluster bench --node "n$i" "$@" >/dev/null 2>"$w/n$i.log" &
     pids+=($!)
   done
