@@ -1,9 +1,9 @@
 #include "ledger/base/log.h"
 
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -15,6 +15,24 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::mutex g_sink_mu;
+// Lines waiting for stderr, and whether a thread is writing them (both under g_sink_mu).
+std::string& Pending() {
+  static auto* pending = new std::string();
+  return *pending;
+}
+bool g_writing = false;
+
+// Writes all of `bytes` to stderr; gives up if stderr is closed or broken (a log line
+// has nowhere better to go).
+void WriteAll(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
 std::function<void(std::string_view)>& Sink() {
   static auto* sink = new std::function<void(std::string_view)>();
   return *sink;
@@ -199,30 +217,28 @@ void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> f
 }
 
 void WriteLogLine(std::string_view line) {
-  std::lock_guard<std::mutex> l(g_sink_mu);
+  std::unique_lock<std::mutex> l(g_sink_mu);
   if (Sink()) {
     Sink()(line);
     return;
   }
-  // The line and its newline in one writev, without copying the line.
-  char newline = '\n';
-  iovec parts[2] = {{const_cast<char*>(line.data()), line.size()}, {&newline, 1}};
-  int count = 2;
-  iovec* at = parts;
-  while (count > 0) {
-    const ssize_t n = ::writev(STDERR_FILENO, at, count);
-    if (n <= 0) break;
-    std::size_t done = static_cast<std::size_t>(n);
-    while (count > 0 && done >= at->iov_len) {  // drop the parts written whole
-      done -= at->iov_len;
-      ++at;
-      --count;
-    }
-    if (count > 0) {
-      at->iov_base = static_cast<char*>(at->iov_base) + done;
-      at->iov_len -= done;
-    }
+  // Lines are queued in order; one thread at a time writes the queue, outside the
+  // mutex, and goes on until it is empty. A line queued while a write is in progress
+  // goes out with the next write, together with the others queued meanwhile, so under
+  // load many lines share a system call and no thread waits for another's write.
+  std::string& pending = Pending();
+  pending.append(line).push_back('\n');
+  if (g_writing) return;  // the writing thread takes this line with its next write
+  g_writing = true;
+  std::string batch;
+  while (!pending.empty()) {
+    batch.clear();
+    batch.swap(pending);
+    l.unlock();
+    WriteAll(batch);
+    l.lock();
   }
+  g_writing = false;
 }
 
 }  // namespace ipledger

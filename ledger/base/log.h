@@ -3,8 +3,11 @@
 // `ts` is RFC 3339 UTC with milliseconds; `level` is debug, info, warn or error. Lines
 // below the process-wide level (SetLogLevel; default info) are dropped.
 //
-// Thread-safe: Log may be called from any thread; each line is written whole by one
-// write to the sink. SetLogLevel and SetLogSink are meant for start-up (and tests).
+// Thread-safe: Log may be called from any thread. Lines reach stderr whole and in the
+// order they were logged; lines logged while another thread writes go out together in
+// its next write (one system call for many under load, none held up by the mutex).
+// A sink gets each line by itself. SetLogLevel and SetLogSink are meant for start-up
+// (and tests).
 #pragma once
 
 #include <cstdint>

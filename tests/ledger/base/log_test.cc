@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tests/testing/testing.h"
@@ -82,6 +84,52 @@ TEST(LogTest, WriteLogLineWritesWholeLinesToStderr) {
   close(fd);
   unlink(path);
   EXPECT_EQ(got, "first\n" + big + "\n\n");
+}
+
+TEST(LogTest, LinesFromManyThreadsReachStderrWholeAndInEachThreadsOrder) {
+  char path[] = "/tmp/ipledger-test-log-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const int saved = dup(STDERR_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_EQ(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+  constexpr int kThreads = 6, kLines = 3000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < kLines; ++i) {
+        // Lines of different lengths, some longer than a pipe's atomic write.
+        WriteLogLine("t" + std::to_string(t) + " " + std::to_string(i) + " " +
+                     std::string(static_cast<std::size_t>((i * 37 + t) % 5000), 'x'));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+  close(saved);
+  std::string got;
+  char buf[65536];
+  ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, static_cast<size_t>(n));
+  close(fd);
+  unlink(path);
+  std::vector<int> next(kThreads, 0);
+  std::size_t lines = 0;
+  for (std::size_t at = 0; at < got.size();) {
+    const std::size_t end = got.find('\n', at);
+    ASSERT_NE(end, std::string::npos) << "the last line has no newline";
+    const std::string line = got.substr(at, end - at);
+    at = end + 1;
+    int t = -1, i = -1;
+    ASSERT_EQ(std::sscanf(line.c_str(), "t%d %d ", &t, &i), 2) << line.substr(0, 40);
+    ASSERT_TRUE(t >= 0 && t < kThreads) << line.substr(0, 40);
+    EXPECT_EQ(i, next[static_cast<std::size_t>(t)]++) << "thread " << t << " out of order";
+    const std::string want = "t" + std::to_string(t) + " " + std::to_string(i) + " " +
+                             std::string(static_cast<std::size_t>((i * 37 + t) % 5000), 'x');
+    ASSERT_EQ(line, want) << "a line was cut or mixed with another";
+    ++lines;
+  }
+  EXPECT_EQ(lines, static_cast<std::size_t>(kThreads) * kLines);
 }
 
 TEST(LogTest, ASinkReceivesLinesWithoutTheirNewline) {
