@@ -219,8 +219,6 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
                      "\" (required: \"@method\" \"@path\" \"@query\")");
     }
   }
-  out.params.components = components;
-
   bool has_created = false, has_keyid = false, has_alg = false;
   std::vector<ParamEntry> seen;
   while (p.Consume(';')) {
@@ -280,6 +278,7 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
         "Signature-Input: member value is not in canonical RFC 8941 form (expected " + canonical +
         ")");
   }
+  out.params.components = std::move(components);
   return out;
 }
 
@@ -413,11 +412,7 @@ StatusOr<ParsedSignature> ParseSignatureHeaders(std::string_view signature_input
                                    "' does not match Signature-Input label '" +
                                    input->params.label + "'");
   }
-  ParsedSignature parsed;
-  parsed.params = std::move(input->params);
-  parsed.params_text = std::move(input->params_text);
-  parsed.signature = value->signature;
-  return parsed;
+  return ParsedSignature{std::move(input->params), std::move(input->params_text), value->signature};
 }
 
 StatusOr<std::string> CheckRequestSignature(const ParsedSignature& parsed, std::string_view method,
