@@ -14,7 +14,8 @@
 # etcd's sizes: etcd_mvcc_db_total_size_in_bytes (the file) and ..._in_use_in_bytes
 # from the first member's /metrics after each cluster run, and the bytes per entry
 # they grew by. Ports: single 18190, nodes 18191-18193, etcd 23891-23893 (peers
-# 23901-23903); everything lives under DIR and is stopped at the end.
+# 23901-23903); everything lives under DIR and is stopped at the end. Every ipledgerd
+# runs with --max-connections-per-address 0: the load generator is one address.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=3 count=20000 connections=64 build=build/release out=""
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster_bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
