@@ -24,14 +24,20 @@ std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
-// RFC 8941 §4.1.6: sf-string with `"` and `\` escaped.
-std::string SerializeString(std::string_view s) {
-  std::string out = "\"";
+// RFC 8941 §4.1.6: sf-string with `"` and `\` escaped, appended to `out`.
+void AppendSerializedString(std::string& out, std::string_view s) {
+  out += '"';
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   out += '"';
+}
+
+std::string SerializeString(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  AppendSerializedString(out, s);
   return out;
 }
 
@@ -145,12 +151,20 @@ struct ParamEntry {
 };
 std::string SerializeParams(const std::vector<std::string>& components,
                             const std::vector<ParamEntry>& params) {
-  std::string out = "(";
+  std::string out;
+  out.reserve(96);
+  out += '(';
   for (std::size_t i = 0; i < components.size(); ++i) {
-    out += (i == 0 ? "" : " ") + SerializeString(components[i]);
+    if (i > 0) out += ' ';
+    AppendSerializedString(out, components[i]);
   }
-  out += ")";
-  for (const auto& p : params) out += ";" + p.name + "=" + p.serialized_value;
+  out += ')';
+  for (const auto& p : params) {
+    out += ';';
+    out += p.name;
+    out += '=';
+    out += p.serialized_value;
+  }
   return out;
 }
 
@@ -191,6 +205,7 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
 
   // RFC 8941 §4.2.1.2: "(" *SP [ item *( 1*SP item ) *SP ] ")".
   std::vector<std::string> components;
+  components.reserve(4);
   p.SkipSp();
   while (!p.Consume(')')) {
     if (p.AtEnd()) return p.Error("unterminated inner list");
@@ -221,6 +236,7 @@ StatusOr<ParsedInput> ParseSignatureInput(std::string_view header_value) {
   }
   bool has_created = false, has_keyid = false, has_alg = false;
   std::vector<ParamEntry> seen;
+  seen.reserve(6);  // created, expires, keyid, alg, nonce, tag
   while (p.Consume(';')) {
     p.SkipSp();
     auto name = p.Key("a parameter name");
@@ -332,37 +348,42 @@ StatusOr<std::string> FullSignatureBase(const ParsedSignature& parsed, std::stri
     return std::string(TrimOws(it->second));
   };
   std::string base;
+  base.reserve(target.size() + parsed.params_text.size() + 96);
   for (const std::string& c : parsed.params.components) {
-    std::string value;
+    AppendSerializedString(base, c);
+    base += ": ";
     if (c == "@method") {
-      value = std::string(method);
+      base += method;
     } else if (c == "@path") {
-      value = std::string(path);
+      base += path;
     } else if (c == "@query") {
-      value = "?" + std::string(query);
+      base += '?';
+      base += query;
     } else if (c == "@request-target") {
-      value = std::string(target);
+      base += target;
     } else if (c == "@authority") {
       auto host = header("host");
       if (!host) {
         return Status::FailedPrecondition(
             "signature covers \"@authority\" but the request has no Host");
       }
-      value = *host;
-      for (char& ch : value) {
+      for (char& ch : *host) {
         if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
       }
+      base += *host;
     } else {
       auto field = header(c);
       if (!field) {
         return Status::FailedPrecondition("signature covers \"" + c +
                                           "\" but the request has no such header");
       }
-      value = *field;
+      base += *field;
     }
-    base += SerializeString(c) + ": " + value + "\n";
+    base += '\n';
   }
-  return base + "\"@signature-params\": " + parsed.params_text;
+  base += "\"@signature-params\": ";
+  base += parsed.params_text;
+  return base;
 }
 
 }  // namespace
