@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -14,6 +15,29 @@
 
 namespace ipledger {
 namespace {
+
+// What `write_lines` writes to stderr (fd 2 points at a temporary file meanwhile).
+std::string CaptureStderr(const std::function<void()>& write_lines) {
+  char path[] = "/tmp/ipledger-test-log-XXXXXX";
+  const int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  const int saved = dup(STDERR_FILENO);
+  EXPECT_GE(saved, 0);
+  if (fd < 0 || saved < 0 || dup2(fd, STDERR_FILENO) != STDERR_FILENO) {
+    ADD_FAILURE() << "cannot redirect stderr";
+    return "";
+  }
+  write_lines();
+  EXPECT_EQ(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+  close(saved);
+  std::string got;
+  char buf[65536];
+  EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0);
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, static_cast<size_t>(n));
+  close(fd);
+  unlink(path);
+  return got;
+}
 
 TEST(LogTest, JsonStringEscapesWhatJsonRequiresAndReplacesBadUtf8) {
   EXPECT_EQ(JsonString(""), "\"\"");
@@ -65,54 +89,30 @@ TEST(LogTest, NumbersAreJsonWithSixSignificantDigits) {
 }
 
 TEST(LogTest, WriteLogLineWritesWholeLinesToStderr) {
-  char path[] = "/tmp/ipledger-test-log-XXXXXX";
-  const int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  const int saved = dup(STDERR_FILENO);
-  ASSERT_GE(saved, 0);
-  ASSERT_EQ(dup2(fd, STDERR_FILENO), STDERR_FILENO);
   const std::string big(200000, 'z');  // more than one pipe or page holds
-  WriteLogLine("first");
-  WriteLogLine(big);
-  WriteLogLine("");
-  ASSERT_EQ(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-  close(saved);
-  std::string got;
-  char buf[65536];
-  ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
-  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, static_cast<size_t>(n));
-  close(fd);
-  unlink(path);
+  const std::string got = CaptureStderr([&] {
+    WriteLogLine("first");
+    WriteLogLine(big);
+    WriteLogLine("");
+  });
   EXPECT_EQ(got, "first\n" + big + "\n\n");
 }
 
 TEST(LogTest, LinesFromManyThreadsReachStderrWholeAndInEachThreadsOrder) {
-  char path[] = "/tmp/ipledger-test-log-XXXXXX";
-  const int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  const int saved = dup(STDERR_FILENO);
-  ASSERT_GE(saved, 0);
-  ASSERT_EQ(dup2(fd, STDERR_FILENO), STDERR_FILENO);
   constexpr int kThreads = 6, kLines = 3000;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([t] {
-      for (int i = 0; i < kLines; ++i) {
-        // Lines of different lengths, some longer than a pipe's atomic write.
-        WriteLogLine("t" + std::to_string(t) + " " + std::to_string(i) + " " +
-                     std::string(static_cast<std::size_t>((i * 37 + t) % 5000), 'x'));
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  ASSERT_EQ(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-  close(saved);
-  std::string got;
-  char buf[65536];
-  ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
-  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, static_cast<size_t>(n));
-  close(fd);
-  unlink(path);
+  const std::string got = CaptureStderr([&] {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([t] {
+        for (int i = 0; i < kLines; ++i) {
+          // Lines of different lengths, some longer than a pipe's atomic write.
+          WriteLogLine("t" + std::to_string(t) + " " + std::to_string(i) + " " +
+                       std::string(static_cast<std::size_t>((i * 37 + t) % 5000), 'x'));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  });
   std::vector<int> next(kThreads, 0);
   std::size_t lines = 0;
   for (std::size_t at = 0; at < got.size();) {
