@@ -11,6 +11,7 @@ packages=(
   libgtest-dev
   libbenchmark-dev                    # the micro benches in tools/bench (optional in CMake)
   libpq-dev                           # ipledger-bench pg: the PostgreSQL baseline (optional in CMake)
+  wrk                                 # ipledger-bench read --load-generator wrk (http_bench_wrk_smoke)
   clang-format
   clang libclang-rt-14-dev llvm-14    # libFuzzer + sanitizer runtimes, llvm-symbolizer (tools/fuzz.sh)
   golang-go golang-golang-x-mod-dev   # tests/conformance/logverify, the independent checker

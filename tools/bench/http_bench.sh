@@ -14,6 +14,9 @@
 #   --read-seconds S [5, per query kind]  --verify-seconds S [3]
 #   --pg auto|yes|no [yes]  auto: only if /usr/lib/postgresql/15/bin/pg_ctl exists
 #   --phases LIST [single,pledge2,read]  which of the server's measurements to run
+#   --read-load ours|wrk [ours]  what drives the read phase: ipledger-bench's client
+#     threads, or wrk (Debian's wrk, installed unless --no-build; the issue's tool). With
+#     wrk, /healthz is measured with both, and the append limit uses ipledger-bench's.
 #   --no-build    use the binaries given (or already built); install nothing
 #   --bench PATH --ipledgerd PATH --cli PATH   [build/release/tools/...]
 #   --keep        keep the temporary directory (ledgers, logs, raw results)
@@ -26,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 runs=3 connections=64 count_single=75000 count_pledge2=40000 read_seconds=5 verify_seconds=3
-pg=yes build=1 keep=0 phases=single,pledge2,read
+pg=yes build=1 keep=0 phases=single,pledge2,read read_load=ours
 bench=build/release/tools/bench/ipledger-bench
 daemon=build/release/tools/ipledgerd
 cli=build/release/tools/ipledger
@@ -40,16 +43,18 @@ while [ $# -gt 0 ]; do
     --verify-seconds) verify_seconds=$2; shift 2 ;;
     --pg) pg=$2; shift 2 ;;
     --phases) phases=$2; shift 2 ;;
+    --read-load) read_load=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --bench) bench=$2; shift 2 ;;
     --ipledgerd) daemon=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "http_bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 case "$pg" in auto | yes | no) ;; *) echo "http_bench.sh: --pg must be auto, yes or no" >&2; exit 2 ;; esac
+case "$read_load" in ours | wrk) ;; *) echo "http_bench.sh: --read-load must be ours or wrk" >&2; exit 2 ;; esac
 for p in ${phases//,/ }; do
   case "$p" in single | pledge2 | read) ;; *) echo "http_bench.sh: unknown phase '$p' (single, pledge2, read)" >&2; exit 2 ;; esac
 done
@@ -69,6 +74,13 @@ if [ "$build" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
       postgresql-15 >&2
   fi
+  if [ "$read_load" = wrk ] && ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends wrk >&2
+  fi
   cmake --preset release -G Ninja >/dev/null
   cmake --build build/release -j"$(nproc)" --target ipledger-bench ipledgerd ipledger >&2
 fi
@@ -77,6 +89,9 @@ if [ "$pg" = auto ]; then
 fi
 if [ "$pg" = yes ] && [ ! -x "$pgbin/pg_ctl" ]; then
   log "$pgbin/pg_ctl is missing (install postgresql-15, or --pg no)"; exit 1
+fi
+if [ "$read_load" = wrk ] && phase read && ! command -v wrk >/dev/null; then
+  log "wrk is missing (apt-get install wrk, or --read-load ours)"; exit 1
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/http_bench.XXXXXX")
@@ -162,7 +177,7 @@ for run in $(seq 1 "$runs"); do
   fi
   if phase read; then
     measure "$run" read read --server "$url" --data-dir "$dir" \
-      --connections "$connections" --seconds "$read_seconds"
+      --connections "$connections" --seconds "$read_seconds" --load-generator "$read_load"
   fi
   stop_daemon "$dir"
 
@@ -193,10 +208,14 @@ pledge2=$(median append_pledge2 entries_per_s)
 status=$(median read status_per_s)
 coverage=$(median read coverage_per_s)
 healthz=$(median read healthz_per_s)
+# /healthz under the appends' load generator (ipledger-bench's client threads): the
+# same figure unless the reads ran under wrk, which then measured it separately.
+healthz_appends=$(median read healthz_own_client_per_s)
+[ "$healthz_appends" != null ] || healthz_appends=$healthz
 asset=$(median read asset_per_s)
 # The issue's in-run limit of a durable signature-verified append on this machine: one
 # Ed25519 verification on each core plus one minimal HTTP request (/healthz).
-limit=$(awk -v v="$verify" -v h="$healthz" -v n="$(nproc)" 'BEGIN {
+limit=$(awk -v v="$verify" -v h="$healthz_appends" -v n="$(nproc)" 'BEGIN {
   if (v == "null" || h == "null" || v == 0 || h == 0) print "null"; else printf "%.0f", 1 / (1 / (n * v) + 1 / h) }')
 pg_single=null pg_pledge2=null
 if [ "$pg" = yes ]; then
@@ -209,6 +228,7 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
 {
   echo "{\"runs\":$runs,\"connections\":$connections,\"count_single\":$count_single,"
   echo "\"count_pledge2\":$count_pledge2,\"read_seconds_per_kind\":$read_seconds,\"nproc\":$(nproc),"
+  echo "\"read_load_generator\":\"$read_load\","
   echo "\"medians\":{\"verify_per_s\":$verify,"
   echo "\"append_single_per_s\":$single,\"append_single_latency_ms\":$(lat append_single ms_),"
   echo "\"append_single_batch_mean\":$(median append_single mean),"
@@ -225,7 +245,8 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
   echo "\"asset_server_cpu_us_per_request\":$(median read asset_server_cpu_us_per_op),"
   echo "\"append_limit_per_s\":$limit,"
   echo "\"coverage_per_s\":$coverage,\"coverage_latency_ms\":$(lat read coverage_ms_),"
-  echo "\"healthz_per_s\":$healthz,\"healthz_latency_ms\":$(lat read healthz_ms_)},"
+  echo "\"healthz_per_s\":$healthz,\"healthz_latency_ms\":$(lat read healthz_ms_),"
+  echo "\"healthz_own_client_per_s\":$healthz_appends},"
   echo "\"ratios\":{\"append_single_over_verify\":$(ratio "$single" "$verify"),"
   echo "\"append_pledge2_over_verify\":$(ratio "$pledge2" "$verify"),"
   echo "\"append_single_over_pg\":$(ratio "$single" "$pg_single"),"
@@ -251,6 +272,6 @@ http_bench.sh: medians of $runs run(s), $connections connections, $(nproc) cores
   GET pledge-status            $status /s   ($(ratio "$status" "$healthz") x healthz; server CPU $(median read status_server_cpu_us_per_op) us/request)
   GET coverage                 $coverage /s   ($(ratio "$coverage" "$healthz") x healthz)
   GET asset view (signed)      $asset /s   ($(ratio "$asset" "$healthz") x healthz; server CPU $(median read asset_server_cpu_us_per_op) us/request)
-  GET /healthz                 $healthz /s   (server CPU $(median read healthz_server_cpu_us_per_op) us/request)
-  in-run append limit          $limit /s = 1/(1/($(nproc) x verify) + 1/healthz): single $(ratio "$single" "$limit") x, pledge2 $(ratio "$pledge2" "$limit") x
+  GET /healthz                 $healthz /s   (server CPU $(median read healthz_server_cpu_us_per_op) us/request; reads under $read_load)
+  in-run append limit          $limit /s = 1/(1/($(nproc) x verify) + 1/healthz under ipledger-bench, $healthz_appends /s): single $(ratio "$single" "$limit") x, pledge2 $(ratio "$pledge2" "$limit") x
 EOF
