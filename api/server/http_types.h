@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipledger::api {
@@ -27,9 +29,15 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
+  // A body shared with others, in place of `body` (which is then empty): an answer of
+  // the read cache (read_cache.h) is sent from the cache's copy, not copied per request.
+  std::shared_ptr<const std::string> shared_body;
   // For logs and metrics: the route pattern (e.g. "/v1/entries/{index}") and the caller.
   std::string route;
   std::string caller;
+
+  // The body, whichever of the two holds it.
+  std::string_view Body() const { return shared_body ? std::string_view(*shared_body) : body; }
 };
 
 // Handles one request; must call `respond` exactly once, from any thread.

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,8 @@ class AnswerCache {
   explicit AnswerCache(std::size_t max_entries = 4096, std::size_t max_bytes = 32 << 20)
       : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-  // The answer stored under `key` in `epoch`; nullopt if none (a miss is counted).
+  // The answer stored under `key` in `epoch`, its body shared with the cache (not
+  // copied); nullopt if none (a miss is counted).
   std::optional<Response> Find(const std::string& key, std::uint64_t epoch) EXCLUDES(mu_);
   // Stores `r` under `key` for `epoch` if it is a 200 answer that fits; answers of an
   // older epoch are dropped first, the oldest ones when the bounds are reached.
@@ -58,7 +60,9 @@ class AnswerCache {
   const std::size_t max_bytes_;
   mutable Mutex mu_;
   std::uint64_t epoch_ GUARDED_BY(mu_) = 0;
-  std::unordered_map<std::string, Response> answers_ GUARDED_BY(mu_);
+  // Immutable once stored: a hit takes a reference under the lock and copies only the
+  // status and headers outside it.
+  std::unordered_map<std::string, std::shared_ptr<const Response>> answers_ GUARDED_BY(mu_);
   std::deque<std::string> order_ GUARDED_BY(mu_);  // keys, oldest first
   std::size_t bytes_ GUARDED_BY(mu_) = 0;
   std::atomic<std::uint64_t> hits_{0};

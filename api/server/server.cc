@@ -233,20 +233,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Write(Response r) {
+    if (r.shared_body != nullptr) {
+      // Sent from the shared copy (an answer of the read cache), which stays alive with
+      // the message until the write completes.
+      struct Shared {
+        http::response<http::span_body<const char>> res;
+        std::shared_ptr<const std::string> body;
+      };
+      auto s = std::make_shared<Shared>();
+      s->body = std::move(r.shared_body);
+      s->res.body() = {s->body->data(), s->body->size()};
+      http::response<http::span_body<const char>>& res = s->res;
+      return Send(r, std::move(s), res);
+    }
     auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(r.status));
-    res->set(http::field::server, "ipledger");
-    res->set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res->set(name, value);
     res->body() = std::move(r.body);
-    res->keep_alive(keep_alive_ && !rep_->stopping.load());
-    res->prepare_payload();
-    response_ = res;
+    http::response<http::string_body>& msg = *res;
+    Send(r, std::move(res), msg);
+  }
+
+  // Writes `res` (owned by `keep`) with `r`'s status and headers; its body is set.
+  template <class Body>
+  void Send(const Response& r, std::shared_ptr<void> keep, http::response<Body>& res) {
+    res.version(11);
+    res.result(static_cast<unsigned>(r.status));
+    res.set(http::field::server, "ipledger");
+    res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    res.keep_alive(keep_alive_ && !rep_->stopping.load());
+    res.prepare_payload();
+    response_ = std::move(keep);
     beast::get_lowest_layer(stream_).expires_after(rep_->options.write_timeout);
     http::async_write(
-        stream_, *res,
-        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), !res->keep_alive()));
+        stream_, res,
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), !res.keep_alive()));
   }
 
   void OnWrite(bool close, beast::error_code ec, std::size_t) {

@@ -506,14 +506,14 @@ Status CheckResponse(const api::Request& req, const api::Response& r) {
     return Broken("error without a problem body (" + r.content_type + "): " + what);
   }
   if (!is_problem && r.content_type != "application/json") return Status::Ok();
-  const json body = json::parse(r.body, nullptr, false);
-  if (body.is_discarded()) return Broken("body is not JSON: " + what + " " + Quote(r.body));
+  const json body = json::parse(r.Body(), nullptr, false);
+  if (body.is_discarded()) return Broken("body is not JSON: " + what + " " + Quote(r.Body()));
   if (!is_problem) return Status::Ok();
   if (!body.is_object() || !body.contains("type") || !body["type"].is_string() ||
       !body.contains("title") || !body["title"].is_string() || !body.contains("status") ||
       !body["status"].is_number_integer() || body["status"].get<int>() != r.status ||
       !body.contains("detail") || !body["detail"].is_string()) {
-    return Broken("malformed problem body: " + what + " " + Quote(r.body));
+    return Broken("malformed problem body: " + what + " " + Quote(r.Body()));
   }
   return Status::Ok();
 }

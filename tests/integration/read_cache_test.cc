@@ -175,8 +175,18 @@ TEST(AnswerCacheTest, BoundsHoldAndOnlyTheCurrentEpochIsServed) {
   for (int i = 0; i < 10; ++i) cache.Store("k" + std::to_string(i), 2, Answer("answer"));
   EXPECT_EQ(cache.size(), 4u);
   EXPECT_FALSE(cache.Find("k0", 2).has_value());  // the oldest went first
-  EXPECT_EQ(cache.Find("k9", 2)->body, "answer");
+  EXPECT_EQ(cache.Find("k9", 2)->Body(), "answer");
   EXPECT_FALSE(cache.Find("k9", 4).has_value());  // another epoch: a miss
+  // A hit shares the cached body instead of copying it, and a body held by an answer
+  // being sent outlives its eviction from the cache.
+  const std::optional<api::Response> held = cache.Find("k9", 2);
+  ASSERT_TRUE(held.has_value() && held->shared_body != nullptr);
+  EXPECT_TRUE(held->body.empty());
+  EXPECT_EQ(cache.Find("k9", 2)->Body().data(), held->Body().data());
+  EXPECT_EQ(held->status, 200);
+  for (int i = 10; i < 20; ++i) cache.Store("k" + std::to_string(i), 2, Answer("answer"));
+  EXPECT_FALSE(cache.Find("k9", 2).has_value());
+  EXPECT_EQ(held->Body(), "answer");
   // Bytes: an answer larger than the bound is not kept; large ones push out others.
   cache.Store("huge", 2, Answer(std::string(5000, 'x')));
   EXPECT_FALSE(cache.Find("huge", 2).has_value());
