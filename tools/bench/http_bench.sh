@@ -12,6 +12,9 @@
 #   --runs R [3]  --connections C [64]  --count-single N [75000]  --count-pledge2 N [40000]
 #     (about 10 s each on 2 cores; pg inserts the same counts of the same kinds)
 #   --read-seconds S [5, per query kind]  --verify-seconds S [3]
+#   --read-slices K [S]  each kind's read seconds in K interleaved slices (status,
+#     coverage, asset, healthz, status, ...; default one-second slices), so that load
+#     from elsewhere on a shared machine falls on every kind alike
 #   --pg auto|yes|no [yes]  auto: only if /usr/lib/postgresql/15/bin/pg_ctl exists
 #   --phases LIST [single,pledge2,read]  which of the server's measurements to run
 #   --read-load ours|wrk [ours]  what drives the read phase: ipledger-bench's client
@@ -29,7 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 runs=3 connections=64 count_single=75000 count_pledge2=40000 read_seconds=5 verify_seconds=3
-pg=yes build=1 keep=0 phases=single,pledge2,read read_load=ours
+pg=yes build=1 keep=0 phases=single,pledge2,read read_load=ours read_slices=""
 bench=build/release/tools/bench/ipledger-bench
 daemon=build/release/tools/ipledgerd
 cli=build/release/tools/ipledger
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --count-single) count_single=$2; shift 2 ;;
     --count-pledge2) count_pledge2=$2; shift 2 ;;
     --read-seconds) read_seconds=$2; shift 2 ;;
+    --read-slices) read_slices=$2; shift 2 ;;
     --verify-seconds) verify_seconds=$2; shift 2 ;;
     --pg) pg=$2; shift 2 ;;
     --phases) phases=$2; shift 2 ;;
@@ -49,12 +53,13 @@ while [ $# -gt 0 ]; do
     --ipledgerd) daemon=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "http_bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 case "$pg" in auto | yes | no) ;; *) echo "http_bench.sh: --pg must be auto, yes or no" >&2; exit 2 ;; esac
 case "$read_load" in ours | wrk) ;; *) echo "http_bench.sh: --read-load must be ours or wrk" >&2; exit 2 ;; esac
+[ -n "$read_slices" ] || read_slices=$read_seconds
 for p in ${phases//,/ }; do
   case "$p" in single | pledge2 | read) ;; *) echo "http_bench.sh: unknown phase '$p' (single, pledge2, read)" >&2; exit 2 ;; esac
 done
@@ -177,7 +182,8 @@ for run in $(seq 1 "$runs"); do
   fi
   if phase read; then
     measure "$run" read read --server "$url" --data-dir "$dir" \
-      --connections "$connections" --seconds "$read_seconds" --load-generator "$read_load"
+      --connections "$connections" --seconds "$read_seconds" --slices "$read_slices" \
+      --load-generator "$read_load"
   fi
   stop_daemon "$dir"
 
@@ -228,7 +234,7 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
 {
   echo "{\"runs\":$runs,\"connections\":$connections,\"count_single\":$count_single,"
   echo "\"count_pledge2\":$count_pledge2,\"read_seconds_per_kind\":$read_seconds,\"nproc\":$(nproc),"
-  echo "\"read_load_generator\":\"$read_load\","
+  echo "\"read_load_generator\":\"$read_load\",\"read_slices\":$read_slices,"
   echo "\"medians\":{\"verify_per_s\":$verify,"
   echo "\"append_single_per_s\":$single,\"append_single_latency_ms\":$(lat append_single ms_),"
   echo "\"append_single_batch_mean\":$(median append_single mean),"

@@ -5,7 +5,7 @@
 //                         [--kind single|pledge2] [--registry-id ID] [--server-pid PID]
 //   ipledger-bench read --server URL --data-dir DIR [--connections C] [--seconds S]
 //                       [--registry-id ID] [--server-pid PID]
-//                       [--load-generator ours|wrk] [--wrk PATH]
+//                       [--slices K] [--load-generator ours|wrk] [--wrk PATH]
 //   ipledger-bench verify-rate [--seconds S]
 //   ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]
 //   ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]
@@ -26,12 +26,15 @@
 //
 // read: registers a few pledges and policies, then measures GET pledge-status, GET
 // coverage, GET of the asset view (RFC 9421-signed by a bank; the signatures are made
-// before each phase and reused, which the server allows within its 300 s window) and
+// before each slice and reused, which the server allows within its 300 s window) and
 // GET /healthz, each for S seconds over C connections, on a log that does not grow
 // meanwhile (the server's caches of answers and signatures are at their best). With
-// `--load-generator wrk` the phases are driven by wrk (Debian's package) over the same
-// connections, with the same pre-signed requests, instead of this program's threads;
-// /healthz is then measured with both (healthz_own_client_*: the appends' load generator).
+// `--slices K` each kind's S seconds are K slices of S/K seconds, interleaved (status,
+// coverage, asset, healthz, status, ...), so that load from elsewhere on a shared
+// machine falls on every kind alike. With `--load-generator wrk` the slices are driven
+// by wrk (Debian's package) over the same connections, with the same pre-signed
+// requests, instead of this program's threads; /healthz is then measured with both
+// (healthz_own_client_*: the appends' load generator).
 //
 // verify-rate: crypto_sign_verify_detached (through crypto/keys.h, which is exactly that
 // call) of one signature over the PAE of a pre-signed pledge envelope, on one thread.
@@ -102,7 +105,7 @@ constexpr const char* kUsage =
     "                        [--kind single|pledge2] [--registry-id ID] [--server-pid PID]\n"
     "  ipledger-bench read --server URL --data-dir DIR [--connections C] [--seconds S]\n"
     "                      [--registry-id ID] [--server-pid PID]\n"
-    "                      [--load-generator ours|wrk] [--wrk PATH]\n"
+    "                      [--slices K] [--load-generator ours|wrk] [--wrk PATH]\n"
     "  ipledger-bench verify-rate [--seconds S]\n"
     "  ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]\n"
     "  ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]\n"
@@ -296,14 +299,61 @@ int RunAppend(const Flags& f) {
 
 struct ReadTarget {
   std::string target;
-  std::map<std::string, std::string> headers;  // RFC 9421, signed before the phase
+  std::map<std::string, std::string> headers;  // RFC 9421, signed before the slice
 };
 
-// GETs `targets` round robin for `seconds` over `connections` connections; every answer
-// must be 200. Returns the JSON members of the phase, prefixed with `name`.
-StatusOr<std::string> ReadPhase(const Server& server, const std::string& name,
-                                const std::vector<ReadTarget>& targets, std::uint64_t connections,
-                                double seconds, std::uint64_t server_pid) {
+// What one query kind measured, summed over its slices.
+struct PhaseFigures {
+  std::uint64_t requests = 0;
+  double seconds = 0;                      // under load
+  double client_cpu = 0;                   // the load generator's
+  std::optional<double> server_cpu = 0.0;  // nullopt when unknown (no --server-pid)
+  std::vector<double> latency_ms;          // one per request
+  std::uint64_t wrk_bytes = 0;             // wrk: everything received, headers included
+  std::uint64_t checked_body_bytes = 0;    // wrk: the bodies of one answer per target
+  std::uint64_t checked_answers = 0;
+
+  void Add(PhaseFigures&& o) {
+    requests += o.requests;
+    seconds += o.seconds;
+    client_cpu += o.client_cpu;
+    server_cpu = server_cpu && o.server_cpu ? std::optional<double>(*server_cpu + *o.server_cpu)
+                                            : std::nullopt;
+    latency_ms.insert(latency_ms.end(), o.latency_ms.begin(), o.latency_ms.end());
+    wrk_bytes += o.wrk_bytes;
+    checked_body_bytes += o.checked_body_bytes;
+    checked_answers += o.checked_answers;
+  }
+  double rate() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
+
+  // The JSON members of the phase, prefixed with `name`.
+  std::string Json(const std::string& name, bool wrk) {
+    JsonObject o;
+    o.Int(name + "_requests", requests)
+        .Real(name + "_per_s", rate())
+        .Real(name + "_client_cpu_seconds", client_cpu);
+    if (wrk && requests > 0 && checked_answers > 0) {
+      o.Real(name + "_wrk_bytes_per_answer",
+             static_cast<double>(wrk_bytes) / static_cast<double>(requests))
+          .Real(name + "_checked_body_bytes_mean",
+                static_cast<double>(checked_body_bytes) / static_cast<double>(checked_answers));
+    }
+    std::string members = o.Render();
+    return members.substr(1, members.size() - 2) + "," + LatencyJson(latency_ms, name + "_ms_") +
+           ServerCpuJson(0.0, server_cpu, requests, name + "_");
+  }
+};
+
+std::optional<double> CpuDelta(std::optional<double> before, std::optional<double> after) {
+  if (!before || !after) return std::nullopt;
+  return *after - *before;
+}
+
+// GETs `targets` round robin for `seconds` over `connections` connections with this
+// program's client threads; every answer must be 200.
+StatusOr<PhaseFigures> ReadSlice(const Server& server, const std::vector<ReadTarget>& targets,
+                                 std::uint64_t connections, double seconds,
+                                 std::uint64_t server_pid) {
   std::vector<std::vector<double>> per(connections);
   std::atomic<bool> stop{false};
   std::mutex mu;
@@ -349,25 +399,15 @@ StatusOr<std::string> ReadPhase(const Server& server, const std::string& name,
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& th : pool) th.join();
-  const double elapsed = SecondsSince(start);
-  const double cpu = ProcessCpuSeconds() - cpu0;
-  const auto server_cpu1 = CpuSecondsOf(server_pid);
+  PhaseFigures f;
+  f.seconds = SecondsSince(start);
+  f.client_cpu = ProcessCpuSeconds() - cpu0;
+  f.server_cpu = CpuDelta(server_cpu0, CpuSecondsOf(server_pid));
   if (!failure.ok()) return failure;
-  std::vector<double> all;
-  for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
-  JsonObject o;
-  o.Int(name + "_requests", all.size())
-      .Real(name + "_per_s", static_cast<double>(all.size()) / elapsed)
-      .Real(name + "_client_cpu_seconds", cpu);
-  std::string members = o.Render();
-  members = members.substr(1, members.size() - 2) + "," + LatencyJson(all, name + "_ms_") +
-            ServerCpuJson(server_cpu0, server_cpu1, all.size(), name + "_");
-  std::fprintf(stderr, "ipledger-bench: read %s: %.0f requests/s\n", name.c_str(),
-               static_cast<double>(all.size()) / elapsed);
-  return members;
+  for (auto& v : per) f.latency_ms.insert(f.latency_ms.end(), v.begin(), v.end());
+  f.requests = f.latency_ms.size();
+  return f;
 }
-
-// --- read through wrk ---------------------------------------------------------------------
 
 // `s` as a Lua string literal.
 std::string LuaString(std::string_view s) {
@@ -399,21 +439,20 @@ double ChildrenCpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// The same phase as ReadPhase, with wrk (Debian's `wrk`, an event-driven load generator
+// The same slice as ReadSlice, with wrk (Debian's `wrk`, an event-driven load generator
 // in C, one thread per core) in place of this program's client threads: the load
-// generator then costs a few µs per request instead of tens, so more of the machine's
-// two cores measure the server. The issue's own figures were taken with wrk. Each
-// target is first fetched once with this program's client and must answer 200; under
-// load wrk counts every answer of 400 or above as an error (summary.errors.status), and
-// any error fails the phase. No Lua `response` hook is set: it would make wrk parse
-// every answer into Lua tables, the cost this mode removes. The average answer size
-// (wrk's bytes over its requests) is reported beside the pre-checked sizes, so a phase
-// that got short answers shows.
-StatusOr<std::string> ReadPhaseWrk(const Server& server, const std::string& name,
-                                   const std::vector<ReadTarget>& targets,
-                                   std::uint64_t connections, double seconds,
-                                   std::uint64_t server_pid, const std::string& wrk) {
-  std::uint64_t checked_bytes = 0;
+// generator then costs about 10 µs per request instead of 20-40, so more of the
+// machine's two cores measure the server. The issue's own figures were taken with wrk.
+// Each target is first fetched once with this program's client and must answer 200;
+// under load wrk counts every answer of 400 or above as an error (summary.errors.status),
+// and any error fails the slice. No Lua `response` hook is set: it would make wrk parse
+// every answer into Lua tables, the cost this mode removes. The bytes wrk received per
+// answer are reported beside the pre-checked body sizes, so short answers would show.
+// wrk's latency histogram (µs, value and count) is printed by the script's done().
+StatusOr<PhaseFigures> ReadSliceWrk(const Server& server, const std::vector<ReadTarget>& targets,
+                                    std::uint64_t connections, std::uint64_t seconds,
+                                    std::uint64_t server_pid, const std::string& wrk) {
+  PhaseFigures f;
   {
     auto client = server.NewClient();
     for (const ReadTarget& rt : targets) {
@@ -423,32 +462,36 @@ StatusOr<std::string> ReadPhaseWrk(const Server& server, const std::string& name
         return Status::FailedPrecondition("GET " + rt.target + " answered " +
                                           std::to_string(r->status) + ": " + r->body);
       }
-      checked_bytes += r->body.size();
+      f.checked_body_bytes += r->body.size();
+      ++f.checked_answers;
     }
   }
   char dir_template[] = "/tmp/ipledger-bench-wrk.XXXXXX";
   if (mkdtemp(dir_template) == nullptr) return Status::Internal("mkdtemp failed");
   const std::string dir = dir_template;
-  const std::string script = dir + "/" + name + ".lua";
+  const std::string script = dir + "/requests.lua";
   {
     std::ofstream lua(script);
     lua << "-- written by ipledger-bench read --load-generator wrk\n"
         << "function init(args)\n  requests = {\n";
     for (const ReadTarget& rt : targets) {
       lua << "    wrk.format(\"GET\", " << LuaString(rt.target) << ", {";
-      for (const auto& [k, v] : rt.headers)
+      for (const auto& [k, v] : rt.headers) {
         lua << "[" << LuaString(k) << "] = " << LuaString(v) << ", ";
+      }
       lua << "}),\n";
     }
     lua << "  }\n  n = 0\nend\n"
         << "function request()\n  n = n + 1\n  return requests[(n % #requests) + 1]\nend\n"
         << "function done(summary, latency, requests)\n"
         << "  local e = summary.errors\n"
-        << "  io.write(string.format(\"ipledger-wrk %d %d %d %d %d %d %d %d %.0f %.0f %.0f "
-           "%.0f\\n\",\n"
+        << "  io.write(string.format(\"ipledger-wrk %d %d %d %d %d %d %d %d\\n\",\n"
         << "    summary.duration, summary.requests, summary.bytes, e.connect, e.read, e.write,\n"
-        << "    e.status, e.timeout, latency:percentile(50), latency:percentile(99), latency.max,\n"
-        << "    latency.mean))\n"
+        << "    e.status, e.timeout))\n"
+        << "  for i = 1, #latency do\n"
+        << "    local v, c = latency(i)\n"
+        << "    io.write(string.format(\"ipledger-wrk-latency %d %d\\n\", v, c))\n"
+        << "  end\n"
         << "end\n";
     if (!lua) return Status::Internal("cannot write " + script);
   }
@@ -460,9 +503,8 @@ StatusOr<std::string> ReadPhaseWrk(const Server& server, const std::string& name
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   const std::string command =
       ShellQuote(wrk) + " -t" + std::to_string(std::min<std::uint64_t>(threads, connections)) +
-      " -c" + std::to_string(connections) + " -d" +
-      std::to_string(static_cast<std::uint64_t>(seconds)) + "s --timeout 10s -s " +
-      ShellQuote(script) + " " + ShellQuote(url) + " 2>&1";
+      " -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
+      "s --timeout 10s -s " + ShellQuote(script) + " " + ShellQuote(url) + " 2>&1";
   const double cpu0 = ChildrenCpuSeconds();
   const auto server_cpu0 = CpuSecondsOf(server_pid);
   FILE* pipe = popen(command.c_str(), "r");
@@ -471,77 +513,62 @@ StatusOr<std::string> ReadPhaseWrk(const Server& server, const std::string& name
   char buf[4096];
   for (size_t got; (got = fread(buf, 1, sizeof buf, pipe)) > 0;) output.append(buf, got);
   const int rc = pclose(pipe);
-  const auto server_cpu1 = CpuSecondsOf(server_pid);
-  const double cpu = ChildrenCpuSeconds() - cpu0;
+  f.server_cpu = CpuDelta(server_cpu0, CpuSecondsOf(server_pid));
+  f.client_cpu = ChildrenCpuSeconds() - cpu0;
   std::filesystem::remove_all(dir);
   const size_t at = output.find("ipledger-wrk ");
   std::uint64_t duration_us = 0, requests = 0, bytes = 0, e_connect = 0, e_read = 0, e_write = 0,
                 e_status = 0, e_timeout = 0;
-  double p50 = 0, p99 = 0, max = 0, mean = 0;
   if (rc != 0 || at == std::string::npos ||
-      std::sscanf(output.c_str() + at,
-                  "ipledger-wrk %lu %lu %lu %lu %lu %lu %lu %lu %lf %lf %lf %lf", &duration_us,
-                  &requests, &bytes, &e_connect, &e_read, &e_write, &e_status, &e_timeout, &p50,
-                  &p99, &max, &mean) != 12) {
+      std::sscanf(output.c_str() + at, "ipledger-wrk %lu %lu %lu %lu %lu %lu %lu %lu", &duration_us,
+                  &requests, &bytes, &e_connect, &e_read, &e_write, &e_status, &e_timeout) != 8) {
     return Status::Unavailable("wrk failed (" + command + "): " + output);
   }
   if (e_connect + e_read + e_write + e_status + e_timeout > 0 || requests == 0 ||
       duration_us == 0) {
     return Status::FailedPrecondition(
-        "wrk " + name + ": " + std::to_string(requests) + " answers, errors: connect " +
+        "wrk: " + std::to_string(requests) + " answers, errors: connect " +
         std::to_string(e_connect) + ", read " + std::to_string(e_read) + ", write " +
         std::to_string(e_write) + ", status >= 400 " + std::to_string(e_status) + ", timeout " +
         std::to_string(e_timeout));
   }
-  const double elapsed = static_cast<double>(duration_us) / 1e6;
-  JsonObject o;
-  o.Int(name + "_requests", requests)
-      .Real(name + "_per_s", static_cast<double>(requests) / elapsed)
-      .Real(name + "_client_cpu_seconds", cpu)
-      .Real(name + "_wrk_bytes_per_answer",
-            static_cast<double>(bytes) / static_cast<double>(requests))
-      .Real(name + "_checked_body_bytes_mean",
-            static_cast<double>(checked_bytes) / static_cast<double>(targets.size()))
-      .Real(name + "_ms_p50", p50 / 1e3)
-      .Real(name + "_ms_p99", p99 / 1e3)
-      .Real(name + "_ms_max", max / 1e3)
-      .Real(name + "_ms_mean", mean / 1e3);
-  std::string members = o.Render();
-  members = members.substr(1, members.size() - 2) +
-            ServerCpuJson(server_cpu0, server_cpu1, requests, name + "_");
-  std::fprintf(stderr, "ipledger-bench: read %s (wrk): %.0f requests/s\n", name.c_str(),
-               static_cast<double>(requests) / elapsed);
-  return members;
-}
-
-// The value of `key` (a number) in a flat JSON member list.
-double NumberIn(const std::string& members, const std::string& key) {
-  const std::string k = "\"" + key + "\":";
-  const size_t at = members.find(k);
-  if (at == std::string::npos) return 0;
-  return std::strtod(members.c_str() + at + k.size(), nullptr);
+  for (size_t p = output.find("ipledger-wrk-latency "); p != std::string::npos;
+       p = output.find("ipledger-wrk-latency ", p + 1)) {
+    std::uint64_t value_us = 0, count = 0;
+    if (std::sscanf(output.c_str() + p, "ipledger-wrk-latency %lu %lu", &value_us, &count) != 2 ||
+        count > requests) {
+      return Status::Unavailable("wrk: unreadable latency line: " + output.substr(p, 80));
+    }
+    f.latency_ms.insert(f.latency_ms.end(), count, static_cast<double>(value_us) / 1e3);
+  }
+  f.requests = requests;
+  f.seconds = static_cast<double>(duration_us) / 1e6;
+  f.wrk_bytes = bytes;
+  return f;
 }
 
 int RunRead(const Flags& f) {
   auto connections = f.Number("connections", 64, 1, 4096);
-  auto secs = f.Number("seconds", 5, 1, 240);  // the signatures are valid for 300 s
+  auto secs = f.Number("seconds", 5, 1, 240);  // per slice, the signatures are valid for 300 s
+  auto slices = f.Number("slices", 1, 1, 1000);
   auto pid = f.Number("server-pid", 0, 0, 1u << 30);
   if (!connections.ok()) return Fail(connections.status().message());
   if (!secs.ok()) return Fail(secs.status().message());
+  if (!slices.ok()) return Fail(slices.status().message());
   if (!pid.ok()) return Fail(pid.status().message());
+  if (*secs % *slices != 0) {
+    return Fail("--seconds must be a multiple of --slices (each slice lasts whole seconds)");
+  }
   const std::string load_generator = f.Get("load-generator", "ours");
   if (load_generator != "ours" && load_generator != "wrk") {
     return Fail("--load-generator must be ours or wrk, got '" + load_generator + "'");
   }
+  const bool use_wrk = load_generator == "wrk";
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
   const std::string wrk = f.Get("wrk", "wrk");
-  auto phase = [&](const std::string& name, const std::vector<ReadTarget>& targets) {
-    const double s = static_cast<double>(*secs);
-    return load_generator == "wrk" ? ReadPhaseWrk(setup->server, name, targets, c, s, *pid, wrk)
-                                   : ReadPhase(setup->server, name, targets, c, s, *pid);
-  };
+  const std::uint64_t slice_seconds = *secs / *slices;
 
   // Setup: 8 patents, each of its own enterprise; the even ones pledged to a bank (two
   // signatures), every one insured against infringement loss with the bank as payee.
@@ -574,33 +601,52 @@ int RunRead(const Flags& f) {
     }
     return out;
   };
-  auto status = phase("status", sign_targets("/pledge-status?at=" + today));
-  if (!status.ok()) return Fail("pledge-status: " + status.status().ToString());
-  auto coverage = phase("coverage", sign_targets("/coverage?date=" + today));
-  if (!coverage.ok()) return Fail("coverage: " + coverage.status().ToString());
-  auto asset = phase("asset", sign_targets(""));
-  if (!asset.ok()) return Fail("asset: " + asset.status().ToString());
-  auto healthz = phase("healthz", {ReadTarget{"/healthz", {}}});
-  if (!healthz.ok()) return Fail("healthz: " + healthz.status().ToString());
-  // The appends are always driven by this program's client, and the in-run limit they
-  // are compared with takes /healthz under the same load generator: measured here too.
-  std::string own_healthz;
-  if (load_generator == "wrk") {
-    auto own = ReadPhase(setup->server, "healthz_own_client", {ReadTarget{"/healthz", {}}}, c,
-                         static_cast<double>(*secs), *pid);
-    if (!own.ok()) return Fail("healthz (own client): " + own.status().ToString());
-    own_healthz = "," + *own;
+  // The query kinds, measured in interleaved slices (status, coverage, asset, healthz,
+  // status, ...) so that a burst of load from elsewhere on the machine falls on all of
+  // them alike. With wrk, /healthz is also measured with this program's client: the
+  // appends are always driven by it, and the in-run limit they are compared with takes
+  // /healthz under the same load generator.
+  struct Kind {
+    std::string name;
+    std::string suffix;  // of the asset path; "" with signed = false: /healthz
+    bool signed_request;
+    bool wrk;
+    PhaseFigures figures;
+  };
+  std::vector<Kind> kinds = {{"status", "/pledge-status?at=" + today, true, use_wrk, {}},
+                             {"coverage", "/coverage?date=" + today, true, use_wrk, {}},
+                             {"asset", "", true, use_wrk, {}},
+                             {"healthz", "", false, use_wrk, {}}};
+  if (use_wrk) kinds.push_back({"healthz_own_client", "", false, false, {}});
+  for (std::uint64_t slice = 0; slice < *slices; ++slice) {
+    for (Kind& k : kinds) {
+      // Signed afresh per slice: a long run stays inside the signatures' 300 s window.
+      const std::vector<ReadTarget> targets =
+          k.signed_request ? sign_targets(k.suffix)
+                           : std::vector<ReadTarget>{ReadTarget{"/healthz", {}}};
+      auto got =
+          k.wrk ? ReadSliceWrk(setup->server, targets, c, slice_seconds, *pid, wrk)
+                : ReadSlice(setup->server, targets, c, static_cast<double>(slice_seconds), *pid);
+      if (!got.ok()) return Fail(k.name + ": " + got.status().ToString());
+      k.figures.Add(std::move(*got));
+    }
   }
-
-  const double h = NumberIn(*healthz, "healthz_per_s");
-  std::string out =
-      "{\"mode\":\"read\",\"load_generator\":" + JsonString(load_generator) +
-      ",\"connections\":" + std::to_string(c) + ",\"seconds_per_phase\":" + std::to_string(*secs) +
-      ",\"signed\":\"once per phase per target (RFC 9421, bank key)\"," + *status + "," +
-      *coverage + "," + *asset + "," + *healthz + own_healthz +
-      ",\"status_over_healthz\":" + Num(h > 0 ? NumberIn(*status, "status_per_s") / h : 0) +
-      ",\"coverage_over_healthz\":" + Num(h > 0 ? NumberIn(*coverage, "coverage_per_s") / h : 0) +
-      ",\"asset_over_healthz\":" + Num(h > 0 ? NumberIn(*asset, "asset_per_s") / h : 0) + "}";
+  std::string members;
+  for (Kind& k : kinds) {
+    std::fprintf(stderr, "ipledger-bench: read %s%s: %.0f requests/s\n", k.name.c_str(),
+                 k.wrk ? " (wrk)" : "", k.figures.rate());
+    members += "," + k.figures.Json(k.name, k.wrk);
+  }
+  const double h = kinds[3].figures.rate();
+  auto over = [h](const Kind& k) { return Num(h > 0 ? k.figures.rate() / h : 0); };
+  std::string out = "{\"mode\":\"read\",\"load_generator\":" + JsonString(load_generator) +
+                    ",\"connections\":" + std::to_string(c) +
+                    ",\"seconds_per_phase\":" + std::to_string(*secs) +
+                    ",\"slices\":" + std::to_string(*slices) +
+                    ",\"signed\":\"once per slice per target (RFC 9421, bank key)\"" + members +
+                    ",\"status_over_healthz\":" + over(kinds[0]) +
+                    ",\"coverage_over_healthz\":" + over(kinds[1]) +
+                    ",\"asset_over_healthz\":" + over(kinds[2]) + "}";
   std::printf("%s\n", out.c_str());
   return 0;
 }
@@ -871,7 +917,7 @@ int Main(int argc, char** argv) {
     allowed = {"server", "data-dir", "connections", "count", "kind", "registry-id", "server-pid"};
     run = RunAppend;
   } else if (cmd == "read") {
-    allowed = {"server",      "data-dir",   "connections",    "seconds",
+    allowed = {"server",      "data-dir",   "connections",    "seconds", "slices",
                "registry-id", "server-pid", "load-generator", "wrk"};
     run = RunRead;
   } else if (cmd == "verify-rate") {
