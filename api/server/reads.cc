@@ -473,9 +473,8 @@ Response PledgeStatusAnswer(Call& c) {
                {"certificate", *signed_cert}});
 }
 
-}  // namespace
-
-Response GetCoverage(Call& c) {
+// GET coverage: the same for every caller who may ask.
+Response CoverageAnswer(Call& c) {
   Date date = Today(c);
   if (c.query.contains("date")) {
     auto d = ParseDate(c.query["date"]);
@@ -532,6 +531,12 @@ Response GetCoverage(Call& c) {
                {"as_of", {{"index", v->as_of_index}, {"checkpoint", head.signed_checkpoint}}},
                {"status_map", *status_map}});
 }
+
+}  // namespace
+
+// Policies, limits and loss payees are shown to every participant (api/openapi.yaml,
+// "Visibility"): one cached answer per query serves them all.
+Response GetCoverage(Call& c) { return CachedAnswer(c, "coverage", "public", CoverageAnswer); }
 
 Response GetPledge(Call& c) {
   auto p = c.registry.GetPledge(c.params[0]);

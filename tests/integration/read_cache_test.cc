@@ -76,6 +76,45 @@ TEST_F(ReadCacheTest, ACachedAnswerIsNeverServedAfterAChangeToTheAsset) {
   EXPECT_NE(after["as_of"]["checkpoint"], status["as_of"]["checkpoint"]);
 }
 
+TEST_F(ReadCacheTest, CoverageIsCachedPerQueryAndNeverServedAfterAChange) {
+  const std::string on = FormatDate(AddDays(s_.f().today(), 30));
+  const std::string coverage = "/v1/assets/patent:2014103620773/coverage?date=" + on;
+  // Not covered yet; the second read is a hit with the same bytes, for another caller too.
+  const auto first = Get(coverage, "ccb-quzhou");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_FALSE(Body(first)["covered"].get<bool>());
+  const std::uint64_t hits = Lookups("coverage", "hit");
+  EXPECT_EQ(Get(coverage, "picc-zhejiang").body, first.body);
+  EXPECT_EQ(Lookups("coverage", "hit"), hits + 1);
+  // Another date is another answer, not the cached one.
+  const auto later = Get("/v1/assets/patent:2014103620773/coverage?date=2030-01-01", "ccb-quzhou");
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_EQ(Body(later)["date"], "2030-01-01");
+  // A bad query is answered 400 every time, never cached.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Get("/v1/assets/patent:2014103620773/coverage?date=2030-13-01", "ccb-quzhou").status,
+              400);
+  }
+  // A policy issued on the asset: the next answer covers it.
+  PolicyIssue p;
+  p.policy_id = "POL-1";
+  p.product = "infringement_loss";
+  p.insured = "lanyu-materials";
+  p.loss_payees = {"ccb-quzhou"};
+  p.covered_assets = {"patent:2014103620773"};
+  p.period = {s_.f().today(), AddYears(s_.f().today(), 1)};
+  p.limit_per_claim = {50'000'000, "CNY"};
+  p.aggregate_limit = {100'000'000, "CNY"};
+  p.deductible = {0, "CNY"};
+  ASSERT_EQ(s_.Post(s_.f().Make("picc-zhejiang", p)).status, 201);
+  const json after = Body(Get(coverage, "ccb-quzhou"));
+  EXPECT_TRUE(after["covered"].get<bool>()) << after.dump();
+  EXPECT_EQ(after["policies"][0]["policy_id"], "POL-1");
+  EXPECT_EQ(after["as_of"]["index"].get<std::uint64_t>(), s_.f().registry().ledger().size() - 1);
+  // Anonymous callers are refused before the cache is asked.
+  EXPECT_EQ(Get(coverage).status, 401);
+}
+
 TEST_F(ReadCacheTest, ReadsRacingWritesNeverSeeAnAnswerOlderThanAReceipt) {
   constexpr std::size_t kAssets = 4;
   std::vector<std::string> ids;
