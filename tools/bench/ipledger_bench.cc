@@ -466,9 +466,10 @@ StatusOr<PhaseFigures> ReadSliceWrk(const Server& server, const std::vector<Read
       ++f.checked_answers;
     }
   }
-  char dir_template[] = "/tmp/ipledger-bench-wrk.XXXXXX";
-  if (mkdtemp(dir_template) == nullptr) return Status::Internal("mkdtemp failed");
-  const std::string dir = dir_template;
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-bench-wrk.XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) return Status::Internal("mkdtemp " + dir + " failed");
   const std::string script = dir + "/requests.lua";
   {
     std::ofstream lua(script);
