@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ledger/base/civil_time.h"
+#include "ledger/registry/statement.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/testing.h"
 
@@ -40,6 +41,23 @@ class HttpStoryTest : public ::testing::Test {
   // A pledge `id` of patent:2014103620773 by lanyu-materials to ccb-quzhou until `end`.
   PledgeRegister PledgeBody(const std::string& id, Date end = DateFromCivil(2028, 1, 1)) {
     return s_.f().PledgeBody(id, {"lanyu-materials"}, {"patent:2014103620773"}, end);
+  }
+
+  // A policy `id` by picc-zhejiang insuring lanyu-materials against infringement loss on
+  // patent:2014103620773 for a year from today, ccb-quzhou the loss payee (limits
+  // 500,000 and 1,000,000 yuan, no deductible).
+  PolicyIssue PolicyBody(const std::string& id) {
+    PolicyIssue p;
+    p.policy_id = id;
+    p.product = "infringement_loss";
+    p.insured = "lanyu-materials";
+    p.loss_payees = {"ccb-quzhou"};
+    p.covered_assets = {"patent:2014103620773"};
+    p.period = {s_.f().today(), AddYears(s_.f().today(), 1)};
+    p.limit_per_claim = {50'000'000, "CNY"};
+    p.aggregate_limit = {100'000'000, "CNY"};
+    p.deductible = {0, "CNY"};
+    return p;
   }
 
   // Posts that pledge, submitted by the bank and signed by both parties.
