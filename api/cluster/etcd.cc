@@ -109,10 +109,11 @@ std::string Etcd::PrefixEnd(std::string_view prefix) {
 }
 
 StatusOr<std::vector<EtcdKv>> Etcd::Range(std::string_view key, std::string_view range_end,
-                                          std::int64_t limit) {
+                                          std::int64_t limit, Read read) {
   json req = {{"key", B64(key)}};
   if (!range_end.empty()) req["range_end"] = B64(range_end);
   if (limit > 0) req["limit"] = limit;
+  if (read == Read::kSerializable) req["serializable"] = true;
   auto text = Post("/v3/kv/range", req.dump());
   if (!text.ok()) return text.status();
   auto j = Parse(*text);

@@ -46,10 +46,16 @@ class Etcd {
   Etcd(const Etcd&) = delete;
   Etcd& operator=(const Etcd&) = delete;
 
+  // How a Range is read. kLinearizable (etcd's default) goes through the Raft leader
+  // and sees every write committed before it. kSerializable is answered by the member
+  // asked, from what it has applied: committed data only, never an uncommitted write,
+  // but possibly behind the newest commit; no round to the Raft leader.
+  enum class Read { kLinearizable, kSerializable };
+
   // The keys in [key, range_end) in key order, at most `limit` (0: no limit); with an
   // empty `range_end` just `key`.
   StatusOr<std::vector<EtcdKv>> Range(std::string_view key, std::string_view range_end = {},
-                                      std::int64_t limit = 0);
+                                      std::int64_t limit = 0, Read read = Read::kLinearizable);
   // Puts `key` = `value` (with `lease` unless 0) if `key` does not exist.
   StatusOr<EtcdTxnResult> PutIfAbsent(std::string_view key, std::string_view value,
                                       std::int64_t lease);

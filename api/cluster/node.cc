@@ -264,11 +264,19 @@ void ClusterNode::Prune(Etcd& etcd) {
 }
 
 void ClusterNode::TryToLead(Etcd& etcd) {
-  auto current = etcd.Range(leader_key_);
+  // Most polls find a leader: a serializable read (the member asked answers from what
+  // it has applied, without a round to etcd's Raft leader) is enough to see it. An
+  // empty answer only leads to the election itself, PutIfAbsent, which etcd decides
+  // linearizably; and CatchUp's linearizable read, just before, is what notices etcd
+  // without a quorum.
+  auto current = etcd.Range(leader_key_, {}, 0, Etcd::Read::kSerializable);
   if (!current.ok()) return;
   if (!current->empty()) {
     MutexLock l(&mu_);
-    leader_url_ = UrlOf(current->front().value);
+    // This node's own key, left behind when it stepped down without reaching etcd,
+    // names no leader: it goes with its lease, and a write must not be sent here.
+    leader_url_ =
+        current->front().value == my_value_ ? std::string() : UrlOf(current->front().value);
     return;
   }
   auto lease = etcd.LeaseGrant(options_.lease_ttl_seconds);

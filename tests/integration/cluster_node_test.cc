@@ -4,6 +4,9 @@
 // lease, or every bank's writes would stay at 503 until someone restarted it. It steps
 // down (its leader key goes, so another node can lead), stops following and says why.
 //
+// Also: a node's own leader key left from a previous run names no leader (it would
+// send writes to itself), and the serializable range the nodes' polls use.
+//
 // Skipped (GTEST_SKIP) only when no etcd binary is installed (tools/deps.sh installs it).
 #include <unistd.h>
 
@@ -83,6 +86,88 @@ TEST(ClusterNodeTest, ALeaderWhoseLedgerTurnsReadOnlyStepsDownAndStopsFollowing)
   EXPECT_EQ(batches->size(), 1u);
   (*node)->Stop();
   faults.Heal();
+}
+
+TEST(ClusterNodeTest, ItsOwnLeftoverLeaderKeyNamesNoLeaderUntilItsLeaseEnds) {
+  // A node restarted while the leader key of its previous run still lives (killed, its
+  // lease not yet expired) must not take that key for a leader elsewhere: it would
+  // answer every write with a 307 to itself. It knows no leader until the lease ends,
+  // then wins the election.
+  if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
+  testing::TempDir tmp;
+  EtcdProcess etcd;
+  ASSERT_TRUE(etcd.Start(tmp.str()));
+  auto client = api::Etcd::Connect({etcd.url()}, std::chrono::milliseconds(2000));
+  ASSERT_OK(client);
+  auto lease = (*client)->LeaseGrant(3);
+  ASSERT_OK(lease);
+  auto put = (*client)->PutIfAbsent("/ipledger/t/leader", "n1 http://127.0.0.1:1", *lease);
+  ASSERT_OK(put);
+  ASSERT_TRUE(put->succeeded);
+
+  testing::RegistryFixture f(DateFromCivil(2026, 6, 1));
+  api::ClusterOptions o;
+  o.etcd = {etcd.url()};
+  o.cluster = "t";
+  o.node = "n1";
+  o.advertise = "http://127.0.0.1:1";
+  o.lease_ttl_seconds = 3;
+  o.decode = api::DecodeSubmission;
+  auto node = api::ClusterNode::Start(f.registry(), o);
+  ASSERT_OK(node);
+  ASSERT_TRUE(WaitFor([&] { return (*node)->state().caught_up; }, std::chrono::seconds(5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several polls
+  api::ClusterState st = (*node)->state();
+  EXPECT_FALSE(st.leader);
+  EXPECT_EQ(st.leader_url, "");
+  // Another node's key is a leader, though (the serializable look sees it).
+  auto other = (*client)->LeaseGrant(30);
+  ASSERT_OK(other);
+  // Overwritten in one write, so that the key never goes missing in between.
+  ASSERT_OK((*client)->Put("/ipledger/t/leader", "n2 http://127.0.0.1:2", *other));
+  ASSERT_OK((*client)->LeaseRevoke(*lease));
+  EXPECT_TRUE(WaitFor([&] { return (*node)->state().leader_url == "http://127.0.0.1:2"; },
+                      std::chrono::seconds(5)))
+      << (*node)->state().leader_url;
+  EXPECT_FALSE((*node)->state().leader);
+  // Once that key is gone, this node campaigns and leads.
+  ASSERT_OK((*client)->LeaseRevoke(*other));
+  EXPECT_TRUE(WaitFor([&] { return (*node)->state().leader; }, std::chrono::seconds(10)));
+  (*node)->Stop();
+}
+
+TEST(ClusterNodeTest, SerializableRangeReadsWhatWasCommitted) {
+  // Followers poll with serializable ranges: etcd must accept the request and answer
+  // the committed keys, in key order, within the limit, like a linearizable read.
+  if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
+  testing::TempDir tmp;
+  EtcdProcess etcd;
+  ASSERT_TRUE(etcd.Start(tmp.str()));
+  auto client = api::Etcd::Connect({etcd.url()}, std::chrono::milliseconds(2000));
+  ASSERT_OK(client);
+  for (const char* k : {"/s/b", "/s/a", "/s/c"}) {
+    ASSERT_OK((*client)->Put(k, std::string("v") + k, 0));
+  }
+  const std::string end = api::Etcd::PrefixEnd("/s/");
+  auto lin = (*client)->Range("/s/", end, 2);
+  auto ser = (*client)->Range("/s/", end, 2, api::Etcd::Read::kSerializable);
+  ASSERT_OK(lin);
+  ASSERT_OK(ser);
+  ASSERT_EQ(ser->size(), 2u);
+  EXPECT_EQ((*ser)[0].key, "/s/a");
+  EXPECT_EQ((*ser)[0].value, "v/s/a");
+  EXPECT_EQ((*ser)[1].key, "/s/b");
+  for (size_t i = 0; i < ser->size(); ++i) {
+    EXPECT_EQ((*ser)[i].key, (*lin)[i].key);
+    EXPECT_EQ((*ser)[i].mod_revision, (*lin)[i].mod_revision);
+  }
+  auto one = (*client)->Range("/s/c", {}, 0, api::Etcd::Read::kSerializable);
+  ASSERT_OK(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].value, "v/s/c");
+  auto none = (*client)->Range("/s/d", {}, 0, api::Etcd::Read::kSerializable);
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
 }
 
 }  // namespace
