@@ -6,7 +6,11 @@
 # 5 s old), then the same cluster with --prune-interval off, for etcd's database size
 # without deleting applied batches.
 # Rounds alternate single/cluster/cluster-unpruned so all see the same load; the
-# medians, the cluster/single ratio, etcd's sizes and the load average are printed.
+# medians, the cluster/single ratio, etcd's sizes and the load average are printed,
+# and the CPU time per appended entry of the single node and, in the cluster, of the
+# leader, of both followers together and of the three etcd members together (from
+# /proc/PID/stat, over the load and until every node has applied it): on one machine
+# all of them share its cores, so their sum against the single node's bounds the ratio.
 #
 #   tools/bench/cluster_bench.sh [--rounds 3] [--count 20000] [--connections 64]
 #                                [--build build/release] [--out DIR]
@@ -14,7 +18,8 @@
 # etcd's sizes: etcd_mvcc_db_total_size_in_bytes (the file) and ..._in_use_in_bytes
 # from the first member's /metrics after each cluster run, and the bytes per entry
 # they grew by. Ports: single 18190, nodes 18191-18193, etcd 23891-23893 (peers
-# 23901-23903); everything lives under DIR and is stopped at the end. Every ipledgerd
+# 23901-23903); everything lives under DIR and is stopped at the end (each run's data
+# directories are deleted after it; logs and summaries stay). Every ipledgerd
 # runs with --max-connections-per-address 0: the load generator is one address.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,7 +31,7 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "cluster_bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +52,12 @@ wait_http() {  # wait_http URL: until it answers at all
   log "$1 never answered"; return 1
 }
 stop_all() { cleanup; pids=(); }
+ticks() {  # ticks PID...: their CPU time so far (user + system), in clock ticks
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+  echo "$t"
+}
+hz=$(getconf CLK_TCK)
 
 run_single() {  # run_single ROUND
   local d=$out/single-$1
@@ -55,9 +66,14 @@ run_single() {  # run_single ROUND
     >/dev/null 2>"$d.log" &
   pids+=($!)
   wait_http http://127.0.0.1:18190/readyz
+  local before
+  before=$(ticks "${pids[0]}")
   "$bench" append --server http://127.0.0.1:18190 --data-dir "$d" --connections "$connections" \
     --count "$count" --kind single >"$out/single-$1.json"
+  # CPU per appended entry, microseconds (the entries are $count of them).
+  echo "server $(( ($(ticks "${pids[0]}") - before) * 1000000 / hz / count ))" >"$out/single-$1.cpu"
   stop_all
+  rm -rf "$d"  # the ledger; its log and the summaries stay
 }
 
 run_cluster() {  # run_cluster NAME ROUND [ipledgerd options]
@@ -97,12 +113,33 @@ run_cluster() {  # run_cluster NAME ROUND [ipledgerd options]
     sleep 0.1
   done
   [ -n "$leader" ] || { log "$name: no leader"; return 1; }
+  # pids: the three etcd members, then nodes n1-n3.
+  local etcds=("${pids[@]:0:3}") lead=${pids[$((2 + leader))]} followers=() b_lead b_fol b_etcd
+  for i in 1 2 3; do [ "$i" = "$leader" ] || followers+=("${pids[$((2 + i))]}"); done
+  b_lead=$(ticks "$lead") b_fol=$(ticks "${followers[@]}") b_etcd=$(ticks "${etcds[@]}")
   "$bench" append --server "http://127.0.0.1:1819$leader" --data-dir "$w/n1" \
     --connections "$connections" --count "$count" --kind single >"$w.json"
+  # CPU per appended entry, microseconds: the leader, both followers, the three members.
+  # Followers still applying the last batches are counted once they have (--count is
+  # what they apply too): wait until each reports the leader's size.
+  local size
+  size=$(curl -s "http://127.0.0.1:1819$leader/readyz" | sed -n 's/.*"applied":\([0-9]*\).*/\1/p')
+  for _ in $(seq 100); do
+    local behind=0
+    for i in 1 2 3; do
+      curl -s "http://127.0.0.1:1819$i/readyz" | grep -q "\"applied\":$size[,}]" || behind=1
+    done
+    [ "$behind" = 0 ] && break
+    sleep 0.1
+  done
+  echo "leader $(( ($(ticks "$lead") - b_lead) * 1000000 / hz / count ))" \
+    "followers $(( ($(ticks "${followers[@]}") - b_fol) * 1000000 / hz / count ))" \
+    "etcd $(( ($(ticks "${etcds[@]}") - b_etcd) * 1000000 / hz / count ))" >"$w.cpu"
   sleep 8  # past --retain and one prune interval: the pruned run deletes what it can
   curl -s http://127.0.0.1:23891/metrics | grep -E '^etcd_mvcc_db_total_size_in(_use_in)?_bytes ' \
     >"$w.etcd" || true
   stop_all
+  rm -rf "$w"/etcd[123] "$w"/n[123]  # data (etcd preallocates 64 MB logs); logs stay
 }
 
 for r in $(seq 1 "$rounds"); do
@@ -125,6 +162,11 @@ metric() {  # metric NAME FILES...: the median of an etcd metric over the runs
   awk -v n="$name" '$1 == n { printf "%.0f\n", $2 }' "$@" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else print v[int((NR + 1) / 2)] }'
 }
+cpu() {  # cpu NAME FILES...: the median of NAME's CPU per entry over the runs
+  local name=$1; shift
+  awk -v n="$name" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 1) }' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else print v[int((NR + 1) / 2)] }'
+}
 single=$(median entries_per_s "$out"/single-*.json)
 cluster=$(median entries_per_s "$out"/cluster-*.json)
 unpruned=$(median entries_per_s "$out"/unpruned-*.json)
@@ -135,6 +177,7 @@ cluster_bench.sh: $rounds rounds of $count appends (--kind single, $connections 
   3 nodes, 3-member etcd    $cluster entries/s, p50 $(median ms_p50 "$out"/cluster-*.json) ms, p99 $(median ms_p99 "$out"/cluster-*.json) ms
   cluster / single          $(awk -v a="$cluster" -v b="$single" 'BEGIN { printf "%.2f", a / b }')
   same, --prune-interval off  $unpruned entries/s
+  CPU per entry (us)        single node $(cpu server "$out"/single-*.cpu); cluster: leader $(cpu leader "$out"/cluster-*.cpu), both followers $(cpu followers "$out"/cluster-*.cpu), the 3 etcd members $(cpu etcd "$out"/cluster-*.cpu)
   etcd db file after a run: pruned $(metric etcd_mvcc_db_total_size_in_bytes "$out"/cluster-*.etcd) B (in use $(metric etcd_mvcc_db_total_size_in_use_in_bytes "$out"/cluster-*.etcd) B), unpruned $(metric etcd_mvcc_db_total_size_in_bytes "$out"/unpruned-*.etcd) B (in use $(metric etcd_mvcc_db_total_size_in_use_in_bytes "$out"/unpruned-*.etcd) B)
 REPORT
 log "summaries in $out"
