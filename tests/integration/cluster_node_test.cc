@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -26,22 +27,37 @@ namespace {
 
 using namespace cluster_testing;  // NOLINT: the harness of these tests
 
-TEST(ClusterNodeTest, ALeaderWhoseLedgerTurnsReadOnlyStepsDownAndStopsFollowing) {
-  if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
-  testing::TempDir tmp;
-  EtcdProcess etcd;
-  ASSERT_TRUE(etcd.Start(tmp.str()));
+// Each test gets its own single-member etcd and a client of it.
+class ClusterNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
+    ASSERT_TRUE(etcd_.Start(tmp_.str()));
+    auto c = api::Etcd::Connect({etcd_.url()}, std::chrono::milliseconds(2000));
+    ASSERT_OK(c);
+    client_ = std::move(*c);
+  }
+  // Node n1 of cluster "t", advertising http://127.0.0.1:1.
+  api::ClusterOptions Options(int lease_ttl_seconds) const {
+    api::ClusterOptions o;
+    o.etcd = {etcd_.url()};
+    o.cluster = "t";
+    o.node = "n1";
+    o.advertise = "http://127.0.0.1:1";
+    o.lease_ttl_seconds = lease_ttl_seconds;
+    o.decode = api::DecodeSubmission;
+    return o;
+  }
+
+  testing::TempDir tmp_;
+  EtcdProcess etcd_;
+  std::unique_ptr<api::Etcd> client_;
+};
+
+TEST_F(ClusterNodeTest, ALeaderWhoseLedgerTurnsReadOnlyStepsDownAndStopsFollowing) {
   testing::FaultFileSystem faults;
   testing::RegistryFixture f(DateFromCivil(2026, 6, 1), faults.env());
-
-  api::ClusterOptions o;
-  o.etcd = {etcd.url()};
-  o.cluster = "t";
-  o.node = "n1";
-  o.advertise = "http://127.0.0.1:1";
-  o.lease_ttl_seconds = 2;
-  o.decode = api::DecodeSubmission;
-  auto node = api::ClusterNode::Start(f.registry(), o);
+  auto node = api::ClusterNode::Start(f.registry(), Options(2));
   ASSERT_OK(node);
   ASSERT_TRUE(WaitFor([&] { return (*node)->state().leader; }, std::chrono::seconds(10)));
   const std::uint64_t before = f.registry().ledger().size();
@@ -72,48 +88,33 @@ TEST(ClusterNodeTest, ALeaderWhoseLedgerTurnsReadOnlyStepsDownAndStopsFollowing)
   EXPECT_NE(st.error.find("read-only"), std::string::npos) << st.error;
   // The leader key is gone from etcd at once (its lease revoked), not after the TTL, and
   // the node does not campaign again.
-  auto client = api::Etcd::Connect({etcd.url()}, std::chrono::milliseconds(2000));
-  ASSERT_OK(client);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto leader = (*client)->Range("/ipledger/t/leader");
+  auto leader = client_->Range("/ipledger/t/leader");
   ASSERT_OK(leader);
   EXPECT_TRUE(leader->empty());
   EXPECT_FALSE((*node)->state().leader);
   // The batch etcd committed before the local write failed stays there for the next
   // leader (or this node, restarted) to apply: nothing acknowledged-or-not is lost.
-  auto batches = (*client)->Range("/ipledger/t/batch/", api::Etcd::PrefixEnd("/ipledger/t/batch/"));
+  auto batches = client_->Range("/ipledger/t/batch/", api::Etcd::PrefixEnd("/ipledger/t/batch/"));
   ASSERT_OK(batches);
   EXPECT_EQ(batches->size(), 1u);
   (*node)->Stop();
   faults.Heal();
 }
 
-TEST(ClusterNodeTest, ItsOwnLeftoverLeaderKeyNamesNoLeaderUntilItsLeaseEnds) {
+TEST_F(ClusterNodeTest, ItsOwnLeftoverLeaderKeyNamesNoLeaderUntilItsLeaseEnds) {
   // A node restarted while the leader key of its previous run still lives (killed, its
   // lease not yet expired) must not take that key for a leader elsewhere: it would
   // answer every write with a 307 to itself. It knows no leader until the lease ends,
   // then wins the election.
-  if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
-  testing::TempDir tmp;
-  EtcdProcess etcd;
-  ASSERT_TRUE(etcd.Start(tmp.str()));
-  auto client = api::Etcd::Connect({etcd.url()}, std::chrono::milliseconds(2000));
-  ASSERT_OK(client);
-  auto lease = (*client)->LeaseGrant(15);  // far longer than the test needs it
+  auto lease = client_->LeaseGrant(15);  // far longer than the test needs it
   ASSERT_OK(lease);
-  auto put = (*client)->PutIfAbsent("/ipledger/t/leader", "n1 http://127.0.0.1:1", *lease);
+  auto put = client_->PutIfAbsent("/ipledger/t/leader", "n1 http://127.0.0.1:1", *lease);
   ASSERT_OK(put);
   ASSERT_TRUE(put->succeeded);
 
   testing::RegistryFixture f(DateFromCivil(2026, 6, 1));
-  api::ClusterOptions o;
-  o.etcd = {etcd.url()};
-  o.cluster = "t";
-  o.node = "n1";
-  o.advertise = "http://127.0.0.1:1";
-  o.lease_ttl_seconds = 3;
-  o.decode = api::DecodeSubmission;
-  auto node = api::ClusterNode::Start(f.registry(), o);
+  auto node = api::ClusterNode::Start(f.registry(), Options(3));
   ASSERT_OK(node);
   ASSERT_TRUE(WaitFor([&] { return (*node)->state().caught_up; }, std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several polls
@@ -121,36 +122,30 @@ TEST(ClusterNodeTest, ItsOwnLeftoverLeaderKeyNamesNoLeaderUntilItsLeaseEnds) {
   EXPECT_FALSE(st.leader);
   EXPECT_EQ(st.leader_url, "");
   // Another node's key is a leader, though (the serializable look sees it).
-  auto other = (*client)->LeaseGrant(30);
+  auto other = client_->LeaseGrant(30);
   ASSERT_OK(other);
   // Overwritten in one write, so that the key never goes missing in between.
-  ASSERT_OK((*client)->Put("/ipledger/t/leader", "n2 http://127.0.0.1:2", *other));
-  ASSERT_OK((*client)->LeaseRevoke(*lease));
+  ASSERT_OK(client_->Put("/ipledger/t/leader", "n2 http://127.0.0.1:2", *other));
+  ASSERT_OK(client_->LeaseRevoke(*lease));
   EXPECT_TRUE(WaitFor([&] { return (*node)->state().leader_url == "http://127.0.0.1:2"; },
                       std::chrono::seconds(5)))
       << (*node)->state().leader_url;
   EXPECT_FALSE((*node)->state().leader);
   // Once that key is gone, this node campaigns and leads.
-  ASSERT_OK((*client)->LeaseRevoke(*other));
+  ASSERT_OK(client_->LeaseRevoke(*other));
   EXPECT_TRUE(WaitFor([&] { return (*node)->state().leader; }, std::chrono::seconds(10)));
   (*node)->Stop();
 }
 
-TEST(ClusterNodeTest, SerializableRangeReadsWhatWasCommitted) {
+TEST_F(ClusterNodeTest, SerializableRangeReadsWhatWasCommitted) {
   // Followers poll with serializable ranges: etcd must accept the request and answer
   // the committed keys, in key order, within the limit, like a linearizable read.
-  if (::access(kEtcd, X_OK) != 0) GTEST_SKIP() << "etcd is not installed (tools/deps.sh)";
-  testing::TempDir tmp;
-  EtcdProcess etcd;
-  ASSERT_TRUE(etcd.Start(tmp.str()));
-  auto client = api::Etcd::Connect({etcd.url()}, std::chrono::milliseconds(2000));
-  ASSERT_OK(client);
   for (const char* k : {"/s/b", "/s/a", "/s/c"}) {
-    ASSERT_OK((*client)->Put(k, std::string("v") + k, 0));
+    ASSERT_OK(client_->Put(k, std::string("v") + k, 0));
   }
   const std::string end = api::Etcd::PrefixEnd("/s/");
-  auto lin = (*client)->Range("/s/", end, 2);
-  auto ser = (*client)->Range("/s/", end, 2, api::Etcd::Read::kSerializable);
+  auto lin = client_->Range("/s/", end, 2);
+  auto ser = client_->Range("/s/", end, 2, api::Etcd::Read::kSerializable);
   ASSERT_OK(lin);
   ASSERT_OK(ser);
   ASSERT_EQ(ser->size(), 2u);
@@ -161,11 +156,11 @@ TEST(ClusterNodeTest, SerializableRangeReadsWhatWasCommitted) {
     EXPECT_EQ((*ser)[i].key, (*lin)[i].key);
     EXPECT_EQ((*ser)[i].mod_revision, (*lin)[i].mod_revision);
   }
-  auto one = (*client)->Range("/s/c", {}, 0, api::Etcd::Read::kSerializable);
+  auto one = client_->Range("/s/c", {}, 0, api::Etcd::Read::kSerializable);
   ASSERT_OK(one);
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ((*one)[0].value, "v/s/c");
-  auto none = (*client)->Range("/s/d", {}, 0, api::Etcd::Read::kSerializable);
+  auto none = client_->Range("/s/d", {}, 0, api::Etcd::Read::kSerializable);
   ASSERT_OK(none);
   EXPECT_TRUE(none->empty());
 }
