@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -150,26 +149,51 @@ struct SparseMap::Rep {
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
 
-  using NodeMap = std::map<std::string, Node>;
-
   mutable Mutex mu;
   std::optional<std::uint64_t> committed GUARDED_BY(mu);
   Ref committed_root GUARDED_BY(mu);
-  // Staged, uncommitted versions in order, with their roots, and their nodes by key
-  // (decoded: the next Stage reads them without decoding what it just encoded).
-  std::vector<std::pair<std::uint64_t, Ref>> staged GUARDED_BY(mu);
-  NodeMap staged_nodes GUARDED_BY(mu);
 
-  // Stored nodes of the upper levels (depth < kCacheDepth), in memory; a stored node
-  // never changes, so an entry is never stale. `upper` holds, for each position (depth
-  // and path), the newest node known there: the nodes each committed version wrote
-  // (written through, so the next version's Stage descends the paths the last one
-  // rewrote without a RocksDB read) and those read from disk. It is an array per depth,
-  // indexed by the position's path bits (2^depth slots, allocated when the depth is
-  // first used), so a lookup is an index, not a hash of the key and a chase through a
-  // hash table's nodes: at most 2^kCacheDepth - 1 slots. Nodes of older versions read
-  // for proofs at an earlier index go to `older`, emptied when it reaches kCacheEntries.
-  // Check and CheckRootNode read around both, from disk.
+  // A staged, uncommitted version: its root and the nodes it wrote, decoded (a later
+  // Stage reads them without decoding what this one encoded), in the order written.
+  // Only a Stage before the last one's Committed reads them (the sequencer never does):
+  // the index by key is built by the first such read.
+  struct StagedVersion {
+    std::uint64_t version = 0;
+    Ref root;
+    std::vector<std::pair<std::string, Node>> nodes;
+    std::unordered_map<std::string, size_t> index;
+
+    const Node* Find(const std::string& key) {
+      if (index.empty()) {
+        index.reserve(nodes.size());
+        for (size_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].first, i);
+      }
+      auto it = index.find(key);
+      return it == index.end() ? nullptr : &nodes[it->second].second;
+    }
+  };
+  std::vector<StagedVersion> staged GUARDED_BY(mu);
+
+  // The staged version `version` if it is one (not yet committed), else null.
+  StagedVersion* FindStaged(std::uint64_t version) REQUIRES(mu) {
+    if (committed && version <= *committed) return nullptr;
+    for (StagedVersion& v : staged) {
+      if (v.version == version) return &v;
+    }
+    return nullptr;
+  }
+
+  // Stored nodes, in memory; a stored node never changes, so an entry is never stale.
+  // `upper` holds, for each position of the upper levels (depth < kCacheDepth), the
+  // newest node known there: the nodes each committed version wrote (written through,
+  // so the next version's Stage descends the paths the last one rewrote without a
+  // RocksDB read) and those read from disk. It is an array per depth, indexed by the
+  // position's path bits (2^depth slots, allocated when the depth is first used), so a
+  // lookup is an index, not a hash of the key and a chase through a hash table's nodes:
+  // at most 2^kCacheDepth - 1 slots. `others` holds the rest, by key: the nodes of
+  // deeper levels each committed version wrote and those read from disk, and nodes of
+  // older versions read for proofs at an earlier index; it is emptied when it reaches
+  // kCacheEntries. Check and CheckRootNode read around both, from disk.
   static constexpr size_t kCacheDepth = 16;
   static constexpr size_t kCacheEntries = size_t{1} << 16;
   struct Slot {
@@ -179,7 +203,7 @@ struct SparseMap::Rep {
   };
   mutable SharedMutex cache_mu;
   mutable std::vector<Slot> upper[kCacheDepth] GUARDED_BY(cache_mu);
-  mutable std::unordered_map<std::string, Node> older GUARDED_BY(cache_mu);
+  mutable std::unordered_map<std::string, Node> others GUARDED_BY(cache_mu);
 
   enum class Source { kCached, kDisk };
 
@@ -193,40 +217,45 @@ struct SparseMap::Rep {
     return depth == 0 ? 0 : bits >> (16 - depth);
   }
 
-  // Keeps stored node `n` of `version` at `node_key` (depth < kCacheDepth).
+  // Keeps stored node `n` of `version` at `node_key`.
   void CacheInsert(const std::string& node_key, std::uint64_t version, size_t depth,
                    const Node& n) const REQUIRES(cache_mu) {
-    std::vector<Slot>& level = upper[depth];
-    if (level.empty()) level.resize(size_t{1} << depth);
-    Slot& slot = level[SlotIndex(node_key, depth)];
-    if (!slot.filled || slot.version < version) {
-      slot.filled = true;
-      slot.version = version;
-      slot.node = n;
-      return;
+    if (depth < kCacheDepth) {
+      std::vector<Slot>& level = upper[depth];
+      if (level.empty()) level.resize(size_t{1} << depth);
+      Slot& slot = level[SlotIndex(node_key, depth)];
+      if (!slot.filled || slot.version < version) {
+        slot.filled = true;
+        slot.version = version;
+        slot.node = n;
+        return;
+      }
+      if (slot.version == version) return;
     }
-    if (slot.version == version) return;
-    if (older.size() >= kCacheEntries) older.clear();
-    older.insert_or_assign(node_key, n);
+    if (others.size() >= kCacheEntries) others.clear();
+    others.insert_or_assign(node_key, n);
   }
 
-  // The node stored at `node_key` (staged ones first if `staged_too`).
+  // The node stored at `node_key`: among `staged_version`'s nodes if not null (it must
+  // be the node's version), else in the cache or on disk.
   StatusOr<Node> ReadNode(const std::string& node_key, std::uint64_t version, size_t depth,
-                          const NodeMap* staged_too, Source source = Source::kCached) const {
-    if (staged_too != nullptr) {
-      auto it = staged_too->find(node_key);
-      if (it != staged_too->end()) return it->second;
+                          StagedVersion* staged_version, Source source = Source::kCached) const {
+    if (staged_version != nullptr) {
+      if (const Node* n = staged_version->Find(node_key)) return *n;
+      return Status::Corruption(DescribeNode(node_key, version, depth) + " is missing");
     }
-    const bool cacheable = source == Source::kCached && depth < kCacheDepth;
+    const bool cacheable = source == Source::kCached;
     if (cacheable) {
       ReaderLock lock(&cache_mu);
-      const std::vector<Slot>& level = upper[depth];
-      if (!level.empty()) {
-        const Slot& slot = level[SlotIndex(node_key, depth)];
-        if (slot.filled && slot.version == version) return slot.node;
+      if (depth < kCacheDepth) {
+        const std::vector<Slot>& level = upper[depth];
+        if (!level.empty()) {
+          const Slot& slot = level[SlotIndex(node_key, depth)];
+          if (slot.filled && slot.version == version) return slot.node;
+        }
       }
-      auto old = older.find(node_key);
-      if (old != older.end()) return old->second;
+      auto other = others.find(node_key);
+      if (other != others.end()) return other->second;
     }
     std::string value;
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, node_key, &value);
@@ -250,7 +279,7 @@ struct SparseMap::Rep {
 
   // The newest staged, else committed, version's root.
   Ref NewestRoot() const REQUIRES(mu) {
-    return staged.empty() ? committed_root : staged.back().second;
+    return staged.empty() ? committed_root : staged.back().root;
   }
 
   // The root reference of exactly `version`; kNotFound if not stored.
@@ -277,11 +306,8 @@ struct SparseMap::Rep {
   struct StageCtx {
     std::uint64_t version;
     rocksdb::WriteBatch* batch;
-    NodeMap* nodes;     // staged nodes, this version's added
-    std::string value;  // scratch for the encoded node
-    // Nodes of versions up to this one are stored (in the cache or on disk), never
-    // staged: a read of one skips the search of `nodes`.
-    std::optional<std::uint64_t> committed;
+    std::vector<std::pair<std::string, Node>>* nodes;  // the nodes this version wrote
+    std::string value;                                 // scratch for the encoded node
   };
 
   Ref MakeNode(StageCtx& ctx, size_t depth, const Hash& path, const Ref& left, const Ref& right) {
@@ -292,7 +318,7 @@ struct SparseMap::Rep {
     std::string key = NodeKey(ctx.version, depth, path);
     EncodeNode(n, &ctx.value);
     (void)ctx.batch->Put(cf, key, ctx.value);
-    ctx.nodes->insert_or_assign(std::move(key), n);
+    ctx.nodes->emplace_back(std::move(key), n);
     Ref r;
     r.type = Ref::kNode;
     r.version = ctx.version;
@@ -313,7 +339,8 @@ struct SparseMap::Rep {
   }
 
   // `cur` (the subtree at `depth` on the path of `ups`) with the sorted, distinct `ups`.
-  StatusOr<Ref> Apply(StageCtx& ctx, const Ref& cur, size_t depth, std::span<const Update> ups) {
+  StatusOr<Ref> Apply(StageCtx& ctx, const Ref& cur, size_t depth, std::span<const Update> ups)
+      REQUIRES(mu) {
     if (ups.empty()) return cur;
     if (cur.type == Ref::kEmpty) return Build(ctx, depth, ups);
     if (cur.type == Ref::kLeaf) {
@@ -325,8 +352,7 @@ struct SparseMap::Rep {
       return Build(ctx, depth, all);
     }
     const std::string key = NodeKey(cur.version, depth, ups[0].first);
-    const bool in_stage = !ctx.committed || cur.version > *ctx.committed;
-    auto node = ReadNode(key, cur.version, depth, in_stage ? ctx.nodes : nullptr);
+    auto node = ReadNode(key, cur.version, depth, FindStaged(cur.version));
     if (!node.ok()) return node.status();
     auto mid = std::partition_point(ups.begin(), ups.end(),
                                     [depth](const Update& u) { return !PathBit(u.first, depth); });
@@ -439,8 +465,8 @@ StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
   std::optional<std::uint64_t> newest = rep_->committed;
   Ref base = rep_->committed_root;
   if (!rep_->staged.empty()) {
-    newest = rep_->staged.back().first;
-    base = rep_->staged.back().second;
+    newest = rep_->staged.back().version;
+    base = rep_->staged.back().root;
   }
   if (newest.has_value() && version <= *newest) {
     return Status::InvalidArgument("map version " + std::to_string(version) +
@@ -456,9 +482,10 @@ StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
     if (i + 1 < ups.size() && ups[i + 1].first == ups[i].first) continue;
     distinct.push_back(ups[i]);
   }
-  // Nodes go into a copy of the staged set, adopted only if the whole stage succeeds.
-  Rep::NodeMap nodes = rep_->staged_nodes;
-  Rep::StageCtx ctx{version, batch, &nodes, {}, rep_->committed};
+  // The version's nodes are kept only if the whole stage succeeds.
+  Rep::StagedVersion v;
+  v.version = version;
+  Rep::StageCtx ctx{version, batch, &v.nodes, {}};
   auto root = rep_->Apply(ctx, base, 0, distinct);
   if (!root.ok()) return root.status();
   std::string root_value;
@@ -466,8 +493,8 @@ StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
   if (rocksdb::Status s = batch->Put(rep_->cf, RootKey(version), root_value); !s.ok()) {
     return Status::Internal("staging the map root: " + s.ToString());
   }
-  rep_->staged_nodes = std::move(nodes);
-  rep_->staged.emplace_back(version, *root);
+  v.root = *root;
+  rep_->staged.push_back(std::move(v));
   return root->Digest();
 }
 
@@ -475,32 +502,25 @@ void SparseMap::Committed(std::uint64_t version) {
   MutexLock lock(&rep_->mu);
   auto& staged = rep_->staged;
   size_t done = 0;
-  while (done < staged.size() && staged[done].first <= version) {
-    rep_->committed = staged[done].first;
-    rep_->committed_root = staged[done].second;
-    ++done;
-  }
-  staged.erase(staged.begin(), staged.begin() + static_cast<std::ptrdiff_t>(done));
-  // The now durable nodes (those of versions <= `version`) move to the cache: the next
-  // version's Stage descends the paths this one wrote.
-  const std::string bound = NodeKey(version + 1, 0, Hash{});
-  auto& nodes = rep_->staged_nodes;
-  const auto end = staged.empty() ? nodes.end() : nodes.lower_bound(bound);
   {
+    // The now durable nodes (those of versions <= `version`) go to the cache: the next
+    // version's Stage descends the paths this one wrote.
     WriterLock cache_lock(&rep_->cache_mu);
-    for (auto it = nodes.begin(); it != end; ++it) {
-      const auto depth = static_cast<std::uint8_t>(it->first[9]);  // NodeKey's depth byte
-      const std::uint64_t node_version = *DecodeFixed64BE(std::string_view(it->first).substr(1, 8));
-      if (depth < Rep::kCacheDepth) rep_->CacheInsert(it->first, node_version, depth, it->second);
+    for (; done < staged.size() && staged[done].version <= version; ++done) {
+      rep_->committed = staged[done].version;
+      rep_->committed_root = staged[done].root;
+      for (const auto& [key, node] : staged[done].nodes) {
+        const auto depth = static_cast<std::uint8_t>(key[9]);  // NodeKey's depth byte
+        rep_->CacheInsert(key, staged[done].version, depth, node);
+      }
     }
   }
-  nodes.erase(nodes.begin(), end);
+  staged.erase(staged.begin(), staged.begin() + static_cast<std::ptrdiff_t>(done));
 }
 
 void SparseMap::Abandon() {
   MutexLock lock(&rep_->mu);
   rep_->staged.clear();
-  rep_->staged_nodes.clear();
 }
 
 std::optional<std::uint64_t> SparseMap::LatestVersion() const {
@@ -614,9 +634,8 @@ StatusOr<std::vector<std::optional<Hash>>> SparseMap::GetNewest(
     Ref cur = root;
     for (size_t depth = 0; cur.type == Ref::kNode; ++depth) {
       if (depth > kMaxProofDepth) return Status::Corruption("the map has a path deeper than 255");
-      const bool in_stage = !rep_->committed || cur.version > *rep_->committed;
       auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth,
-                                 in_stage ? &rep_->staged_nodes : nullptr);
+                                 rep_->FindStaged(cur.version));
       if (!node.ok()) return node.status();
       cur = node->child[PathBit(key, depth) ? 1 : 0];
     }

@@ -16,11 +16,13 @@
 //          (version, depth + 1, path + bit))
 //   'r' || version (u64 BE)                         the version's root: one child as above
 //
-// Reads of the upper 16 levels go through an in-memory cache: for each position, the
-// newest node known there (those each committed version wrote, so the next version
-// descends the paths the last one rewrote without a RocksDB read, and those read), at
-// most 65,535 nodes; nodes of older versions read for proofs at an earlier index, at
-// most 65,536 more. About 40 MB in all. Check and CheckRootNode always read from disk.
+// Reads go through an in-memory cache of stored nodes: for each position of the upper
+// 16 levels, the newest node known there (those each committed version wrote, so the
+// next version descends the paths the last one rewrote without a RocksDB read, and
+// those read), at most 65,535 nodes; and at most 65,536 others (the deeper levels'
+// nodes each committed version wrote or a read found, and nodes of older versions read
+// for proofs at an earlier index), emptied when full. About 40 MB in all. Check and
+// CheckRootNode always read from disk.
 //
 // Versions strictly increase (the registry uses the log index of the entry that commits
 // the root). Writes go into the caller's WriteBatch, so the map changes atomically with

@@ -369,6 +369,70 @@ TEST(SparseMapTest, CachedPositionsAnswerEachVersionWithItsOwnNodes) {
   EXPECT_OK(VerifyMapProof(roots[0], keys[0], *db.map->Get(keys[0], 0), *p0));
 }
 
+// Keys that share their first 24 bits put every internal node below the cached upper
+// levels: the deeper nodes each version wrote are kept in memory too, and every version
+// answers from memory what a fresh open (nothing cached) answers from disk.
+TEST(SparseMapTest, DeepPositionsAnswerEachVersionFromMemoryAsFromDisk) {
+  TempDir dir;
+  Db db = Db::Open(dir.str(), true);
+  std::mt19937_64 rng(11);
+  auto deep_key = [&] {
+    Hash k = RandomHash(rng);
+    k[0] = 0x5a;
+    k[1] = 0xc3;
+    k[2] = 0x0f;
+    return k;
+  };
+  MemoryMap model;
+  std::vector<Hash> keys;
+  std::vector<Hash> roots;
+  std::vector<std::map<Hash, Hash>> states;
+  for (std::uint64_t version = 1; version <= 5; ++version) {
+    Updates ups;
+    for (int i = 0; i < 150; ++i) {
+      const Hash k = keys.empty() || i % 3 != 0 ? deep_key() : keys[rng() % keys.size()];
+      keys.push_back(k);
+      ups.emplace_back(k, RandomHash(rng));
+    }
+    for (const auto& [k, v] : ups) model.Set(k, v);
+    auto root = db.Commit(version * 10, ups);
+    ASSERT_OK(root);
+    ASSERT_EQ(*root, model.Root());
+    roots.push_back(*root);
+    std::map<Hash, Hash> state;
+    for (const Hash& k : keys) state[k] = *model.Get(k);
+    states.push_back(std::move(state));
+    auto newest = db.map->GetNewest({keys.front(), keys.back(), deep_key()});
+    ASSERT_OK(newest);
+    EXPECT_EQ((*newest)[0], model.Get(keys.front()));
+    EXPECT_EQ((*newest)[1], model.Get(keys.back()));
+    EXPECT_FALSE((*newest)[2].has_value());
+  }
+  auto answers = [&](SparseMap& m) {
+    std::vector<std::string> out;
+    for (std::uint64_t v = 0; v < roots.size(); ++v) {
+      for (size_t i = 0; i < keys.size(); i += 7) {
+        auto g = m.Get(keys[i], (v + 1) * 10);
+        EXPECT_OK(g);
+        auto p = m.Prove(keys[i], (v + 1) * 10);
+        EXPECT_OK(p);
+        if (!g.ok() || !p.ok()) return out;
+        auto it = states[v].find(keys[i]);
+        EXPECT_EQ(*g, it == states[v].end() ? std::nullopt : std::optional<Hash>(it->second));
+        EXPECT_OK(VerifyMapProof(roots[v], keys[i], *g, *p)) << "version " << (v + 1) * 10;
+        EXPECT_GT(p->siblings.size(), 24U);
+        out.push_back(HexEncode(AsBytes(EncodeMapProof(*p))));
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> from_memory = answers(*db.map);
+  db.Close();
+  Db reopened = Db::Open(dir.str(), false);
+  EXPECT_EQ(answers(*reopened.map), from_memory);
+  for (std::uint64_t v = 1; v <= 5; ++v) EXPECT_OK(reopened.map->Check(v * 10));
+}
+
 TEST(SparseMapTest, CheckNamesAnEditedNode) {
   TempDir dir;
   const std::string db_dir = dir.str();
