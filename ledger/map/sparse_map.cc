@@ -217,6 +217,17 @@ struct SparseMap::Rep {
     return depth == 0 ? 0 : bits >> (16 - depth);
   }
 
+  // The cached node of `version` at depth `depth` (< kCacheDepth) on the path of `key`,
+  // or null if the cache does not hold it.
+  const Node* PeekUpper(std::uint64_t version, size_t depth, const Hash& key) const
+      REQUIRES_SHARED(cache_mu) {
+    const std::vector<Slot>& level = upper[depth];
+    if (level.empty()) return nullptr;
+    const size_t bits = (static_cast<size_t>(key[0]) << 8) | key[1];
+    const Slot& slot = level[depth == 0 ? 0 : bits >> (16 - depth)];
+    return slot.filled && slot.version == version ? &slot.node : nullptr;
+  }
+
   // Keeps stored node `n` of `version` at `node_key`.
   void CacheInsert(const std::string& node_key, std::uint64_t version, size_t depth,
                    const Node& n) const REQUIRES(cache_mu) {
@@ -632,7 +643,19 @@ StatusOr<std::vector<std::optional<Hash>>> SparseMap::GetNewest(
   for (size_t k = 0; k < keys.size(); ++k) {
     const Hash& key = keys[k];
     Ref cur = root;
-    for (size_t depth = 0; cur.type == Ref::kNode; ++depth) {
+    size_t depth = 0;
+    {
+      // The upper levels straight from the cache, under one lock and without copying
+      // nodes (the common case: each committed version writes its nodes through);
+      // the rest, and any node not there (a staged version's), as below.
+      ReaderLock cache_lock(&rep_->cache_mu);
+      for (; cur.type == Ref::kNode && depth < Rep::kCacheDepth; ++depth) {
+        const Node* n = rep_->PeekUpper(cur.version, depth, key);
+        if (n == nullptr) break;
+        cur = n->child[PathBit(key, depth) ? 1 : 0];
+      }
+    }
+    for (; cur.type == Ref::kNode; ++depth) {
       if (depth > kMaxProofDepth) return Status::Corruption("the map has a path deeper than 255");
       auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth,
                                  rep_->FindStaged(cur.version));
