@@ -18,9 +18,13 @@ namespace ipledger::map {
 namespace {
 
 constexpr char kNodeTag = 'n';
+constexpr char kGroupTag = 'g';
 constexpr char kRootTag = 'r';
+// The levels one group holds (sparse_map.h): its top depth is a multiple of kBand.
+constexpr size_t kBand = 8;
 
-// A child reference as stored (sparse_map.h): empty, a leaf, or an internal node.
+// A child reference as stored (sparse_map.h): empty, a leaf, or an internal node, the
+// latter stored in its version's group (or, if an older release wrote it, on its own).
 struct Ref {
   enum Type : std::uint8_t { kEmpty = 0, kLeaf = 1, kNode = 2 };
   Type type = kEmpty;
@@ -28,6 +32,7 @@ struct Ref {
   Hash value{};               // kLeaf
   std::uint64_t version = 0;  // kNode
   Hash hash{};                // kNode: the node's hash; kLeaf: LeafHash(key, value), not stored
+  bool grouped = false;       // kNode: stored in a group (type byte 0x03), not alone (0x02)
 
   static Ref Leaf(const Hash& key, const Hash& value) {
     Ref r;
@@ -56,8 +61,12 @@ Hash ReadHash(std::string_view s) {
   return h;
 }
 
+// The stored type byte of a node reference to a node in a group.
+constexpr std::uint8_t kGroupedType = 3;
+
 void EncodeRef(std::string* out, const Ref& r) {
-  out->push_back(static_cast<char>(r.type));
+  out->push_back(static_cast<char>(
+      r.type == Ref::kNode && r.grouped ? kGroupedType : static_cast<std::uint8_t>(r.type)));
   if (r.type == Ref::kLeaf) {
     AppendHash(out, r.key);
     AppendHash(out, r.value);
@@ -82,9 +91,10 @@ bool DecodeRef(std::string_view* s, Ref* r) {
     s->remove_prefix(64);
     return true;
   }
-  if (type == Ref::kNode) {
+  if (type == Ref::kNode || type == kGroupedType) {
     if (s->size() < 40) return false;
     r->type = Ref::kNode;
+    r->grouped = type == kGroupedType;
     r->version = *DecodeFixed64BE(s->substr(0, 8));
     r->hash = ReadHash(s->substr(8, 32));
     s->remove_prefix(40);
@@ -93,10 +103,8 @@ bool DecodeRef(std::string_view* s, Ref* r) {
   return false;
 }
 
-// Replaces `*out` with the stored form of `n` (its capacity is kept: Stage encodes every
-// node of a version into one buffer).
-void EncodeNode(const Node& n, std::string* out) {
-  out->clear();
+// Appends the stored form of `n` to `*out`.
+void AppendNode(const Node& n, std::string* out) {
   AppendHash(out, n.hash);
   EncodeRef(out, n.child[0]);
   EncodeRef(out, n.child[1]);
@@ -107,6 +115,29 @@ bool DecodeNode(std::string_view s, Node* n) {
   n->hash = ReadHash(s.substr(0, 32));
   s.remove_prefix(32);
   return DecodeRef(&s, &n->child[0]) && DecodeRef(&s, &n->child[1]) && s.empty();
+}
+
+// The size of the stored node at the front of `s`, or 0 if it is malformed.
+size_t StoredNodeSize(std::string_view s) {
+  size_t size = 32;
+  for (int c = 0; c < 2; ++c) {
+    if (s.size() <= size) return 0;
+    switch (static_cast<std::uint8_t>(s[size])) {
+      case Ref::kEmpty:
+        size += 1;
+        break;
+      case Ref::kLeaf:
+        size += 65;
+        break;
+      case Ref::kNode:
+      case kGroupedType:
+        size += 41;
+        break;
+      default:
+        return 0;
+    }
+  }
+  return size <= s.size() ? size : 0;
 }
 
 // 'n' || version || depth || the first ceil(depth/8) bytes of `key`, bits >= depth zero.
@@ -123,15 +154,39 @@ std::string NodeKey(std::uint64_t version, size_t depth, const Hash& key) {
   return out;
 }
 
+// The key of the group holding the node whose NodeKey is `node_key` (depth `depth`):
+// 'g' || version || top depth t (depth rounded down to a multiple of kBand) || the first
+// t/8 bytes of the path.
+std::string GroupKeyOf(std::string_view node_key, size_t depth) {
+  const size_t top = depth - depth % kBand;
+  std::string out(1, kGroupTag);
+  out.append(node_key.substr(1, 8));
+  out.push_back(static_cast<char>(top));
+  out.append(node_key.substr(10, top / 8));
+  return out;
+}
+
+// The bits of a node's path from its group's top depth to its own depth, right-aligned
+// (what a group entry records), from the node's NodeKey.
+std::uint8_t GroupBits(std::string_view node_key, size_t depth) {
+  const size_t below = depth % kBand;
+  if (below == 0) return 0;
+  const auto b = static_cast<std::uint8_t>(node_key[10 + depth / 8]);
+  return static_cast<std::uint8_t>(b >> (8 - below));
+}
+
 std::string RootKey(std::uint64_t version) {
   std::string out(1, kRootTag);
   PutFixed64BE(&out, version);
   return out;
 }
 
-std::string DescribeNode(const std::string& node_key, std::uint64_t version, size_t depth) {
-  return "map node " + HexEncode(AsBytes(node_key)) + " (version " + std::to_string(version) +
-         ", depth " + std::to_string(depth) + ")";
+std::string DescribeNode(const std::string& node_key, std::uint64_t version, size_t depth,
+                         bool grouped) {
+  const std::string where =
+      "(version " + std::to_string(version) + ", depth " + std::to_string(depth) + ")";
+  if (!grouped) return "map node " + HexEncode(AsBytes(node_key)) + " " + where;
+  return "map node " + where + " in group " + HexEncode(AsBytes(GroupKeyOf(node_key, depth)));
 }
 
 bool SharesPrefix(const Hash& a, const Hash& b, size_t n) {
@@ -247,13 +302,15 @@ struct SparseMap::Rep {
     others.insert_or_assign(node_key, n);
   }
 
-  // The node stored at `node_key`: among `staged_version`'s nodes if not null (it must
-  // be the node's version), else in the cache or on disk.
+  // The node stored at `node_key` (in its version's group if `grouped`): among
+  // `staged_version`'s nodes if not null (it must be the node's version), else in the
+  // cache or on disk.
   StatusOr<Node> ReadNode(const std::string& node_key, std::uint64_t version, size_t depth,
-                          StagedVersion* staged_version, Source source = Source::kCached) const {
+                          bool grouped, StagedVersion* staged_version,
+                          Source source = Source::kCached) const {
     if (staged_version != nullptr) {
       if (const Node* n = staged_version->Find(node_key)) return *n;
-      return Status::Corruption(DescribeNode(node_key, version, depth) + " is missing");
+      return Status::Corruption(DescribeNode(node_key, version, depth, grouped) + " is missing");
     }
     const bool cacheable = source == Source::kCached;
     if (cacheable) {
@@ -268,24 +325,60 @@ struct SparseMap::Rep {
       auto other = others.find(node_key);
       if (other != others.end()) return other->second;
     }
-    std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, node_key, &value);
+    const std::string stored_key = grouped ? GroupKeyOf(node_key, depth) : node_key;
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, stored_key, &value);
     if (s.IsNotFound()) {
-      return Status::Corruption(DescribeNode(node_key, version, depth) + " is missing");
+      return Status::Corruption(DescribeNode(node_key, version, depth, grouped) + " is missing");
     }
     if (!s.ok()) {
-      return Status::Unavailable("reading " + DescribeNode(node_key, version, depth) + ": " +
-                                 s.ToString());
+      return Status::Unavailable("reading " + DescribeNode(node_key, version, depth, grouped) +
+                                 ": " + s.ToString());
+    }
+    std::string_view stored(value.data(), value.size());
+    if (grouped) {
+      auto entry = FindInGroup(stored, depth, GroupBits(node_key, depth));
+      if (!entry.ok()) {
+        return Status::Corruption(DescribeNode(node_key, version, depth, grouped) + ": " +
+                                  entry.status().message());
+      }
+      stored = *entry;
     }
     Node n;
-    if (!DecodeNode(value, &n)) {
-      return Status::Corruption(DescribeNode(node_key, version, depth) + " is malformed");
+    if (!DecodeNode(stored, &n)) {
+      return Status::Corruption(DescribeNode(node_key, version, depth, grouped) + " is malformed");
     }
     if (cacheable) {
       WriterLock lock(&cache_mu);
       CacheInsert(node_key, version, depth, n);
     }
     return n;
+  }
+
+  // The stored node at depth `depth` with group bits `bits` in group value `group`;
+  // kCorruption if the group is malformed (every entry is checked: a depth outside the
+  // group's levels, bits beyond the depth, a node that does not parse) or lacks it.
+  static StatusOr<std::string_view> FindInGroup(std::string_view group, size_t depth,
+                                                std::uint8_t bits) {
+    const size_t top = depth - depth % kBand;
+    std::optional<std::string_view> found;
+    while (!group.empty()) {
+      if (group.size() < 2) return Status::Corruption("the group is malformed");
+      const auto d = static_cast<std::uint8_t>(group[0]);
+      const auto b = static_cast<std::uint8_t>(group[1]);
+      group.remove_prefix(2);
+      const size_t size = StoredNodeSize(group);
+      if (d < top || d >= top + kBand || (b >> (d - top)) != 0 || size == 0) {
+        return Status::Corruption("the group is malformed");
+      }
+      if (d == depth && b == bits) {
+        if (found) return Status::Corruption("the group holds it twice");
+        found = group.substr(0, size);
+      }
+      group.remove_prefix(size);
+    }
+    if (!found) return Status::Corruption("the group lacks it");
+    return *found;
   }
 
   // The newest staged, else committed, version's root.
@@ -318,7 +411,11 @@ struct SparseMap::Rep {
     std::uint64_t version;
     rocksdb::WriteBatch* batch;
     std::vector<std::pair<std::string, Node>>* nodes;  // the nodes this version wrote
-    std::string value;                                 // scratch for the encoded node
+    // For each band of kBand levels, the entries of the group being made there. The
+    // recursion makes a node after every node below it, so a group's entries are all
+    // made before its top node, which completes it: one group per band is ever open.
+    std::string groups[(kMaxProofDepth + kBand) / kBand];
+    Status error;  // the first Put that failed
   };
 
   Ref MakeNode(StageCtx& ctx, size_t depth, const Hash& path, const Ref& left, const Ref& right) {
@@ -327,11 +424,21 @@ struct SparseMap::Rep {
     n.child[1] = right;
     n.hash = NodeHash(left.Digest(), right.Digest());
     std::string key = NodeKey(ctx.version, depth, path);
-    EncodeNode(n, &ctx.value);
-    (void)ctx.batch->Put(cf, key, ctx.value);
+    std::string& group = ctx.groups[depth / kBand];
+    group.push_back(static_cast<char>(depth));
+    group.push_back(static_cast<char>(GroupBits(key, depth)));
+    AppendNode(n, &group);
+    if (depth % kBand == 0) {
+      rocksdb::Status s = ctx.batch->Put(cf, GroupKeyOf(key, depth), group);
+      if (!s.ok() && ctx.error.ok()) {
+        ctx.error = Status::Internal("staging a map node group: " + s.ToString());
+      }
+      group.clear();
+    }
     ctx.nodes->emplace_back(std::move(key), n);
     Ref r;
     r.type = Ref::kNode;
+    r.grouped = true;
     r.version = ctx.version;
     r.hash = n.hash;
     return r;
@@ -363,7 +470,7 @@ struct SparseMap::Rep {
       return Build(ctx, depth, all);
     }
     const std::string key = NodeKey(cur.version, depth, ups[0].first);
-    auto node = ReadNode(key, cur.version, depth, FindStaged(cur.version));
+    auto node = ReadNode(key, cur.version, depth, cur.grouped, FindStaged(cur.version));
     if (!node.ok()) return node.status();
     auto mid = std::partition_point(ups.begin(), ups.end(),
                                     [depth](const Update& u) { return !PathBit(u.first, depth); });
@@ -384,12 +491,12 @@ struct SparseMap::Rep {
       return Status::Unavailable("the status map check was stopped");
     }
     const std::string key = NodeKey(ref.version, depth, path);
-    const std::string name = DescribeNode(key, ref.version, depth);
+    const std::string name = DescribeNode(key, ref.version, depth, ref.grouped);
     if (ref.version > top) {
       return Status::Corruption(parent + " points to " + name + ", newer than version " +
                                 std::to_string(top));
     }
-    auto node = ReadNode(key, ref.version, depth, nullptr, Source::kDisk);
+    auto node = ReadNode(key, ref.version, depth, ref.grouped, nullptr, Source::kDisk);
     if (!node.ok()) {
       if (node.status().code() != ErrorCode::kCorruption) return node.status();
       return Status::Corruption(node.status().message() + ", pointed to by " + parent);
@@ -496,9 +603,10 @@ StatusOr<Hash> SparseMap::Stage(std::uint64_t version,
   // The version's nodes are kept only if the whole stage succeeds.
   Rep::StagedVersion v;
   v.version = version;
-  Rep::StageCtx ctx{version, batch, &v.nodes, {}};
+  Rep::StageCtx ctx{version, batch, &v.nodes, {}, Status::Ok()};
   auto root = rep_->Apply(ctx, base, 0, distinct);
   if (!root.ok()) return root.status();
+  if (!ctx.error.ok()) return ctx.error;
   std::string root_value;
   EncodeRef(&root_value, *root);
   if (rocksdb::Status s = batch->Put(rep_->cf, RootKey(version), root_value); !s.ok()) {
@@ -570,7 +678,8 @@ StatusOr<MapProof> SparseMap::Prove(const Hash& key, std::uint64_t version) cons
     if (depth > kMaxProofDepth)
       return Status::Corruption("map version " + std::to_string(version) +
                                 ": a path deeper than 255");
-    auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, nullptr);
+    auto node =
+        rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, cur.grouped, nullptr);
     if (!node.ok()) return node.status();
     const int bit = PathBit(key, depth) ? 1 : 0;
     proof.siblings.push_back(node->child[1 - bit].Digest());
@@ -596,7 +705,8 @@ StatusOr<std::optional<Hash>> SparseMap::Get(const Hash& key, std::uint64_t vers
     if (depth > kMaxProofDepth)
       return Status::Corruption("map version " + std::to_string(version) +
                                 ": a path deeper than 255");
-    auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, nullptr);
+    auto node =
+        rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, cur.grouped, nullptr);
     if (!node.ok()) return node.status();
     cur = node->child[PathBit(key, depth) ? 1 : 0];
   }
@@ -619,12 +729,12 @@ Status SparseMap::CheckRootNode(std::uint64_t version) const {
   if (!root.ok()) return root.status();
   if (root->type != Ref::kNode) return Status::Ok();
   const std::string key = NodeKey(root->version, 0, Hash{});
-  const std::string name = DescribeNode(key, root->version, 0);
+  const std::string name = DescribeNode(key, root->version, 0, root->grouped);
   if (root->version > version) {
     return Status::Corruption("the root record of version " + std::to_string(version) +
                               " points to " + name + ", a newer version");
   }
-  auto node = rep_->ReadNode(key, root->version, 0, nullptr, Rep::Source::kDisk);
+  auto node = rep_->ReadNode(key, root->version, 0, root->grouped, nullptr, Rep::Source::kDisk);
   if (!node.ok()) return node.status();
   const Hash computed = NodeHash(node->child[0].Digest(), node->child[1].Digest());
   if (computed != node->hash || node->hash != root->hash) {
@@ -657,7 +767,7 @@ StatusOr<std::vector<std::optional<Hash>>> SparseMap::GetNewest(
     }
     for (; cur.type == Ref::kNode; ++depth) {
       if (depth > kMaxProofDepth) return Status::Corruption("the map has a path deeper than 255");
-      auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth,
+      auto node = rep_->ReadNode(NodeKey(cur.version, depth, key), cur.version, depth, cur.grouped,
                                  rep_->FindStaged(cur.version));
       if (!node.ok()) return node.status();
       cur = node->child[PathBit(key, depth) ? 1 : 0];

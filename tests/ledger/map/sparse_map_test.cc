@@ -72,6 +72,25 @@ size_t KeysOfVersion(const Store& store, std::uint64_t version) {
   return n;
 }
 
+// The nodes `version` wrote: the entries of its groups (sparse_map.h).
+size_t NodesOfVersion(const Store& store, std::uint64_t version) {
+  size_t n = 0;
+  EXPECT_OK(store.Scan(Column::kMap, "g", "h", [&](std::string_view k, std::string_view v) {
+    if (DecodeFixed64BE(k.substr(1, 8)) != version) return true;
+    while (!v.empty()) {
+      size_t size = 2 + 32;  // depth, bits, the node's hash
+      for (int c = 0; c < 2; ++c) {
+        const auto type = static_cast<std::uint8_t>(v[size]);
+        size += type == 0 ? 1 : type == 1 ? 65 : 41;
+      }
+      v.remove_prefix(size);
+      ++n;
+    }
+    return true;
+  }));
+  return n;
+}
+
 TEST(SparseMapTest, MatchesMemoryMapAcrossManyVersions) {
   TempDir dir;
   Db db = Db::Open(dir.str(), true);
@@ -184,12 +203,17 @@ TEST(SparseMapTest, UpdatesWriteOnlyTheChangedPaths) {
   Updates ups;
   for (int i = 0; i < 2000; ++i) ups.emplace_back(RandomHash(rng), RandomHash(rng));
   ASSERT_OK(db.Commit(1, ups));
+  EXPECT_GE(NodesOfVersion(*db.store, 1), 1999u);  // >= n - 1 internal nodes
+  // One key per group of 8 levels that has a node (one at depths 0-7, at most 256 at
+  // 8-15, a few deeper) and the root record.
   const size_t first = KeysOfVersion(*db.store, 1);
-  EXPECT_GE(first, 2000u);  // >= n - 1 internal nodes and the root record
+  EXPECT_GE(first, 100u);
+  EXPECT_LE(first, 300u);
   ASSERT_OK(db.Commit(2, {{ups[10].first, RandomHash(rng)}}));
-  const size_t second = KeysOfVersion(*db.store, 2);
+  const size_t second = NodesOfVersion(*db.store, 2);
   EXPECT_GT(second, 5u);
   EXPECT_LT(second, 40u) << "one update rewrites one path";
+  EXPECT_LE(KeysOfVersion(*db.store, 2), 5u) << "a path of fewer than 40 levels, 8 a group";
   // Setting a key to the value it already has changes nothing but the root record.
   ASSERT_OK(db.Commit(3, {{ups[11].first, ups[11].second}}));
   EXPECT_EQ(KeysOfVersion(*db.store, 3), 1u);
@@ -448,25 +472,29 @@ TEST(SparseMapTest, CheckNamesAnEditedNode) {
     root = *db.Commit(8, more);
     ASSERT_OK(db.map->Check(8));
   }
-  // Nodes of version 7 (many shared by version 8): edit the root node or a deeper one, at
-  // several places of the value: its own hash, a child's hash, key or version, a type.
+  // Groups of version 7 (many of their nodes shared by version 8): edit the root node (the
+  // last node of the top group: positions counted from the value's end) or a node of a
+  // deeper group, at several places of the value: a node's own hash, a child's hash, key
+  // or version, a type, an entry's depth or bits.
   for (int which : {0, 1}) {
-    const std::vector<size_t> positions =
-        which == 0 ? std::vector<size_t>{0, 32, 40, 60} : std::vector<size_t>{31, 72};
-    for (size_t pos : positions) {
+    const std::vector<size_t> positions = which == 0 ? std::vector<size_t>{1, 20, 41, 50, 100, 115}
+                                                     : std::vector<size_t>{0, 1, 31, 72};
+    for (size_t from : positions) {
+      size_t pos = from;
       size_t seen = 0;
       std::string original;
       const std::string key = MutateStored(
           db_dir, "map",
           [&](std::string_view k) {
-            // A node of version 7 at depth 0 (the root node) or the 40th node.
-            if (k.size() < 10 || k[0] != 'n' || DecodeFixed64BE(k.substr(1, 8)) != 7u) {
+            // The group of version 7 at depths 0-7 (the root node) or the 40th group.
+            if (k.size() < 10 || k[0] != 'g' || DecodeFixed64BE(k.substr(1, 8)) != 7u) {
               return false;
             }
             return which == 0 ? k[9] == 0 : seen++ == 40;
           },
           [&](std::string* v) {
             original = *v;
+            if (which == 0) pos = from <= v->size() ? v->size() - from : v->size();
             if (pos < v->size()) (*v)[pos] = static_cast<char>((*v)[pos] ^ 0x01);
           });
       ASSERT_FALSE(key.empty());
@@ -483,7 +511,7 @@ TEST(SparseMapTest, CheckNamesAnEditedNode) {
           EXPECT_NE(later.message().find(HexEncode(AsBytes(key))), std::string::npos)
               << later.ToString();
         }
-        if (which == 0) {
+        if (which == 0 && from <= 114) {  // within the root node (its hash, two references)
           EXPECT_OK(later) << "version 8 has its own root node";
         }
       }
@@ -493,6 +521,96 @@ TEST(SparseMapTest, CheckNamesAnEditedNode) {
   Db db = Db::Open(db_dir, false);
   EXPECT_OK(db.map->Check(8));
   EXPECT_EQ(db.map->RootAtOrBefore(8)->second, root);
+}
+
+// A map an earlier release wrote stores each node under its own key ('n', type byte 0x02
+// in references). It stays readable and checkable, and a new version written over it
+// puts only its own nodes into groups, still pointing at the old ones it did not change.
+TEST(SparseMapTest, NodesStoredOneByOneByAnEarlierReleaseStayReadable) {
+  TempDir dir;
+  const std::string db_dir = dir.str();
+  std::mt19937_64 rng(17);
+  Hash k[4];
+  Hash v[4];
+  for (int i = 0; i < 4; ++i) {
+    k[i] = RandomHash(rng);
+    k[i][0] = static_cast<std::uint8_t>((k[i][0] & 0x3f) | (i << 6));  // paths 00, 01, 10, 11
+    v[i] = RandomHash(rng);
+  }
+  const Hash left = NodeHash(LeafHash(k[0], v[0]), LeafHash(k[1], v[1]));
+  const Hash right = NodeHash(LeafHash(k[2], v[2]), LeafHash(k[3], v[3]));
+  const Hash root = NodeHash(left, right);
+  auto key = [](char tag, std::uint64_t version, int depth, int path_byte) {
+    std::string out(1, tag);
+    PutFixed64BE(&out, version);
+    if (depth >= 0) out.push_back(static_cast<char>(depth));
+    if (path_byte >= 0) out.push_back(static_cast<char>(path_byte));
+    return out;
+  };
+  auto hash = [](const Hash& h) { return std::string(h.begin(), h.end()); };
+  auto leaf = [&](int i) { return std::string(1, '\x01') + hash(k[i]) + hash(v[i]); };
+  auto node_ref = [&](std::uint64_t version, const Hash& h) {
+    std::string out(1, '\x02');
+    PutFixed64BE(&out, version);
+    return out + hash(h);
+  };
+  const std::string legacy_left = key('n', 5, 1, 0x00);
+  {
+    Db db = Db::Open(db_dir, true);
+    WriteSet w;
+    w.Put(Column::kMap, legacy_left, hash(left) + leaf(0) + leaf(1));
+    w.Put(Column::kMap, key('n', 5, 1, 0x80), hash(right) + leaf(2) + leaf(3));
+    w.Put(Column::kMap, key('n', 5, 0, -1), hash(root) + node_ref(5, left) + node_ref(5, right));
+    w.Put(Column::kMap, key('r', 5, -1, -1), node_ref(5, root));
+    ASSERT_OK(db.store->Write(w));
+  }
+  MemoryMap model;
+  for (int i = 0; i < 4; ++i) model.Set(k[i], v[i]);
+  ASSERT_EQ(model.Root(), root);
+  Hash k4 = RandomHash(rng);
+  k4[0] = static_cast<std::uint8_t>((k[0][0] ^ 0x20) & 0x3f);  // beside k[0], from bit 2
+  std::vector<Hash> roots = {root};
+  {
+    Db db = Db::Open(db_dir, false);
+    ASSERT_EQ(db.map->LatestVersion(), 5u);
+    EXPECT_OK(db.map->Check(5));
+    EXPECT_OK(db.map->CheckRootNode(5));
+    // Version 6 rewrites the left half only; its root keeps the old right node.
+    const Hash v0 = RandomHash(rng);
+    const Hash v4 = RandomHash(rng);
+    model.Set(k[0], v0);
+    model.Set(k4, v4);
+    auto r6 = db.Commit(6, {{k[0], v0}, {k4, v4}});
+    ASSERT_OK(r6);
+    EXPECT_EQ(*r6, model.Root());
+    roots.push_back(*r6);
+    EXPECT_EQ(NodesOfVersion(*db.store, 6), 3u);  // the root, the left node, one below it
+    EXPECT_EQ(KeysOfVersion(*db.store, 6), 2u);   // one group and the root record
+  }
+  Db db = Db::Open(db_dir, false);
+  for (std::uint64_t version : {5u, 6u}) {
+    EXPECT_OK(db.map->Check(version));
+    for (const Hash& q : {k[0], k[1], k[2], k[3], k4, RandomHash(rng)}) {
+      auto g = db.map->Get(q, version);
+      ASSERT_OK(g);
+      auto p = db.map->Prove(q, version);
+      ASSERT_OK(p);
+      EXPECT_OK(VerifyMapProof(roots[version - 5], q, *g, *p));
+    }
+  }
+  EXPECT_EQ(*db.map->Get(k[0], 6), model.Get(k[0]));
+  EXPECT_EQ(*db.map->Get(k[2], 6), v[2]);
+  db.Close();
+  // An edited old node is named by its own key.
+  const std::string edited = MutateStored(
+      db_dir, "map", [&](std::string_view key_seen) { return key_seen == legacy_left; },
+      [](std::string* value) { (*value)[40] ^= 1; });
+  ASSERT_EQ(edited, legacy_left);
+  Db reopened = Db::Open(db_dir, false);
+  Status s = reopened.map->Check(5);
+  EXPECT_EQ(s.code(), ErrorCode::kCorruption);
+  EXPECT_NE(s.message().find(HexEncode(AsBytes(legacy_left))), std::string::npos) << s.ToString();
+  EXPECT_OK(reopened.map->Check(6)) << "version 6 rewrote the left half";
 }
 
 TEST(SparseMapTest, OlderDatabasesGainTheMapColumn) {

@@ -372,8 +372,8 @@ class StatusMapTamperTest : public ::testing::Test {
 TEST_F(StatusMapTamperTest, AnEditedMapNodeIsFoundAtOpen) {
   const std::string key = testing::MutateStored(
       Db(), "map",
-      [&](std::string_view k) {  // a node of the latest version
-        return k.size() > 9 && k[0] == 'n' && DecodeFixed64BE(k.substr(1, 8)) == latest_;
+      [&](std::string_view k) {  // a group of nodes of the latest version
+        return k.size() > 9 && k[0] == 'g' && DecodeFixed64BE(k.substr(1, 8)) == latest_;
       },
       [](std::string* v) { (*v)[v->size() - 1] ^= 1; });
   ASSERT_FALSE(key.empty());
@@ -458,11 +458,12 @@ TEST_F(StatusMapTamperTest, AnEditedStatusRecordFoundInTheBackgroundTurnsTheRegi
 TEST_F(StatusMapTamperTest, AnEditedInnerMapNodeIsFoundInTheBackground) {
   const std::string key = testing::MutateStored(
       Db(), "map",
-      [&](std::string_view k) {  // a node of the latest version below the root
-        return k.size() > 10 && k[0] == 'n' && DecodeFixed64BE(k.substr(1, 8)) == latest_ &&
-               k[9] != 0;
+      [&](std::string_view k) {  // the latest version's top group (depths 0-7)
+        return k.size() == 10 && k[0] == 'g' && DecodeFixed64BE(k.substr(1, 8)) == latest_;
       },
-      [](std::string* v) { (*v)[v->size() - 1] ^= 1; });
+      // The hash of its first node, one below the root (the root node comes last), which
+      // the O(1) check at open does not read.
+      [](std::string* v) { (*v)[2] ^= 1; });
   ASSERT_FALSE(key.empty());
   BackgroundOpen o = OpenInBackground(Db());
   ASSERT_OK(o.registry);
@@ -475,8 +476,8 @@ TEST_F(StatusMapTamperTest, AnEditedInnerMapNodeIsFoundInTheBackground) {
 TEST_F(StatusMapTamperTest, AnEditedRootNodeIsRefusedAtOpenEvenInTheBackgroundMode) {
   const std::string key = testing::MutateStored(
       Db(), "map",
-      [&](std::string_view k) {  // the latest version's root node (depth 0)
-        return k.size() == 10 && k[0] == 'n' && DecodeFixed64BE(k.substr(1, 8)) == latest_;
+      [&](std::string_view k) {  // the latest version's top group, the root node last
+        return k.size() == 10 && k[0] == 'g' && DecodeFixed64BE(k.substr(1, 8)) == latest_;
       },
       [](std::string* v) { (*v)[v->size() - 1] ^= 1; });
   ASSERT_FALSE(key.empty());
