@@ -117,7 +117,8 @@ bool DecodeNode(std::string_view s, Node* n) {
   return DecodeRef(&s, &n->child[0]) && DecodeRef(&s, &n->child[1]) && s.empty();
 }
 
-// The size of the stored node at the front of `s`, or 0 if it is malformed.
+// The size of the stored node at the front of `s`, or 0 if it is malformed; unlike
+// DecodeNode, without hashing its leaves (a group read skips all nodes but one).
 size_t StoredNodeSize(std::string_view s) {
   size_t size = 32;
   for (int c = 0; c < 2; ++c) {
@@ -272,14 +273,19 @@ struct SparseMap::Rep {
     return depth == 0 ? 0 : bits >> (16 - depth);
   }
 
-  // The cached node of `version` at depth `depth` (< kCacheDepth) on the path of `key`,
-  // or null if the cache does not hold it.
-  const Node* PeekUpper(std::uint64_t version, size_t depth, const Hash& key) const
+  // The same for the position at depth `depth` on the path of `key`.
+  static size_t SlotIndex(const Hash& key, size_t depth) {
+    const size_t bits = (static_cast<size_t>(key[0]) << 8) | key[1];
+    return depth == 0 ? 0 : bits >> (16 - depth);
+  }
+
+  // The cached node of `version` in slot `index` of depth `depth` (< kCacheDepth), or
+  // null if the cache does not hold it.
+  const Node* PeekUpper(std::uint64_t version, size_t depth, size_t index) const
       REQUIRES_SHARED(cache_mu) {
     const std::vector<Slot>& level = upper[depth];
     if (level.empty()) return nullptr;
-    const size_t bits = (static_cast<size_t>(key[0]) << 8) | key[1];
-    const Slot& slot = level[depth == 0 ? 0 : bits >> (16 - depth)];
+    const Slot& slot = level[index];
     return slot.filled && slot.version == version ? &slot.node : nullptr;
   }
 
@@ -316,11 +322,7 @@ struct SparseMap::Rep {
     if (cacheable) {
       ReaderLock lock(&cache_mu);
       if (depth < kCacheDepth) {
-        const std::vector<Slot>& level = upper[depth];
-        if (!level.empty()) {
-          const Slot& slot = level[SlotIndex(node_key, depth)];
-          if (slot.filled && slot.version == version) return slot.node;
-        }
+        if (const Node* n = PeekUpper(version, depth, SlotIndex(node_key, depth))) return *n;
       }
       auto other = others.find(node_key);
       if (other != others.end()) return other->second;
@@ -760,7 +762,7 @@ StatusOr<std::vector<std::optional<Hash>>> SparseMap::GetNewest(
       // the rest, and any node not there (a staged version's), as below.
       ReaderLock cache_lock(&rep_->cache_mu);
       for (; cur.type == Ref::kNode && depth < Rep::kCacheDepth; ++depth) {
-        const Node* n = rep_->PeekUpper(cur.version, depth, key);
+        const Node* n = rep_->PeekUpper(cur.version, depth, Rep::SlotIndex(key, depth));
         if (n == nullptr) break;
         cur = n->child[PathBit(key, depth) ? 1 : 0];
       }
