@@ -1,7 +1,8 @@
 // The status map (issue 13) at the registry level: the record encoding and the pure
 // leaf -> status function, the map root statement, a random history of 10,000
-// statements whose map recomputed from the public leaves equals every logged root, and
-// tampering with a stored map node or a status record on disk.
+// statements whose map recomputed from the public leaves (as verify does, and as the
+// monitor does) equals every logged root, and tampering with a stored map node or a
+// status record on disk.
 #include "ledger/registry/status_map.h"
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "api/client/status_follower.h"
 #include "crypto/bytes.h"
 #include "ledger/base/encoding.h"
 #include "ledger/map/proof.h"
@@ -310,6 +312,16 @@ TEST(StatusMapTest, RandomHistoryMapEqualsEveryLoggedRoot) {
               static_cast<unsigned long long>(report->roots),
               static_cast<unsigned long long>(report->assets));
   EXPECT_GT(report->assets, 50u);
+  // The monitor's recomputation (api/client's StatusFollower, the same public leaves in
+  // log order) compares the same roots and holds the same assets.
+  api::StatusFollower follower({});
+  for (std::uint64_t i = 0; i < report->entries; ++i) {
+    auto leaf = f.registry().ledger().GetLeaf(i);
+    ASSERT_OK(leaf);
+    ASSERT_OK(follower.Apply(i, *leaf, nullptr)) << "entry " << i;
+  }
+  EXPECT_EQ(follower.roots_checked(), report->roots);
+  EXPECT_EQ(follower.assets(), report->assets);
   ASSERT_OK(f.registry().CheckStatusMap());
   const std::uint64_t size = f.registry().ledger().size();
   std::mt19937 rng(7);
