@@ -150,22 +150,22 @@ for r in $(seq 1 "$rounds"); do
   run_cluster unpruned "$r" --prune-interval off
 done
 
-# median KEY FILES...: the median of the number KEY over the JSON summaries.
-median() {
+# middle: the median of the numbers on standard input, one a line ("null" if none).
+middle() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print v[(NR + 1) / 2];
+                 else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+median() {  # median KEY FILES...: the median of the number KEY over the JSON summaries
   local key=$1; shift
-  sed -n "s/.*\"$key\":\([-0-9.e+]*\).*/\1/p" "$@" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print v[(NR + 1) / 2];
-           else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  sed -n "s/.*\"$key\":\([-0-9.e+]*\).*/\1/p" "$@" | middle
 }
 metric() {  # metric NAME FILES...: the median of an etcd metric over the runs
   local name=$1; shift
-  awk -v n="$name" '$1 == n { printf "%.0f\n", $2 }' "$@" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else print v[int((NR + 1) / 2)] }'
+  awk -v n="$name" '$1 == n { printf "%.0f\n", $2 }' "$@" | middle
 }
 cpu() {  # cpu NAME FILES...: the median of NAME's CPU per entry over the runs
   local name=$1; shift
-  awk -v n="$name" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 1) }' "$@" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "null"; else print v[int((NR + 1) / 2)] }'
+  awk -v n="$name" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 1) }' "$@" | middle
 }
 single=$(median entries_per_s "$out"/single-*.json)
 cluster=$(median entries_per_s "$out"/cluster-*.json)
