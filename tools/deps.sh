@@ -8,6 +8,7 @@ packages=(
   librocksdb-dev libsodium-dev libboost-dev nlohmann-json3-dev
   libboost-program-options-dev        # the tools' option parser (tools/options.cc)
   libssl-dev openssl                  # HTTPS (api/server/server.cc, api/client/http_client.cc; tls_test)
+  libjemalloc-dev                     # the programs' allocator (CMake IPLEDGER_JEMALLOC)
   libgtest-dev
   libbenchmark-dev                    # the micro benches in tools/bench (optional in CMake)
   libpq-dev                           # ipledger-bench pg: the PostgreSQL baseline (optional in CMake)

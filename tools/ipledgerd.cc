@@ -476,6 +476,7 @@ int Main(int argc, char** argv) {
   Log(LogLevel::kInfo, "serving",
       {{"event", "start"},
        {"version", std::string(Version())},
+       {"allocator", Allocator()},
        {"origin", (*registry)->ledger().origin()},
        {"tree_size", head.checkpoint.size},
        {"root", Base64Encode(head.checkpoint.root)},

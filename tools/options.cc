@@ -2,6 +2,8 @@
 // the boundary with it (style.md C.3), and nothing thrown leaves this file.
 #include "tools/options.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -147,6 +149,20 @@ int UsageError(std::string_view who, std::string_view why, std::string_view usag
 }
 
 std::string_view Version() { return IPLEDGER_VERSION; }
+
+std::string Allocator() {
+  // jemalloc, when it replaced malloc, is in the process and answers mallctl("version").
+  void* symbol = dlsym(RTLD_DEFAULT, "mallctl");
+  if (symbol == nullptr) return "glibc";
+  using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+  const char* version = nullptr;
+  size_t size = sizeof(version);
+  if (reinterpret_cast<Mallctl>(symbol)("version", &version, &size, nullptr, 0) != 0 ||
+      version == nullptr) {
+    return "jemalloc";
+  }
+  return std::string("jemalloc ") + version;
+}
 
 int PrintVersion(std::string_view who) {
   std::printf("%.*s %s\n", static_cast<int>(who.size()), who.data(), IPLEDGER_VERSION);

@@ -68,6 +68,10 @@ struct KeyOption {
 // The project's version (CMake's project version, e.g. "0.1.0").
 std::string_view Version();
 
+// The allocator behind malloc: "jemalloc VERSION" when the program was linked with it
+// (CMake's IPLEDGER_JEMALLOC), else "glibc". ipledgerd logs it at start.
+std::string Allocator();
+
 // `--version`: prints "`who` `Version()`" and a newline to stdout; returns 0, the exit
 // status of that request.
 int PrintVersion(std::string_view who);

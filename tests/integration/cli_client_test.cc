@@ -212,6 +212,10 @@ TEST(IpledgerdOptionsTest, ConfigFileSuppliesOptionsAndTheCommandLineWins) {
   EXPECT_EQ(server.Stop(SIGTERM), 0);
   const std::string log = testing::ReadFileOrDie(tmp.str() + "/ipledgerd.log");
   EXPECT_TRUE(Contains(log, "\"event\":\"start\"")) << log;
+  // The allocator it was linked with replaced glibc's malloc (CMake's IPLEDGER_JEMALLOC).
+  EXPECT_TRUE(Contains(
+      log, IPLEDGER_EXPECT_JEMALLOC ? "\"allocator\":\"jemalloc 5." : "\"allocator\":\"glibc\""))
+      << log;
   // skip-verify = true came from the file: no verification at start.
   EXPECT_FALSE(Contains(log, "\"event\":\"verified\"")) << log;
 
