@@ -3,6 +3,7 @@
 //
 //   ipledger-bench append --server URL --data-dir DIR [--connections C] [--count N]
 //                         [--kind single|pledge2] [--registry-id ID] [--server-pid PID]
+//                         [--load-generator ours|wrk --seconds S] [--wrk PATH]
 //   ipledger-bench read --server URL --data-dir DIR [--connections C] [--seconds S]
 //                       [--registry-id ID] [--server-pid PID]
 //                       [--slices K] [--load-generator ours|wrk] [--wrk PATH]
@@ -22,7 +23,13 @@
 // `pledge2` are pledge registrations over distinct patents signed by the pledgee bank
 // and the pledgor. Any answer but 201 fails the run (exit 1). Envelopes carry a
 // `created` time from before the measurement, so pre-signing and posting must end
-// within the server's 10-minute staleness window.
+// within the server's 10-minute staleness window. With `--load-generator wrk` the
+// pre-signed envelopes are posted by wrk for S seconds instead (the load
+// generator; each wrk thread posts its own share of them, in order, so none is sent
+// twice), and N must be more than S seconds can take: a thread that runs out sends a
+// request that fails the run. Every answer must be below 400 (wrk counts the rest as
+// errors), and the log must have grown by the answers wrk counted, plus at most the C
+// requests in flight when it stopped.
 //
 // read: registers a few pledges and policies, then measures GET pledge-status, GET
 // coverage, GET of the asset view (RFC 9421-signed by a bank; the signatures are made
@@ -103,6 +110,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  ipledger-bench append --server URL --data-dir DIR [--connections C] [--count N]\n"
     "                        [--kind single|pledge2] [--registry-id ID] [--server-pid PID]\n"
+    "                        [--load-generator ours|wrk --seconds S] [--wrk PATH]\n"
     "  ipledger-bench read --server URL --data-dir DIR [--connections C] [--seconds S]\n"
     "                      [--registry-id ID] [--server-pid PID]\n"
     "                      [--slices K] [--load-generator ours|wrk] [--wrk PATH]\n"
@@ -189,6 +197,16 @@ StatusOr<LoadFlags> ReadLoadFlags(const Flags& f) {
   return load;
 }
 
+struct WrkAppend {
+  std::uint64_t connections = 0;
+  std::uint64_t seconds = 0;
+  std::uint64_t server_pid = 0;
+  std::string wrk;
+};
+int AppendWithWrk(const Setup& setup, const std::string& kind,
+                  const std::vector<Envelope>& envelopes, const WrkAppend& w,
+                  const std::vector<std::pair<std::string, std::uint64_t>>& hist_before);
+
 int RunAppend(const Flags& f) {
   auto connections = f.Number("connections", 64, 1, 4096);
   auto count = f.Number("count", 20000, 1, 100'000'000);
@@ -199,6 +217,16 @@ int RunAppend(const Flags& f) {
   auto flags = ReadLoadFlags(f);
   if (!flags.ok()) return Fail(flags.status().message());
   const std::string& kind = flags->kind;
+  const std::string load_generator = f.Get("load-generator", "ours");
+  if (load_generator != "ours" && load_generator != "wrk") {
+    return Fail("--load-generator must be ours or wrk, got '" + load_generator + "'");
+  }
+  const bool use_wrk = load_generator == "wrk";
+  if (use_wrk != !f.Get("seconds").empty()) {
+    return Fail("--seconds goes with --load-generator wrk (wrk runs for a time, not a count)");
+  }
+  auto secs = f.Number("seconds", 5, 1, 240);
+  if (!secs.ok()) return Fail(secs.status().message());
   auto setup = OpenSetup(f);
   if (!setup.ok()) return Fail(setup.status().ToString());
   const std::uint64_t c = *connections;
@@ -218,6 +246,10 @@ int RunAppend(const Flags& f) {
                static_cast<unsigned long long>(n), kind.c_str(), SecondsSince(start_sign));
   auto hist_before = BatchHistogram(setup->server);
   if (!hist_before.ok()) return Fail(hist_before.status().ToString());
+  if (use_wrk) {
+    return AppendWithWrk(*setup, kind, envelopes, {c, *secs, server_pid, f.Get("wrk", "wrk")},
+                         *hist_before);
+  }
 
   // Measurement: C threads, one keep-alive connection each, taking envelopes in order.
   struct PerThread {
@@ -439,73 +471,66 @@ double ChildrenCpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// The same slice as ReadSlice, with wrk (Debian's `wrk`, an event-driven load generator
-// in C, one thread per core) in place of this program's client threads: the load
-// generator then costs about 10 µs per request instead of 20-40, so more of the
-// machine's two cores measure the server. The issue's own figures were taken with wrk.
-// Each target is first fetched once with this program's client and must answer 200;
-// under load wrk counts every answer of 400 or above as an error (summary.errors.status),
-// and any error fails the slice. No Lua `response` hook is set: it would make wrk parse
-// every answer into Lua tables, the cost this mode removes. The bytes wrk received per
-// answer are reported beside the pre-checked body sizes, so short answers would show.
-// wrk's latency histogram (µs, value and count) is printed by the script's done().
-StatusOr<PhaseFigures> ReadSliceWrk(const Server& server, const std::vector<ReadTarget>& targets,
-                                    std::uint64_t connections, std::uint64_t seconds,
-                                    std::uint64_t server_pid, const std::string& wrk) {
-  PhaseFigures f;
-  {
-    auto client = server.NewClient();
-    for (const ReadTarget& rt : targets) {
-      auto r = client->Request("GET", rt.target, {}, "application/json", rt.headers);
-      if (!r.ok()) return r.status();
-      if (r->status != 200) {
-        return Status::FailedPrecondition("GET " + rt.target + " answered " +
-                                          std::to_string(r->status) + ": " + r->body);
-      }
-      f.checked_body_bytes += r->body.size();
-      ++f.checked_answers;
-    }
+// The Lua done() hook of every wrk script here: wrk's summary (duration in µs, answers,
+// bytes received, and its error counts) and its latency histogram (µs, value and count),
+// on lines RunWrkScript reads back.
+constexpr const char* kWrkDoneLua =
+    "function done(summary, latency, requests)\n"
+    "  local e = summary.errors\n"
+    "  io.write(string.format(\"ipledger-wrk %d %d %d %d %d %d %d %d\\n\",\n"
+    "    summary.duration, summary.requests, summary.bytes, e.connect, e.read, e.write,\n"
+    "    e.status, e.timeout))\n"
+    "  for i = 1, #latency do\n"
+    "    local v, c = latency(i)\n"
+    "    io.write(string.format(\"ipledger-wrk-latency %d %d\\n\", v, c))\n"
+    "  end\n"
+    "end\n";
+
+// wrk's threads: one per core, at most one per connection.
+std::uint64_t WrkThreads(std::uint64_t connections) {
+  return std::min<std::uint64_t>(std::max(1u, std::thread::hardware_concurrency()), connections);
+}
+
+// The log's size once it has stopped growing (two reads 200 ms apart agree): requests
+// still in flight when a load generator stops may be committed after it returns.
+StatusOr<std::uint64_t> SettledTreeSize(const Server& server) {
+  auto size = TreeSize(server);
+  for (int i = 0; size.ok() && i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto again = TreeSize(server);
+    if (!again.ok() || *again == *size) return again;
+    size = again;
   }
+  return size;
+}
+
+// A fresh temporary directory for a wrk script and its data.
+StatusOr<std::string> WrkDir() {
   const char* tmp = std::getenv("TMPDIR");
   std::string dir =
       std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/ipledger-bench-wrk.XXXXXX";
   if (mkdtemp(dir.data()) == nullptr) return Status::Internal("mkdtemp " + dir + " failed");
-  const std::string script = dir + "/requests.lua";
-  {
-    std::ofstream lua(script);
-    lua << "-- written by ipledger-bench read --load-generator wrk\n"
-        << "function init(args)\n  requests = {\n";
-    for (const ReadTarget& rt : targets) {
-      lua << "    wrk.format(\"GET\", " << LuaString(rt.target) << ", {";
-      for (const auto& [k, v] : rt.headers) {
-        lua << "[" << LuaString(k) << "] = " << LuaString(v) << ", ";
-      }
-      lua << "}),\n";
-    }
-    lua << "  }\n  n = 0\nend\n"
-        << "function request()\n  n = n + 1\n  return requests[(n % #requests) + 1]\nend\n"
-        << "function done(summary, latency, requests)\n"
-        << "  local e = summary.errors\n"
-        << "  io.write(string.format(\"ipledger-wrk %d %d %d %d %d %d %d %d\\n\",\n"
-        << "    summary.duration, summary.requests, summary.bytes, e.connect, e.read, e.write,\n"
-        << "    e.status, e.timeout))\n"
-        << "  for i = 1, #latency do\n"
-        << "    local v, c = latency(i)\n"
-        << "    io.write(string.format(\"ipledger-wrk-latency %d %d\\n\", v, c))\n"
-        << "  end\n"
-        << "end\n";
-    if (!lua) return Status::Internal("cannot write " + script);
-  }
+  return dir;
+}
+
+// Runs wrk with `script` (which ends with kWrkDoneLua) against `server` over
+// `connections` connections for `seconds`, one thread per core, then removes `dir`. Adds
+// to `f` the answers, the time, the bytes received, the latencies and the CPU of wrk
+// and of the server. Any wrk error (connect, read, write, timeout, an answer of 400 or
+// above) fails it.
+StatusOr<PhaseFigures> RunWrkScript(const Server& server, const std::string& dir,
+                                    const std::string& script, std::uint64_t connections,
+                                    std::uint64_t seconds, std::uint64_t server_pid,
+                                    const std::string& wrk, PhaseFigures f) {
   const std::string url =
       std::string(server.address.tls ? "https://" : "http://") +
       (server.address.host.find(':') != std::string::npos ? "[" + server.address.host + "]"
                                                           : server.address.host) +
       ":" + std::to_string(server.address.port) + "/";
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  const std::string command =
-      ShellQuote(wrk) + " -t" + std::to_string(std::min<std::uint64_t>(threads, connections)) +
-      " -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
-      "s --timeout 10s -s " + ShellQuote(script) + " " + ShellQuote(url) + " 2>&1";
+  const std::string command = ShellQuote(wrk) + " -t" + std::to_string(WrkThreads(connections)) +
+                              " -c" + std::to_string(connections) + " -d" +
+                              std::to_string(seconds) + "s --timeout 10s -s " + ShellQuote(script) +
+                              " " + ShellQuote(url) + " 2>&1";
   const double cpu0 = ChildrenCpuSeconds();
   const auto server_cpu0 = CpuSecondsOf(server_pid);
   FILE* pipe = popen(command.c_str(), "r");
@@ -546,6 +571,145 @@ StatusOr<PhaseFigures> ReadSliceWrk(const Server& server, const std::vector<Read
   f.seconds = static_cast<double>(duration_us) / 1e6;
   f.wrk_bytes = bytes;
   return f;
+}
+
+// The same slice as ReadSlice, with wrk (Debian's `wrk`, an event-driven load generator
+// in C, one thread per core) in place of this program's client threads: the load
+// generator then costs about 10 µs per request instead of 20-40, so more of the
+// machine's two cores measure the server. The issue's own figures were taken with wrk.
+// Each target is first fetched once with this program's client and must answer 200;
+// under load wrk counts every answer of 400 or above as an error (summary.errors.status),
+// and any error fails the slice. No Lua `response` hook is set: it would make wrk parse
+// every answer into Lua tables, the cost this mode removes. The bytes wrk received per
+// answer are reported beside the pre-checked body sizes, so short answers would show.
+// wrk's latency histogram (µs, value and count) is printed by the script's done().
+StatusOr<PhaseFigures> ReadSliceWrk(const Server& server, const std::vector<ReadTarget>& targets,
+                                    std::uint64_t connections, std::uint64_t seconds,
+                                    std::uint64_t server_pid, const std::string& wrk) {
+  PhaseFigures f;
+  {
+    auto client = server.NewClient();
+    for (const ReadTarget& rt : targets) {
+      auto r = client->Request("GET", rt.target, {}, "application/json", rt.headers);
+      if (!r.ok()) return r.status();
+      if (r->status != 200) {
+        return Status::FailedPrecondition("GET " + rt.target + " answered " +
+                                          std::to_string(r->status) + ": " + r->body);
+      }
+      f.checked_body_bytes += r->body.size();
+      ++f.checked_answers;
+    }
+  }
+  auto made = WrkDir();
+  if (!made.ok()) return made.status();
+  const std::string dir = *made;
+  const std::string script = dir + "/requests.lua";
+  {
+    std::ofstream lua(script);
+    lua << "-- written by ipledger-bench read --load-generator wrk\n"
+        << "function init(args)\n  requests = {\n";
+    for (const ReadTarget& rt : targets) {
+      lua << "    wrk.format(\"GET\", " << LuaString(rt.target) << ", {";
+      for (const auto& [k, v] : rt.headers) {
+        lua << "[" << LuaString(k) << "] = " << LuaString(v) << ", ";
+      }
+      lua << "}),\n";
+    }
+    lua << "  }\n  n = 0\nend\n"
+        << "function request()\n  n = n + 1\n  return requests[(n % #requests) + 1]\nend\n"
+        << kWrkDoneLua;
+    if (!lua) return Status::Internal("cannot write " + script);
+  }
+  return RunWrkScript(server, dir, script, connections, seconds, server_pid, wrk, std::move(f));
+}
+
+// append --load-generator wrk (the file comment says what it checks).
+int AppendWithWrk(const Setup& setup, const std::string& kind,
+                  const std::vector<Envelope>& envelopes, const WrkAppend& w,
+                  const std::vector<std::pair<std::string, std::uint64_t>>& hist_before) {
+  auto made = WrkDir();
+  if (!made.ok()) return Fail(made.status().ToString());
+  const std::string dir = *made;
+  auto give_up = [&](const std::string& why) {
+    std::filesystem::remove_all(dir);
+    return Fail("append " + kind + " with wrk: " + why);
+  };
+  // wrk thread k posts envelopes [k n / T, (k + 1) n / T), one per line of its own file.
+  const std::uint64_t n = envelopes.size();
+  const std::uint64_t threads = WrkThreads(w.connections);
+  std::uint64_t bytes = 0;
+  for (std::uint64_t k = 0; k < threads; ++k) {
+    const std::string file = dir + "/envelopes-" + std::to_string(k) + ".txt";
+    std::ofstream out(file, std::ios::binary);
+    for (std::uint64_t i = k * n / threads; i < (k + 1) * n / threads; ++i) {
+      const std::string& e = envelopes[i].bytes;
+      if (e.find_first_of("\r\n") != std::string::npos) {
+        return give_up("envelope " + std::to_string(i) + " holds a line break");
+      }
+      out << e << '\n';
+      bytes += e.size();
+    }
+    if (!out.flush()) return give_up("cannot write " + file);
+  }
+  const std::string script = dir + "/append.lua";
+  {
+    std::ofstream lua(script);
+    lua << "-- written by ipledger-bench append --load-generator wrk\n"
+        << "local threads = 0\n"
+        << "function setup(thread)\n  thread:set(\"id\", threads)\n  threads = threads + 1\nend\n"
+        << "function init(args)\n  requests = {}\n"
+        << "  for line in io.lines(" << LuaString(dir)
+        << " .. \"/envelopes-\" .. id .. \".txt\") do\n"
+        << "    requests[#requests + 1] = wrk.format(\"POST\", \"/v1/entries\",\n"
+        << "      {[\"Content-Type\"] = \"application/json\"}, line)\n"
+        << "  end\n"
+        << "  -- Past its share a thread asks for a path that does not exist: wrk counts the\n"
+        << "  -- 404 as an error, which fails the run, instead of posting an envelope twice.\n"
+        << "  ran_out = wrk.format(\"GET\", \"/ipledger-bench/pre-signed-envelopes-ran-out\")\n"
+        << "  n = 0\nend\n"
+        << "function request()\n  n = n + 1\n"
+        << "  if n <= #requests then return requests[n] end\n  return ran_out\nend\n"
+        << kWrkDoneLua;
+    if (!lua.flush()) return give_up("cannot write " + script);
+  }
+  auto before = SettledTreeSize(setup.server);
+  if (!before.ok()) return give_up(before.status().ToString());
+  auto got = RunWrkScript(setup.server, dir, script, w.connections, w.seconds, w.server_pid, w.wrk,
+                          PhaseFigures{});
+  if (!got.ok()) {
+    return Fail("append " + kind + " with wrk: " + got.status().ToString() +
+                " (an answer of 400 or above: a refusal, or a wrk thread that ran out of its " +
+                std::to_string(n / threads) + " pre-signed envelopes: raise --count)");
+  }
+  // Every answer a new entry, none lost: the log grew by the answers wrk counted, plus at
+  // most the requests in flight when it stopped (committed after it closed them).
+  auto after = SettledTreeSize(setup.server);
+  if (!after.ok()) return Fail(after.status().ToString());
+  const std::uint64_t grown = *after - *before;
+  if (grown < got->requests || grown > got->requests + w.connections) {
+    return Fail("append " + kind + " with wrk: the log grew by " + std::to_string(grown) +
+                " entries for " + std::to_string(got->requests) + " answers");
+  }
+  auto hist_after = BatchHistogram(setup.server);
+  if (!hist_after.ok()) return Fail(hist_after.status().ToString());
+  JsonObject o;
+  o.Str("mode", "append")
+      .Str("kind", kind)
+      .Str("load_generator", "wrk")
+      .Int("connections", w.connections)
+      .Int("count", got->requests)
+      .Int("pre_signed", n)
+      .Int("log_grew_by", grown)
+      .Int("envelope_bytes_mean", n > 0 ? bytes / n : 0)
+      .Real("seconds", got->seconds)
+      .Real("entries_per_s", got->rate())
+      .Raw("latency", "{" + LatencyJson(got->latency_ms, "ms_") + "}")
+      .Raw("batch_size_metrics_delta", HistogramDelta(hist_before, *hist_after))
+      .Real("client_cpu_seconds", got->client_cpu);
+  std::string out = o.Render();
+  out.insert(out.size() - 1, ServerCpuJson(0.0, got->server_cpu, got->requests, ""));
+  std::printf("%s\n", out.c_str());
+  return 0;
 }
 
 int RunRead(const Flags& f) {
@@ -915,7 +1079,8 @@ int Main(int argc, char** argv) {
   std::vector<std::string> allowed;
   int (*run)(const Flags&) = nullptr;
   if (cmd == "append") {
-    allowed = {"server", "data-dir", "connections", "count", "kind", "registry-id", "server-pid"};
+    allowed = {"server",      "data-dir",   "connections",    "count",   "kind",
+               "registry-id", "server-pid", "load-generator", "seconds", "wrk"};
     run = RunAppend;
   } else if (cmd == "read") {
     allowed = {"server",      "data-dir",   "connections",    "seconds", "slices",
