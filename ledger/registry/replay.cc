@@ -1,7 +1,7 @@
 #include "ledger/registry/replay.h"
 
 #include <algorithm>
-#include <future>
+#include <condition_variable>
 #include <optional>
 #include <string>
 #include <thread>
@@ -10,6 +10,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
+#include "ledger/base/mutex.h"
 #include "ledger/log/entry.h"
 #include "ledger/registry/asset_status.h"
 
@@ -73,35 +74,109 @@ void PreverifyAgainstSource(const Registry& source, LoggedEntry* e, SourceKeys* 
   }
 }
 
-// Entries [first, last) loaded, decoded and signature-checked, on `workers` threads
-// each taking a contiguous slice; the error of the first failing entry otherwise.
-StatusOr<std::vector<LoggedEntry>> Prepare(const Registry& source, const SubmissionDecoder& decode,
-                                           std::uint64_t first, std::uint64_t last,
-                                           unsigned workers) {
-  std::vector<LoggedEntry> run(last - first);
-  std::vector<Status> slice_status(workers);
-  auto prepare_slice = [&](unsigned w) {
-    SourceKeys keys;
-    const std::uint64_t n = last - first;
-    for (std::uint64_t k = n * w / workers; k < n * (w + 1) / workers; ++k) {
-      auto e = Load(source, decode, first + k);
-      if (!e.ok()) {
-        slice_status[w] = e.status();
-        return;
-      }
-      run[k] = std::move(*e);
-      if (run[k].entry.type != kMapRootType) PreverifyAgainstSource(source, &run[k], &keys);
+// The entries [1, size) of the source, loaded, decoded and signature-checked in chunks,
+// in parallel, at most kWindow chunks ahead of the one the sequencer takes next. Worker
+// threads (one per core) claim chunks in order; so does the sequencing thread while the
+// chunk it needs is not ready, instead of waiting: the signature checks, most of
+// replay's work, then keep every core busy (a run-at-a-time pipeline left cores idle
+// while its slowest slice finished).
+class Preparer {
+ public:
+  static constexpr std::uint64_t kChunk = 128;
+  static constexpr std::uint64_t kWindow = 32;  // chunks: 4,096 entries in memory at most
+
+  Preparer(const Registry& source, const SubmissionDecoder& decode, std::uint64_t size,
+           unsigned workers)
+      : source_(source),
+        decode_(decode),
+        size_(size),
+        chunks_(size > 1 ? (size - 1 + kChunk - 1) / kChunk : 0),
+        slots_(chunks_) {
+    for (unsigned w = 0; w < workers; ++w) {
+      threads_.emplace_back([this] {
+        SourceKeys keys;
+        MutexLock l(&mu_);
+        while (!stopping_) {
+          if (!ClaimAndPrepare(&keys)) cv_.wait(mu_);
+        }
+      });
     }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned w = 1; w < workers; ++w) threads.emplace_back(prepare_slice, w);
-  prepare_slice(0);
-  for (std::thread& t : threads) t.join();
-  for (const Status& st : slice_status) {
-    if (!st.ok()) return st;
   }
-  return run;
-}
+  ~Preparer() {
+    {
+      MutexLock l(&mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  Preparer(const Preparer&) = delete;
+  Preparer& operator=(const Preparer&) = delete;
+
+  std::uint64_t chunks() const { return chunks_; }
+
+  // Chunk `c`'s entries, in order; chunks must be taken in order. The error of its first
+  // entry that failed to load or decode, if one did.
+  StatusOr<std::vector<LoggedEntry>> Take(std::uint64_t c) EXCLUDES(mu_) {
+    MutexLock l(&mu_);
+    while (!slots_[c].ready) {
+      if (!ClaimAndPrepare(&own_keys_)) cv_.wait(mu_);
+    }
+    Slot slot = std::move(slots_[c]);
+    slots_[c] = Slot{};
+    taken_ = c + 1;  // the window moves on
+    cv_.notify_all();
+    if (!slot.status.ok()) return slot.status;
+    return std::move(slot.entries);
+  }
+
+ private:
+  struct Slot {
+    bool ready = false;
+    Status status;
+    std::vector<LoggedEntry> entries;
+  };
+
+  // Claims the next chunk inside the window, if any, and prepares it with mu_ released;
+  // false if there is none to claim.
+  bool ClaimAndPrepare(SourceKeys* keys) REQUIRES(mu_) {
+    if (next_ >= chunks_ || next_ >= taken_ + kWindow) return false;
+    const std::uint64_t c = next_++;
+    mu_.Unlock();
+    Slot slot;
+    const std::uint64_t first = 1 + c * kChunk;
+    const std::uint64_t last = std::min(size_, first + kChunk);
+    slot.entries.reserve(last - first);
+    for (std::uint64_t i = first; i < last && slot.status.ok(); ++i) {
+      auto e = Load(source_, decode_, i);
+      if (!e.ok()) {
+        slot.status = e.status();
+        break;
+      }
+      slot.entries.push_back(std::move(*e));
+      LoggedEntry& added = slot.entries.back();
+      if (added.entry.type != kMapRootType) PreverifyAgainstSource(source_, &added, keys);
+    }
+    slot.ready = true;
+    mu_.Lock();
+    slots_[c] = std::move(slot);
+    cv_.notify_all();
+    return true;
+  }
+
+  const Registry& source_;
+  const SubmissionDecoder& decode_;
+  const std::uint64_t size_;
+  const std::uint64_t chunks_;
+  Mutex mu_;
+  std::condition_variable_any cv_;  // signals a ready chunk, a moved window, stopping_
+  std::vector<Slot> slots_ GUARDED_BY(mu_);
+  std::uint64_t next_ GUARDED_BY(mu_) = 0;   // the next chunk to claim
+  std::uint64_t taken_ GUARDED_BY(mu_) = 0;  // chunks the sequencer has taken
+  bool stopping_ GUARDED_BY(mu_) = false;
+  SourceKeys own_keys_;  // the sequencing thread's, when it prepares chunks itself
+  std::vector<std::thread> threads_;
+};
 
 std::string Codes(const std::vector<std::string>& codes) {
   std::string s;
@@ -146,13 +221,9 @@ StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::strin
   report.batches = 1;
 
   // Entries of one original batch share their integrated time: replay them as a batch.
-  // Loading, decoding and the Ed25519 checks of the next run of entries happen on all
-  // cores while this thread sequences the current one.
-  constexpr std::uint64_t kRun = 2048;
+  // Loading, decoding and the Ed25519 checks of the entries ahead happen on all cores
+  // (Preparer) while this thread sequences.
   const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
-  auto prepare = [&source, &decode, size, workers](std::uint64_t first) {
-    return Prepare(source, decode, first, std::min(size, first + kRun), workers);
-  };
   std::vector<LoggedEntry> group;
   auto submit_group = [&]() -> Status {
     std::vector<Submission> batch;
@@ -197,15 +268,13 @@ StatusOr<ReplayReport> ReplayAndCompare(const Registry& source, const std::strin
     ++report.entries;
     return Status::Ok();
   };
-  std::future<StatusOr<std::vector<LoggedEntry>>> next;
-  if (size > 1) next = std::async(std::launch::async, prepare, 1);
-  for (std::uint64_t first = 1; first < size; first += kRun) {
-    auto run = next.get();
+  Preparer preparer(source, decode, size, workers);
+  for (std::uint64_t c = 0; c < preparer.chunks(); ++c) {
+    auto run = preparer.Take(c);
     if (!run.ok()) return run.status();
-    if (first + kRun < size) next = std::async(std::launch::async, prepare, first + kRun);
     for (LoggedEntry& e : *run) {
       if (!group.empty() && e.entry.time_ms != group.front().entry.time_ms) {
-        if (Status s = submit_group(); !s.ok()) return s;  // ~future waits for `next`
+        if (Status s = submit_group(); !s.ok()) return s;  // ~Preparer stops the workers
       }
       if (e.entry.type == kMapRootType) {
         if (!group.empty()) {

@@ -6,10 +6,10 @@
 // without fsyncs: every signature and every rule runs again, each entry must come out
 // as the same leaf bytes (same type, codes, parties, subjects, time), and at the end
 // the `state` and `index` columns must equal the original key by key (records older
-// stores wrote and this code derives from the leaves are checked against them). Loading, decoding
-// and the Ed25519 checks run on all cores, a run of entries ahead of the sequencer (which checks
-// each signature's key against its own state and verifies any signature not already verified).
-// Thread- compatible.
+// stores wrote and this code derives from the leaves are checked against them). Loading,
+// decoding and the Ed25519 checks run on all cores, in chunks ahead of the sequencer (which
+// checks each signature's key against its own state and verifies any signature not already
+// verified). Thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -14,12 +14,15 @@
 #include <vector>
 
 #include "api/codec/json_codec.h"
+#include "api/codec/submission_codec.h"
 #include "crypto/bytes.h"
 #include "crypto/note.h"
+#include "ledger/base/encoding.h"
 #include "ledger/log/checkpoint.h"
 #include "ledger/log/ledger.h"
 #include "ledger/log/merkle.h"
 #include "ledger/registry/group_commit.h"
+#include "ledger/registry/replay.h"
 #include "tests/testing/server_fixture.h"
 
 namespace ipledger {
@@ -331,6 +334,47 @@ TEST(ConcurrencyTest, LedgerAppendsWithConcurrentProofsAndTiles) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(ledger.size(), 3u * (12 / 3) * (1 + 2 + 3));
   EXPECT_OK(ledger.Verify());
+}
+
+// Replay prepares chunks of entries on worker threads ahead of the sequencing thread,
+// which prepares chunks too while it waits. A clean log of many chunks replays whole;
+// a fault in the second chunk ends the replay while the workers are still preparing
+// later chunks, and they stop and are joined without a race (run under TSan).
+TEST(ConcurrencyTest, ReplayWorkersPrepareAheadAndStopOnAnEarlyFault) {
+  testing::RegistryFixture f;
+  std::vector<Submission> batch;
+  for (int n = 0; n < 1200; ++n) {
+    batch.push_back(f.Sign(NewFirm(f, n), {"registry"}));
+    if (batch.size() == 300) {
+      auto outcomes = f.registry().Submit(batch);
+      ASSERT_OK(outcomes);
+      batch.clear();
+    }
+  }
+  ASSERT_EQ(f.registry().ledger().size(), 1201u);
+  {
+    testing::TempDir scratch;
+    auto report = ReplayAndCompare(f.registry(), scratch.str() + "/db", api::DecodeSubmission);
+    ASSERT_OK(report);
+    EXPECT_EQ(report->entries, 1201u);
+  }
+  f.Close();
+  const std::string db = f.dir() + "/db";
+  const std::string key = testing::MutateStored(
+      db, "envelopes", [](std::string_view k) { return k == EncodeFixed64BE(150); },
+      [](std::string* v) {
+        const size_t at = v->find("\"sig\":\"") + 7;
+        (*v)[at] = (*v)[at] == 'A' ? 'B' : 'A';
+      });
+  ASSERT_EQ(key, EncodeFixed64BE(150));
+  auto source = Registry::OpenReadOnly(db, {});
+  ASSERT_OK(source);
+  testing::TempDir scratch;
+  auto report = ReplayAndCompare(**source, scratch.str() + "/db", api::DecodeSubmission);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(report.status().message().find("entry 150"), std::string::npos)
+      << report.status().message();
 }
 
 }  // namespace

@@ -300,12 +300,12 @@ TEST(ReplayTest, ReplaysKeyChangesRecoveriesAndReSerializedEnvelopes) {
   EXPECT_EQ(report->entries, f.registry().ledger().size());
 }
 
-// Replay prepares runs of 2,048 entries on all cores ahead of the sequencer: batches
-// that straddle runs replay as one batch, and a fault deep in a later run is named.
+// Replay prepares chunks of 128 entries on all cores ahead of the sequencer: batches
+// that straddle chunks replay as one batch, and a fault deep in a later chunk is named.
 class ReplayLongHistoryTest : public ::testing::Test {
  protected:
   // 2,401 entries: the genesis, then 3 days of 800 participant registrations each,
-  // submitted as batches of 400 (the batch of entries 2,001-2,400 straddles the runs).
+  // submitted as batches of 400 (each straddles chunks).
   void SetUp() override {
     int n = 0;
     for (int day = 0; day < 3; ++day) {
@@ -344,7 +344,7 @@ TEST_F(ReplayLongHistoryTest, ReplaysEveryEntryInItsOriginalDays) {
 TEST_F(ReplayLongHistoryTest, ABrokenSignatureInALaterRunIsNamed) {
   f_.Close();
   const std::string db = f_.dir() + "/db";
-  // A changed signature byte in entry 2,200's envelope (in the second run) breaks its
+  // A changed signature byte in entry 2,200's envelope (in chunk 17) breaks its
   // hash: the log check names leaf 2200, and replay, which reads the same envelope on
   // a worker thread, must name entry 2200.
   const std::string key = testing::MutateStored(
