@@ -50,7 +50,7 @@ printf '%-40s %12s %12s %8s\n' "median of $rounds" "a" "b" "b / a"
 for key in verify_per_s healthz_per_s append_limit_per_s append_single_per_s append_pledge2_per_s \
   pg_single_per_s status_per_s asset_per_s coverage_per_s \
   append_single_server_cpu_us_per_entry append_pledge2_server_cpu_us_per_entry \
-  status_server_cpu_us_per_request healthz_own_client_per_s \
+  status_server_cpu_us_per_request healthz_own_client_per_s healthz_for_the_limit_per_s \
   asset_server_cpu_us_per_request healthz_server_cpu_us_per_request \
   append_single_over_limit append_pledge2_over_limit append_single_over_pg \
   status_over_healthz asset_over_healthz coverage_over_healthz; do

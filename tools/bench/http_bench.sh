@@ -20,6 +20,10 @@
 #   --read-load ours|wrk [ours]  what drives the read phase: ipledger-bench's client
 #     threads, or wrk (Debian's wrk, installed unless --no-build; the issue's tool). With
 #     wrk, /healthz is measured with both, and the append limit uses ipledger-bench's.
+#   --append-load ours|wrk [ours]  what posts the appends. With wrk (the issue's load
+#     generator) each append phase lasts --append-seconds S [4] and the counts above are
+#     the envelopes pre-signed for it (more than S seconds can take); the reads then run
+#     under wrk too, and the append limit uses /healthz under wrk.
 #   --no-build    use the binaries given (or already built); install nothing
 #   --bench PATH --ipledgerd PATH --cli PATH   [build/release/tools/...]
 #   --keep        keep the temporary directory (ledgers, logs, raw results)
@@ -33,6 +37,7 @@ cd "$(dirname "$0")/../.."
 
 runs=3 connections=64 count_single=75000 count_pledge2=40000 read_seconds=5 verify_seconds=3
 pg=yes build=1 keep=0 phases=single,pledge2,read read_load=ours read_slices=""
+append_load=ours append_seconds=4
 bench=build/release/tools/bench/ipledger-bench
 daemon=build/release/tools/ipledgerd
 cli=build/release/tools/ipledger
@@ -48,6 +53,8 @@ while [ $# -gt 0 ]; do
     --pg) pg=$2; shift 2 ;;
     --phases) phases=$2; shift 2 ;;
     --read-load) read_load=$2; shift 2 ;;
+    --append-load) append_load=$2; shift 2 ;;
+    --append-seconds) append_seconds=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --bench) bench=$2; shift 2 ;;
     --ipledgerd) daemon=$2; shift 2 ;;
@@ -59,6 +66,12 @@ while [ $# -gt 0 ]; do
 done
 case "$pg" in auto | yes | no) ;; *) echo "http_bench.sh: --pg must be auto, yes or no" >&2; exit 2 ;; esac
 case "$read_load" in ours | wrk) ;; *) echo "http_bench.sh: --read-load must be ours or wrk" >&2; exit 2 ;; esac
+case "$append_load" in ours | wrk) ;; *) echo "http_bench.sh: --append-load must be ours or wrk" >&2; exit 2 ;; esac
+# The limit takes /healthz under the appends' load generator: with wrk posting them,
+# the reads (and /healthz) run under wrk too.
+[ "$append_load" = ours ] || read_load=wrk
+append_flags=()
+[ "$append_load" = ours ] || append_flags=(--load-generator wrk --seconds "$append_seconds")
 [ -n "$read_slices" ] || read_slices=$read_seconds
 for p in ${phases//,/ }; do
   case "$p" in single | pledge2 | read) ;; *) echo "http_bench.sh: unknown phase '$p' (single, pledge2, read)" >&2; exit 2 ;; esac
@@ -79,7 +92,7 @@ if [ "$build" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
       postgresql-15 >&2
   fi
-  if [ "$read_load" = wrk ] && ! command -v wrk >/dev/null; then
+  if [ "$read_load" = wrk ] && ! command -v wrk >/dev/null; then  # (--append-load wrk sets it)
     log "installing wrk"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -174,11 +187,11 @@ for run in $(seq 1 "$runs"); do
   log "ipledgerd on $url"
   if phase single; then
     measure "$run" append_single append --server "$url" --data-dir "$dir" \
-      --connections "$connections" --count "$count_single" --kind single
+      --connections "$connections" --count "$count_single" --kind single "${append_flags[@]}"
   fi
   if phase pledge2; then
     measure "$run" append_pledge2 append --server "$url" --data-dir "$dir" \
-      --connections "$connections" --count "$count_pledge2" --kind pledge2
+      --connections "$connections" --count "$count_pledge2" --kind pledge2 "${append_flags[@]}"
   fi
   if phase read; then
     measure "$run" read read --server "$url" --data-dir "$dir" \
@@ -214,10 +227,12 @@ pledge2=$(median append_pledge2 entries_per_s)
 status=$(median read status_per_s)
 coverage=$(median read coverage_per_s)
 healthz=$(median read healthz_per_s)
-# /healthz under the appends' load generator (ipledger-bench's client threads): the
-# same figure unless the reads ran under wrk, which then measured it separately.
+# /healthz under the appends' load generator. With ipledger-bench's client threads: the
+# same figure unless the reads ran under wrk, which then measured it separately. With
+# wrk posting the appends: wrk's.
 healthz_appends=$(median read healthz_own_client_per_s)
 [ "$healthz_appends" != null ] || healthz_appends=$healthz
+[ "$append_load" = ours ] || healthz_appends=$healthz
 asset=$(median read asset_per_s)
 # The issue's in-run limit of a durable signature-verified append on this machine: one
 # Ed25519 verification on each core plus one minimal HTTP request (/healthz).
@@ -235,6 +250,7 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
   echo "{\"runs\":$runs,\"connections\":$connections,\"count_single\":$count_single,"
   echo "\"count_pledge2\":$count_pledge2,\"read_seconds_per_kind\":$read_seconds,\"nproc\":$(nproc),"
   echo "\"read_load_generator\":\"$read_load\",\"read_slices\":$read_slices,"
+  echo "\"append_load_generator\":\"$append_load\",\"append_seconds\":$append_seconds,"
   echo "\"medians\":{\"verify_per_s\":$verify,"
   echo "\"append_single_per_s\":$single,\"append_single_latency_ms\":$(lat append_single ms_),"
   echo "\"append_single_batch_mean\":$(median append_single mean),"
@@ -252,7 +268,8 @@ lat_pg() { if [ "$pg" = yes ]; then lat "$1" ms_; else echo null; fi; }
   echo "\"append_limit_per_s\":$limit,"
   echo "\"coverage_per_s\":$coverage,\"coverage_latency_ms\":$(lat read coverage_ms_),"
   echo "\"healthz_per_s\":$healthz,\"healthz_latency_ms\":$(lat read healthz_ms_),"
-  echo "\"healthz_own_client_per_s\":$healthz_appends},"
+  echo "\"healthz_own_client_per_s\":$(median read healthz_own_client_per_s),"
+  echo "\"healthz_for_the_limit_per_s\":$healthz_appends},"
   echo "\"ratios\":{\"append_single_over_verify\":$(ratio "$single" "$verify"),"
   echo "\"append_pledge2_over_verify\":$(ratio "$pledge2" "$verify"),"
   echo "\"append_single_over_pg\":$(ratio "$single" "$pg_single"),"

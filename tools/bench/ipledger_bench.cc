@@ -8,6 +8,9 @@
 //                       [--registry-id ID] [--server-pid PID]
 //                       [--slices K] [--load-generator ours|wrk] [--wrk PATH]
 //   ipledger-bench verify-rate [--seconds S]
+//   ipledger-bench floor [--connections C] [--count N] [--kind single|pledge2] [--seconds S]
+//                        [--read-seconds S] [--verify-seconds S] [--io-threads T]
+//                        [--wrk PATH] [--dir DIR]
 //   ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]
 //   ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]
 //
@@ -46,6 +49,11 @@
 // verify-rate: crypto_sign_verify_detached (through crypto/keys.h, which is exactly that
 // call) of one signature over the PAE of a pre-signed pledge envelope, on one thread.
 //
+// floor: the least a durable, signature-verified append costs here (RunFloor says what
+// its server does and does not do), under wrk, beside one core's verify rate and
+// /healthz of the same server: the in-run limit, and the floor's share of it.
+// Its RocksDB goes to DIR/store (default: a temporary directory, removed after).
+//
 // pg: what a bank would build instead: C libpq connections each inserting the same kind
 // of pre-signed envelopes, one durable autocommit INSERT each (synchronous_commit=on),
 // into entries(id bigserial, idempotency_key text unique, envelope bytea). Only when
@@ -65,6 +73,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -89,6 +98,7 @@
 #include "api/codec/http_signature.h"
 #include "api/codec/json_codec.h"
 #include "api/codec/statement_codec.h"
+#include "api/server/server.h"
 #include "crypto/bytes.h"
 #include "crypto/dsse.h"
 #include "crypto/hash.h"
@@ -97,6 +107,7 @@
 #include "ledger/base/civil_time.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status.h"
+#include "ledger/log/store.h"
 #include "ledger/registry/registry.h"
 #include "ledger/registry/statement.h"
 #include "tools/bench/bench_support.h"
@@ -115,6 +126,9 @@ constexpr const char* kUsage =
     "                      [--registry-id ID] [--server-pid PID]\n"
     "                      [--slices K] [--load-generator ours|wrk] [--wrk PATH]\n"
     "  ipledger-bench verify-rate [--seconds S]\n"
+    "  ipledger-bench floor [--connections C] [--count N] [--kind single|pledge2] [--seconds S]\n"
+    "                       [--read-seconds S] [--verify-seconds S] [--io-threads T]\n"
+    "                       [--wrk PATH] [--dir DIR]\n"
     "  ipledger-bench pg --conninfo STR [--connections C] [--count N] [--kind single|pledge2]\n"
     "  ipledger-bench fill --data-dir DIR [--count N] [--batch B] [--kind single|pledge2]\n"
     "                      (server stopped)\n"
@@ -623,33 +637,25 @@ StatusOr<PhaseFigures> ReadSliceWrk(const Server& server, const std::vector<Read
   return RunWrkScript(server, dir, script, connections, seconds, server_pid, wrk, std::move(f));
 }
 
-// append --load-generator wrk (the file comment says what it checks).
-int AppendWithWrk(const Setup& setup, const std::string& kind,
-                  const std::vector<Envelope>& envelopes, const WrkAppend& w,
-                  const std::vector<std::pair<std::string, std::uint64_t>>& hist_before) {
-  auto made = WrkDir();
-  if (!made.ok()) return Fail(made.status().ToString());
-  const std::string dir = *made;
-  auto give_up = [&](const std::string& why) {
-    std::filesystem::remove_all(dir);
-    return Fail("append " + kind + " with wrk: " + why);
-  };
-  // wrk thread k posts envelopes [k n / T, (k + 1) n / T), one per line of its own file.
+// Writes DIR/append.lua, the wrk script that posts `envelopes` to /v1/entries over
+// `threads` wrk threads: thread k posts envelopes [k n / T, (k + 1) n / T), in order, one
+// per line of its own file DIR/envelopes-K.txt. Sets *bytes to their total size.
+Status WriteAppendScript(const std::string& dir, const std::vector<Envelope>& envelopes,
+                         std::uint64_t threads, std::uint64_t* bytes) {
   const std::uint64_t n = envelopes.size();
-  const std::uint64_t threads = WrkThreads(w.connections);
-  std::uint64_t bytes = 0;
+  *bytes = 0;
   for (std::uint64_t k = 0; k < threads; ++k) {
     const std::string file = dir + "/envelopes-" + std::to_string(k) + ".txt";
     std::ofstream out(file, std::ios::binary);
     for (std::uint64_t i = k * n / threads; i < (k + 1) * n / threads; ++i) {
       const std::string& e = envelopes[i].bytes;
       if (e.find_first_of("\r\n") != std::string::npos) {
-        return give_up("envelope " + std::to_string(i) + " holds a line break");
+        return Status::InvalidArgument("envelope " + std::to_string(i) + " holds a line break");
       }
       out << e << '\n';
-      bytes += e.size();
+      *bytes += e.size();
     }
-    if (!out.flush()) return give_up("cannot write " + file);
+    if (!out.flush()) return Status::Internal("cannot write " + file);
   }
   const std::string script = dir + "/append.lua";
   {
@@ -670,8 +676,29 @@ int AppendWithWrk(const Setup& setup, const std::string& kind,
         << "function request()\n  n = n + 1\n"
         << "  if n <= #requests then return requests[n] end\n  return ran_out\nend\n"
         << kWrkDoneLua;
-    if (!lua.flush()) return give_up("cannot write " + script);
+    if (!lua.flush()) return Status::Internal("cannot write " + script);
   }
+  return Status::Ok();
+}
+
+// append --load-generator wrk (the file comment says what it checks).
+int AppendWithWrk(const Setup& setup, const std::string& kind,
+                  const std::vector<Envelope>& envelopes, const WrkAppend& w,
+                  const std::vector<std::pair<std::string, std::uint64_t>>& hist_before) {
+  auto made = WrkDir();
+  if (!made.ok()) return Fail(made.status().ToString());
+  const std::string dir = *made;
+  auto give_up = [&](const std::string& why) {
+    std::filesystem::remove_all(dir);
+    return Fail("append " + kind + " with wrk: " + why);
+  };
+  const std::uint64_t n = envelopes.size();
+  const std::uint64_t threads = WrkThreads(w.connections);
+  std::uint64_t bytes = 0;
+  if (Status st = WriteAppendScript(dir, envelopes, threads, &bytes); !st.ok()) {
+    return give_up(st.ToString());
+  }
+  const std::string script = dir + "/append.lua";
   auto before = SettledTreeSize(setup.server);
   if (!before.ok()) return give_up(before.status().ToString());
   auto got = RunWrkScript(setup.server, dir, script, w.connections, w.seconds, w.server_pid, w.wrk,
@@ -682,16 +709,23 @@ int AppendWithWrk(const Setup& setup, const std::string& kind,
                 std::to_string(n / threads) + " pre-signed envelopes: raise --count)");
   }
   // Every answer a new entry, none lost: the log grew by the answers wrk counted, plus at
-  // most the requests in flight when it stopped (committed after it closed them).
+  // most the requests in flight when it stopped (committed after it closed them), plus
+  // at most one map.root entry per batch (the status map's, for pledges).
   auto after = SettledTreeSize(setup.server);
   if (!after.ok()) return Fail(after.status().ToString());
-  const std::uint64_t grown = *after - *before;
-  if (grown < got->requests || grown > got->requests + w.connections) {
-    return Fail("append " + kind + " with wrk: the log grew by " + std::to_string(grown) +
-                " entries for " + std::to_string(got->requests) + " answers");
-  }
   auto hist_after = BatchHistogram(setup.server);
   if (!hist_after.ok()) return Fail(hist_after.status().ToString());
+  const std::uint64_t grown = *after - *before;
+  const std::uint64_t batches =
+      hist_after->empty()
+          ? 0
+          : hist_after->back().second - (hist_before.empty() ? 0 : hist_before.back().second);
+  const std::uint64_t most = got->requests + w.connections + (kind == "pledge2" ? batches : 0);
+  if (grown < got->requests || grown > most) {
+    return Fail("append " + kind + " with wrk: the log grew by " + std::to_string(grown) +
+                " entries for " + std::to_string(got->requests) + " answers in " +
+                std::to_string(batches) + " batches");
+  }
   JsonObject o;
   o.Str("mode", "append")
       .Str("kind", kind)
@@ -818,9 +852,15 @@ int RunRead(const Flags& f) {
 
 // --- verify-rate ---------------------------------------------------------------------------
 
-int RunVerifyRate(const Flags& f) {
-  auto secs = f.Number("seconds", 3, 1, 600);
-  if (!secs.ok()) return Fail(secs.status().message());
+struct VerifyRate {
+  std::uint64_t pae_bytes = 0;
+  std::uint64_t verifies = 0;
+  double seconds = 0;
+  double per_s() const { return static_cast<double>(verifies) / seconds; }
+};
+
+// One core's Ed25519 verifications per second over `secs` seconds.
+StatusOr<VerifyRate> MeasureVerifyRate(std::uint64_t secs) {
   // A realistic message: the PAE of a two-signature pledge envelope as a bank sends it.
   World world("verify", 1000);
   const Statement st = world.PledgeStatement(7);
@@ -832,22 +872,239 @@ int RunVerifyRate(const Flags& f) {
 
   std::uint64_t verifies = 0;
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::seconds(*secs);
+  const auto deadline = start + std::chrono::seconds(secs);
   while (Clock::now() < deadline) {
     for (int i = 0; i < 256; ++i) {
-      if (!Verify(pk, pae, sig)) return Fail("a valid signature did not verify");
+      if (!Verify(pk, pae, sig)) return Status::Internal("a valid signature did not verify");
     }
     verifies += 256;
   }
-  const double seconds = SecondsSince(start);
+  return VerifyRate{pae.size(), verifies, SecondsSince(start)};
+}
+
+int RunVerifyRate(const Flags& f) {
+  auto secs = f.Number("seconds", 3, 1, 600);
+  if (!secs.ok()) return Fail(secs.status().message());
+  auto v = MeasureVerifyRate(*secs);
+  if (!v.ok()) return Fail(v.status().ToString());
   JsonObject o;
   o.Str("mode", "verify-rate")
-      .Int("pae_bytes", pae.size())
-      .Int("verifies", verifies)
-      .Real("seconds", seconds)
-      .Real("verifies_per_s", static_cast<double>(verifies) / seconds)
-      .Real("us_per_verify", seconds * 1e6 / static_cast<double>(verifies));
+      .Int("pae_bytes", v->pae_bytes)
+      .Int("verifies", v->verifies)
+      .Real("seconds", v->seconds)
+      .Real("verifies_per_s", v->per_s())
+      .Real("us_per_verify", v->seconds * 1e6 / static_cast<double>(v->verifies));
   std::printf("%s\n", o.Render().c_str());
+  return 0;
+}
+
+// --- floor ---------------------------------------------------------------------------------
+
+// The floor's log: envelopes appended in groups, each group one synced WriteBatch of
+// ledger/log's Store (RocksDB, as the ledger writes), each request answered once its
+// group is durable. One writer thread, as the ledger's sequencer.
+class FloorLog {
+ public:
+  explicit FloorLog(std::unique_ptr<Store> store)
+      : store_(std::move(store)), thread_([this] { Run(); }) {}
+  ~FloorLog() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void Append(std::string envelope, api::Respond respond) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      pending_.emplace_back(std::move(envelope), std::move(respond));
+    }
+    cv_.notify_one();
+  }
+  std::uint64_t size() const { return size_.load(); }
+
+ private:
+  void Run() {
+    std::vector<std::pair<std::string, api::Respond>> group;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return stop_ || !pending_.empty(); });
+        if (pending_.empty()) return;
+        group.swap(pending_);
+      }
+      const std::uint64_t first = size_.load();
+      WriteSet w;
+      for (size_t i = 0; i < group.size(); ++i) {
+        std::string key;
+        PutFixed64BE(&key, first + i);
+        w.Put(Column::kEnvelopes, key, group[i].first);
+      }
+      const bool durable = failed_ || store_->Write(w).ok();
+      failed_ = !durable;  // as the ledger: after a failed write, nothing more is accepted
+      if (durable) size_ += group.size();
+      for (size_t i = 0; i < group.size(); ++i) {
+        api::Response r;
+        r.status = durable ? 201 : 503;
+        r.body = durable ? "{\"index\":" + std::to_string(first + i) + "}" : "{}";
+        group[i].second(std::move(r));
+      }
+      group.clear();
+    }
+  }
+
+  std::unique_ptr<Store> store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<std::pair<std::string, api::Respond>> pending_;
+  std::atomic<std::uint64_t> size_{0};
+  bool failed_ = false;  // the writer thread's own
+  std::thread thread_;
+};
+
+// ipledger-bench floor: the least a durable, signature-verified append costs on this
+// machine, measured as `append --load-generator wrk` measures ipledgerd. An in-process
+// server on the same HTTP layer (api/server: Beast, ipledgerd's default of 4 io
+// threads) answers GET /healthz with a small JSON body, and POST /v1/entries by
+// decoding the DSSE envelope (api/codec), checking its Ed25519 signatures (one; two for
+// --kind pledge2) against the signers' public keys, appending the envelope's bytes (FloorLog: group
+// commit, one fsync per group) and answering 201 with the entry's index once durable. None of what
+// the registry adds: no statement decoding, rules, Merkle tree, checkpoint, receipt,
+// idempotency record or state. With one core's verify rate and /healthz under wrk in the
+// same run, it prints the in-run limit and the floor's share of it.
+int RunFloor(const Flags& f) {
+  auto connections = f.Number("connections", 64, 1, 4096);
+  auto count = f.Number("count", 80000, 1, 10'000'000);
+  auto secs = f.Number("seconds", 4, 1, 240);
+  auto read_secs = f.Number("read-seconds", 4, 1, 240);
+  auto verify_secs = f.Number("verify-seconds", 3, 1, 600);
+  auto io_threads = f.Number("io-threads", 4, 1, 64);
+  for (const auto* n : {&connections, &count, &secs, &read_secs, &verify_secs, &io_threads}) {
+    if (!n->ok()) return Fail(n->status().message());
+  }
+  const std::string wrk = f.Get("wrk", "wrk");
+  const std::string kind = f.Get("kind", "single");
+  if (kind != "single" && kind != "pledge2") {
+    return Fail("--kind must be single or pledge2, got '" + kind + "'");
+  }
+  const size_t signatures = kind == "single" ? 1 : 2;
+  std::string dir = f.Get("dir");
+  const bool own_dir = dir.empty();
+  if (own_dir) {
+    auto made = WrkDir();
+    if (!made.ok()) return Fail(made.status().ToString());
+    dir = *made;
+  }
+  struct Cleanup {
+    std::string dir;
+    bool own;
+    ~Cleanup() {
+      if (own) std::filesystem::remove_all(dir);
+    }
+  } cleanup{dir, own_dir};
+
+  auto verify = MeasureVerifyRate(*verify_secs);
+  if (!verify.ok()) return Fail(verify.status().ToString());
+
+  // The envelopes `append --kind KIND` posts: data-asset registrations signed by their
+  // enterprise, or pledges signed by the bank and the pledgor.
+  World world("floor", 0);
+  std::map<std::string, PublicKey> keys;
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    keys.emplace(world.holder(i).keyid(), world.holder(i).key.public_key());
+    keys.emplace(world.bank(i).keyid(), world.bank(i).key.public_key());
+  }
+  const std::vector<Envelope> envelopes =
+      ParallelMake<Envelope>(*count, [&](std::uint64_t i) { return world.Measured(kind, i); });
+
+  StoreOptions so;
+  so.create = true;
+  auto store = Store::Open(dir + "/store", so);
+  if (!store.ok()) return Fail(store.status().ToString());
+  FloorLog log(std::move(*store));
+  api::ServerOptions options;
+  options.io_threads = static_cast<int>(*io_threads);
+  options.max_connections_per_address = 0;
+  auto handler = [&](api::Request req, api::Respond respond) {
+    api::Response r;
+    if (req.method == "GET" && req.target == "/healthz") {
+      r.body = "{\"status\":\"ok\"}";
+      return respond(std::move(r));
+    }
+    if (req.method != "POST" || req.target != "/v1/entries") {
+      r.status = 404;
+      return respond(std::move(r));
+    }
+    auto envelope = api::DecodeEnvelopeJson(req.body);
+    r.status = 400;
+    if (!envelope.ok() || envelope->signatures.size() != signatures) return respond(std::move(r));
+    r.status = 403;
+    for (const DsseSignature& sig : envelope->signatures) {
+      const auto key = keys.find(sig.keyid);
+      if (key == keys.end() || !VerifyDsseSignature(*envelope, sig, key->second)) {
+        return respond(std::move(r));
+      }
+    }
+    log.Append(std::move(req.body), std::move(respond));
+  };
+  auto server = api::Server::Start(options, handler);
+  if (!server.ok()) return Fail(server.status().ToString());
+  auto address = api::ParseServerUrl("http://127.0.0.1:" + std::to_string((*server)->port()));
+  if (!address.ok()) return Fail(address.status().ToString());
+  const Server target{*address};
+
+  auto made = WrkDir();
+  if (!made.ok()) return Fail(made.status().ToString());
+  std::uint64_t bytes = 0;
+  if (Status st = WriteAppendScript(*made, envelopes, WrkThreads(*connections), &bytes); !st.ok()) {
+    std::filesystem::remove_all(*made);
+    return Fail(st.ToString());
+  }
+  const std::uint64_t pid = static_cast<std::uint64_t>(getpid());
+  auto appends = RunWrkScript(target, *made, *made + "/append.lua", *connections, *secs, pid, wrk,
+                              PhaseFigures{});
+  if (!appends.ok()) {
+    return Fail("floor appends: " + appends.status().ToString() +
+                " (a wrk thread may have run out of envelopes: raise --count)");
+  }
+  for (int i = 0; i < 50 && log.size() < appends->requests; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (log.size() < appends->requests || log.size() > appends->requests + *connections) {
+    return Fail("floor: " + std::to_string(log.size()) + " entries for " +
+                std::to_string(appends->requests) + " answers");
+  }
+  auto healthz =
+      ReadSliceWrk(target, {ReadTarget{"/healthz", {}}}, *connections, *read_secs, pid, wrk);
+  if (!healthz.ok()) return Fail("floor /healthz: " + healthz.status().ToString());
+  (*server)->Stop();
+
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const double limit = 1 / (1 / (cores * verify->per_s()) + 1 / healthz->rate());
+  JsonObject o;
+  o.Str("mode", "floor")
+      .Str("kind", kind)
+      .Int("connections", *connections)
+      .Int("io_threads", *io_threads)
+      .Real("verify_per_s", verify->per_s())
+      .Real("healthz_per_s", healthz->rate())
+      .Real("append_limit_per_s", limit)
+      .Int("appends", appends->requests)
+      .Int("envelope_bytes_mean", *count > 0 ? bytes / *count : 0)
+      .Real("floor_append_per_s", appends->rate())
+      .Real("floor_over_limit", appends->rate() / limit)
+      .Raw("floor_latency", "{" + LatencyJson(appends->latency_ms, "ms_") + "}")
+      .Real("floor_wrk_cpu_us_per_append",
+            appends->client_cpu * 1e6 / static_cast<double>(appends->requests))
+      .Real("healthz_wrk_cpu_us_per_request",
+            healthz->client_cpu * 1e6 / static_cast<double>(healthz->requests));
+  std::string out = o.Render();
+  out.insert(out.size() - 1,
+             ServerCpuJson(0.0, appends->server_cpu, appends->requests, "floor_") +
+                 ServerCpuJson(0.0, healthz->server_cpu, healthz->requests, "healthz_"));
+  std::printf("%s\n", out.c_str());
   return 0;
 }
 
@@ -1086,6 +1343,10 @@ int Main(int argc, char** argv) {
     allowed = {"server",      "data-dir",   "connections",    "seconds", "slices",
                "registry-id", "server-pid", "load-generator", "wrk"};
     run = RunRead;
+  } else if (cmd == "floor") {
+    allowed = {"connections",    "count",      "kind", "seconds", "read-seconds",
+               "verify-seconds", "io-threads", "wrk",  "dir"};
+    run = RunFloor;
   } else if (cmd == "verify-rate") {
     allowed = {"seconds"};
     run = RunVerifyRate;
