@@ -103,13 +103,14 @@ Sequenced Sequence(Txn& txn, const Submission& s, std::uint64_t index, std::int6
   // order, extra co-signatures) gets the original receipt. Records written before this
   // held the envelope's SHA-256; those still match their exact envelope bytes.
   const Digest payload_hash = Sha256(s.envelope.payload);
-  const Digest envelope_hash = Sha256(AsBytes(s.envelope_bytes));
   const std::string idem_key = IdempotencyKey(st.submitter, st.idempotency_key);
   if (auto prior = txn.Get(Column::kIndex, idem_key)) {
     auto prior_index = DecodeFixed64BE(std::string_view(*prior).substr(0, kU64Size));
     if (!prior_index || prior->size() != kIdempotencyValueSize) {
       return reject("E_INTERNAL", "idempotency record of " + st.submitter + " is malformed");
     }
+    // Only a retry needs the envelope's own hash (the log hashes it once more anyway).
+    const Digest envelope_hash = Sha256(AsBytes(s.envelope_bytes));
     const std::string held = prior->substr(kU64Size);
     if (held != std::string(payload_hash.begin(), payload_hash.end()) &&
         held != std::string(envelope_hash.begin(), envelope_hash.end())) {

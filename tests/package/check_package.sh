@@ -51,6 +51,12 @@ for f in ./usr/bin/ipledgerd ./usr/bin/ipledger ./lib/systemd/system/ipledgerd.s
   grep -q " $f\$" <<<"$contents" || fail "$f is not in the package"
 done
 dpkg-deb -f "$deb" Depends | grep -q "librocksdb" || fail "no shared-library dependencies: $(dpkg-deb -f "$deb" Depends)"
+# A build linked with jemalloc (CMake's IPLEDGER_JEMALLOC; not sanitized builds) must
+# bring it along.
+if readelf -d "$build_dir/tools/ipledgerd" | grep -q "libjemalloc"; then
+  dpkg-deb -f "$deb" Depends | grep -q "libjemalloc2" ||
+    fail "ipledgerd is linked with jemalloc, but the package does not depend on libjemalloc2"
+fi
 dpkg-deb -e "$deb" "$tmp/control"
 grep -qx /etc/ipledger/ipledgerd.conf "$tmp/control/conffiles" || fail "ipledgerd.conf is not a conffile"
 
