@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
     --ipledgerd) daemon=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "http_bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
