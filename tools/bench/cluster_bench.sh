@@ -43,7 +43,23 @@ command -v etcd >/dev/null || { echo "cluster_bench.sh: etcd is not installed (t
 [ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/cluster_bench.XXXXXX")
 mkdir -p "$out"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# cleanup: SIGTERM to every process started, then SIGKILL to any still running after 10 s
+# (an etcd member whose peers were stopped at the same moment was once seen to hang in its
+# shutdown, which held `wait` until the test's timeout).
+cleanup() {
+  local p _
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for p in "${pids[@]}"; do
+    if kill -0 "$p" 2>/dev/null; then log "pid $p did not stop in 10 s: SIGKILL"; kill -9 "$p" 2>/dev/null || true; fi
+  done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 log() { echo "cluster_bench.sh: $*" >&2; }
 
