@@ -159,8 +159,12 @@ void BM_SequencePreverified(benchmark::State& state) {
 }
 
 // One registry of IPLEDGER_BENCH_ENTRIES entries, built on first use in batches of 1,000.
+// The filled registry the verify and replay benchmarks share, made on first use; main()
+// deletes it (closing its database and removing its directory) after the benchmarks.
+BenchRegistry* filled_registry = nullptr;
+
 BenchRegistry& FilledRegistry() {
-  static BenchRegistry* r = [] {
+  static BenchRegistry* r = filled_registry = [] {
     const char* env = std::getenv("IPLEDGER_BENCH_ENTRIES");
     const std::uint64_t n = env != nullptr ? std::strtoull(env, nullptr, 10) : 20'000;
     auto* b = new BenchRegistry();
@@ -216,5 +220,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  delete ipledger::filled_registry;  // before static destruction: RocksDB is still whole
   return 0;
 }
