@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/note.h"
+#include "ledger/base/encoding.h"
 #include "ledger/log/store.h"
 #include "tests/testing/vectors.h"
 
@@ -100,6 +101,16 @@ std::string MutateStored(const std::string& db_dir, const std::string& cf,
     EXPECT_TRUE(db.Put(wo, h, found, value).ok());
   });
   return found;
+}
+
+bool BreakStoredSignature(const std::string& db_dir, std::uint64_t index) {
+  const std::string key = EncodeFixed64BE(index);
+  return MutateStored(
+             db_dir, "envelopes", [&](std::string_view k) { return k == key; },
+             [](std::string* v) {
+               const size_t at = v->find("\"sig\":\"") + 7;
+               (*v)[at] = (*v)[at] == 'A' ? 'B' : 'A';
+             }) == key;
 }
 
 void OverwriteStored(const std::string& db_dir, const std::string& cf, const std::string& key,

@@ -63,6 +63,11 @@ std::string MutateStored(const std::string& db_dir, const std::string& cf,
                          const std::function<bool(std::string_view key)>& pick,
                          const std::function<void(std::string* value)>& mutate);
 
+// Changes one character of the first signature of the stored envelope of entry `index`
+// (MutateStored on column `envelopes`): its hash then no longer matches its leaf. False
+// if there is no such envelope.
+bool BreakStoredSignature(const std::string& db_dir, std::uint64_t index);
+
 // Opens the RocksDB database in `db_dir` directly and sets `key` of column family `cf`
 // to `value`, or deletes it if `value` is nullopt (a lost or planted record).
 void OverwriteStored(const std::string& db_dir, const std::string& cf, const std::string& key,
