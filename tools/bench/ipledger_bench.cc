@@ -32,7 +32,7 @@
 // twice), and N must be more than S seconds can take: a thread that runs out sends a
 // request that fails the run. Every answer must be below 400 (wrk counts the rest as
 // errors), and the log must have grown by the answers wrk counted, plus at most the C
-// requests in flight when it stopped.
+// requests in flight when it stopped and, for pledges, one map.root entry per batch.
 //
 // read: registers a few pledges and policies, then measures GET pledge-status, GET
 // coverage, GET of the asset view (RFC 9421-signed by a bank; the signatures are made
